@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A C library from the system, found through pkg-config; `make deps` installs the Debian package.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "mashup",
+    products: [
+        .executable(name: "mashup", targets: ["Host"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        systemLibrary("CLua", pkgConfig: "lua5.4", apt: "liblua5.4-dev"),
+        systemLibrary("CSndFile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
+        systemLibrary("CFFTW3f", pkgConfig: "fftw3f", apt: "libfftw3-dev"),
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+        systemLibrary("CCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
+        systemLibrary("CEdit", pkgConfig: "libedit", apt: "libedit-dev"),
+        .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        .target(
+            name: "Native",
+            dependencies: ["CSndFile", "CFFTW3f", "COpenBLAS", "CSoxr", "CCairo"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "Host",
+            dependencies: [
+                "Native", "CLua", "CLuaBridge", "CEdit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NativeTests", dependencies: ["Native"]),
+        .testTarget(name: "HostTests", dependencies: ["Host", "Native"]),
+    ]
+)

@@ -1,0 +1,2 @@
+import Native
+print("mashup \(Engine.version)")

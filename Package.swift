@@ -35,6 +35,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "MashupBench",
+            dependencies: ["Native"],
+            path: "Benchmarks/MashupBench",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .testTarget(name: "NativeTests", dependencies: ["Native"]),
         .testTarget(name: "HostTests", dependencies: ["Host", "Native"]),
     ]

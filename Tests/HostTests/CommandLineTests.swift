@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+final class CommandLineTests: XCTestCase {
+    func testVersionNamesMashupAndLua() throws {
+        let r = try runMashup(["--version"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.hasPrefix("mashup "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Lua 5.4"), r.stdout)
+    }
+
+    func testExecuteOptionRunsChunksInOrder() throws {
+        let r = try runMashup(["-e", "x = 20", "-e", "print(x + 1)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "21\n")
+    }
+
+    func testStdinChunkRunsWhenNotATerminal() throws {
+        let r = try runMashup([], input: "print(1)\nprint(mm.version)\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("1\n0."), r.stdout)
+    }
+
+    func testScriptSeesArgumentsLikeLua() throws {
+        let dir = try temporaryFolder(self)
+        let script = dir.appendingPathComponent("args.lua")
+        try "print(arg[0], arg[1], arg[2], arg[-1], select('#', ...), ...)".write(to: script, atomically: true, encoding: .utf8)
+        let r = try runMashup(["--threads", "1", "run", script.path, "--epochs", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "\(script.path)\t--epochs\t3\trun\t2\t--epochs\t3\n")
+    }
+
+    func testGlobalOptionsReachTheEngine() throws {
+        let r = try runMashup(["--threads", "1", "--seed", "7", "--quiet", "-e", "print(mm.threads(), mm.quiet, mm.random(1000))"])
+        let again = try runMashup(["--seed", "7", "-e", "print(mm.random(1000))"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("1\ttrue\t"), r.stdout)
+        XCTAssertEqual(r.stdout.split(separator: "\t").last.map(String.init), again.stdout)
+    }
+
+    func testUncaughtErrorPrintsPositionAndTracebackAndExitsOne() throws {
+        let dir = try temporaryFolder(self)
+        let script = dir.appendingPathComponent("bad.lua")
+        try "local x = 1\nlocal function f() error('broken here') end\nf()\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try runMashup(["run", script.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("bad.lua:2: broken here"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("stack traceback:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.lua:3: in main chunk"), r.stderr)
+    }
+
+    func testSyntaxErrorInScriptExitsOne() throws {
+        let dir = try temporaryFolder(self)
+        let script = dir.appendingPathComponent("syntax.lua")
+        try "print('ok'\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try runMashup(["run", script.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("syntax.lua:"), r.stderr)
+    }
+
+    func testMissingScriptIsAClearError() throws {
+        let r = try runMashup(["run", "/nonexistent/x.lua"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("cannot open /nonexistent/x.lua"), r.stderr)
+    }
+
+    func testBadGlobalOptionIsRejectedByTheParser() throws {
+        let r = try runMashup(["--threads", "0", "-e", "print(1)"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--threads must be at least 1"), r.stderr)
+    }
+
+    func testInterruptStopsScriptWithStatus130() throws {
+        let process = Process()
+        process.executableURL = mashupBinary
+        process.arguments = ["-e", "io.write('ready\\n'); io.flush(); while true do end"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Wait until the loop runs, so the signal arrives while Lua executes.
+        let ready = out.fileHandleForReading.availableData
+        XCTAssertEqual(String(decoding: ready, as: UTF8.self), "ready\n")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(message.contains("interrupted!"), message)
+    }
+}

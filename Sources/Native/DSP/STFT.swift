@@ -1,0 +1,100 @@
+import CFFTW3f
+import Foundation
+
+/// The short-time Fourier transform as librosa 0.11's `stft` frames it: a periodic Hann window
+/// of `nFFT` points (scipy.signal.get_window("hann", nFFT, fftbins=True)), and with `center`
+/// the signal padded by nFFT/2 zeros on each side (pad_mode="constant"), so frame t covers
+/// padded samples [t*hop, t*hop + nFFT) and there are 1 + (n + 2*(nFFT/2) - nFFT) / hop frames
+/// (1 + n / hop for even nFFT). Computed in single precision with FFTW.
+struct STFT: Sendable {
+    let nFFT: Int
+    let hop: Int
+    let center: Bool
+    let window: [Float]  // [nFFT]
+    let fft: RealFFT
+    var bins: Int { nFFT / 2 + 1 }
+
+    init(nFFT: Int, hop: Int, center: Bool = true) throws {
+        guard nFFT >= 2 else { throw DSPError("n_fft", "expected at least 2 points, got \(nFFT)") }
+        guard hop >= 1 else { throw DSPError("hop", "expected at least 1 sample, got \(hop)") }
+        guard hop <= nFFT else { throw DSPError("hop", "expected at most n_fft (\(nFFT)), got \(hop)") }
+        self.nFFT = nFFT
+        self.hop = hop
+        self.center = center
+        window = STFT.hann(nFFT)
+        fft = RealFFT.plan(size: nFFT)
+    }
+
+    /// w[n] = 0.5 - 0.5 cos(2 pi n / N), n = 0 ..< N: the periodic ("DFT-even") Hann window,
+    /// evaluated in double as scipy does and rounded once.
+    static func hann(_ n: Int) -> [Float] {
+        (0..<n).map { Float(0.5 - 0.5 * cos(2.0 * Double.pi * Double($0) / Double(n))) }
+    }
+
+    func frameCount(samples n: Int) -> Int {
+        let padded = center ? n + 2 * (nFFT / 2) : n
+        return padded < nFFT ? 0 : 1 + (padded - nFFT) / hop
+    }
+
+    /// Throws unless the signal gives at least one frame.
+    func checkLength(_ n: Int) throws {
+        guard frameCount(samples: n) > 0 else {
+            throw DSPError("samples", "expected at least \(center ? 1 : nFFT) samples for n_fft \(nFFT), got \(n)")
+        }
+    }
+
+    /// One thread's working memory for `forEachFrame`.
+    final class Scratch {
+        let buffers: RealFFT.Buffers
+        let power: UnsafeMutablePointer<Float>  // [bins]
+        let bins: Int
+
+        init(nFFT: Int) {
+            buffers = RealFFT.Buffers(size: nFFT)
+            bins = nFFT / 2 + 1
+            power = .allocate(capacity: bins)
+            power.initialize(repeating: 0, count: bins)
+        }
+
+        deinit { power.deallocate() }
+    }
+
+    /// Calls `body(t, P)` for every frame t, where P[k] = |X_t[k]|^p, k = 0 ..< bins, with
+    /// X_t the DFT of the windowed frame t; p = 2 is the power spectrum, p = 1 the magnitude.
+    func forEachFrame(
+        _ y: UnsafeBufferPointer<Float>, power p: Float, scratch: Scratch,
+        _ body: (_ t: Int, _ spectrum: UnsafePointer<Float>) -> Void
+    ) {
+        let n = y.count
+        let frames = frameCount(samples: n)
+        let input = scratch.buffers.input
+        let bins = self.bins
+        window.withUnsafeBufferPointer { w in
+            for t in 0..<frames {
+                // Frame t starts at sample t*hop - nFFT/2 of the unpadded signal when centred.
+                let start = t * hop - (center ? nFFT / 2 : 0)
+                if start >= 0 && start + nFFT <= n {
+                    for i in 0..<nFFT { input[i] = y[start + i] * w[i] }
+                } else {
+                    for i in 0..<nFFT {
+                        let j = start + i
+                        input[i] = j >= 0 && j < n ? y[j] * w[i] : 0
+                    }
+                }
+                fft.transform(scratch.buffers)
+                // fftwf_complex is (re, im); read it as 2 * bins floats.
+                let x = UnsafeRawPointer(scratch.buffers.output).assumingMemoryBound(to: Float.self)
+                let out = scratch.power
+                if p == 2 {
+                    for k in 0..<bins { out[k] = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1] }
+                } else if p == 1 {
+                    for k in 0..<bins { out[k] = (x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]).squareRoot() }
+                } else {
+                    let half = p / 2
+                    for k in 0..<bins { out[k] = powf(x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1], half) }
+                }
+                body(t, UnsafePointer(out))
+            }
+        }
+    }
+}

@@ -48,13 +48,13 @@ public struct MelOptions: Sendable, Equatable {
 public struct MelSpectrogram: Sendable {
     public let options: MelOptions
     public let filterbank: MelFilterbank
-    let stft: STFT
+    let stft: STFT<Float>
 
     public init(_ options: MelOptions = MelOptions()) throws {
         guard options.power.isFinite, options.power > 0 else {
             throw DSPError("power", "expected an exponent > 0 (2 for power, 1 for magnitude), got \(options.power)")
         }
-        stft = try STFT(nFFT: options.nFFT, hop: options.hop)
+        stft = try STFT<Float>(nFFT: options.nFFT, hop: options.hop)
         filterbank = try MelFilterbank(
             rate: options.rate, nFFT: options.nFFT, bands: options.bands, fmin: options.fmin, fmax: options.fmax,
             htk: options.htk, slaneyNorm: options.slaneyNorm)
@@ -76,10 +76,10 @@ public struct MelSpectrogram: Sendable {
     /// [bands, 1 + n / hop]: mel[m, t] = sum_k W[m, k] |X_t[k]|^power.
     public func callAsFunction(_ samples: [Float]) throws -> Spectrogram {
         try stft.checkLength(samples.count)
-        return compute(samples, scratch: STFT.Scratch(nFFT: options.nFFT))
+        return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
 
-    func compute(_ samples: [Float], scratch: STFT.Scratch) -> Spectrogram {
+    func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
         let bins = filterbank.bins
@@ -118,7 +118,7 @@ public struct MelSpectrogram: Sendable {
             // Worker w owns results[lo ..< hi] and nothing else.
             nonisolated(unsafe) let out = results
             Engine.parallelFor(workers) { w in
-                let scratch = STFT.Scratch(nFFT: options.nFFT)
+                let scratch = STFT<Float>.Scratch(nFFT: options.nFFT)
                 for i in (clips.count * w / workers)..<(clips.count * (w + 1) / workers) {
                     var s = compute(clips[i], scratch: scratch)
                     if let decibels { s = s.powerToDBUnchecked(decibels) }

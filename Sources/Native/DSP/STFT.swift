@@ -5,13 +5,14 @@ import Foundation
 /// of `nFFT` points (scipy.signal.get_window("hann", nFFT, fftbins=True)), and with `center`
 /// the signal padded by nFFT/2 zeros on each side (pad_mode="constant"), so frame t covers
 /// padded samples [t*hop, t*hop + nFFT) and there are 1 + (n + 2*(nFFT/2) - nFFT) / hop frames
-/// (1 + n / hop for even nFFT). Computed in single precision with FFTW.
-struct STFT: Sendable {
+/// (1 + n / hop for even nFFT). Computed with FFTW in the precision T: Float for the mel path,
+/// Double where a feature needs the tiny powers between harmonics right (spectral flatness).
+struct STFT<T: FFTWScalar>: Sendable {
     let nFFT: Int
     let hop: Int
     let center: Bool
-    let window: [Float]  // [nFFT]
-    let fft: RealFFT
+    let window: [T]  // [nFFT]
+    let fft: RealFFT<T>
     var bins: Int { nFFT / 2 + 1 }
 
     init(nFFT: Int, hop: Int, center: Bool = true) throws {
@@ -22,13 +23,13 @@ struct STFT: Sendable {
         self.hop = hop
         self.center = center
         window = STFT.hann(nFFT)
-        fft = RealFFT.plan(size: nFFT)
+        fft = RealFFT<T>.plan(size: nFFT)
     }
 
     /// w[n] = 0.5 - 0.5 cos(2 pi n / N), n = 0 ..< N: the periodic ("DFT-even") Hann window,
-    /// evaluated in double as scipy does and rounded once.
-    static func hann(_ n: Int) -> [Float] {
-        (0..<n).map { Float(0.5 - 0.5 * cos(2.0 * Double.pi * Double($0) / Double(n))) }
+    /// evaluated in double as scipy does.
+    static func hann(_ n: Int) -> [T] {
+        (0..<n).map { T(0.5 - 0.5 * cos(2.0 * Double.pi * Double($0) / Double(n))) }
     }
 
     func frameCount(samples n: Int) -> Int {
@@ -45,12 +46,12 @@ struct STFT: Sendable {
 
     /// One thread's working memory for `forEachFrame`.
     final class Scratch {
-        let buffers: RealFFT.Buffers
-        let power: UnsafeMutablePointer<Float>  // [bins]
+        let buffers: RealFFT<T>.Buffers
+        let power: UnsafeMutablePointer<T>  // [bins]
         let bins: Int
 
         init(nFFT: Int) {
-            buffers = RealFFT.Buffers(size: nFFT)
+            buffers = RealFFT<T>.Buffers(size: nFFT)
             bins = nFFT / 2 + 1
             power = .allocate(capacity: bins)
             power.initialize(repeating: 0, count: bins)
@@ -62,8 +63,8 @@ struct STFT: Sendable {
     /// Calls `body(t, P)` for every frame t, where P[k] = |X_t[k]|^p, k = 0 ..< bins, with
     /// X_t the DFT of the windowed frame t; p = 2 is the power spectrum, p = 1 the magnitude.
     func forEachFrame(
-        _ y: UnsafeBufferPointer<Float>, power p: Float, scratch: Scratch,
-        _ body: (_ t: Int, _ spectrum: UnsafePointer<Float>) -> Void
+        _ y: UnsafeBufferPointer<Float>, power p: T, scratch: Scratch,
+        _ body: (_ t: Int, _ spectrum: UnsafePointer<T>) -> Void
     ) {
         let n = y.count
         let frames = frameCount(samples: n)
@@ -74,16 +75,15 @@ struct STFT: Sendable {
                 // Frame t starts at sample t*hop - nFFT/2 of the unpadded signal when centred.
                 let start = t * hop - (center ? nFFT / 2 : 0)
                 if start >= 0 && start + nFFT <= n {
-                    for i in 0..<nFFT { input[i] = y[start + i] * w[i] }
+                    for i in 0..<nFFT { input[i] = T(y[start + i]) * w[i] }
                 } else {
                     for i in 0..<nFFT {
                         let j = start + i
-                        input[i] = j >= 0 && j < n ? y[j] * w[i] : 0
+                        input[i] = j >= 0 && j < n ? T(y[j]) * w[i] : 0
                     }
                 }
                 fft.transform(scratch.buffers)
-                // fftwf_complex is (re, im); read it as 2 * bins floats.
-                let x = UnsafeRawPointer(scratch.buffers.output).assumingMemoryBound(to: Float.self)
+                let x = scratch.buffers.output  // (re, im) pairs
                 let out = scratch.power
                 if p == 2 {
                     for k in 0..<bins { out[k] = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1] }
@@ -91,7 +91,7 @@ struct STFT: Sendable {
                     for k in 0..<bins { out[k] = (x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]).squareRoot() }
                 } else {
                     let half = p / 2
-                    for k in 0..<bins { out[k] = powf(x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1], half) }
+                    for k in 0..<bins { out[k] = T(pow(Double(x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]), Double(half))) }
                 }
                 body(t, UnsafePointer(out))
             }

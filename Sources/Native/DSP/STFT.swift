@@ -39,7 +39,7 @@ struct STFT<T: FFTWScalar>: Sendable {
 
     /// Throws unless the signal gives at least one frame.
     func checkLength(_ n: Int) throws {
-        guard frameCount(samples: n) > 0 else {
+        guard n > 0, frameCount(samples: n) > 0 else {
             throw DSPError("samples", "expected at least \(center ? 1 : nFFT) samples for n_fft \(nFFT), got \(n)")
         }
     }

@@ -114,8 +114,8 @@ final class AudioTests: XCTestCase {
         let back = try AudioFile.read(path)
         XCTAssertEqual(back.channels, 2)
         XCTAssertEqual(back.rate, 16000)
-        // libsndfile writes round(x * 32767) and reads n / 32768.
-        assertClose(back.samples, audio.samples, within: 1.0 / 32767 + 1e-6, "PCM16 round trip")
+        // libsndfile writes floor(x * 32768) and reads n / 32768.
+        assertClose(back.samples, audio.samples, within: 1.0 / 32768, "PCM16 round trip")
     }
 
     func testFloatWavRoundTripIsExact() throws {
@@ -212,4 +212,27 @@ final class AudioTests: XCTestCase {
 
     private func le32(_ v: UInt32) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
     private func le16(_ v: UInt16) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
+}
+
+final class AudioPCM16Tests: XCTestCase {
+    /// libsndfile (1.2, as python-soundfile uses it too) writes n = floor(x * 32768), clipped
+    /// to [-32768, 32767] here, and decodes n / 32768.
+    func testPCM16DecodesToExactlyNOver32768() throws {
+        let path = try DSPFixtures.scratch(self).appendingPathComponent("q.wav").path
+        let written: [Float] = [-1, -0.5, 0, 0.25, 0.999, 1e-4, -3e-5, 1]
+        try AudioFile.write(Audio(samples: written, channels: 2, rate: 8000), to: path)
+        let expected = written.map { Float(min(32767, max(-32768, ($0 * 32768).rounded(.down)))) / 32768 }
+        XCTAssertEqual(try AudioFile.read(path).samples, expected)
+    }
+
+    func testLongPCM16ReadCrossesChunksIntact() throws {
+        let path = try DSPFixtures.scratch(self).appendingPathComponent("long.wav").path
+        let frames = 40_000  // more than one 16384-frame chunk, and not a multiple of it
+        let written = (0..<(frames * 2)).map { Float(($0 % 2001) - 1000) / 32768 }
+        try AudioFile.write(Audio(samples: written, channels: 2, rate: 8000), to: path, format: .wavPCM16)
+        let back = try AudioFile.read(path)
+        XCTAssertEqual(back.frames, frames)
+        // n / 32768 is written as n and read back exactly.
+        XCTAssertEqual(back.samples, written)
+    }
 }

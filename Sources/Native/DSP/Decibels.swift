@@ -1,5 +1,3 @@
-import Foundation
-
 /// The reference level that maps to 0 dB.
 public enum DecibelReference: Sendable, Equatable {
     /// The spectrogram's own maximum (librosa's ref=np.max).
@@ -34,7 +32,12 @@ extension Spectrogram {
     /// floored at max(S_db) - top_db.
     public func powerToDB(_ options: DecibelOptions = DecibelOptions()) throws -> Spectrogram {
         try options.validate()
-        if let bad = values.firstIndex(where: { !($0 >= 0) || $0.isInfinite }) {
+        // The smallest value must be >= 0, and sum(0 * x) is 0 unless some x is NaN or infinite.
+        let (lo, poison) = values.withUnsafeBufferPointer { x in
+            (minimum(x), reduceInLanes(x, identity: 0) { $0 + 0 * $1 }.sum())
+        }
+        guard values.isEmpty || (lo >= 0 && poison == 0) else {
+            let bad = values.firstIndex { !($0 >= 0 && $0 <= .greatestFiniteMagnitude) } ?? 0
             throw DSPError("spectrogram", "expected finite powers >= 0, found \(values[bad]) at index \(bad)")
         }
         return powerToDBUnchecked(options)
@@ -42,31 +45,47 @@ extension Spectrogram {
 
     /// `powerToDB` for a spectrogram this library computed (finite and non-negative).
     func powerToDBUnchecked(_ options: DecibelOptions) -> Spectrogram {
-        let reference: Float
-        switch options.ref {
-        case .max: reference = values.max() ?? 0
-        case .value(let r): reference = r
-        }
-        let offset = 10 * log10f(Swift.max(options.amin, reference))
         var out = values
-        var peak = -Float.infinity
-        for i in out.indices {
-            out[i] = 10 * log10f(Swift.max(options.amin, out[i])) - offset
-            peak = Swift.max(peak, out[i])
-        }
-        if let topDB = options.topDB {
-            let floor = peak - topDB
-            for i in out.indices { out[i] = Swift.max(out[i], floor) }
+        out.withUnsafeMutableBufferPointer { x in
+            let reference: Float
+            switch options.ref {
+            case .max: reference = maximum(UnsafeBufferPointer(x))
+            case .value(let r): reference = r
+            }
+            let amin = options.amin
+            let offset = 10 * fastLog10(Swift.max(amin, reference))
+            updateInLanes(x, fill: 1) { 10 * fastLog10($0.replacing(with: amin, where: $0 .< amin)) - offset }
+            if let topDB = options.topDB {
+                let floor = maximum(UnsafeBufferPointer(x)) - topDB
+                updateInLanes(x, fill: 0) { $0.replacing(with: floor, where: $0 .< floor) }
+            }
         }
         return Spectrogram(values: out, bins: bins, frames: frames)
     }
 
     /// (S - min S) / (max S - min S), in [0, 1]; all zeros when S is constant.
     public func minMaxScaled() -> Spectrogram {
-        guard let lo = values.min(), let hi = values.max(), hi > lo else {
-            return Spectrogram(zeros: bins, frames: frames)
+        var out = values
+        out.withUnsafeMutableBufferPointer { x in
+            let lo = minimum(UnsafeBufferPointer(x))
+            let hi = maximum(UnsafeBufferPointer(x))
+            guard hi > lo else {
+                x.update(repeating: 0)
+                return
+            }
+            let range = hi - lo
+            updateInLanes(x, fill: 0) { ($0 - lo) / range }
         }
-        let range = hi - lo
-        return Spectrogram(values: values.map { ($0 - lo) / range }, bins: bins, frames: frames)
+        return Spectrogram(values: out, bins: bins, frames: frames)
     }
+}
+
+/// The largest value; -inf for none.
+private func maximum(_ x: UnsafeBufferPointer<Float>) -> Float {
+    reduceInLanes(x, identity: -.infinity) { $0.replacing(with: $1, where: $1 .> $0) }.max()
+}
+
+/// The smallest value; +inf for none.
+private func minimum(_ x: UnsafeBufferPointer<Float>) -> Float {
+    reduceInLanes(x, identity: .infinity) { $0.replacing(with: $1, where: $1 .< $0) }.min()
 }

@@ -18,6 +18,8 @@ public struct MelFilterbank: Sendable, Equatable {
     /// The bins where each filter is non-zero: filter m covers bins first[m] ..< first[m] + count[m].
     let first: [Int]
     let count: [Int]
+    /// Bins at and above this one have zero weight in every filter.
+    let usedBins: Int
 
     public init(rate: Int, nFFT: Int, bands: Int, fmin: Double = 0, fmax: Double? = nil, htk: Bool = false, slaneyNorm: Bool = true) throws {
         guard rate >= 1 else { throw DSPError("rate", "expected a positive sample rate in Hz, got \(rate)") }
@@ -65,6 +67,7 @@ public struct MelFilterbank: Sendable, Equatable {
         self.weights = weights
         self.first = first
         self.count = count
+        usedBins = zip(first, count).map { $0 + $1 }.max() ?? 0
     }
 
     /// n mel-spaced frequencies from fmin to fmax (librosa.mel_frequencies): np.linspace in mel,

@@ -79,21 +79,41 @@ public struct MelSpectrogram: Sendable {
         return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
 
+    /// Frames are projected 16 at a time: their spectra are gathered bin-major into a block
+    /// [usedBins, 16], so each filter weight multiplies 16 frames in one vector operation and
+    /// each band's 16 results are stored contiguously in its output row.
     func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
+        typealias Lanes = SIMD8<Float>
+        let width = Lanes.scalarCount
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
         let bins = filterbank.bins
+        let used = filterbank.usedBins
         var out = [Float](repeating: 0, count: bands * frames)
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, used) * width)  // [used, width]
+        defer { block.deallocate() }
+        block.initialize(repeating: 0, count: max(1, used) * width)
         samples.withUnsafeBufferPointer { y in
             out.withUnsafeMutableBufferPointer { mel in
                 filterbank.weights.withUnsafeBufferPointer { w in
-                    stft.forEachFrame(y, power: options.power, scratch: scratch) { t, spectrum in
-                        for m in 0..<bands {
-                            let k0 = filterbank.first[m]
-                            let row = w.baseAddress! + m * bins
-                            var sum: Float = 0
-                            for k in k0..<(k0 + filterbank.count[m]) { sum += row[k] * spectrum[k] }
-                            mel[m * frames + t] = sum
+                    filterbank.first.withUnsafeBufferPointer { first in
+                        filterbank.count.withUnsafeBufferPointer { count in
+                            stft.forEachFrame(y, power: options.power, scratch: scratch, used: used) { t, spectrum in
+                                let lane = t % width
+                                for k in 0..<used { block[k * width + lane] = spectrum[k] }
+                                guard lane == width - 1 || t == frames - 1 else { return }
+                                // mel[m, t0 + j] = sum_k W[m, k] P[k, j] for the block's frames j.
+                                let t0 = t - lane
+                                for m in 0..<bands {
+                                    let row = w.baseAddress! + m * bins
+                                    var sum = Lanes()
+                                    for k in first[m]..<(first[m] + count[m]) {
+                                        let p = UnsafeRawPointer(block + k * width).loadUnaligned(as: Lanes.self)
+                                        sum += row[k] * p
+                                    }
+                                    for j in 0...lane { mel[m * frames + t0 + j] = sum[j] }
+                                }
+                            }
                         }
                     }
                 }

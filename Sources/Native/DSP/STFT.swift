@@ -60,16 +60,17 @@ struct STFT<T: FFTWScalar>: Sendable {
         deinit { power.deallocate() }
     }
 
-    /// Calls `body(t, P)` for every frame t, where P[k] = |X_t[k]|^p, k = 0 ..< bins, with
+    /// Calls `body(t, P)` for every frame t, where P[k] = |X_t[k]|^p, k = 0 ..< used, with
     /// X_t the DFT of the windowed frame t; p = 2 is the power spectrum, p = 1 the magnitude.
+    /// `used` (all bins by default) spares computing bins the caller ignores.
     func forEachFrame(
-        _ y: UnsafeBufferPointer<Float>, power p: T, scratch: Scratch,
+        _ y: UnsafeBufferPointer<Float>, power p: T, scratch: Scratch, used: Int? = nil,
         _ body: (_ t: Int, _ spectrum: UnsafePointer<T>) -> Void
     ) {
         let n = y.count
         let frames = frameCount(samples: n)
         let input = scratch.buffers.input
-        let bins = self.bins
+        let bins = min(used ?? self.bins, self.bins)
         window.withUnsafeBufferPointer { w in
             for t in 0..<frames {
                 // Frame t starts at sample t*hop - nFFT/2 of the unpadded signal when centred.

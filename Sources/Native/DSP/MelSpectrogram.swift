@@ -16,9 +16,11 @@ import Foundation
 ///   (`MelOptions.librosa`), which `mfcc` uses as librosa.feature.mfcc does.
 /// Then `powerToDB` (librosa.power_to_db: ref, amin=1e-10, top_db=80) and `minMaxScaled`.
 ///
-/// The FFT runs in single precision (librosa transforms in double and rounds to complex64);
-/// the mel projection skips each filter's zero weights, which is about 90 times fewer
-/// multiplications than the dense product and so faster than sgemm.
+/// The FFT runs in single precision (librosa transforms in double and rounds to complex64).
+/// The mel projection visits only each filter's non-zero weights (about 1,500 of the
+/// 128 x 1025 per frame): measured on this project's machine, one thread, 30 s of audio,
+/// OpenBLAS sgemm 128 x 1025 x 1292 takes 3.6 ms (2.6 ms on the 744 bins below fmax) where the
+/// sparse projection with the windowing and power together take about 1 ms.
 public struct MelOptions: Sendable, Equatable {
     public var rate = 22050
     public var nFFT = 2048
@@ -79,9 +81,9 @@ public struct MelSpectrogram: Sendable {
         return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
 
-    /// Frames are projected 16 at a time: their spectra are gathered bin-major into a block
-    /// [usedBins, 16], so each filter weight multiplies 16 frames in one vector operation and
-    /// each band's 16 results are stored contiguously in its output row.
+    /// Frames are projected 8 at a time: their spectra are gathered bin-major into a block
+    /// [usedBins, 8] (24 KB, so it stays in L1), each filter weight multiplies 8 frames in one
+    /// vector operation, and each band's 8 results are stored contiguously in its output row.
     func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
         typealias Lanes = SIMD8<Float>
         let width = Lanes.scalarCount

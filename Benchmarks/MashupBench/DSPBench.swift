@@ -51,7 +51,9 @@ enum DSPBench {
         defer { Engine.threads = saved }
         let (median, best) = try time(runs, body)
         let fields = String(format: "\"median_ms\": %.3f, \"min_ms\": %.3f, \"runs\": %d", median, best, runs)
-        print("{\"suite\": \"dsp\", \"impl\": \"mashup\", \"bench\": \"\(name)\", \"threads\": \(threads), \(fields)\(extra)}")
+        print(
+            "{\"suite\": \"dsp\", \"impl\": \"mashup\", \"bench\": \"\(name)\", \"threads\": \(threads), \(fields)\(extra)}"
+        )
     }
 
     static func run() throws {

@@ -143,7 +143,8 @@ final class AudioTests: XCTestCase {
 
     func testWriteLeavesNoTemporaryFileBehind() throws {
         let folder = try DSPFixtures.scratch(self)
-        try AudioFile.write(Audio(samples: [0, 0.5], channels: 1, rate: 8000), to: folder.appendingPathComponent("a.wav").path)
+        try AudioFile.write(
+            Audio(samples: [0, 0.5], channels: 1, rate: 8000), to: folder.appendingPathComponent("a.wav").path)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["a.wav"])
     }
 

@@ -57,11 +57,21 @@ final class DSPFeatureTests: XCTestCase {
     }
 
     func testFeatureOptionsAreValidated() {
-        XCTAssertThrowsError(try DSP.rms([1, 2, 3], frameLength: 0)) { XCTAssertTrue("\($0)".hasPrefix("frame_length:"), "\($0)") }
-        XCTAssertThrowsError(try DSP.rms([1, 2, 3], frameLength: 4, hop: 8)) { XCTAssertTrue("\($0)".hasPrefix("hop:"), "\($0)") }
+        XCTAssertThrowsError(try DSP.rms([1, 2, 3], frameLength: 0)) {
+            XCTAssertTrue("\($0)".hasPrefix("frame_length:"), "\($0)")
+        }
+        XCTAssertThrowsError(try DSP.rms([1, 2, 3], frameLength: 4, hop: 8)) {
+            XCTAssertTrue("\($0)".hasPrefix("hop:"), "\($0)")
+        }
         XCTAssertThrowsError(try DSP.rms([])) { XCTAssertTrue("\($0)".hasPrefix("samples:"), "\($0)") }
-        XCTAssertThrowsError(try DSP.spectralFlatness([1], amin: 0)) { XCTAssertTrue("\($0)".hasPrefix("amin:"), "\($0)") }
-        XCTAssertThrowsError(try DSP.mfcc([1, 2], coefficients: 200)) { XCTAssertTrue("\($0)".hasPrefix("n_mfcc:"), "\($0)") }
-        XCTAssertThrowsError(try DSP.spectralCentroid([1], rate: 0)) { XCTAssertTrue("\($0)".hasPrefix("rate:"), "\($0)") }
+        XCTAssertThrowsError(try DSP.spectralFlatness([1], amin: 0)) {
+            XCTAssertTrue("\($0)".hasPrefix("amin:"), "\($0)")
+        }
+        XCTAssertThrowsError(try DSP.mfcc([1, 2], coefficients: 200)) {
+            XCTAssertTrue("\($0)".hasPrefix("n_mfcc:"), "\($0)")
+        }
+        XCTAssertThrowsError(try DSP.spectralCentroid([1], rate: 0)) {
+            XCTAssertTrue("\($0)".hasPrefix("rate:"), "\($0)")
+        }
     }
 }

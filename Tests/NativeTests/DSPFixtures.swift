@@ -34,7 +34,8 @@ func maxAbsDifference(_ a: [Float], _ b: [Float], file: StaticString = #filePath
 
 /// Asserts |a - b| <= tolerance everywhere, printing the first values and the worst element.
 func assertClose(
-    _ a: [Float], _ b: [Float], within tolerance: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line
+    _ a: [Float], _ b: [Float], within tolerance: Float, _ what: String, file: StaticString = #filePath,
+    line: UInt = #line
 ) {
     let (worst, at) = maxAbsDifference(a, b, file: file, line: line)
     XCTAssertLessThanOrEqual(

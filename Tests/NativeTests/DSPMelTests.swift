@@ -21,7 +21,8 @@ final class DSPMelTests: XCTestCase {
             // Powers span many decades: compare relative to each value, with a floor of 1e-6 of
             // the clip's peak power (below that the FFT's float32 rounding dominates).
             let peak = expected.values.max() ?? 0
-            assertRelativelyClose(ours.values, expected.values, relative: 1e-4, floor: max(peak * 1e-6, 1e-30), "\(clip) mel")
+            assertRelativelyClose(
+                ours.values, expected.values, relative: 1e-4, floor: max(peak * 1e-6, 1e-30), "\(clip) mel")
         }
     }
 
@@ -66,7 +67,9 @@ final class DSPMelOptionTests: XCTestCase {
         XCTAssertEqual(try mel([Float](repeating: 0.1, count: 512)).frames, 2)
     }
 
-    func expectOptionError(_ option: String, file: StaticString = #filePath, line: UInt = #line, _ change: (inout MelOptions) -> Void) {
+    func expectOptionError(
+        _ option: String, file: StaticString = #filePath, line: UInt = #line, _ change: (inout MelOptions) -> Void
+    ) {
         var options = MelOptions()
         change(&options)
         XCTAssertThrowsError(try MelSpectrogram(options), file: file, line: line) { error in
@@ -88,8 +91,12 @@ final class DSPMelOptionTests: XCTestCase {
 
     func testAudioMustBeMonoAtTheConfiguredRate() throws {
         let mel = try MelSpectrogram()
-        XCTAssertThrowsError(try mel(Audio(samples: [0, 0], channels: 2, rate: 22050))) { XCTAssertTrue("\($0)".contains("mono"), "\($0)") }
-        XCTAssertThrowsError(try mel(Audio(samples: [0, 0], channels: 1, rate: 44100))) { XCTAssertTrue("\($0)".contains("22050 Hz"), "\($0)") }
+        XCTAssertThrowsError(try mel(Audio(samples: [0, 0], channels: 2, rate: 22050))) {
+            XCTAssertTrue("\($0)".contains("mono"), "\($0)")
+        }
+        XCTAssertThrowsError(try mel(Audio(samples: [0, 0], channels: 1, rate: 44100))) {
+            XCTAssertTrue("\($0)".contains("22050 Hz"), "\($0)")
+        }
         XCTAssertThrowsError(try mel([Float]())) { XCTAssertTrue("\($0)".hasPrefix("samples:"), "\($0)") }
     }
 
@@ -103,8 +110,12 @@ final class DSPMelOptionTests: XCTestCase {
 
     func testPowerToDBRejectsBadOptionsAndNegativePowers() {
         let s = Spectrogram(values: [1], bins: 1, frames: 1)
-        XCTAssertThrowsError(try s.powerToDB(DecibelOptions(amin: 0))) { XCTAssertTrue("\($0)".hasPrefix("amin:"), "\($0)") }
-        XCTAssertThrowsError(try s.powerToDB(DecibelOptions(topDB: -1))) { XCTAssertTrue("\($0)".hasPrefix("top_db:"), "\($0)") }
+        XCTAssertThrowsError(try s.powerToDB(DecibelOptions(amin: 0))) {
+            XCTAssertTrue("\($0)".hasPrefix("amin:"), "\($0)")
+        }
+        XCTAssertThrowsError(try s.powerToDB(DecibelOptions(topDB: -1))) {
+            XCTAssertTrue("\($0)".hasPrefix("top_db:"), "\($0)")
+        }
         XCTAssertThrowsError(try Spectrogram(values: [-1], bins: 1, frames: 1).powerToDB())
     }
 
@@ -123,11 +134,14 @@ final class DSPMelOptionTests: XCTestCase {
         defer { Engine.threads = saved }
         for threads in [1, 2, 3] {
             Engine.threads = threads
-            XCTAssertEqual(try mel.batch(clips, decibels: DecibelOptions(ref: .max), minMax: true), single, "\(threads) threads")
+            XCTAssertEqual(
+                try mel.batch(clips, decibels: DecibelOptions(ref: .max), minMax: true), single, "\(threads) threads")
         }
     }
 
     func testBatchNamesTheClipThatIsTooShort() throws {
-        XCTAssertThrowsError(try MelSpectrogram().batch([[0.5], []])) { XCTAssertTrue("\($0)".hasPrefix("clips[2]:"), "\($0)") }
+        XCTAssertThrowsError(try MelSpectrogram().batch([[0.5], []])) {
+            XCTAssertTrue("\($0)".hasPrefix("clips[2]:"), "\($0)")
+        }
     }
 }

@@ -47,7 +47,10 @@ final class NpyTests: XCTestCase {
         let path = try DSPFixtures.scratch(self).appendingPathComponent("i.npy").path
         var header = "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }"
         header += String(repeating: " ", count: 64 - (10 + header.utf8.count + 1) % 64) + "\n"
-        let data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0xFF, 0xFE, 0x01, 0x00])
+        let data = Data(
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [
+                0xFF, 0xFE, 0x01, 0x00,
+            ])
         try data.write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try Npy.read(path).values, [-2, 256])
     }
@@ -80,7 +83,8 @@ final class NpyTests: XCTestCase {
         let path = try DSPFixtures.scratch(self).appendingPathComponent("f.npy").path
         var header = "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }"
         header += String(repeating: " ", count: 64 - (10 + header.utf8.count + 1) % 64) + "\n"
-        let data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 0, 0])
+        let data = Data(
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 0, 0])
         try data.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Npy.read(path)) { error in
             XCTAssertTrue("\(error)".contains("Fortran order"), "\(error)")

@@ -82,7 +82,8 @@ public enum AudioFile {
             throw AudioError(path, "cannot write a non-finite sample (\(audio.samples[bad]) at index \(bad))")
         }
         try writeAtomically(to: path) { temp in
-            let file = try SoundFile(writing: temp, target: path, format: format, channels: audio.channels, rate: audio.rate)
+            let file = try SoundFile(
+                writing: temp, target: path, format: format, channels: audio.channels, rate: audio.rate)
             try file.write(audio.samples)
             try file.close()
         }
@@ -159,7 +160,8 @@ private final class SoundFile {
 
     func seek(to frame: Int) throws {
         guard sf_seek(handle, sf_count_t(frame), SEEK_SET) == frame else {
-            throw AudioError(path, "cannot seek to frame \(frame) (libsndfile: \(String(cString: sf_strerror(handle))))")
+            throw AudioError(
+                path, "cannot seek to frame \(frame) (libsndfile: \(String(cString: sf_strerror(handle))))")
         }
     }
 
@@ -167,12 +169,17 @@ private final class SoundFile {
     func read(frames count: Int) throws -> [Float] {
         var got = 0
         let samples = [Float](unsafeUninitializedCapacity: count * channels) { buffer, initialized in
-            got = isPCM16 ? readPCM16(into: buffer.baseAddress!, frames: count) : Int(sf_readf_float(handle, buffer.baseAddress, sf_count_t(count)))
+            got =
+                isPCM16
+                ? readPCM16(into: buffer.baseAddress!, frames: count)
+                : Int(sf_readf_float(handle, buffer.baseAddress, sf_count_t(count)))
             initialized = max(0, got) * channels
         }
         guard got == count else {
             throw AudioError(
-                path, "truncated or corrupt: expected \(count) frames, decoded \(max(0, got)) (libsndfile: \(String(cString: sf_strerror(handle))))")
+                path,
+                "truncated or corrupt: expected \(count) frames, decoded \(max(0, got)) (libsndfile: \(String(cString: sf_strerror(handle))))"
+            )
         }
         return samples
     }
@@ -202,14 +209,17 @@ private final class SoundFile {
         let count = samples.count / channels
         let written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(count)) }
         guard written == count else {
-            throw AudioError(path, "wrote \(written) of \(count) frames (libsndfile: \(String(cString: sf_strerror(handle))))")
+            throw AudioError(
+                path, "wrote \(written) of \(count) frames (libsndfile: \(String(cString: sf_strerror(handle))))")
         }
     }
 
     func close() throws {
         let status = sf_close(handle)
         handle = nil
-        guard status == 0 else { throw AudioError(path, "cannot finish writing: \(String(cString: sf_error_number(status)))") }
+        guard status == 0 else {
+            throw AudioError(path, "cannot finish writing: \(String(cString: sf_error_number(status)))")
+        }
     }
 
     /// The container and encoding, named as python-soundfile names them.

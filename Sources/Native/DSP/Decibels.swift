@@ -20,7 +20,9 @@ public struct DecibelOptions: Sendable, Equatable {
 
     public func validate() throws {
         guard amin.isFinite, amin > 0 else { throw DSPError("amin", "expected a value > 0, got \(amin)") }
-        if let topDB { guard topDB.isFinite, topDB >= 0 else { throw DSPError("top_db", "expected >= 0 dB, got \(topDB)") } }
+        if let topDB {
+            guard topDB.isFinite, topDB >= 0 else { throw DSPError("top_db", "expected >= 0 dB, got \(topDB)") }
+        }
         if case .value(let r) = ref {
             guard r.isFinite, r > 0 else { throw DSPError("ref", "expected a reference power > 0, got \(r)") }
         }

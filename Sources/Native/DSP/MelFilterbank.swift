@@ -21,7 +21,10 @@ public struct MelFilterbank: Sendable, Equatable {
     /// Bins at and above this one have zero weight in every filter.
     let usedBins: Int
 
-    public init(rate: Int, nFFT: Int, bands: Int, fmin: Double = 0, fmax: Double? = nil, htk: Bool = false, slaneyNorm: Bool = true) throws {
+    public init(
+        rate: Int, nFFT: Int, bands: Int, fmin: Double = 0, fmax: Double? = nil, htk: Bool = false,
+        slaneyNorm: Bool = true
+    ) throws {
         guard rate >= 1 else { throw DSPError("rate", "expected a positive sample rate in Hz, got \(rate)") }
         guard nFFT >= 2 else { throw DSPError("n_fft", "expected at least 2 points, got \(nFFT)") }
         guard bands >= 1 else { throw DSPError("n_mels", "expected at least 1 band, got \(bands)") }

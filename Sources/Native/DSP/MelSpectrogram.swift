@@ -127,7 +127,8 @@ public struct MelSpectrogram: Sendable {
     /// Mel spectrograms of many mono clips at the options' rate, in parallel over clips on
     /// `Engine.threads` workers, each with its own FFT scratch reused across its clips. With
     /// `decibels` each is converted by `powerToDB`, and with `minMax` then scaled to [0, 1].
-    public func batch(_ clips: [[Float]], decibels: DecibelOptions? = nil, minMax: Bool = false) throws -> [Spectrogram] {
+    public func batch(_ clips: [[Float]], decibels: DecibelOptions? = nil, minMax: Bool = false) throws -> [Spectrogram]
+    {
         for (i, clip) in clips.enumerated() {
             do { try stft.checkLength(clip.count) } catch let error as DSPError {
                 throw DSPError("clips[\(i + 1)]", error.reason)

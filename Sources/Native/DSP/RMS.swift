@@ -2,7 +2,8 @@ extension DSP {
     /// librosa.feature.rms(y, frame_length=2048, hop_length=512, center=True, pad_mode="constant"):
     /// rms[t] = sqrt(mean over the frame of x^2), the signal zero-padded by frame_length/2 at
     /// each end when centred. Sums in double.
-    public static func rms(_ y: [Float], frameLength: Int = 2048, hop: Int = 512, center: Bool = true) throws -> [Float] {
+    public static func rms(_ y: [Float], frameLength: Int = 2048, hop: Int = 512, center: Bool = true) throws -> [Float]
+    {
         let frames = try checkFraming(frameLength: frameLength, hop: hop, samples: y.count, center: center)
         let offset = center ? frameLength / 2 : 0
         return y.withUnsafeBufferPointer { x in

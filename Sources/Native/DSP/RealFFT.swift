@@ -13,12 +13,15 @@ protocol FFTWScalar: BinaryFloatingPoint, Sendable {
 
 // ESTIMATE, not MEASURE: the plan, and so the rounding, is then the same on every run.
 extension Float: FFTWScalar {
-    static func plan(size: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) -> OpaquePointer {
+    static func plan(size: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>)
+        -> OpaquePointer
+    {
         output.withMemoryRebound(to: fftwf_complex.self, capacity: size / 2 + 1) {
             fftwf_plan_dft_r2c_1d(Int32(size), input, $0, UInt32(FFTW_ESTIMATE))
         }
     }
-    static func execute(_ plan: OpaquePointer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    static func execute(_ plan: OpaquePointer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>)
+    {
         output.withMemoryRebound(to: fftwf_complex.self, capacity: 1) { fftwf_execute_dft_r2c(plan, input, $0) }
     }
     static func destroy(_ plan: OpaquePointer) { fftwf_destroy_plan(plan) }
@@ -27,12 +30,16 @@ extension Float: FFTWScalar {
 }
 
 extension Double: FFTWScalar {
-    static func plan(size: Int, input: UnsafeMutablePointer<Double>, output: UnsafeMutablePointer<Double>) -> OpaquePointer {
+    static func plan(size: Int, input: UnsafeMutablePointer<Double>, output: UnsafeMutablePointer<Double>)
+        -> OpaquePointer
+    {
         output.withMemoryRebound(to: fftw_complex.self, capacity: size / 2 + 1) {
             fftw_plan_dft_r2c_1d(Int32(size), input, $0, UInt32(FFTW_ESTIMATE))
         }
     }
-    static func execute(_ plan: OpaquePointer, input: UnsafeMutablePointer<Double>, output: UnsafeMutablePointer<Double>) {
+    static func execute(
+        _ plan: OpaquePointer, input: UnsafeMutablePointer<Double>, output: UnsafeMutablePointer<Double>
+    ) {
         output.withMemoryRebound(to: fftw_complex.self, capacity: 1) { fftw_execute_dft_r2c(plan, input, $0) }
     }
     static func destroy(_ plan: OpaquePointer) { fftw_destroy_plan(plan) }

@@ -92,7 +92,9 @@ struct STFT<T: FFTWScalar>: Sendable {
                     for k in 0..<bins { out[k] = (x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]).squareRoot() }
                 } else {
                     let half = p / 2
-                    for k in 0..<bins { out[k] = T(pow(Double(x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]), Double(half))) }
+                    for k in 0..<bins {
+                        out[k] = T(pow(Double(x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1]), Double(half)))
+                    }
                 }
                 body(t, UnsafePointer(out))
             }

@@ -11,11 +11,13 @@ func writeAtomically(to path: String, _ body: (_ temporaryPath: String) throws -
         throw SerializationError(path, "the folder \(folder) does not exist")
     }
     let suffix = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))"
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix).tmp").path
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix).tmp")
+        .path
     do {
         try body(temporary)
         guard rename(temporary, path) == 0 else {
-            throw SerializationError(path, "cannot move the written file into place: \(String(cString: strerror(errno)))")
+            throw SerializationError(
+                path, "cannot move the written file into place: \(String(cString: strerror(errno)))")
         }
     } catch {
         unlink(temporary)

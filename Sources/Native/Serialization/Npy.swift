@@ -63,7 +63,10 @@ public enum Npy {
         data.append(contentsOf: Array(header.utf8))
         values.withUnsafeBufferPointer { buffer in
             // Float's memory layout is IEEE-754 binary32 in the host's order: little-endian here.
-            data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+            data.append(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self),
+                    count: buffer.count * 4))
         }
         return data
     }
@@ -93,7 +96,8 @@ public enum Npy {
         let fortran = try field("fortran_order", in: header, path: path)
         let shapeText = try field("shape", in: header, path: path)
         guard fortran == "False" else {
-            throw SerializationError(path, "array is in Fortran order, expected C order (save with np.ascontiguousarray)")
+            throw SerializationError(
+                path, "array is in Fortran order, expected C order (save with np.ascontiguousarray)")
         }
         let shape = try parseShape(shapeText, path: path)
         let count = shape.reduce(1, *)
@@ -101,7 +105,9 @@ public enum Npy {
         let start = headerStart + headerLength
         guard bytes.count - start >= count * type.size else {
             throw SerializationError(
-                path, "truncated: shape \(shape) of \(descr) needs \(count * type.size) bytes of data, found \(bytes.count - start)")
+                path,
+                "truncated: shape \(shape) of \(descr) needs \(count * type.size) bytes of data, found \(bytes.count - start)"
+            )
         }
         let values = bytes.withUnsafeBytes { raw in
             (0..<count).map { type.load(raw.baseAddress! + start + $0 * type.size) }
@@ -116,7 +122,9 @@ public enum Npy {
         }
         var rest = header[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
         if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { throw SerializationError(path, "unclosed shape in .npy header") }
+            guard let close = rest.firstIndex(of: ")") else {
+                throw SerializationError(path, "unclosed shape in .npy header")
+            }
             return String(rest[...close])
         }
         rest = rest.prefix { $0 != "," && $0 != "}" }

@@ -57,6 +57,15 @@ final class AudioTests: XCTestCase {
         assertClose(audio.samples, expected.values, within: 1e-4, "stereo 44.1 kHz WAV -> 22050 mono")
     }
 
+    func testLoadIsDecodeDownmixResample() throws {
+        let expected = try DSPFixtures.array("stereo44k", "input")
+        let audio = try AudioFile.load(DSPFixtures.path("stereo44k.wav"))
+        XCTAssertEqual([audio.channels, audio.rate], [1, 22050])
+        assertClose(audio.samples, expected.values, within: 1e-4, "AudioFile.load")
+        let native = try AudioFile.load(DSPFixtures.path("stereo44k.wav"), rate: nil, mono: false)
+        XCTAssertEqual([native.channels, native.rate, native.frames], [2, 44100, 11025])
+    }
+
     func testFlac48kLoadsAsLibrosaLoadsIt() throws {
         let expected = try DSPFixtures.array("mono48k_24", "input")
         let audio = try AudioFile.read(DSPFixtures.path("mono48k_24.flac")).resampled(to: 22050)

@@ -70,6 +70,18 @@ public enum AudioFile {
         return Audio(samples: samples, channels: file.channels, rate: file.rate)
     }
 
+    /// librosa.load(path, sr=rate, mono=mono, offset=offset, duration=duration): decode, then
+    /// the mean of the channels, then resampling (soxr HQ by default) when `rate` is not nil.
+    public static func load(
+        _ path: String, rate: Int? = 22050, mono: Bool = true, offset: Double = 0, duration: Double? = nil,
+        quality: ResampleQuality = .high
+    ) throws -> Audio {
+        var audio = try read(path, offset: offset, duration: duration)
+        if mono { audio = audio.mono() }
+        if let rate { audio = try audio.resampled(to: rate, quality: quality) }
+        return audio
+    }
+
     /// Writes `audio` to `path` as `format`, or as the extension says when nil. The file appears
     /// whole or not at all: it is written beside `path` under a temporary name, then renamed.
     /// Samples beyond [-1, 1) clip in integer formats rather than wrap; 16-bit PCM stores

@@ -141,7 +141,30 @@ final class DSPMelOptionTests: XCTestCase {
 
     func testBatchNamesTheClipThatIsTooShort() throws {
         XCTAssertThrowsError(try MelSpectrogram().batch([[0.5], []])) {
-            XCTAssertTrue("\($0)".hasPrefix("clips[2]:"), "\($0)")
+            XCTAssertTrue("\($0)".hasPrefix("clip 2 of 2:"), "\($0)")
         }
+    }
+}
+
+final class DSPSpectrogramTests: XCTestCase {
+    func testRowMajorIndexing() {
+        let s = Spectrogram(values: [1, 2, 3, 4, 5, 6], bins: 2, frames: 3)
+        XCTAssertEqual(s[1, 0], 4)
+        XCTAssertEqual(Array(s.row(0)), [1, 2, 3])
+        XCTAssertEqual(s.shape, [2, 3])
+    }
+
+    func testCheckingInitRejectsAMismatchedShape() {
+        XCTAssertThrowsError(try Spectrogram(checking: [1, 2, 3], bins: 2, frames: 2)) {
+            XCTAssertTrue("\($0)".contains("needs 4 values, got 3"), "\($0)")
+        }
+    }
+
+    func testNpyRoundTripKeepsTheShape() throws {
+        let path = try DSPFixtures.scratch(self).appendingPathComponent("s.npy").path
+        let s = Spectrogram(values: [1, 2, 3, 4, 5, 6], bins: 2, frames: 3)
+        try Npy.write(s.values, shape: s.shape, to: path)
+        let back = try Npy.read(path)
+        XCTAssertEqual(try Spectrogram(checking: back.values, bins: back.shape[0], frames: back.shape[1]), s)
     }
 }

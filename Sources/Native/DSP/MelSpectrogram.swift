@@ -131,7 +131,7 @@ public struct MelSpectrogram: Sendable {
     {
         for (i, clip) in clips.enumerated() {
             do { try stft.checkLength(clip.count) } catch let error as DSPError {
-                throw DSPError("clips[\(i + 1)]", error.reason)
+                throw DSPError("clip \(i + 1) of \(clips.count)", error.reason)
             }
         }
         try decibels?.validate()

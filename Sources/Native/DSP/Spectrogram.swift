@@ -13,6 +13,15 @@ public struct Spectrogram: Sendable, Equatable {
         self.frames = frames
     }
 
+    /// The same as `init(values:bins:frames:)`, but throws instead of trapping on a bad shape.
+    public init(checking values: [Float], bins: Int, frames: Int) throws {
+        guard bins >= 0, frames >= 0, values.count == bins * frames else {
+            throw DSPError(
+                "spectrogram", "a \(bins) x \(frames) spectrogram needs \(bins * frames) values, got \(values.count)")
+        }
+        self.init(values: values, bins: bins, frames: frames)
+    }
+
     public init(zeros bins: Int, frames: Int) {
         self.init(values: [Float](repeating: 0, count: bins * frames), bins: bins, frames: frames)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Native
+import Synchronization
 import XCTest
 
 /// Mel spectrogram, power_to_db and min-max against librosa 0.11 (tools/reference/dsp.py).
@@ -166,5 +167,32 @@ final class DSPSpectrogramTests: XCTestCase {
         try Npy.write(s.values, shape: s.shape, to: path)
         let back = try Npy.read(path)
         XCTAssertEqual(try Spectrogram(checking: back.values, bins: back.shape[0], frames: back.shape[1]), s)
+    }
+}
+
+final class DSPThreadingTests: XCTestCase {
+    /// Plans for new sizes are made under the planner lock while other threads execute theirs.
+    func testConcurrentPlanningAndExecutionAgreeWithSerial() throws {
+        let sizes = [256, 384, 512, 1000, 1024, 2048, 3000, 4096]
+        var random = Random(seed: 11)
+        let y = (0..<20_000).map { _ in Float(random.uniform(-1, 1)) }
+        @Sendable func options(_ n: Int) -> MelOptions {
+            var o = MelOptions()
+            o.nFFT = n
+            o.hop = n / 4
+            o.bands = 40
+            return o
+        }
+        let results = Mutex<[Int: Spectrogram]>([:])
+        DispatchQueue.concurrentPerform(iterations: sizes.count * 4) { i in
+            let n = sizes[i % sizes.count]
+            guard let s = try? MelSpectrogram(options(n))(y) else { return XCTFail("n_fft \(n) threw") }
+            results.withLock { r in
+                if let previous = r[n] { XCTAssertEqual(previous, s, "n_fft \(n)") } else { r[n] = s }
+            }
+        }
+        for n in sizes {
+            XCTAssertEqual(results.withLock { $0[n] }, try MelSpectrogram(options(n))(y), "n_fft \(n)")
+        }
     }
 }

@@ -23,6 +23,8 @@ extension Audio {
     /// whole signal pushed through one resampler and then flushed, and the result cut or
     /// zero-padded to ceil(frames * rate / self.rate) frames (librosa's `fix=True`, computed
     /// with the same double-precision ratio). Channels are resampled independently.
+    /// python-soxr feeds its input in chunks; soxr's output does not depend on the chunking,
+    /// and this matches librosa.load bit for bit on a 30 s file at 22050 and 16000 Hz.
     public func resampled(to rate: Int, quality: ResampleQuality = .high) throws -> Audio {
         guard rate >= 1 else { throw AudioError("rate", "expected a positive target rate in Hz, got \(rate)") }
         guard self.rate >= 1 else {

@@ -47,7 +47,8 @@ extension Audio {
         }
         defer { soxr_delete(soxr) }
 
-        // soxr may emit up to one frame beyond ceil(); room for it keeps the flush complete.
+        // soxr writes at most `capacity` frames; any beyond outFrames are cut below, as librosa's
+        // fix_length cuts them (python-soxr's own buffer is floor(frames * ratio) + 1).
         let capacity = outFrames + 1
         var out = [Float](repeating: 0, count: capacity * c)
         var produced = 0

@@ -196,3 +196,18 @@ final class DSPThreadingTests: XCTestCase {
         }
     }
 }
+
+final class DSPAbsurdOptionTests: XCTestCase {
+    func testHugeSizesThrowInsteadOfAllocating() {
+        var options = MelOptions()
+        options.nFFT = 1 << 40
+        XCTAssertThrowsError(try MelSpectrogram(options)) { XCTAssertTrue("\($0)".hasPrefix("n_fft:"), "\($0)") }
+        options = MelOptions()
+        options.bands = 1_000_000
+        XCTAssertThrowsError(try MelSpectrogram(options)) { XCTAssertTrue("\($0)".hasPrefix("n_mels:"), "\($0)") }
+        let audio = Audio(samples: [Float](repeating: 0, count: 1000), channels: 1, rate: 1)
+        XCTAssertThrowsError(try audio.resampled(to: 1_000_000_000)) {
+            XCTAssertTrue("\($0)".hasPrefix("rate:"), "\($0)")
+        }
+    }
+}

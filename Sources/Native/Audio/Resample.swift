@@ -34,8 +34,12 @@ extension Audio {
         if rate == self.rate { return self }
 
         let ratio = Double(rate) / Double(self.rate)
-        let outFrames = Int((Double(frames) * ratio).rounded(.up))
+        let outFrames = Int(min((Double(frames) * ratio).rounded(.up), Double(Int32.max)))
         let c = channels
+        guard outFrames * c < Int(Int32.max) else {
+            throw AudioError(
+                "rate", "resampling to \(rate) Hz would give \(outFrames) frames, more than one buffer holds")
+        }
 
         var error: soxr_error_t? = nil
         var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)

@@ -26,8 +26,10 @@ public struct MelFilterbank: Sendable, Equatable {
         slaneyNorm: Bool = true
     ) throws {
         guard rate >= 1 else { throw DSPError("rate", "expected a positive sample rate in Hz, got \(rate)") }
-        guard nFFT >= 2 else { throw DSPError("n_fft", "expected at least 2 points, got \(nFFT)") }
-        guard bands >= 1 else { throw DSPError("n_mels", "expected at least 1 band, got \(bands)") }
+        guard nFFT >= 2, nFFT <= STFT<Float>.largestFFT else {
+            throw DSPError("n_fft", "expected 2 ... \(STFT<Float>.largestFFT) points, got \(nFFT)")
+        }
+        guard bands >= 1, bands <= 4096 else { throw DSPError("n_mels", "expected 1 ... 4096 bands, got \(bands)") }
         let nyquist = Double(rate) / 2
         let fmax = fmax ?? nyquist
         guard fmin.isFinite, fmin >= 0 else { throw DSPError("fmin", "expected a frequency >= 0 Hz, got \(fmin)") }

@@ -14,9 +14,13 @@ struct STFT<T: FFTWScalar>: Sendable {
     let window: [T]  // [nFFT]
     let fft: RealFFT<T>
     var bins: Int { nFFT / 2 + 1 }
+    /// 2^20 points: 47 s at 22050 Hz, far beyond any useful frame.
+    static var largestFFT: Int { 1 << 20 }
 
     init(nFFT: Int, hop: Int, center: Bool = true) throws {
-        guard nFFT >= 2 else { throw DSPError("n_fft", "expected at least 2 points, got \(nFFT)") }
+        guard nFFT >= 2, nFFT <= STFT.largestFFT else {
+            throw DSPError("n_fft", "expected 2 ... \(STFT.largestFFT) points, got \(nFFT)")
+        }
         guard hop >= 1 else { throw DSPError("hop", "expected at least 1 sample, got \(hop)") }
         guard hop <= nFFT else { throw DSPError("hop", "expected at most n_fft (\(nFFT)), got \(hop)") }
         self.nFFT = nFFT

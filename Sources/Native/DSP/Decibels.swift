@@ -1,0 +1,93 @@
+/// The reference level that maps to 0 dB.
+public enum DecibelReference: Sendable, Equatable {
+    /// The spectrogram's own maximum (librosa's ref=np.max).
+    case max
+    case value(Float)
+}
+
+/// librosa.power_to_db's parameters; the defaults are librosa's (ref=1.0, amin=1e-10, top_db=80).
+public struct DecibelOptions: Sendable, Equatable {
+    public var ref: DecibelReference = .value(1)
+    public var amin: Float = 1e-10
+    /// Floor at (max dB - topDB); nil: no floor.
+    public var topDB: Float? = 80
+
+    public init(ref: DecibelReference = .value(1), amin: Float = 1e-10, topDB: Float? = 80) {
+        self.ref = ref
+        self.amin = amin
+        self.topDB = topDB
+    }
+
+    public func validate() throws {
+        guard amin.isFinite, amin > 0 else { throw DSPError("amin", "expected a value > 0, got \(amin)") }
+        if let topDB {
+            guard topDB.isFinite, topDB >= 0 else { throw DSPError("top_db", "expected >= 0 dB, got \(topDB)") }
+        }
+        if case .value(let r) = ref {
+            guard r.isFinite, r > 0 else { throw DSPError("ref", "expected a reference power > 0, got \(r)") }
+        }
+    }
+}
+
+extension Spectrogram {
+    /// librosa.power_to_db: S_db = 10 log10(max(amin, S)) - 10 log10(max(amin, ref)), then
+    /// floored at max(S_db) - top_db.
+    public func powerToDB(_ options: DecibelOptions = DecibelOptions()) throws -> Spectrogram {
+        try options.validate()
+        // The smallest value must be >= 0, and sum(0 * x) is 0 unless some x is NaN or infinite.
+        let (lo, poison) = values.withUnsafeBufferPointer { x in
+            (minimum(x), reduceInLanes(x, identity: 0) { $0 + 0 * $1 }.sum())
+        }
+        guard values.isEmpty || (lo >= 0 && poison == 0) else {
+            let bad = values.firstIndex { !($0 >= 0 && $0 <= .greatestFiniteMagnitude) } ?? 0
+            throw DSPError("spectrogram", "expected finite powers >= 0, found \(values[bad]) at index \(bad)")
+        }
+        return powerToDBUnchecked(options)
+    }
+
+    /// `powerToDB` for a spectrogram this library computed (finite and non-negative).
+    func powerToDBUnchecked(_ options: DecibelOptions) -> Spectrogram {
+        var out = values
+        out.withUnsafeMutableBufferPointer { x in
+            let reference: Float
+            switch options.ref {
+            case .max: reference = maximum(UnsafeBufferPointer(x))
+            case .value(let r): reference = r
+            }
+            let amin = options.amin
+            let offset = 10 * fastLog10(Swift.max(amin, reference))
+            updateInLanes(x, fill: 1) { 10 * fastLog10($0.replacing(with: amin, where: $0 .< amin)) - offset }
+            if let topDB = options.topDB {
+                let floor = maximum(UnsafeBufferPointer(x)) - topDB
+                updateInLanes(x, fill: 0) { $0.replacing(with: floor, where: $0 .< floor) }
+            }
+        }
+        return Spectrogram(values: out, bins: bins, frames: frames)
+    }
+
+    /// (S - min S) / (max S - min S), in [0, 1]; all zeros when S is constant.
+    public func minMaxScaled() -> Spectrogram {
+        var out = values
+        out.withUnsafeMutableBufferPointer { x in
+            let lo = minimum(UnsafeBufferPointer(x))
+            let hi = maximum(UnsafeBufferPointer(x))
+            guard hi > lo else {
+                x.update(repeating: 0)
+                return
+            }
+            let range = hi - lo
+            updateInLanes(x, fill: 0) { ($0 - lo) / range }
+        }
+        return Spectrogram(values: out, bins: bins, frames: frames)
+    }
+}
+
+/// The largest value; -inf for none.
+private func maximum(_ x: UnsafeBufferPointer<Float>) -> Float {
+    reduceInLanes(x, identity: -.infinity) { $0.replacing(with: $1, where: $1 .> $0) }.max()
+}
+
+/// The smallest value; +inf for none.
+private func minimum(_ x: UnsafeBufferPointer<Float>) -> Float {
+    reduceInLanes(x, identity: .infinity) { $0.replacing(with: $1, where: $1 .< $0) }.min()
+}

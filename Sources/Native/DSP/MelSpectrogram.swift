@@ -1,0 +1,155 @@
+import Foundation
+
+/// Mel spectrograms exactly as librosa 0.11 computes them with these defaults:
+///
+///   librosa.feature.melspectrogram(y, sr=22050, n_fft=2048, hop_length=512, win_length=None,
+///       window="hann", center=True, pad_mode="constant", power=2.0,
+///       n_mels=128, fmin=20, fmax=8000, htk=False, norm="slaney")
+///   = mel_basis @ |stft(y)|**2
+///
+/// - window: periodic Hann, scipy.signal.get_window("hann", 2048, fftbins=True);
+/// - center=True pads n_fft/2 zeros at each end (librosa 0.11's default pad_mode "constant"),
+///   so a signal of n samples gives 1 + n // hop frames;
+/// - mel_basis: librosa.filters.mel with the Slaney mel scale and Slaney area normalisation
+///   (see `MelFilterbank`); `htk: true` selects the HTK scale;
+/// - fmin=20 and fmax=8000 are mashup's defaults; librosa's own are 0 and sr/2
+///   (`MelOptions.librosa`), which `mfcc` uses as librosa.feature.mfcc does.
+/// Then `powerToDB` (librosa.power_to_db: ref, amin=1e-10, top_db=80) and `minMaxScaled`.
+///
+/// The FFT runs in single precision (librosa transforms in double and rounds to complex64).
+/// The mel projection visits only each filter's non-zero weights (about 1,500 of the
+/// 128 x 1025 per frame): measured on this project's machine, one thread, 30 s of audio,
+/// OpenBLAS sgemm 128 x 1025 x 1292 takes 3.6 ms (2.6 ms on the 744 bins below fmax) where the
+/// sparse projection with the windowing and power together take about 1 ms.
+public struct MelOptions: Sendable, Equatable {
+    public var rate = 22050
+    public var nFFT = 2048
+    public var hop = 512
+    public var bands = 128
+    public var fmin = 20.0
+    /// nil: rate / 2.
+    public var fmax: Double? = 8000
+    /// The exponent of the magnitude: 2 for power, 1 for magnitude.
+    public var power: Float = 2
+    public var htk = false
+    public var slaneyNorm = true
+
+    public init() {}
+
+    /// librosa.feature.melspectrogram's own defaults: fmin 0, fmax sr/2.
+    public static var librosa: MelOptions {
+        var options = MelOptions()
+        options.fmin = 0
+        options.fmax = nil
+        return options
+    }
+}
+
+/// A mel spectrogram transform: the window, the FFT plan and the filterbank, built once and
+/// shared by any number of threads.
+public struct MelSpectrogram: Sendable {
+    public let options: MelOptions
+    public let filterbank: MelFilterbank
+    let stft: STFT<Float>
+
+    public init(_ options: MelOptions = MelOptions()) throws {
+        guard options.power.isFinite, options.power > 0 else {
+            throw DSPError("power", "expected an exponent > 0 (2 for power, 1 for magnitude), got \(options.power)")
+        }
+        stft = try STFT<Float>(nFFT: options.nFFT, hop: options.hop)
+        filterbank = try MelFilterbank(
+            rate: options.rate, nFFT: options.nFFT, bands: options.bands, fmin: options.fmin, fmax: options.fmax,
+            htk: options.htk, slaneyNorm: options.slaneyNorm)
+        self.options = options
+    }
+
+    /// The mel spectrogram of mono audio at the options' rate.
+    public func callAsFunction(_ audio: Audio) throws -> Spectrogram {
+        guard audio.channels == 1 else {
+            throw DSPError("audio", "expected mono audio, got \(audio.channels) channels (call mono() first)")
+        }
+        guard audio.rate == options.rate else {
+            throw DSPError(
+                "audio", "expected audio at \(options.rate) Hz, got \(audio.rate) Hz (resample first or set rate)")
+        }
+        return try callAsFunction(audio.samples)
+    }
+
+    /// [bands, 1 + n / hop]: mel[m, t] = sum_k W[m, k] |X_t[k]|^power.
+    public func callAsFunction(_ samples: [Float]) throws -> Spectrogram {
+        try stft.checkLength(samples.count)
+        return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
+    }
+
+    /// Frames are projected 8 at a time: their spectra are gathered bin-major into a block
+    /// [usedBins, 8] (24 KB, so it stays in L1), each filter weight multiplies 8 frames in one
+    /// vector operation, and each band's 8 results are stored contiguously in its output row.
+    func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
+        typealias Lanes = SIMD8<Float>
+        let width = Lanes.scalarCount
+        let frames = stft.frameCount(samples: samples.count)
+        let bands = filterbank.bands
+        let bins = filterbank.bins
+        let used = filterbank.usedBins
+        var out = [Float](repeating: 0, count: bands * frames)
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, used) * width)  // [used, width]
+        defer { block.deallocate() }
+        block.initialize(repeating: 0, count: max(1, used) * width)
+        samples.withUnsafeBufferPointer { y in
+            out.withUnsafeMutableBufferPointer { mel in
+                filterbank.weights.withUnsafeBufferPointer { w in
+                    filterbank.first.withUnsafeBufferPointer { first in
+                        filterbank.count.withUnsafeBufferPointer { count in
+                            stft.forEachFrame(y, power: options.power, scratch: scratch, used: used) { t, spectrum in
+                                let lane = t % width
+                                for k in 0..<used { block[k * width + lane] = spectrum[k] }
+                                guard lane == width - 1 || t == frames - 1 else { return }
+                                // mel[m, t0 + j] = sum_k W[m, k] P[k, j] for the block's frames j.
+                                let t0 = t - lane
+                                for m in 0..<bands {
+                                    let row = w.baseAddress! + m * bins
+                                    var sum = Lanes()
+                                    for k in first[m]..<(first[m] + count[m]) {
+                                        let p = UnsafeRawPointer(block + k * width).loadUnaligned(as: Lanes.self)
+                                        sum += row[k] * p
+                                    }
+                                    for j in 0...lane { mel[m * frames + t0 + j] = sum[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Spectrogram(values: out, bins: bands, frames: frames)
+    }
+
+    /// Mel spectrograms of many mono clips at the options' rate, in parallel over clips on
+    /// `Engine.threads` workers, each with its own FFT scratch reused across its clips. With
+    /// `decibels` each is converted by `powerToDB`, and with `minMax` then scaled to [0, 1].
+    public func batch(_ clips: [[Float]], decibels: DecibelOptions? = nil, minMax: Bool = false) throws -> [Spectrogram]
+    {
+        for (i, clip) in clips.enumerated() {
+            do { try stft.checkLength(clip.count) } catch let error as DSPError {
+                throw DSPError("clip \(i + 1) of \(clips.count)", error.reason)
+            }
+        }
+        try decibels?.validate()
+        var results = [Spectrogram](repeating: Spectrogram(zeros: 0, frames: 0), count: clips.count)
+        let workers = min(Engine.threads, clips.count)
+        results.withUnsafeMutableBufferPointer { results in
+            // Worker w owns results[lo ..< hi] and nothing else.
+            nonisolated(unsafe) let out = results
+            Engine.parallelFor(workers) { w in
+                let scratch = STFT<Float>.Scratch(nFFT: options.nFFT)
+                for i in (clips.count * w / workers)..<(clips.count * (w + 1) / workers) {
+                    var s = compute(clips[i], scratch: scratch)
+                    if let decibels { s = s.powerToDBUnchecked(decibels) }
+                    if minMax { s = s.minMaxScaled() }
+                    out[i] = s
+                }
+            }
+        }
+        return results
+    }
+}

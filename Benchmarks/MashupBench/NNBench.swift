@@ -4,7 +4,7 @@ import Native
 // The CNN engine: convolution GFLOP/s per layer type against plain OpenBLAS sgemm on the same
 // GEMM shapes, and the SE-ResNet training step / inference throughput with peak RSS.
 // NN_BENCH_FULL=0 skips the reference model (16 x 1 x 128 x 1292, several seconds a step);
-// NN_BENCH_STEPS sets its timed steps (default 2).
+// NN_BENCH_STEPS sets its timed steps (default 2); NN_BENCH_PARTS picks among small,conv,seresnet.
 
 enum NNBench {
     static func emit(_ name: String, _ value: Double, _ unit: String, _ extra: [String: String] = [:]) {
@@ -72,7 +72,7 @@ enum NNBench {
     }
 
     /// Training steps (forward, label-smoothed loss, backward, AdamW) and inference.
-    static func model(_ label: String, _ config: SEResNetConfig, input: [Int], steps: Int) throws {
+    static func model(_ label: String, _ config: SEResNetConfig, input: [Int], steps: Int, train doTrain: Bool = true) throws {
         Engine.seed(1)
         let net = try SEResNet(config)
         let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
@@ -84,14 +84,16 @@ enum NNBench {
             _ = try net.backward(d)
             opt.step()
         }
-        try step()  // first step allocates every buffer
-        let train = try seconds { for _ in 0..<steps { try step() } } / Double(steps)
+        let shape = input.map(String.init).joined(separator: "x")
+        if doTrain {
+            try step()  // first step allocates every buffer
+            let train = try seconds { for _ in 0..<steps { try step() } } / Double(steps)
+            emit("\(label).train_step", train, "s/step", ["input": shape])
+            emit("\(label).train", Double(input[0]) / train, "samples/s", ["input": shape])
+        }
         net.setTraining(false)
         _ = try net.forward(x)
         let infer = try best(steps) { _ = try net.forward(x) }
-        let shape = input.map(String.init).joined(separator: "x")
-        emit("\(label).train_step", train, "s/step", ["input": shape])
-        emit("\(label).train", Double(input[0]) / train, "samples/s", ["input": shape])
         emit("\(label).inference", Double(input[0]) / infer, "samples/s", ["input": shape])
         emit("\(label).peak_rss", peakRSSMiB(), "MiB", ["params": String(net.parameterCount)])
     }
@@ -99,10 +101,16 @@ enum NNBench {
     static func run() throws {
         let env = ProcessInfo.processInfo.environment
         let steps = Int(env["NN_BENCH_STEPS"] ?? "") ?? 2
-        try model("small", SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1]), input: [16, 1, 128, 256], steps: 5)
-        try convLayers()
-        if env["NN_BENCH_FULL"] != "0" {
+        let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
+        if parts.contains("small") {
+            try model("small", SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1]), input: [16, 1, 128, 256], steps: 5)
+        }
+        if parts.contains("conv") { try convLayers() }
+        if parts.contains("seresnet") && env["NN_BENCH_FULL"] != "0" {
             try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps)
+        }
+        if parts.contains("seresnet-inference") {
+            try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps, train: false)
         }
     }
 }

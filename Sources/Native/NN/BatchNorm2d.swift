@@ -32,7 +32,7 @@ private func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, _ m: Fl
     var total: Double = 0
     while i + 16 <= n {
         let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mv
-        acc.addProduct(d, d)
+        acc += d * d  // not addProduct: without FMA in the target it becomes a libm fmaf call per lane
         i += 16
         if i % 4096 == 0 {
             total += Double(acc.sum())

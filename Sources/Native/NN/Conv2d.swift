@@ -2,13 +2,17 @@ import Foundation
 
 // ----------------------------------------------------------------------------
 // conv2d: N images, C input channels of H x W, OC output channels, K x K kernel, stride S,
-// zero padding PAD, output OH x OW. Per image, as a matrix product (im2col):
-//   col (C*K*K, OH*OW)   col[(c*K + kh)*K + kw][oh*OW + ow] = inp[c][oh*S - PAD + kh][ow*S - PAD + kw]
-//   out (OC, OH*OW)      = weight (OC, C*K*K) @ col
+// zero padding PAD, output OH x OW, P = OH*OW positions, CKK = C*K*K. As a matrix product
+// (im2col) over a panel of columns, i.e. of (image, output position) pairs:
+//   col (CKK, cols)   col[(c*K + kh)*K + kw][j] = inp[n][c][oh*S - PAD + kh][ow*S - PAD + kw]
+//   out (OC, cols)    = weight (OC, CKK) @ col
 // Backward:
-//   dweight (OC, C*K*K) += dout (OC, OH*OW) @ col^T
-//   dcol (C*K*K, OH*OW)  = weight^T @ dout,  then col2im scatters dcol into dinp (+=)
-// A 1x1 stride-1 unpadded conv needs no im2col: col is the input itself.
+//   dweight (OC, CKK) += dout (OC, cols) @ col^T
+//   dcol (CKK, cols)   = weight^T @ dout,  then col2im scatters dcol into dinp (+=)
+// A panel is either a band of output rows of one image (large images: the band's col stays in
+// cache instead of streaming a 24 MB col through memory) or a group of whole images (small
+// images: a wider matrix product runs nearer the machine's peak). A 1x1 stride-1 unpadded conv
+// of one image needs no im2col: its col is the input itself.
 
 /// The sizes of one convolution.
 struct ConvGeometry {
@@ -24,8 +28,28 @@ struct ConvGeometry {
     var P: Int { OH * OW }
     var CKK: Int { C * K * K }
     var isPointwise: Bool { K == 1 && S == 1 && PAD == 0 }
-    /// Scratch floats one worker needs: col and dcol, a private dweight and dbias.
-    var scratchPerWorker: Int { (isPointwise ? 0 : 2 * CKK * P) + OC * CKK + OC }
+
+    /// Floats of col one panel may hold: 1 M (4 MB), so two workers' panels sit in L3.
+    static let panelBudget = 1 << 20
+    /// Columns below which a matrix product runs visibly under peak.
+    static let minimumColumns = 2048
+
+    /// Output rows per band when one image is split into bands.
+    var rowsPerBand: Int { max(1, min(OH, ConvGeometry.panelBudget / max(1, CKK * OW))) }
+
+    /// Images per panel for a worker holding `images` images: enough for `minimumColumns`.
+    func imagesPerPanel(_ images: Int) -> Int {
+        P >= ConvGeometry.minimumColumns ? 1 : max(1, min(images, (ConvGeometry.minimumColumns + P - 1) / P))
+    }
+
+    /// The widest panel a worker holding `images` images uses, in columns.
+    func panelColumns(_ images: Int) -> Int {
+        let g = imagesPerPanel(images)
+        return g > 1 ? g * P : rowsPerBand * OW
+    }
+
+    /// Floats one worker needs: col, dcol, a gathered dout/out panel, its own dweight and dbias.
+    func scratchPerWorker(_ images: Int) -> Int { 3 * CKK * panelColumns(images) + OC * panelColumns(images) + OC * CKK + OC }
 
     /// The output columns ow whose input column ow*S - PAD + kw lies inside 0..<W.
     func validColumns(_ kw: Int) -> Range<Int> {
@@ -36,16 +60,17 @@ struct ConvGeometry {
     }
 }
 
-/// col (C*K*K, OH*OW) <- one image inp (C, H, W); padding reads as zero.
-func im2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ g: ConvGeometry) {
+/// col[:, 0 ..< (rows.count * OW)] (row stride ld) <- the output rows `rows` of one image
+/// inp (C, H, W); padding reads as zero.
+func im2col(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
     for c in 0..<g.C {
         for kh in 0..<g.K {
             for kw in 0..<g.K {
-                let row = col + ((c * g.K + kh) * g.K + kw) * g.P
+                let row = col + ((c * g.K + kh) * g.K + kw) * ld
                 let cols = g.validColumns(kw)
                 let shift = kw - g.PAD
-                for oh in 0..<g.OH {
-                    let dst = row + oh * g.OW
+                for oh in rows {
+                    let dst = row + (oh - rows.lowerBound) * g.OW
                     let ih = oh * g.S - g.PAD + kh
                     if ih < 0 || ih >= g.H || cols.isEmpty {
                         dst.update(repeating: 0, count: g.OW)
@@ -65,20 +90,25 @@ func im2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ g
     }
 }
 
-/// dinp (C, H, W) += the columns of dcol (C*K*K, OH*OW) scattered back where im2col read them.
-func col2im(_ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, _ g: ConvGeometry) {
+/// dinp (C, H, W) += the columns of dcol (row stride ld) for output rows `rows`, scattered back
+/// where im2col read them.
+func col2im(_ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, rows: Range<Int>) {
     for c in 0..<g.C {
         for kh in 0..<g.K {
             for kw in 0..<g.K {
-                let row = dcol + ((c * g.K + kh) * g.K + kw) * g.P
+                let row = dcol + ((c * g.K + kh) * g.K + kw) * ld
                 let cols = g.validColumns(kw)
                 let shift = kw - g.PAD
-                for oh in 0..<g.OH {
+                for oh in rows {
                     let ih = oh * g.S - g.PAD + kh
                     if ih < 0 || ih >= g.H { continue }
-                    let src = row + oh * g.OW
+                    let src = row + (oh - rows.lowerBound) * g.OW
                     let dst = dinp + (c * g.H + ih) * g.W + shift
-                    for ow in cols { dst[ow * g.S] += src[ow] }
+                    if g.S == 1 {
+                        for ow in cols { dst[ow] += src[ow] }
+                    } else {
+                        for ow in cols { dst[ow * g.S] += src[ow] }
+                    }
                 }
             }
         }
@@ -90,44 +120,96 @@ func col2im(_ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, _
 /// OpenBLAS threads the matrix products.
 func convWorkers(_ N: Int) -> Int { N >= Engine.threads ? Engine.threads : 1 }
 
-/// Runs body(worker, images) over the batch split into `workers` contiguous blocks.
-func forEachImageBlock(_ N: Int, workers: Int, _ body: (Int, Range<Int>) -> Void) {
-    if workers == 1 {
-        body(0, 0..<N)
-        return
+/// One panel: images `images` and, when it holds a single image, its output rows `rows`.
+struct ConvPanel {
+    let images: Range<Int>
+    let rows: Range<Int>
+    var columns: Int { images.count * rows.count }
+}
+
+/// Runs body(worker, panel) over the batch: worker w takes the contiguous image block w and
+/// walks it panel by panel.
+func forEachPanel(_ N: Int, _ g: ConvGeometry, workers: Int, _ body: (Int, ConvPanel) -> Void) {
+    func walk(_ w: Int) {
+        let images = (N * w / workers)..<(N * (w + 1) / workers)
+        let group = g.imagesPerPanel(images.count)
+        if group > 1 {
+            for n0 in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                body(w, ConvPanel(images: n0..<min(images.upperBound, n0 + group), rows: 0..<g.OH))
+            }
+            return
+        }
+        for n in images {
+            for r0 in stride(from: 0, to: g.OH, by: g.rowsPerBand) {
+                body(w, ConvPanel(images: n..<(n + 1), rows: r0..<min(g.OH, r0 + g.rowsPerBand)))
+            }
+        }
     }
-    BLASThreads.single {
-        Engine.parallelFor(workers) { w in body(w, (N * w / workers)..<(N * (w + 1) / workers)) }
+    if workers == 1 {
+        walk(0)
+    } else {
+        BLASThreads.single { Engine.parallelFor(workers) { walk($0) } }
     }
 }
 
+/// Worker w's scratch: col, dcol, a panel of out/dout, dweight, dbias.
+struct ConvScratch {
+    let col: UnsafeMutablePointer<Float>, dcol: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    let dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>
+
+    init(_ base: UnsafeMutablePointer<Float>, _ g: ConvGeometry, images: Int, worker w: Int) {
+        let width = g.panelColumns(images)
+        let mine = base + w * g.scratchPerWorker(images)
+        col = mine
+        dcol = col + g.CKK * width
+        panel = dcol + g.CKK * width
+        dweight = panel + g.OC * width
+        dbias = dweight + g.OC * g.CKK
+    }
+}
+
+/// The col of a panel (CKK, columns) and its row stride: the input itself for a pointwise
+/// conv of one image, else im2col into scratch.
+private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ panel: ConvPanel, _ scratch: ConvScratch) -> (UnsafePointer<Float>, Int) {
+    let HWC = g.C * g.H * g.W
+    if g.isPointwise && panel.images.count == 1 {
+        return (inp + panel.images.lowerBound * HWC + panel.rows.lowerBound * g.OW, g.P)
+    }
+    let ld = panel.columns * g.OW
+    for (j, n) in panel.images.enumerated() {
+        im2col(scratch.col + j * panel.rows.count * g.OW, ld: ld, inp + n * HWC, g, rows: panel.rows)
+    }
+    return (UnsafePointer(scratch.col), ld)
+}
+
 /// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC).
-/// scratch holds workers * scratchPerWorker floats.
+/// scratch holds workers * scratchPerWorker(images per worker) floats.
 func conv2d_forward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>,
-    workers: Int
+    _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int
 ) {
-    let (P, CKK) = (g.P, g.CKK)
-    forEachImageBlock(N, workers: workers) { w, images in
-        let colBuffer = scratch + w * g.scratchPerWorker
-        for n in images {
-            let inp_n = inp + n * g.C * g.H * g.W
-            let out_n = out + n * g.OC * P
-            let col: UnsafePointer<Float>
-            if g.isPointwise {
-                col = inp_n
-            } else {
-                im2col(colBuffer, inp_n, g)
-                col = UnsafePointer(colBuffer)
+    let (P, CKK, OC) = (g.P, g.CKK, g.OC)
+    let perWorker = (N + workers - 1) / workers
+    forEachPanel(N, g, workers: workers) { w, panel in
+        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+        let (col, ldCol) = panelColumns(inp, g, panel, s)
+        let width = panel.columns * g.OW
+        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        if panel.images.count == 1 {
+            // out_n[:, p0 ..< p0 + width] (OC, width) = weight (OC, CKK) @ col (CKK, width)
+            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, out + n0 * OC * P + p0, ldc: P)
+        } else {
+            // panel (OC, images*P) = weight @ col, then each image's (OC, P) block to its place
+            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, s.panel, ldc: width)
+            for (j, n) in panel.images.enumerated() {
+                for oc in 0..<OC { (out + (n * OC + oc) * P).update(from: s.panel + oc * width + j * P, count: P) }
             }
-            // out_n (OC, P) = weight (OC, CKK) @ col (CKK, P)
-            sgemm(transA: false, transB: false, g.OC, P, CKK, weight, lda: CKK, col, ldb: P, beta: 0, out_n, ldc: P)
-            if let bias {
-                for oc in 0..<g.OC {
-                    let b = bias[oc], row = out_n + oc * P
-                    for p in 0..<P { row[p] += b }
-                }
+        }
+        guard let bias else { return }
+        for n in panel.images {
+            for oc in 0..<OC {
+                let b = bias[oc], row = out + (n * OC + oc) * P + p0
+                for p in 0..<(panel.rows.count * g.OW) { row[p] += b }
             }
         }
     }
@@ -141,50 +223,58 @@ func conv2d_backward(
     _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int
 ) {
     let (P, CKK, OC) = (g.P, g.CKK, g.OC)
-    let colSize = g.isPointwise ? 0 : CKK * P
-    forEachImageBlock(N, workers: workers) { w, images in
-        let mine = scratch + w * g.scratchPerWorker
-        let (colBuffer, dcol) = (mine, mine + colSize)
-        // each worker sums into its own dweight/dbias; they are added in worker order below
-        let dw = workers == 1 ? dweight : mine + 2 * colSize
-        let db = workers == 1 ? dbias : mine + 2 * colSize + OC * CKK
-        if workers > 1 {
-            dw.update(repeating: 0, count: OC * CKK)
-            db?.update(repeating: 0, count: OC)
+    let HWC = g.C * g.H * g.W
+    let perWorker = (N + workers - 1) / workers
+    if workers > 1 {
+        for w in 0..<workers {
+            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+            s.dweight.update(repeating: 0, count: OC * CKK)
+            s.dbias.update(repeating: 0, count: OC)
         }
-        for n in images {
-            let inp_n = inp + n * g.C * g.H * g.W
-            let dout_n = dout + n * OC * P
-            let col: UnsafePointer<Float>
-            if g.isPointwise {
-                col = inp_n
-            } else {
-                im2col(colBuffer, inp_n, g)
-                col = UnsafePointer(colBuffer)
+    }
+    forEachPanel(N, g, workers: workers) { w, panel in
+        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+        // each worker sums into its own dweight/dbias; they are added in worker order below
+        let dw = workers == 1 ? dweight : s.dweight
+        let db = workers == 1 ? dbias : s.dbias
+        let (col, ldCol) = panelColumns(inp, g, panel, s)
+        let width = panel.columns * g.OW
+        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        // the panel's dout (OC, width): in place for one image, gathered for several
+        let (d, ldD): (UnsafePointer<Float>, Int)
+        if panel.images.count == 1 {
+            (d, ldD) = (dout + n0 * OC * P + p0, P)
+        } else {
+            for (j, n) in panel.images.enumerated() {
+                for oc in 0..<OC { (s.panel + oc * width + j * P).update(from: dout + (n * OC + oc) * P, count: P) }
             }
-            // dweight (OC, CKK) += dout_n (OC, P) @ col^T (P, CKK)
-            sgemm(transA: false, transB: true, OC, CKK, P, dout_n, lda: P, col, ldb: P, beta: 1, dw, ldc: CKK)
-            if let db {
-                for oc in 0..<OC { db[oc] += Float(sumOfFloats(dout_n + oc * P, P)) }
+            (d, ldD) = (UnsafePointer(s.panel), width)
+        }
+        // dweight (OC, CKK) += dout (OC, width) @ col^T (width, CKK)
+        sgemm(transA: false, transB: true, OC, CKK, width, d, lda: ldD, col, ldb: ldCol, beta: 1, dw, ldc: CKK)
+        if let db {
+            for oc in 0..<OC {
+                for j in 0..<panel.images.count { db[oc] += Float(sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW)) }
             }
-            guard let dinp else { continue }
-            let dinp_n = dinp + n * g.C * g.H * g.W
-            if g.isPointwise {
-                // dinp_n (C, P) += weight^T (C, OC) @ dout_n (OC, P)
-                sgemm(transA: true, transB: false, CKK, P, OC, weight, lda: CKK, dout_n, ldb: P, beta: 1, dinp_n, ldc: P)
-            } else {
-                // dcol (CKK, P) = weight^T (CKK, OC) @ dout_n (OC, P)
-                sgemm(transA: true, transB: false, CKK, P, OC, weight, lda: CKK, dout_n, ldb: P, beta: 0, dcol, ldc: P)
-                col2im(dinp_n, dcol, g)
-            }
+        }
+        guard let dinp else { return }
+        if g.isPointwise && panel.images.count == 1 {
+            // dinp_n[:, p0 ..< p0 + width] (C, width) += weight^T (C, OC) @ dout (OC, width)
+            sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1, dinp + n0 * HWC + p0, ldc: P)
+            return
+        }
+        // dcol (CKK, width) = weight^T (CKK, OC) @ dout (OC, width)
+        sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 0, s.dcol, ldc: width)
+        for (j, n) in panel.images.enumerated() {
+            col2im(dinp + n * HWC, s.dcol + j * panel.rows.count * g.OW, ld: width, g, rows: panel.rows)
         }
     }
     if workers > 1 {
         for w in 0..<workers {
-            let mine = scratch + w * g.scratchPerWorker + 2 * colSize
-            for i in 0..<(OC * CKK) { dweight[i] += mine[i] }
+            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+            for i in 0..<(OC * CKK) { dweight[i] += s.dweight[i] }
             if let dbias {
-                for oc in 0..<OC { dbias[oc] += mine[OC * CKK + oc] }
+                for oc in 0..<OC { dbias[oc] += s.dbias[oc] }
             }
         }
     }
@@ -234,8 +324,8 @@ public final class Conv2d: Module {
         return g
     }
 
-    private func scratchBuffer(_ g: ConvGeometry, _ workers: Int) -> UnsafeMutablePointer<Float> {
-        Tensor.reuse(&scratch, [workers, g.scratchPerWorker]).data
+    private func scratchBuffer(_ g: ConvGeometry, _ n: Int, _ workers: Int) -> UnsafeMutablePointer<Float> {
+        Tensor.reuse(&scratch, [workers, g.scratchPerWorker((n + workers - 1) / workers)]).data
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -243,7 +333,7 @@ public final class Conv2d: Module {
         let n = x.shape[0]
         let out = Tensor.reuse(&output, [n, outChannels, g.OH, g.OW])
         let workers = convWorkers(n)
-        conv2d_forward(out.data, x.data, weight.value.data, bias?.value.data, n, g, scratchBuffer(g, workers), workers: workers)
+        conv2d_forward(out.data, x.data, weight.value.data, bias?.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
         input = x
         return out
     }
@@ -258,7 +348,7 @@ public final class Conv2d: Module {
         let workers = convWorkers(n)
         conv2d_backward(
             computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
-            weight.value.data, n, g, scratchBuffer(g, workers), workers: workers)
+            weight.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
         return dx
     }
 }

@@ -115,7 +115,7 @@ func dotOfFloats(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int)
         while i + 16 <= end {
             let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
             let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-            acc.addProduct(a, b)
+            acc += a * b  // not addProduct: without FMA in the target it becomes a libm fmaf call per lane
             i += 16
         }
         var tail: Float = 0

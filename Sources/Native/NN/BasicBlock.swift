@@ -53,7 +53,6 @@ public final class BasicBlock: Module {
     public func backward(_ dout: Tensor) throws -> Tensor {
         try checkGradient(dout, output?.shape, "BasicBlock")
         let d = Tensor.reuse(&dsum, dout.shape)
-        d.zero()
         relu_backward(d.data, dout.data, output!.data, d.count)
         let dmain = try conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(se.backward(d))))))
         let dshortcut = try downsample?.backward(d) ?? d

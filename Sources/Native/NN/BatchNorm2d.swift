@@ -9,8 +9,9 @@ import Foundation
 // Evaluation: the running statistics replace mean and var.
 // Backward, with xhat = (x - mean) * rstd and g = dout:
 //             dbias += sum g,  dweight += sum g * xhat
-//             dx += weight * rstd * (g - mean(g) - xhat * mean(g * xhat))     (training)
-//             dx += weight * rstd * g                                          (evaluation)
+//             dx = weight * rstd * (g - mean(g) - xhat * mean(g * xhat))      (training)
+//             dx = weight * rstd * g                                           (evaluation)
+// (dx is written, not accumulated: it is the layer's own buffer, and a zeroing pass is saved.)
 // Sums run per channel in a fixed order (one worker per channel), so results do not depend
 // on the thread count.
 
@@ -88,7 +89,7 @@ private func normalizePlanes(
     }
 }
 
-/// dx (N, C, H, W) +=, dweight (C) +=, dbias (C) += from dout, with mean and rstd from the
+/// dx (N, C, H, W) =, dweight (C) +=, dbias (C) += from dout, with mean and rstd from the
 /// forward pass (batch statistics in training, running ones in evaluation).
 func batchnorm2d_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
@@ -113,7 +114,7 @@ func batchnorm2d_backward(
         for n in 0..<N {
             let o = (n * C + c) * HW
             let g = dout + o, xs = x + o, d = dx + o
-            for i in 0..<HW { d[i] += fa * g[i] + fbx * xs[i] + fb0 }
+            for i in 0..<HW { d[i] = fa * g[i] + fbx * xs[i] + fb0 }
         }
     }
 }
@@ -191,7 +192,6 @@ public final class BatchNorm2d: Module {
         try checkGradient(dout, output?.shape, "BatchNorm2d")
         guard let x = input else { throw NNError("BatchNorm2d.backward called before forward") }
         let dx = Tensor.reuse(&dinput, x.shape)
-        dx.zero()
         batchnorm2d_backward(
             dx.data, weight.grad.data, bias.grad.data, dout.data, x.data, mean, rstd, weight.value.data,
             x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining)

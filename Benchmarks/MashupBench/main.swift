@@ -6,6 +6,7 @@ import Native
 
 let suites: [(name: String, run: () throws -> Void)] = [
     ("dsp", DSPBench.run),
+    ("nn", NNBench.run),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

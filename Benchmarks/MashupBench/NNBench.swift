@@ -1,0 +1,116 @@
+import Foundation
+import Native
+
+// The CNN engine: convolution GFLOP/s per layer type against plain OpenBLAS sgemm on the same
+// GEMM shapes, and the SE-ResNet training step / inference throughput with peak RSS.
+// NN_BENCH_FULL=0 skips the reference model (16 x 1 x 128 x 1292, several seconds a step);
+// NN_BENCH_STEPS sets its timed steps (default 2); NN_BENCH_PARTS picks among small,conv,seresnet.
+
+enum NNBench {
+    static func emit(_ name: String, _ value: Double, _ unit: String, _ extra: [String: String] = [:]) {
+        var fields = ["\"suite\":\"nn\"", "\"name\":\"\(name)\"", "\"value\":\(String(format: "%.4g", value))", "\"unit\":\"\(unit)\"",
+                      "\"threads\":\(Engine.threads)"]
+        fields += extra.sorted(by: { $0.key < $1.key }).map { "\"\($0.key)\":\"\($0.value)\"" }
+        print("{\(fields.joined(separator: ","))}")
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try body()
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// Best of `repeats` timings (the machine is shared).
+    static func best(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        var t = Double.infinity
+        for _ in 0..<repeats { t = min(t, try seconds(body)) }
+        return t
+    }
+
+    static func peakRSSMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    static func random(_ shape: [Int]) -> Tensor {
+        var rng = Random(seed: 1)
+        let t = Tensor(shape: shape)
+        for i in 0..<t.count { t[i] = Float(rng.uniform()) }
+        return t
+    }
+
+    /// Forward and backward of one conv layer of the reference model at batch 16, in GFLOP/s,
+    /// next to OpenBLAS on the forward GEMM (OC x C*K*K) @ (C*K*K x OH*OW), once per image.
+    static func convLayers() throws {
+        let n = 16
+        let layers: [(String, Int, Int, Int, Int, Int, Int)] = [
+            // name, C, H, W, OC, K, stride
+            ("stem7x7", 1, 128, 1292, 64, 7, 2),
+            ("layer1.3x3", 64, 32, 323, 64, 3, 1),
+            ("layer2.3x3", 128, 16, 162, 128, 3, 1),
+            ("layer3.3x3", 256, 8, 81, 256, 3, 1),
+            ("layer4.3x3", 512, 4, 41, 512, 3, 1),
+            ("layer2.down1x1", 64, 32, 323, 128, 1, 2),
+        ]
+        for (name, c, h, w, oc, k, s) in layers {
+            let conv = try Conv2d(c, oc, kernelSize: k, stride: s, padding: k / 2, bias: false)
+            let x = random([n, c, h, w])
+            let out = try conv.forward(x)
+            let p = out.shape[2] * out.shape[3]
+            let flops = 2.0 * Double(oc * c * k * k * p * n)
+            let fwd = try best(3) { _ = try conv.forward(x) }
+            let dout = random(out.shape)
+            let bwd = try best(2) { _ = try conv.backward(dout) }
+            let a = random([oc, c * k * k]), b = random([c * k * k, p])
+            let gemm = try best(3) { for _ in 0..<n { _ = try a.matmul(b) } }
+            emit("conv.\(name).forward", flops / fwd / 1e9, "GFLOP/s")
+            emit("conv.\(name).backward", 2 * flops / bwd / 1e9, "GFLOP/s")
+            emit("sgemm.\(name)", flops / gemm / 1e9, "GFLOP/s", ["shape": "\(oc)x\(c * k * k)x\(p)"])
+        }
+    }
+
+    /// Training steps (forward, label-smoothed loss, backward, AdamW) and inference.
+    static func model(_ label: String, _ config: SEResNetConfig, input: [Int], steps: Int, train doTrain: Bool = true) throws {
+        Engine.seed(1)
+        let net = try SEResNet(config)
+        let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
+        let x = random(input)
+        let labels = (0..<input[0]).map { $0 % config.classes }
+        func step() throws {
+            net.zeroGrad()
+            let (_, d) = try crossEntropy(try net.forward(x), labels: labels, labelSmoothing: 0.1)
+            _ = try net.backward(d)
+            opt.step()
+        }
+        let shape = input.map(String.init).joined(separator: "x")
+        if doTrain {
+            try step()  // first step allocates every buffer
+            let train = try seconds { for _ in 0..<steps { try step() } } / Double(steps)
+            emit("\(label).train_step", train, "s/step", ["input": shape])
+            emit("\(label).train", Double(input[0]) / train, "samples/s", ["input": shape])
+        }
+        net.setTraining(false)
+        _ = try net.forward(x)
+        let infer = try best(steps) { _ = try net.forward(x) }
+        emit("\(label).inference", Double(input[0]) / infer, "samples/s", ["input": shape])
+        emit("\(label).peak_rss", peakRSSMiB(), "MiB", ["params": String(net.parameterCount)])
+    }
+
+    static func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let steps = Int(env["NN_BENCH_STEPS"] ?? "") ?? 2
+        let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
+        if parts.contains("small") {
+            try model("small", SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1]), input: [16, 1, 128, 256], steps: 5)
+        }
+        if parts.contains("conv") { try convLayers() }
+        if parts.contains("seresnet") && env["NN_BENCH_FULL"] != "0" {
+            try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps)
+        }
+        if parts.contains("seresnet-inference") {
+            try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps, train: false)
+        }
+    }
+}

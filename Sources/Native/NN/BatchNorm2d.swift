@@ -1,0 +1,200 @@
+import Foundation
+
+// ----------------------------------------------------------------------------
+// batchnorm2d: x (N, C, H, W); channel c normalises its M = N*H*W values.
+// Training:   mean = sum x / M,  var = sum (x - mean)^2 / M,  rstd = 1 / sqrt(var + eps)
+//             out = weight * (x - mean) * rstd + bias
+//             running_mean = (1 - momentum) * running_mean + momentum * mean
+//             running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1)
+// Evaluation: the running statistics replace mean and var.
+// Backward, with xhat = (x - mean) * rstd and g = dout:
+//             dbias += sum g,  dweight += sum g * xhat
+//             dx = weight * rstd * (g - mean(g) - xhat * mean(g * xhat))      (training)
+//             dx = weight * rstd * g                                           (evaluation)
+// (dx is written, not accumulated: it is the layer's own buffer, and a zeroing pass is saved.)
+// Sums run per channel in a fixed order (one worker per channel), so results do not depend
+// on the thread count.
+
+/// Sum over the N planes of channel c of f(plane pointer, HW), in double.
+@inline(__always)
+private func channelSum(
+    _ x: UnsafePointer<Float>, _ c: Int, _ N: Int, _ C: Int, _ HW: Int, _ f: (UnsafePointer<Float>, Int) -> Double
+) -> Double {
+    var s: Double = 0
+    for n in 0..<N { s += f(x + (n * C + c) * HW, HW) }
+    return s
+}
+
+/// Sum of (x - m)^2 over n floats, 16 lanes at a time.
+private func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, _ m: Float) -> Double {
+    var acc = SIMD16<Float>()
+    var i = 0
+    let mv = SIMD16<Float>(repeating: m)
+    var total: Double = 0
+    while i + 16 <= n {
+        let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mv
+        acc += d * d  // not addProduct: without FMA in the target it becomes a libm fmaf call per lane
+        i += 16
+        if i % 4096 == 0 {
+            total += Double(acc.sum())
+            acc = SIMD16<Float>()
+        }
+    }
+    while i < n {
+        total += Double((x[i] - m) * (x[i] - m))
+        i += 1
+    }
+    return total + Double(acc.sum())
+}
+
+/// Training-mode forward: out (N, C, H, W), per-channel mean and rstd cached for backward,
+/// and the batch variance (biased) returned through `variance`.
+func batchnorm2d_forward_train(
+    _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>,
+    _ variance: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, eps: Double
+) {
+    let M = Double(N * HW)
+    Engine.parallelFor(C) { c in
+        let mu = channelSum(x, c, N, C, HW, sumOfFloats) / M
+        let v = channelSum(x, c, N, C, HW) { sumOfSquaredDeviations($0, $1, Float(mu)) } / M
+        let r = 1 / (v + eps).squareRoot()
+        (mean[c], rstd[c], variance[c]) = (mu, r, v)
+        normalizePlanes(out, x, c, N, C, HW, scale: Double(weight[c]) * r, mean: mu, bias: Double(bias[c]))
+    }
+}
+
+/// Evaluation-mode forward with the running statistics.
+func batchnorm2d_forward_eval(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>,
+    _ N: Int, _ C: Int, _ HW: Int, eps: Double
+) {
+    Engine.parallelFor(C) { c in
+        let r = 1 / (Double(runningVar[c]) + eps).squareRoot()
+        normalizePlanes(out, x, c, N, C, HW, scale: Double(weight[c]) * r, mean: Double(runningMean[c]), bias: Double(bias[c]))
+    }
+}
+
+/// out = scale * (x - mean) + bias over channel c, as one multiply-add per value.
+@inline(__always)
+private func normalizePlanes(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ c: Int, _ N: Int, _ C: Int, _ HW: Int,
+    scale: Double, mean: Double, bias: Double
+) {
+    let a = Float(scale), b = Float(bias - mean * scale)
+    for n in 0..<N {
+        let src = x + (n * C + c) * HW, dst = out + (n * C + c) * HW
+        for i in 0..<HW { dst[i] = src[i] * a + b }
+    }
+}
+
+/// dx (N, C, H, W) =, dweight (C) +=, dbias (C) += from dout, with mean and rstd from the
+/// forward pass (batch statistics in training, running ones in evaluation).
+func batchnorm2d_backward(
+    _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
+    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>,
+    _ weight: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, training: Bool
+) {
+    let M = Double(N * HW)
+    Engine.parallelFor(C) { c in
+        let sumG = channelSum(dout, c, N, C, HW, sumOfFloats)
+        var sumGX: Double = 0
+        for n in 0..<N { sumGX += dotOfFloats(dout + (n * C + c) * HW, x + (n * C + c) * HW, HW) }
+        let (mu, r) = (mean[c], rstd[c])
+        // sum g * xhat = rstd * (sum g*x - mean * sum g)
+        let sumGXhat = r * (sumGX - mu * sumG)
+        dbias[c] += Float(sumG)
+        dweight[c] += Float(sumGXhat)
+        // dx = a*g + bx*x + b0, expanding weight*rstd*(g - mean(g) - (x - mean)*rstd*mean(g*xhat))
+        let a = Double(weight[c]) * r
+        let bx = training ? -a * r * sumGXhat / M : 0
+        let b0 = training ? -a * sumG / M - bx * mu : 0
+        let (fa, fbx, fb0) = (Float(a), Float(bx), Float(b0))
+        for n in 0..<N {
+            let o = (n * C + c) * HW
+            let g = dout + o, xs = x + o, d = dx + o
+            for i in 0..<HW { d[i] = fa * g[i] + fbx * xs[i] + fb0 }
+        }
+    }
+}
+
+/// nn.BatchNorm2d(C, eps=1e-5, momentum=0.1, affine, track_running_stats).
+public final class BatchNorm2d: Module {
+    public let channels: Int
+    public let eps: Double
+    public let momentum: Double
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Tensor
+    public let runningVar: Tensor
+    public let batchesTracked = Counter()
+    public var isTraining = true
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var dinput: Tensor?
+    // (C) per channel, from the last forward: the mean and rstd its output used
+    private var mean: [Double]
+    private var rstd: [Double]
+    private var variance: [Double]
+    private var forwardWasTraining = true
+
+    public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) throws {
+        guard channels > 0, eps > 0, momentum >= 0, momentum <= 1 else {
+            throw NNError("BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
+        }
+        (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
+        weight = Parameter(Tensor(shape: [channels]))
+        weight.value.fill(1)
+        bias = Parameter(Tensor(shape: [channels]))
+        runningMean = Tensor(shape: [channels])
+        runningVar = Tensor(shape: [channels])
+        runningVar.fill(1)
+        mean = Array(repeating: 0, count: channels)
+        rstd = mean
+        variance = mean
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var ownBuffers: [(name: String, entry: StateEntry)] {
+        [("running_mean", .tensor(runningMean)), ("running_var", .tensor(runningVar)), ("num_batches_tracked", .counter(batchesTracked))]
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try checkImage(x, channels: channels, "BatchNorm2d")
+        let (N, HW) = (x.shape[0], x.shape[2] * x.shape[3])
+        let out = Tensor.reuse(&output, x.shape)
+        forwardWasTraining = isTraining
+        if isTraining {
+            guard N * HW > 1 else {
+                throw NNError("BatchNorm2d: training needs more than 1 value per channel, got input \(x.shape)")
+            }
+            batchnorm2d_forward_train(out.data, &mean, &rstd, &variance, x.data, weight.value.data, bias.value.data, N, channels, HW, eps: eps)
+            let m = Float(momentum), unbias = Double(N * HW) / Double(N * HW - 1)
+            for c in 0..<channels {
+                runningMean[c] = (1 - m) * runningMean[c] + m * Float(mean[c])
+                runningVar[c] = (1 - m) * runningVar[c] + m * Float(variance[c] * unbias)
+            }
+            batchesTracked.value += 1
+        } else {
+            batchnorm2d_forward_eval(out.data, x.data, weight.value.data, bias.value.data, runningMean.data, runningVar.data, N, channels, HW, eps: eps)
+            for c in 0..<channels {
+                mean[c] = Double(runningMean[c])
+                rstd[c] = 1 / (Double(runningVar[c]) + eps).squareRoot()
+            }
+        }
+        input = x
+        return out
+    }
+
+    public func backward(_ dout: Tensor) throws -> Tensor {
+        try checkGradient(dout, output?.shape, "BatchNorm2d")
+        guard let x = input else { throw NNError("BatchNorm2d.backward called before forward") }
+        let dx = Tensor.reuse(&dinput, x.shape)
+        batchnorm2d_backward(
+            dx.data, weight.grad.data, bias.grad.data, dout.data, x.data, mean, rstd, weight.value.data,
+            x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining)
+        return dx
+    }
+}

@@ -1,0 +1,354 @@
+import Foundation
+
+// ----------------------------------------------------------------------------
+// conv2d: N images, C input channels of H x W, OC output channels, K x K kernel, stride S,
+// zero padding PAD, output OH x OW, P = OH*OW positions, CKK = C*K*K. As a matrix product
+// (im2col) over a panel of columns, i.e. of (image, output position) pairs:
+//   col (CKK, cols)   col[(c*K + kh)*K + kw][j] = inp[n][c][oh*S - PAD + kh][ow*S - PAD + kw]
+//   out (OC, cols)    = weight (OC, CKK) @ col
+// Backward:
+//   dweight (OC, CKK) += dout (OC, cols) @ col^T
+//   dcol (CKK, cols)   = weight^T @ dout,  then col2im scatters dcol into dinp (+=)
+// A panel is either a band of output rows of one image (large images: the band's col stays in
+// cache instead of streaming a 24 MB col through memory) or a group of whole images (small
+// images: a wider matrix product runs nearer the machine's peak). A 1x1 stride-1 unpadded conv
+// of one image needs no im2col: its col is the input itself.
+
+/// The sizes of one convolution.
+struct ConvGeometry {
+    let C: Int, H: Int, W: Int, OC: Int, K: Int, S: Int, PAD: Int
+    let OH: Int, OW: Int
+
+    init(C: Int, H: Int, W: Int, OC: Int, K: Int, S: Int, PAD: Int) {
+        (self.C, self.H, self.W, self.OC, self.K, self.S, self.PAD) = (C, H, W, OC, K, S, PAD)
+        OH = (H + 2 * PAD - K) / S + 1
+        OW = (W + 2 * PAD - K) / S + 1
+    }
+
+    var P: Int { OH * OW }
+    var CKK: Int { C * K * K }
+    var isPointwise: Bool { K == 1 && S == 1 && PAD == 0 }
+
+    /// Floats of col one panel may hold: 1 M (4 MB), so two workers' panels sit in L3.
+    static let panelBudget = 1 << 20
+    /// Columns below which a matrix product runs visibly under peak.
+    static let minimumColumns = 2048
+
+    /// Output rows per band when one image is split into bands.
+    var rowsPerBand: Int { max(1, min(OH, ConvGeometry.panelBudget / max(1, CKK * OW))) }
+
+    /// Images per panel for a worker holding `images` images: enough for `minimumColumns`.
+    func imagesPerPanel(_ images: Int) -> Int {
+        P >= ConvGeometry.minimumColumns ? 1 : max(1, min(images, (ConvGeometry.minimumColumns + P - 1) / P))
+    }
+
+    /// The widest panel a worker holding `images` images uses, in columns.
+    func panelColumns(_ images: Int) -> Int {
+        let g = imagesPerPanel(images)
+        return g > 1 ? g * P : rowsPerBand * OW
+    }
+
+    /// Floats one worker needs: col, dcol, a gathered dout/out panel, its own dweight and dbias.
+    func scratchPerWorker(_ images: Int) -> Int { 3 * CKK * panelColumns(images) + OC * panelColumns(images) + OC * CKK + OC }
+
+    /// The output columns ow whose input column ow*S - PAD + kw lies inside 0..<W.
+    func validColumns(_ kw: Int) -> Range<Int> {
+        let shift = kw - PAD  // iw = ow*S + shift
+        let lo = shift >= 0 ? 0 : min(OW, (-shift + S - 1) / S)
+        let hi = W - 1 - shift < 0 ? 0 : min(OW, (W - 1 - shift) / S + 1)
+        return lo..<max(lo, hi)
+    }
+}
+
+/// col[:, 0 ..< (rows.count * OW)] (row stride ld) <- the output rows `rows` of one image
+/// inp (C, H, W); padding reads as zero.
+func im2col(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
+    for c in 0..<g.C {
+        for kh in 0..<g.K {
+            for kw in 0..<g.K {
+                let row = col + ((c * g.K + kh) * g.K + kw) * ld
+                let cols = g.validColumns(kw)
+                let shift = kw - g.PAD
+                for oh in rows {
+                    let dst = row + (oh - rows.lowerBound) * g.OW
+                    let ih = oh * g.S - g.PAD + kh
+                    if ih < 0 || ih >= g.H || cols.isEmpty {
+                        dst.update(repeating: 0, count: g.OW)
+                        continue
+                    }
+                    let src = inp + (c * g.H + ih) * g.W + shift
+                    dst.update(repeating: 0, count: cols.lowerBound)
+                    if g.S == 1 {
+                        (dst + cols.lowerBound).update(from: src + cols.lowerBound, count: cols.count)
+                    } else {
+                        for ow in cols { dst[ow] = src[ow * g.S] }
+                    }
+                    (dst + cols.upperBound).update(repeating: 0, count: g.OW - cols.upperBound)
+                }
+            }
+        }
+    }
+}
+
+/// dinp (C, H, W) += the columns of dcol (row stride ld) for output rows `rows`, scattered back
+/// where im2col read them.
+func col2im(_ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, rows: Range<Int>) {
+    for c in 0..<g.C {
+        for kh in 0..<g.K {
+            for kw in 0..<g.K {
+                let row = dcol + ((c * g.K + kh) * g.K + kw) * ld
+                let cols = g.validColumns(kw)
+                let shift = kw - g.PAD
+                for oh in rows {
+                    let ih = oh * g.S - g.PAD + kh
+                    if ih < 0 || ih >= g.H { continue }
+                    let src = row + (oh - rows.lowerBound) * g.OW
+                    let dst = dinp + (c * g.H + ih) * g.W + shift
+                    if g.S == 1 {
+                        for ow in cols { dst[ow] += src[ow] }
+                    } else {
+                        for ow in cols { dst[ow * g.S] += src[ow] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The workers a batch of N images is split over: batch-parallel (each worker a block of
+/// images, BLAS single-threaded) when every worker gets an image, else one worker and
+/// OpenBLAS threads the matrix products.
+func convWorkers(_ N: Int) -> Int { N >= Engine.threads ? Engine.threads : 1 }
+
+/// One panel: images `images` and, when it holds a single image, its output rows `rows`.
+struct ConvPanel {
+    let images: Range<Int>
+    let rows: Range<Int>
+    var columns: Int { images.count * rows.count }
+}
+
+/// Runs body(worker, panel) over the batch: worker w takes the contiguous image block w and
+/// walks it panel by panel.
+func forEachPanel(_ N: Int, _ g: ConvGeometry, workers: Int, _ body: (Int, ConvPanel) -> Void) {
+    func walk(_ w: Int) {
+        let images = (N * w / workers)..<(N * (w + 1) / workers)
+        let group = g.imagesPerPanel(images.count)
+        if group > 1 {
+            for n0 in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                body(w, ConvPanel(images: n0..<min(images.upperBound, n0 + group), rows: 0..<g.OH))
+            }
+            return
+        }
+        for n in images {
+            for r0 in stride(from: 0, to: g.OH, by: g.rowsPerBand) {
+                body(w, ConvPanel(images: n..<(n + 1), rows: r0..<min(g.OH, r0 + g.rowsPerBand)))
+            }
+        }
+    }
+    if workers == 1 {
+        walk(0)
+    } else {
+        BLASThreads.single { Engine.parallelFor(workers) { walk($0) } }
+    }
+}
+
+/// Worker w's scratch: col, dcol, a panel of out/dout, dweight, dbias.
+struct ConvScratch {
+    let col: UnsafeMutablePointer<Float>, dcol: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
+    let dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>
+
+    init(_ base: UnsafeMutablePointer<Float>, _ g: ConvGeometry, images: Int, worker w: Int) {
+        let width = g.panelColumns(images)
+        let mine = base + w * g.scratchPerWorker(images)
+        col = mine
+        dcol = col + g.CKK * width
+        panel = dcol + g.CKK * width
+        dweight = panel + g.OC * width
+        dbias = dweight + g.OC * g.CKK
+    }
+}
+
+/// The col of a panel (CKK, columns) and its row stride: the input itself for a pointwise
+/// conv of one image, else im2col into scratch.
+private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ panel: ConvPanel, _ scratch: ConvScratch) -> (UnsafePointer<Float>, Int) {
+    let HWC = g.C * g.H * g.W
+    if g.isPointwise && panel.images.count == 1 {
+        return (inp + panel.images.lowerBound * HWC + panel.rows.lowerBound * g.OW, g.P)
+    }
+    let ld = panel.columns * g.OW
+    for (j, n) in panel.images.enumerated() {
+        im2col(scratch.col + j * panel.rows.count * g.OW, ld: ld, inp + n * HWC, g, rows: panel.rows)
+    }
+    return (UnsafePointer(scratch.col), ld)
+}
+
+/// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC).
+/// scratch holds workers * scratchPerWorker(images per worker) floats.
+func conv2d_forward(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int
+) {
+    let (P, CKK, OC) = (g.P, g.CKK, g.OC)
+    let perWorker = (N + workers - 1) / workers
+    forEachPanel(N, g, workers: workers) { w, panel in
+        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+        let (col, ldCol) = panelColumns(inp, g, panel, s)
+        let width = panel.columns * g.OW
+        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        if panel.images.count == 1 {
+            // out_n[:, p0 ..< p0 + width] (OC, width) = weight (OC, CKK) @ col (CKK, width)
+            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, out + n0 * OC * P + p0, ldc: P)
+        } else {
+            // panel (OC, images*P) = weight @ col, then each image's (OC, P) block to its place
+            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, s.panel, ldc: width)
+            for (j, n) in panel.images.enumerated() {
+                for oc in 0..<OC { (out + (n * OC + oc) * P).update(from: s.panel + oc * width + j * P, count: P) }
+            }
+        }
+        guard let bias else { return }
+        for n in panel.images {
+            for oc in 0..<OC {
+                let b = bias[oc], row = out + (n * OC + oc) * P + p0
+                for p in 0..<(panel.rows.count * g.OW) { row[p] += b }
+            }
+        }
+    }
+}
+
+/// dinp (N, C, H, W) += d/dinp, dweight (OC, C, K, K) += d/dweight, dbias (OC) += d/dbias,
+/// given dout (N, OC, OH, OW). dinp nil skips the input gradient (a network's first layer).
+func conv2d_backward(
+    _ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int
+) {
+    let (P, CKK, OC) = (g.P, g.CKK, g.OC)
+    let HWC = g.C * g.H * g.W
+    let perWorker = (N + workers - 1) / workers
+    if workers > 1 {
+        for w in 0..<workers {
+            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+            s.dweight.update(repeating: 0, count: OC * CKK)
+            s.dbias.update(repeating: 0, count: OC)
+        }
+    }
+    forEachPanel(N, g, workers: workers) { w, panel in
+        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+        // each worker sums into its own dweight/dbias; they are added in worker order below
+        let dw = workers == 1 ? dweight : s.dweight
+        let db = workers == 1 ? dbias : s.dbias
+        let (col, ldCol) = panelColumns(inp, g, panel, s)
+        let width = panel.columns * g.OW
+        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        // the panel's dout (OC, width): in place for one image, gathered for several
+        let (d, ldD): (UnsafePointer<Float>, Int)
+        if panel.images.count == 1 {
+            (d, ldD) = (dout + n0 * OC * P + p0, P)
+        } else {
+            for (j, n) in panel.images.enumerated() {
+                for oc in 0..<OC { (s.panel + oc * width + j * P).update(from: dout + (n * OC + oc) * P, count: P) }
+            }
+            (d, ldD) = (UnsafePointer(s.panel), width)
+        }
+        // dweight (OC, CKK) += dout (OC, width) @ col^T (width, CKK)
+        sgemm(transA: false, transB: true, OC, CKK, width, d, lda: ldD, col, ldb: ldCol, beta: 1, dw, ldc: CKK)
+        if let db {
+            for oc in 0..<OC {
+                for j in 0..<panel.images.count { db[oc] += Float(sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW)) }
+            }
+        }
+        guard let dinp else { return }
+        if g.isPointwise && panel.images.count == 1 {
+            // dinp_n[:, p0 ..< p0 + width] (C, width) += weight^T (C, OC) @ dout (OC, width)
+            sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1, dinp + n0 * HWC + p0, ldc: P)
+            return
+        }
+        // dcol (CKK, width) = weight^T (CKK, OC) @ dout (OC, width)
+        sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 0, s.dcol, ldc: width)
+        for (j, n) in panel.images.enumerated() {
+            col2im(dinp + n * HWC, s.dcol + j * panel.rows.count * g.OW, ld: width, g, rows: panel.rows)
+        }
+    }
+    if workers > 1 {
+        for w in 0..<workers {
+            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+            for i in 0..<(OC * CKK) { dweight[i] += s.dweight[i] }
+            if let dbias {
+                for oc in 0..<OC { dbias[oc] += s.dbias[oc] }
+            }
+        }
+    }
+}
+
+/// nn.Conv2d(in, out, kernel, stride, padding, bias) with square kernels.
+public final class Conv2d: Module {
+    public let inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var isTraining = true
+    /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
+    public var computesInputGradient = true
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var dinput: Tensor?
+    private var scratch: Tensor?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) throws {
+        guard inChannels > 0, outChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
+            throw NNError("Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding)")
+        }
+        (self.inChannels, self.outChannels, self.kernelSize, self.stride, self.padding) =
+            (inChannels, outChannels, kernelSize, stride, padding)
+        let fanIn = inChannels * kernelSize * kernelSize
+        weight = Parameter(Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize]))
+        initUniform(weight.value, fanIn: fanIn)
+        if bias {
+            self.bias = Parameter(Tensor(shape: [outChannels]))
+            initUniform(self.bias!.value, fanIn: fanIn)
+        } else {
+            self.bias = nil
+        }
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    private func geometry(_ x: Tensor) throws -> ConvGeometry {
+        try checkImage(x, channels: inChannels, "Conv2d")
+        let g = ConvGeometry(C: inChannels, H: x.shape[2], W: x.shape[3], OC: outChannels, K: kernelSize, S: stride, PAD: padding)
+        guard x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
+            throw NNError("Conv2d: input \(x.shape) is smaller than the \(kernelSize)x\(kernelSize) kernel with padding \(padding)")
+        }
+        return g
+    }
+
+    private func scratchBuffer(_ g: ConvGeometry, _ n: Int, _ workers: Int) -> UnsafeMutablePointer<Float> {
+        Tensor.reuse(&scratch, [workers, g.scratchPerWorker((n + workers - 1) / workers)]).data
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        let g = try geometry(x)
+        let n = x.shape[0]
+        let out = Tensor.reuse(&output, [n, outChannels, g.OH, g.OW])
+        let workers = convWorkers(n)
+        conv2d_forward(out.data, x.data, weight.value.data, bias?.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
+        input = x
+        return out
+    }
+
+    public func backward(_ dout: Tensor) throws -> Tensor {
+        try checkGradient(dout, output?.shape, "Conv2d")
+        guard let x = input else { throw NNError("Conv2d.backward called before forward") }
+        let g = try geometry(x)
+        let n = x.shape[0]
+        let dx = Tensor.reuse(&dinput, x.shape)
+        if computesInputGradient { dx.zero() }
+        let workers = convWorkers(n)
+        conv2d_backward(
+            computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
+            weight.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
+        return dx
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+// ----------------------------------------------------------------------------
+// AdamW (Loshchilov & Hutter), as torch.optim.AdamW, for step t with gradient g:
+//   p = p * (1 - lr * weight_decay)            decoupled weight decay
+//   m = m + (1 - beta1) * (g - m)              first moment (PyTorch's lerp)
+//   v = beta2 * v + (1 - beta2) * g^2          second moment
+//   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+func adamw_update(
+    _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+    _ g: UnsafePointer<Float>, _ range: Range<Int>,
+    decay: Float, beta1: Float, beta2: Float, stepSize: Float, bc2Sqrt: Float, eps: Float
+) {
+    let (w1, w2) = (1 - beta1, 1 - beta2)
+    for i in range {
+        p[i] *= decay
+        m[i] += w1 * (g[i] - m[i])
+        v[i] = beta2 * v[i] + w2 * g[i] * g[i]
+        p[i] -= stepSize * (m[i] / (v[i].squareRoot() / bc2Sqrt + eps))
+    }
+}
+
+public final class AdamW: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+    public var weightDecay: Double
+    public private(set) var stepCount = 0
+    // per parameter, its shape: first and second moments
+    private let m: [Tensor]
+    private let v: [Tensor]
+
+    public init(
+        _ parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+        eps: Double = 1e-8, weightDecay: Double = 1e-2
+    ) throws {
+        guard learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2), eps >= 0, weightDecay >= 0 else {
+            throw NNError("adamw: need lr >= 0, betas in [0, 1), eps >= 0 and weight_decay >= 0, got lr \(learningRate), betas (\(beta1), \(beta2)), eps \(eps), weight_decay \(weightDecay)")
+        }
+        self.parameters = parameters
+        (self.learningRate, self.beta1, self.beta2, self.eps, self.weightDecay) = (learningRate, beta1, beta2, eps, weightDecay)
+        m = parameters.map { Tensor(shape: $0.value.shape) }
+        v = parameters.map { Tensor(shape: $0.value.shape) }
+    }
+
+    public var momentum: Double {
+        get { beta1 }
+        set { beta1 = newValue }
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Double(stepCount)
+        let stepSize = Float(learningRate / (1 - pow(beta1, t)))
+        let bc2Sqrt = Float((1 - pow(beta2, t)).squareRoot())
+        let decay = Float(1 - learningRate * weightDecay)
+        for (i, p) in parameters.enumerated() {
+            let (pv, mv, vv, g) = (p.value.data, m[i].data, v[i].data, p.grad.data)
+            forEachChunk(p.value.count) { range in
+                adamw_update(
+                    pv, mv, vv, g, range, decay: decay, beta1: Float(beta1), beta2: Float(beta2),
+                    stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: Float(eps))
+            }
+        }
+    }
+
+    public func stateTensors() -> [(name: String, value: SafeTensorValue)] {
+        parameters.indices.flatMap { i in [("state.\(i).exp_avg", SafeTensorValue.f32(m[i])), ("state.\(i).exp_avg_sq", .f32(v[i]))] }
+    }
+
+    public var stateScalars: [String: Double] {
+        ["step": Double(stepCount), "lr": learningRate, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weightDecay]
+    }
+
+    public func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws {
+        for (i, p) in parameters.enumerated() {
+            try m[i].assign(stateTensor(tensors, "state.\(i).exp_avg", shape: p.value.shape))
+            try v[i].assign(stateTensor(tensors, "state.\(i).exp_avg_sq", shape: p.value.shape))
+        }
+        stepCount = Int(try stateScalar(scalars, "step"))
+        (learningRate, beta1, beta2) = (try stateScalar(scalars, "lr"), try stateScalar(scalars, "beta1"), try stateScalar(scalars, "beta2"))
+        (eps, weightDecay) = (try stateScalar(scalars, "eps"), try stateScalar(scalars, "weight_decay"))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// An optimiser in the manner of torch.optim: it owns per-parameter state and updates the
+/// parameters from their accumulated gradients.
+public protocol Optimizer: AnyObject {
+    var parameters: [Parameter] { get }
+    var learningRate: Double { get set }
+    /// What a cyclic schedule moves with the learning rate: beta1 for Adam, momentum for SGD.
+    var momentum: Double { get set }
+    /// Updates taken so far.
+    var stepCount: Int { get }
+    func step()
+    /// The state a resumed run needs: tensors named `state.<parameter index>.<buffer>` (as in
+    /// PyTorch's optimizer state_dict) and scalars.
+    func stateTensors() -> [(name: String, value: SafeTensorValue)]
+    var stateScalars: [String: Double] { get }
+    func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws
+}
+
+extension Optimizer {
+    public func zeroGrad() {
+        for p in parameters { p.grad.zero() }
+    }
+}
+
+/// Runs `body(range)` over 0..<count in blocks of at least 64K elements on the engine's workers
+/// (element-wise updates: the split does not change any result).
+func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = max(1, min(Engine.threads, count / 65536))
+    Engine.parallelFor(chunks) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
+}
+
+/// Scales all gradients so that their global L2 norm is at most `maxNorm`, as PyTorch's
+/// `clip_grad_norm_` (factor maxNorm / (norm + 1e-6), applied only when below 1). Returns the
+/// norm before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double) throws -> Double {
+    guard maxNorm > 0, maxNorm.isFinite else { throw NNError("clip_grad_norm: max_norm must be positive, got \(maxNorm)") }
+    let sumSquares = parameters.reduce(0.0) { $0 + dotOfFloats($1.grad.data, $1.grad.data, $1.grad.count) }
+    let norm = sumSquares.squareRoot()
+    let factor = maxNorm / (norm + 1e-6)
+    if factor < 1 {
+        for p in parameters { p.grad.scaleInPlace(Float(factor)) }
+    }
+    return norm
+}
+
+/// Reads tensor `name` of `tensors` as floats of the given shape, for optimiser state.
+func stateTensor(_ tensors: [String: SafeTensorValue], _ name: String, shape: [Int]) throws -> Tensor {
+    guard case .f32(let t)? = tensors[name] else { throw NNError("optimizer state lacks '\(name)'") }
+    guard t.shape == shape else { throw NNError("optimizer state '\(name)' has shape \(t.shape), the parameter \(shape)") }
+    return t
+}
+
+func stateScalar(_ scalars: [String: Double], _ name: String) throws -> Double {
+    guard let v = scalars[name] else { throw NNError("training state lacks '\(name)'") }
+    return v
+}

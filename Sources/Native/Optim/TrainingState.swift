@@ -1,0 +1,66 @@
+/// Everything a run needs to continue as if it had never stopped, in one safetensors file:
+/// the model's state dict (`model.<name>`), the optimiser's moments (`optimizer.state.<i>.<buffer>`),
+/// and in the metadata the optimiser's and scheduler's scalars, the epoch, the best metric and
+/// the engine's random generator. Scalars are written in Swift's shortest round-trip decimal
+/// form, so a restored run reproduces the original bit for bit.
+public struct TrainingState: Equatable, Sendable {
+    public var epoch: Int
+    public var bestMetric: Double?
+    /// The caller's own values (data-loader position, script settings).
+    public var extra: [String: String]
+
+    public init(epoch: Int = 0, bestMetric: Double? = nil, extra: [String: String] = [:]) {
+        (self.epoch, self.bestMetric, self.extra) = (epoch, bestMetric, extra)
+    }
+
+    public func save(
+        to path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil
+    ) throws {
+        var metadata = ["format": "mashup-training-state-1", "epoch": String(epoch)]
+        if let bestMetric { metadata["best_metric"] = String(bestMetric) }
+        for (k, v) in optimizer.stateScalars { metadata["optimizer.\(k)"] = String(v) }
+        for (k, v) in scheduler?.stateScalars ?? [:] { metadata["scheduler.\(k)"] = String(v) }
+        let rng = Engine.randomState.state
+        metadata["rng"] = [rng.0, rng.1, rng.2, rng.3].map { String($0, radix: 16) }.joined(separator: " ")
+        for (k, v) in extra { metadata["extra.\(k)"] = v }
+        let tensors = model.stateTensors().map { ("model." + $0.name, $0.value) }
+            + optimizer.stateTensors().map { ("optimizer." + $0.name, $0.value) }
+        try SafeTensors.write(path, tensors, metadata: metadata)
+    }
+
+    /// Restores model, optimiser, scheduler and the engine generator from `path`; returns the
+    /// epoch, best metric and extras saved with them.
+    public static func load(
+        from path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil
+    ) throws -> TrainingState {
+        let file = try SafeTensors.read(path)
+        let meta = file.metadata
+        func fail(_ why: String) -> NNError { NNError("'\(path)' is not a usable training state: \(why)") }
+        guard meta["format"] == "mashup-training-state-1" else { throw fail("format tag missing or unknown") }
+        func scalars(_ prefix: String) -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: meta.compactMap { k, v in
+                k.hasPrefix(prefix) ? Double(v).map { (String(k.dropFirst(prefix.count)), $0) } : nil
+            })
+        }
+        func tensors(_ prefix: String) -> [String: SafeTensorValue] {
+            Dictionary(uniqueKeysWithValues: file.tensors.compactMap { k, v in
+                k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil
+            })
+        }
+        let words = (meta["rng"] ?? "").split(separator: " ").compactMap { UInt64($0, radix: 16) }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("random generator state missing") }
+        guard let epoch = meta["epoch"].flatMap({ Int($0) }) else { throw fail("epoch missing") }
+        do {
+            try model.loadState(tensors("model."))
+            try optimizer.restore(tensors: tensors("optimizer."), scalars: scalars("optimizer."))
+            try scheduler?.restore(scalars: scalars("scheduler."))
+        } catch let e as NNError {
+            throw fail(e.message)
+        }
+        Engine.randomState = Random(state: (words[0], words[1], words[2], words[3]))
+        let extra = Dictionary(uniqueKeysWithValues: meta.compactMap { k, v in
+            k.hasPrefix("extra.") ? (String(k.dropFirst(6)), v) : nil
+        })
+        return TrainingState(epoch: epoch, bestMetric: meta["best_metric"].flatMap { Double($0) }, extra: extra)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// A failure of the tensor or network engine, with a message a user can act on.
+public struct NNError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A 64-byte aligned block of floats, zeroed at birth and freed with its owner.
+///
+/// `@unchecked Sendable`: the class only owns the pointer; who writes through it is decided by
+/// the kernels, which give every thread a disjoint range (see `Engine.parallelFor`).
+public final class TensorStorage: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        precondition(count >= 0, "negative tensor size")
+        var raw: UnsafeMutableRawPointer?
+        // 64 bytes: one cache line, and the widest SIMD load (AVX-512) never splits.
+        let bytes = max(64, (count * MemoryLayout<Float>.stride + 63) & ~63)
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("out of memory allocating \(bytes) bytes for a tensor")
+        }
+        memset(raw, 0, bytes)
+        base = raw.bindMemory(to: Float.self, capacity: bytes / 4)
+        self.count = count
+    }
+
+    deinit { free(base) }
+}
+
+/// A float32 N-d array (row-major, NCHW for images) viewing a `TensorStorage`.
+///
+/// Copying a `Tensor` copies the view, not the numbers: `reshaped` and `batch` are free and
+/// share storage, and writes through `data` are seen by every view. `copy()` makes new storage.
+public struct Tensor: Sendable {
+    public let storage: TensorStorage
+    public let offset: Int
+    public let shape: [Int]
+
+    /// A zero-filled tensor.
+    public init(shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.offset = 0
+        self.storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor holding `values` in row-major order.
+    public init(shape: [Int], values: [Float]) throws {
+        let n = shape.reduce(1, *)
+        guard shape.allSatisfy({ $0 >= 0 }), values.count == n else {
+            throw NNError("tensor of shape \(shape) needs \(n) values, got \(values.count)")
+        }
+        self.init(shape: shape)
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: n) }
+    }
+
+    public init(storage: TensorStorage, offset: Int, shape: [Int]) {
+        precondition(offset >= 0 && offset + shape.reduce(1, *) <= storage.count, "view out of storage")
+        self.storage = storage
+        self.offset = offset
+        self.shape = shape
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+    public var rank: Int { shape.count }
+    public var data: UnsafeMutablePointer<Float> { storage.base + offset }
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
+    public var array: [Float] { Array(buffer) }
+
+    public subscript(_ i: Int) -> Float {
+        get { data[i] }
+        nonmutating set { data[i] = newValue }
+    }
+
+    /// The same numbers under another shape; one dimension may be -1 (inferred).
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        var s = newShape
+        if let k = s.firstIndex(of: -1) {
+            let rest = s.enumerated().filter { $0.offset != k }.map(\.element).reduce(1, *)
+            guard rest > 0, count % rest == 0 else {
+                throw NNError("cannot reshape \(shape) to \(newShape)")
+            }
+            s[k] = count / rest
+        }
+        guard s.allSatisfy({ $0 >= 0 }), s.reduce(1, *) == count else {
+            throw NNError("cannot reshape \(shape) (\(count) values) to \(newShape)")
+        }
+        return Tensor(storage: storage, offset: offset, shape: s)
+    }
+
+    /// Items `range` of the first dimension, sharing storage.
+    public func batch(_ range: Range<Int>) throws -> Tensor {
+        guard rank >= 1, range.lowerBound >= 0, range.upperBound <= shape[0] else {
+            throw NNError("batch slice \(range) out of bounds for shape \(shape)")
+        }
+        let item = shape.dropFirst().reduce(1, *)
+        return Tensor(storage: storage, offset: offset + range.lowerBound * item, shape: [range.count] + shape.dropFirst())
+    }
+
+    /// A deep copy in new storage.
+    public func copy() -> Tensor {
+        let t = Tensor(shape: shape)
+        t.data.update(from: data, count: count)
+        return t
+    }
+
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+    public func zero() { memset(data, 0, count * MemoryLayout<Float>.stride) }
+
+    /// Copies `other`'s numbers into this tensor (same element count).
+    public func assign(_ other: Tensor) throws {
+        guard other.count == count else {
+            throw NNError("cannot assign \(other.shape) to a tensor of shape \(shape)")
+        }
+        data.update(from: other.data, count: count)
+    }
+
+    /// `buffer` if it already has `shape`, else a new zeroed tensor stored back into `buffer`.
+    /// Layers keep their activations and gradients this way, so a training loop with a fixed
+    /// batch shape allocates only on its first step.
+    public static func reuse(_ buffer: inout Tensor?, _ shape: [Int]) -> Tensor {
+        if let b = buffer, b.shape == shape { return b }
+        let t = Tensor(shape: shape)
+        buffer = t
+        return t
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = buffer.prefix(6).map { String(format: "%.5g", $0) }.joined(separator: ", ")
+        return "Tensor\(shape)[\(head)\(count > 6 ? ", ..." : "")]"
+    }
+}

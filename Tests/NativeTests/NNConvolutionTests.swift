@@ -1,0 +1,71 @@
+import XCTest
+
+@testable import Native
+
+/// Conv2d against a direct (seven nested loops, double) convolution, on shapes that take each
+/// path of the panel kernel: bands of output rows, groups of images, pointwise without im2col.
+final class NNConvolutionTests: XCTestCase {
+    private func compareWithDirect(n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        Engine.seed(3)
+        let conv = try Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding)
+        let x = randomTensor([n, c, h, w], seed: 1)
+        let out = try conv.forward(x)
+        let (oh, ow) = (out.shape[2], out.shape[3])
+        let dout = randomTensor(out.shape, seed: 2)
+        conv.zeroGrad()
+        let dx = try conv.backward(dout)
+        var expected = [Double](repeating: 0, count: out.count)
+        var dxExpected = [Double](repeating: 0, count: x.count)
+        var dwExpected = [Double](repeating: 0, count: conv.weight.value.count)
+        let wt = conv.weight.value
+        for b in 0..<n {
+            for o in 0..<oc {
+                for y in 0..<oh {
+                    for z in 0..<ow {
+                        let oi = ((b * oc + o) * oh + y) * ow + z
+                        var acc = Double(conv.bias!.value[o])
+                        for ci in 0..<c {
+                            for kh in 0..<k {
+                                for kw in 0..<k {
+                                    let (iy, ix) = (y * stride - padding + kh, z * stride - padding + kw)
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    let xi = ((b * c + ci) * h + iy) * w + ix, wi = ((o * c + ci) * k + kh) * k + kw
+                                    acc += Double(x[xi]) * Double(wt[wi])
+                                    dxExpected[xi] += Double(dout[oi]) * Double(wt[wi])
+                                    dwExpected[wi] += Double(dout[oi]) * Double(x[xi])
+                                }
+                            }
+                        }
+                        expected[oi] = acc
+                    }
+                }
+            }
+        }
+        // float32 sums of O(1) terms: outputs and input gradients (up to C*K*K terms) are judged
+        // relative to 1e-2 when smaller, weight gradients (N*OH*OW terms, O(100)) relative to 1
+        assertClose(out.array, expected.map(Float.init), "forward", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(dx.array, dxExpected.map(Float.init), "dinput", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(conv.weight.grad.array, dwExpected.map(Float.init), "dweight", tolerance: 1e-4, floor: 1, file: file, line: line)
+    }
+
+    func testBandsOfOutputRows() throws {
+        // C*K*K*OW = 144 * 128 columns: 1 M-float panels hold 56 rows, so 3 bands for 130 rows
+        try compareWithDirect(n: 2, c: 16, h: 130, w: 128, oc: 3, k: 3, stride: 1, padding: 1)
+    }
+
+    func testGroupsOfImagesStrideTwo() throws {
+        try compareWithDirect(n: 5, c: 3, h: 9, w: 11, oc: 4, k: 3, stride: 2, padding: 1)
+    }
+
+    func testPointwiseBands() throws {
+        try compareWithDirect(n: 1, c: 64, h: 70, w: 300, oc: 2, k: 1, stride: 1, padding: 0)
+    }
+
+    func testStemSevenBySeven() throws {
+        try compareWithDirect(n: 3, c: 1, h: 20, w: 33, oc: 4, k: 7, stride: 2, padding: 3)
+    }
+
+    func testOneImageUsesThreadedBLAS() throws {
+        try compareWithDirect(n: 1, c: 4, h: 12, w: 10, oc: 5, k: 3, stride: 1, padding: 1)
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""PyTorch peer of Benchmarks/MashupBench/NNBench.swift: the same SE-ResNet (module tree of
+tools/reference/nn.py), the same batch, the same thread count. Prints JSON lines:
+training step (forward, cross-entropy with label smoothing 0.1, backward, AdamW) in s/step and
+samples/s, eval-mode inference samples/s, peak RSS.
+
+Run: /work/venv-torch/bin/python tools/peers/torch_train.py [--threads 2] [--steps 2] [--small-only]
+"""
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import time
+
+import torch
+import torch.nn.functional as F
+
+spec = importlib.util.spec_from_file_location("nn_reference", os.path.join(os.path.dirname(__file__), "../reference/nn.py"))
+reference = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(reference)
+
+
+def emit(name, value, unit, **extra):
+    print(json.dumps({"suite": "nn-torch", "name": name, "value": float(f"{value:.4g}"), "unit": unit,
+                      "threads": torch.get_num_threads(), "torch": torch.__version__, **extra}), flush=True)
+
+
+def bench(label, model, shape, steps, classes=10):
+    x = torch.rand(*shape)
+    y = torch.arange(shape[0]) % classes
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        opt.step()
+
+    model.train()
+    step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    train = (time.perf_counter() - t) / steps
+    model.eval()
+    with torch.no_grad():
+        model(x)
+        infer = min(timed(lambda: model(x)) for _ in range(steps))
+    s = "x".join(map(str, shape))
+    emit(f"{label}.train_step", train, "s/step", input=s)
+    emit(f"{label}.train", shape[0] / train, "samples/s", input=s)
+    emit(f"{label}.inference", shape[0] / infer, "samples/s", input=s)
+    emit(f"{label}.peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB",
+         params=str(sum(p.numel() for p in model.parameters())))
+
+
+def timed(f):
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=2)
+    ap.add_argument("--small-only", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    bench("small", reference.SEResNet(widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1)), (16, 1, 128, 256), 5)
+    if not args.small_only:
+        bench("seresnet", reference.SEResNet(), (16, 1, 128, 1292), args.steps)
+
+
+if __name__ == "__main__":
+    main()

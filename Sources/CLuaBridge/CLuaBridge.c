@@ -24,10 +24,13 @@ static int mm_trampoline(lua_State *L) {
     }
 }
 
-void mm_push_native(lua_State *L, mm_native_fn fn) {
+void mm_push_native_closure(lua_State *L, mm_native_fn fn, int n) {
     lua_pushlightuserdata(L, (void *)fn);
-    lua_pushcclosure(L, mm_trampoline, 1);
+    lua_insert(L, -(n + 1));
+    lua_pushcclosure(L, mm_trampoline, n + 1);
 }
+
+void mm_push_native(lua_State *L, mm_native_fn fn) { mm_push_native_closure(L, fn, 0); }
 
 int mm_traceback_handler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);

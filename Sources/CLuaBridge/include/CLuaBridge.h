@@ -24,6 +24,8 @@ enum {
 
 /// Pushes a Lua C closure that calls `fn` through the trampoline.
 void mm_push_native(lua_State *L, mm_native_fn fn);
+/// Same, taking the `n` values on top of the stack as upvalues 2...n+1 (upvalue 1 holds `fn`).
+void mm_push_native_closure(lua_State *L, mm_native_fn fn, int n);
 
 /// The message handler for lua_pcall: adds a traceback to the error (as lua.c's msghandler).
 int mm_traceback_handler(lua_State *L);

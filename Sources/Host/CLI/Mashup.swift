@@ -1,0 +1,110 @@
+import ArgumentParser
+import CLua
+import Foundation
+import Native
+
+/// `mashup 0.1.0 (Lua 5.4.6)`, for --version and the REPL's greeting.
+let versionLine = "mashup \(Engine.version) (\(String(cString: clua_version_string())))"
+
+/// Options every command takes, given before the command name (`mashup --threads 1 run x.lua`).
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Worker threads for native kernels (default: the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Seed of the native random generator, for reproducible runs.")
+    var seed: Int64?
+
+    @Flag(help: "No progress output; scripts read it as mm.quiet.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1, got \(threads)")
+        }
+    }
+
+    /// Applies the options to the engine and returns a Lua state that knows them.
+    func makeState() -> LuaState {
+        if let threads { Engine.threads = threads }
+        if let seed { Engine.seed(UInt64(bitPattern: seed)) }
+        return LuaState(quiet: quiet)
+    }
+}
+
+@main
+struct Mashup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mashup",
+        abstract: "Script and run music-genre experiments in Lua, with native audio and CNN engines.",
+        discussion: """
+            With no command: runs the chunks given with -e, or reads a chunk from standard input
+            when it is not a terminal, or starts the REPL.
+            """,
+        version: versionLine,
+        subcommands: [Run.self, Repl.self]
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run a Lua chunk (repeatable).", valueName: "chunk"))
+    var chunks: [String] = []
+
+    func run() throws {
+        let state = global.makeState()
+        if !chunks.isEmpty {
+            for (i, chunk) in chunks.enumerated() {
+                try report { try state.run(chunk, name: "=(command line \(i + 1))") }
+            }
+        } else if isatty(STDIN_FILENO) != 0 {
+            ReplSession(state: state).run()
+        } else {
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            try report { try state.run(String(decoding: input, as: UTF8.self), name: "=stdin") }
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a Lua script; the script sees its arguments in `arg` and `...`.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The Lua script.")
+    var script: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script.")
+    var arguments: [String] = []
+
+    func run() throws {
+        let state = global.makeState()
+        let all = CommandLine.arguments
+        let scriptIndex = max(0, all.count - arguments.count - 1)
+        try report {
+            try state.setScriptArguments(host: Array(all[..<scriptIndex]), script: script, arguments: arguments)
+            try state.runFile(script, arguments: arguments)
+        }
+    }
+}
+
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Interactive Lua with line editing, history and completion of mm names.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        ReplSession(state: global.makeState()).run()
+    }
+}
+
+/// Prints a failed chunk's message and traceback to stderr and exits as `lua` does:
+/// status 1, or 130 when Ctrl-C stopped it.
+func report(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as LuaState.Failure {
+        FileHandle.standardError.write(Data("mashup: \(failure.message)\n".utf8))
+        throw ExitCode(failure.interrupted ? 130 : 1)
+    }
+}

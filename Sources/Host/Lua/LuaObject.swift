@@ -1,0 +1,120 @@
+import CLua
+import CLuaBridge
+
+/// A Swift class exposed to Lua as a userdata with one metatable per type.
+///
+/// The userdata holds a single retained reference. It is created empty (nil) and given its
+/// metatable before the reference is stored, and `__gc` tolerates the empty state, as
+/// liolib.c does for its file handles. Native memory (samples, tensors) lives in the Swift
+/// object, in aligned allocations, never in Lua's 8-byte-aligned userdata block.
+protocol LuaObject: AnyObject {
+    /// The metatable's `__name`: what `luaL_typeerror` prints for this type.
+    static var luaTypeName: String { get }
+    /// Methods reached through `__index` (`obj:method(...)`).
+    static var methods: [(String, LuaFunction)] { get }
+    /// Other metamethods (`__len`, `__add`, ...) besides `__gc`, `__index` and `__tostring`.
+    static var metamethods: [(String, LuaFunction)] { get }
+    /// Properties reached through `__index` when no method has the name (`buf.rate`).
+    func property(_ name: String, lua: Lua) throws -> Bool
+    var luaDescription: String { get }
+}
+
+extension LuaObject {
+    static var metamethods: [(String, LuaFunction)] { [] }
+    func property(_ name: String, lua: Lua) throws -> Bool { false }
+
+    /// Creates the metatable in the registry; called once per state when the module opens.
+    static func register(_ L: OpaquePointer) {
+        luaL_newmetatable(L, luaTypeName)
+        let lua = Lua(L)
+        lua.push(true)
+        lua.setField(-2, objectMarker)
+        lua_createtable(L, 0, Int32(methods.count))
+        for (name, function) in methods {
+            mm_push_native(L, function)
+            lua.setField(-2, name)
+        }
+        // The methods table also sits in the metatable as __methods, for the REPL's completion.
+        lua_pushvalue(L, -1)
+        lua.setField(-3, "__methods")
+        mm_push_native_closure(L, { L in
+            Lua.invoke(L) { lua in
+                // A method first (the methods table is upvalue 2), else a property.
+                lua_pushvalue(lua.L, 2)
+                if lua_rawget(lua.L, clua_upvalueindex(2)) != LUA_TNIL { return 1 }
+                clua_pop(lua.L, 1)
+                if lua.type(2) == LUA_TSTRING, let object = anyLuaObject(lua.L, 1),
+                    try object.property(try lua.string(2), lua: lua)
+                {
+                    return 1
+                }
+                lua.pushNil()
+                return 1
+            }
+        }, 1)
+        lua.setField(-2, "__index")
+        mm_push_native(L, { L in
+            Lua.invoke(L) { lua in
+                if let slot = objectSlot(lua.L, 1), let pointer = slot.pointee {
+                    slot.pointee = nil
+                    Unmanaged<AnyObject>.fromOpaque(pointer).release()
+                }
+                return 0
+            }
+        })
+        lua.setField(-2, "__gc")
+        mm_push_native(L, { L in
+            Lua.invoke(L) { lua in
+                guard let object = anyLuaObject(lua.L, 1) else {
+                    lua.push("(released object)")
+                    return 1
+                }
+                lua.push(object.luaDescription)
+                return 1
+            }
+        })
+        lua.setField(-2, "__tostring")
+        for (name, function) in metamethods {
+            mm_push_native(L, function)
+            lua.setField(-2, name)
+        }
+        clua_pop(L, 1)
+    }
+
+    /// Pushes a new userdata holding `object`.
+    static func push(_ L: OpaquePointer, _ object: Self) {
+        let slot = clua_newuserdata(L, MemoryLayout<UnsafeMutableRawPointer?>.size)!
+            .assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+        slot.pointee = nil
+        luaL_setmetatable(L, luaTypeName)
+        slot.pointee = Unmanaged.passRetained(object as AnyObject).toOpaque()
+    }
+
+    /// The object at `index` if it is a live userdata of this type.
+    static func peek(_ L: OpaquePointer, _ index: Int32) -> Self? {
+        guard let raw = luaL_testudata(L, index, luaTypeName),
+            let pointer = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee
+        else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue() as? Self
+    }
+}
+
+/// Every LuaObject metatable has this field, so shared metamethods can tell our userdata from
+/// anyone else's (a C function cannot capture the generic type to ask luaL_testudata).
+private let objectMarker = "__mashup_object"
+
+/// The slot of the userdata at `index` if it is one of ours.
+private func objectSlot(_ L: OpaquePointer, _ index: Int32) -> UnsafeMutablePointer<UnsafeMutableRawPointer?>? {
+    guard lua_type(L, index) == LUA_TUSERDATA, lua_getmetatable(L, index) != 0 else { return nil }
+    Lua(L).push(objectMarker)
+    let marked = lua_rawget(L, -2) == LUA_TBOOLEAN
+    clua_pop(L, 2)
+    guard marked else { return nil }
+    return lua_touserdata(L, index)!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+}
+
+/// The object in the userdata at `index`, whatever its type (metamethods shared by all types).
+private func anyLuaObject(_ L: OpaquePointer, _ index: Int32) -> (any LuaObject)? {
+    guard let pointer = objectSlot(L, index)?.pointee else { return nil }
+    return Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue() as? any LuaObject
+}

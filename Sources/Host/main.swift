@@ -1,2 +1,0 @@
-import Native
-print("mashup \(Engine.version)")

@@ -3,7 +3,8 @@ public enum Genre: Int, CaseIterable, Sendable, CustomStringConvertible {
     case blues, classical, country, disco, hiphop, jazz, metal, pop, reggae, rock
 
     /// The lowercase name used for folders, files and labels: "blues", "hiphop", ...
-    public var name: String { String(describing: self) }
+    public var name: String { Genre.names[rawValue] }
+    private static let names = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
     public var description: String { name }
 
     public init?(name: String) {

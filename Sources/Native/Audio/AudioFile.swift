@@ -80,20 +80,10 @@ public enum AudioFile {
         if let bad = audio.samples.firstIndex(where: { !$0.isFinite }) {
             throw AudioError(path, "cannot write a non-finite sample (\(audio.samples[bad]) at index \(bad))")
         }
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).tmp")
-            .path
-        do {
+        try writeAtomically(to: path) { temp in
             let file = try SoundFile(writing: temp, target: path, format: format, channels: audio.channels, rate: audio.rate)
             try file.write(audio.samples)
             try file.close()
-            guard rename(temp, path) == 0 else {
-                throw AudioError(path, "cannot move the written file into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temp)
-            throw error
         }
     }
 }
@@ -129,6 +119,18 @@ private final class SoundFile {
             throw AudioError(path, "header declares \(channels) channels at \(rate) Hz, expected at least 1 and 1 Hz")
         }
         guard frames > 0 else { throw AudioError(path, "holds no audio frames") }
+        // libsndfile opens a cut-off WAV/AIFF quietly, shrinking `frames` to what is there; its
+        // log keeps the evidence, a data chunk whose declared size the file cannot hold.
+        if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("data") && $0.contains("should be") }) {
+            throw AudioError(path, "truncated: the header's data chunk does not fit in the file (\(line))")
+        }
+    }
+
+    /// libsndfile's account of parsing the header.
+    private var log: String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        sf_command(handle, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     init(writing temp: String, target path: String, format: AudioFileFormat, channels: Int, rate: Int) throws {

@@ -4,7 +4,9 @@ import Native
 // `mashup-bench [SUITE ...]` runs the named suites (all when none is named) and prints one
 // JSON object per measurement on stdout; tools/bench.sh gathers them into BENCHMARKS.md.
 
-let suites: [(name: String, run: () throws -> Void)] = []
+let suites: [(name: String, run: () throws -> Void)] = [
+    ("synth", SynthBench.run),
+]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
 for suite in suites where wanted.isEmpty || wanted.contains(suite.name) {

@@ -11,7 +11,7 @@ import Foundation
 ///   in the input). So every overlap joins two stretches of waveform that were alike, and
 ///   periodic sounds keep their period, hence their pitch.
 ///
-/// The search runs on every 4th sample and lag first, then refines ±3 lags at full resolution.
+/// The search runs on a 4x decimated copy first, then refines ±4 lags at full resolution.
 public func timeStretch(_ x: [Float], rate: Double, sampleRate: Int) -> [Float] {
     precondition(rate > 0 && rate.isFinite, "timeStretch rate must be a positive number")
     let n = x.count
@@ -30,47 +30,67 @@ public func timeStretch(_ x: [Float], rate: Double, sampleRate: Int) -> [Float] 
     let window = (0..<frame).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(frame))) }
     var out = [Float](repeating: 0, count: (frames + 1) * hop + frame)
 
+    // A 4x decimated copy (means of 4 samples) for the coarse search.
+    var coarse = [Float](repeating: 0, count: padded.count / 4)
+    for j in 0..<coarse.count {
+        let sum: Float = padded[4 * j] + padded[4 * j + 1] + padded[4 * j + 2] + padded[4 * j + 3]
+        coarse[j] = sum / 4
+    }
     padded.withUnsafeBufferPointer { p in
-        var previous = pad  // where the last frame was read from (in padded coordinates)
-        for k in 0..<frames {
-            let nominal = pad + Int((Double(k * hop) * rate).rounded())
-            var start = nominal
-            if k > 0 {
-                let target = previous + hop  // the natural continuation of the last frame
-                start = nominal + bestLag(p, target: target, around: nominal, tolerance: tolerance, length: frame)
+        coarse.withUnsafeBufferPointer { q in
+            var previous = pad  // where the last frame was read from (in padded coordinates)
+            for k in 0..<frames {
+                let nominal = pad + Int((Double(k * hop) * rate).rounded())
+                var start = nominal
+                if k > 0 {
+                    let target = previous + hop  // the natural continuation of the last frame
+                    start = nominal + bestLag(p, q, target: target, around: nominal, tolerance: tolerance, length: frame)
+                }
+                let o = k * hop
+                for i in 0..<frame { out[o + i] += window[i] * p[start + i] }
+                previous = start
             }
-            let o = k * hop
-            for i in 0..<frame { out[o + i] += window[i] * p[start + i] }
-            previous = start
         }
     }
     return Array(out[0..<outCount])
 }
 
-/// The δ in [-tolerance, tolerance] maximising Σ p[target+i]·p[around+δ+i] over i < length.
-private func bestLag(_ p: UnsafeBufferPointer<Float>, target: Int, around: Int, tolerance: Int, length: Int) -> Int {
-    func correlation(_ lag: Int, step: Int) -> Float {
-        var sum: Float = 0
-        var i = 0
-        while i < length {
-            sum += p[target + i] * p[around + lag + i]
-            i += step
-        }
-        return sum
-    }
+/// The δ in [-tolerance, tolerance] maximising Σ p[target+i]·p[around+δ+i] over i < length:
+/// searched on the decimated copy q (every 4th lag), then refined ±4 lags at full rate.
+private func bestLag(
+    _ p: UnsafeBufferPointer<Float>, _ q: UnsafeBufferPointer<Float>, target: Int, around: Int, tolerance: Int, length: Int
+) -> Int {
+    let base = p.baseAddress!, decimated = q.baseAddress!
     var best = 0
     var bestValue = -Float.infinity
-    for lag in stride(from: -tolerance, through: tolerance, by: 4) {
-        let c = correlation(lag, step: 4)
-        if c > bestValue { (best, bestValue) = (lag, c) }
+    for lag in -(tolerance / 4)...(tolerance / 4) {
+        let c = dot(decimated + target / 4, decimated + (around / 4 + lag), length / 4)
+        if c > bestValue { (best, bestValue) = (4 * lag, c) }
     }
     let coarse = best
     bestValue = -Float.infinity
-    for lag in max(-tolerance, coarse - 3)...min(tolerance, coarse + 3) {
-        let c = correlation(lag, step: 1)
+    for lag in max(-tolerance, coarse - 4)...min(tolerance, coarse + 4) {
+        let c = dot(base + target, base + around + lag, length)
         if c > bestValue { (best, bestValue) = (lag, c) }
     }
     return best
+}
+
+/// Σ a[i]·b[i] for i < count, accumulated in eight SIMD lanes.
+@inline(__always)
+private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count {
+        sum += a[i] * b[i]
+        i += 1
+    }
+    return sum
 }
 
 /// Too short to stretch by frames: `x` read at `count` evenly spaced points (linear interpolation).

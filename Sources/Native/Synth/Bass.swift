@@ -117,24 +117,29 @@ enum BassPart {
         var lowpass = Biquad.lowpass(min(f * brightness, 2_500), q: 0.9, rate: sr)
         var thump = OnePole(400, rate: sr)
         var phase = 0.0
+        let level = envelope.curve(held: seconds, count: n, rate: sr)
+        var click: Float = 1
+        let clickStep = Float(exp(-1 / (0.01 * sr)))
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 let t = Double(i) / sr
-                let a = envelope.level(t, held: seconds) * note.velocity
+                let a = level[i] * note.velocity
                 var y: Float
                 switch tone {
                 case .upright:
                     phase += f / sr
                     y = SineTable.sine(table, phase) + 0.45 * SineTable.sine(table, 2 * phase)
                         + 0.2 * SineTable.sine(table, 3 * phase)
-                    y = lowpass.process(y) + 2 * thump.lowpass(r.bipolar()) * Float(exp(-t / 0.01))
+                    y = lowpass.process(y) + 2 * thump.lowpass(r.bipolar()) * click
+                    click *= clickStep
                 case .electric:
                     y = lowpass.process(saw.next(f / sr))
                 case .distorted:
                     y = lowpass.process(saturate(saw.next(f / sr) + saw2.next(f * 1.006 / sr), drive: 6))
                 case .sub808:
                     // The pitch drops two semitones onto the note in the first 30 ms.
-                    phase += f * (1 + 0.12 * exp(-t / 0.03)) / sr
+                    phase += f * (1 + 0.12 * Double(click * click * click)) / sr  // click³ = exp(-t / 0.0033)
+                    click *= clickStep
                     y = saturate(SineTable.sine(table, phase), drive: 1.6)
                 case .bowed:
                     let vibrato = 1 + 0.004 * Double(SineTable.sine(table, 5.2 * t))

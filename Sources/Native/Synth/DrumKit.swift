@@ -57,7 +57,7 @@ struct DrumKit {
                 case .ride:
                     let bell = DrumKit.tonal(
                         [(rideBell, 0.35), (rideBell * 2.41, 0.3), (rideBell * 3.73, 0.2), (rideBell * 5.27, 0.15)],
-                        decay: 0.9 * v, noise: 0, noiseDecay: 0, rate: sr, &noise)
+                        decay: 0.27 * v, noise: 0, noiseDecay: 0, rate: sr, &noise)
                     let wash = DrumKit.metal(scale: hatScale * 0.8, highpass: 4_500, decay: 0.6 * v, duration: 1.6, rate: sr, &noise)
                     sound = (0..<wash.count).map { i in 0.5 * wash[i] + (i < bell.count ? 0.5 * bell[i] : 0) }
                 case .crash:
@@ -91,12 +91,18 @@ struct DrumKit {
         var phase = 0.0
         var out = [Float](repeating: 0, count: n)
         var clickFilter = OnePole(3_000, rate: rate)
-        for i in 0..<n {
-            let t = Double(i) / rate
-            phase += (end + (start - end) * exp(-t / sweep)) / rate
-            let body = Float(sin(2 * Double.pi * phase) * exp(-t / decay))
-            let tick = click * clickFilter.lowpass(r.bipolar()) * Float(exp(-t / 0.004))
-            out[i] = saturate(body + tick, drive: drive)
+        // exp(-t / τ) for the three time constants, advanced by one multiply per sample.
+        var (fall, ring, tick) = (1.0, 1.0, Float(1))
+        let (fallStep, ringStep, tickStep) = (exp(-1 / (sweep * rate)), exp(-1 / (decay * rate)), Float(exp(-1 / (0.004 * rate))))
+        SineTable.values.withUnsafeBufferPointer { table in
+            for i in 0..<n {
+                phase += (end + (start - end) * fall) / rate
+                let body = SineTable.sine(table, phase) * Float(ring)
+                out[i] = saturate(body + click * clickFilter.lowpass(r.bipolar()) * tick, drive: drive)
+                fall *= fallStep
+                ring *= ringStep
+                tick *= tickStep
+            }
         }
         return out
     }
@@ -107,9 +113,11 @@ struct DrumKit {
         let n = Int(decay * 5 * rate)
         var wires = Biquad.bandpass(noiseCentre, q: 0.6, rate: rate)
         var out = [Float](repeating: 0, count: n)
+        var level: Float = 1
+        let step = Float(exp(-1 / (decay * rate)))
         for i in 0..<n {
-            let t = Double(i) / rate
-            out[i] = 0.9 * wires.process(r.bipolar()) * Float(exp(-t / decay)) + (i < head.count ? head[i] : 0)
+            out[i] = 0.9 * wires.process(r.bipolar()) * level + (i < head.count ? head[i] : 0)
+            level *= step
         }
         return out
     }
@@ -120,13 +128,19 @@ struct DrumKit {
     ) -> [Float] {
         let n = Int(decay * 6 * rate)
         var out = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            let t = Double(i) / rate
-            var y: Float = 0
-            for (f, a) in partials { y += a * Float(sin(2 * Double.pi * f * t)) }
-            y *= Float(exp(-t / decay))
-            if noise > 0 { y += noise * r.bipolar() * Float(exp(-t / noiseDecay)) }
-            out[i] = y
+        var (level, burst) = (Float(1), Float(1))
+        let step = Float(exp(-1 / (decay * rate))), burstStep = noise > 0 ? Float(exp(-1 / (noiseDecay * rate))) : 0
+        SineTable.values.withUnsafeBufferPointer { table in
+            for i in 0..<n {
+                let t = Double(i) / rate
+                var y: Float = 0
+                for (f, a) in partials { y += a * SineTable.sine(table, f * t) }
+                y *= level
+                if noise > 0 { y += noise * r.bipolar() * burst }
+                out[i] = y
+                level *= step
+                burst *= burstStep
+            }
         }
         return out
     }
@@ -141,6 +155,8 @@ struct DrumKit {
         let n = Int(duration * rate)
         var hp1 = Biquad.highpass(highpass, rate: rate), hp2 = Biquad.highpass(highpass, rate: rate)
         var out = [Float](repeating: 0, count: n)
+        var level: Float = 1
+        let step = Float(exp(-1 / (decay * rate)))
         for i in 0..<n {
             var y: Float = 0
             for k in 0..<ratios.count {
@@ -149,7 +165,8 @@ struct DrumKit {
                 y += phases[k] < 0.5 ? 1 : -1
             }
             let x = 0.12 * y + 0.8 * r.bipolar()
-            out[i] = hp2.process(hp1.process(x)) * Float(exp(-Double(i) / rate / decay))
+            out[i] = hp2.process(hp1.process(x)) * level
+            level *= step
         }
         return out
     }

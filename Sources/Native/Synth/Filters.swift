@@ -73,7 +73,16 @@ struct OnePole {
     mutating func highpass(_ x: Float) -> Float { x - lowpass(x) }
 }
 
-/// A soft clipper, tanh(drive·x) / tanh(drive), so a full-scale input stays at full scale.
-/// Odd harmonics grow with the drive: an overdriven amplifier.
+/// A soft clipper, s(drive·x) / s(drive), so a full-scale input stays at full scale, where s is
+/// the (3, 2) Padé approximant of tanh, x (27 + x²) / (27 + 9x²), which reaches ±1 at |x| = 3
+/// and is held there. Odd harmonics grow with the drive: an overdriven amplifier.
 @inline(__always)
-func saturate(_ x: Float, drive: Float) -> Float { tanh(drive * x) / tanh(drive) }
+func saturate(_ x: Float, drive: Float) -> Float { softClip(drive * x) / softClip(drive) }
+
+@inline(__always)
+func softClip(_ x: Float) -> Float {
+    if x >= 3 { return 1 }
+    if x <= -3 { return -1 }
+    let x2 = x * x
+    return x * (27 + x2) / (27 + 9 * x2)
+}

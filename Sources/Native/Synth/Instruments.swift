@@ -121,6 +121,7 @@ extension Instrument {
         let usable = partials.filter { f * $0.0 < 0.45 * sr }
         let increments = usable.map { f * $0.0 * (1 + stretch * $0.0 * $0.0) / sr }
         let fades = usable.map { Float(exp(-($0.0 - 1) * 1.5 / sr)) }  // extra per-sample decay of upper partials
+        let level = envelope.curve(held: seconds, count: n, rate: sr)
         SineTable.values.withUnsafeBufferPointer { table in
             var gains = usable.map { $0.1 }
             for i in 0..<n {
@@ -131,7 +132,7 @@ extension Instrument {
                     if stretch > 0 { gains[k] *= fades[k] }
                 }
                 let wobble = 1 - tremolo * (0.5 + 0.5 * SineTable.sine(table, 6 * t))
-                out[i] = 0.5 * y * wobble * envelope.level(t, held: seconds)
+                out[i] = 0.5 * y * wobble * level[i]
             }
         }
         return out
@@ -143,12 +144,15 @@ extension Instrument {
         let envelope = Envelope(attack: 0.002, decay: 1.2, sustain: 0.1, release: 0.15)
         let n = Int(envelope.length(held: seconds) * sr)
         var out = [Float](repeating: 0, count: n)
+        let level = envelope.curve(held: seconds, count: n, rate: sr)
+        let settle = exp(-1 / (0.25 * sr))
+        var bite = 1.0  // exp(-t / 0.25)
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
-                let t = Double(i) / sr
-                let phase = f * t
-                let modulator = Double(SineTable.sine(table, phase)) * index * (0.25 + 0.75 * exp(-t / 0.25))
-                out[i] = 0.6 * SineTable.sine(table, phase + modulator / (2 * Double.pi)) * envelope.level(t, held: seconds)
+                let phase = f * Double(i) / sr
+                let modulator = Double(SineTable.sine(table, phase)) * index * (0.25 + 0.75 * bite)
+                bite *= settle
+                out[i] = 0.6 * SineTable.sine(table, phase + modulator / (2 * Double.pi)) * level[i]
             }
         }
         return out
@@ -164,6 +168,7 @@ extension Instrument {
         var saws = (0..<voices).map { SawOscillator(phase: Double($0) * 0.31) }
         let detune = (0..<voices).map { 1 + 0.0045 * (Double($0) - Double(voices - 1) / 2) }
         var lowpass = Biquad.lowpass(f * cutoff, q: 0.8, rate: sr)
+        let level = envelope.curve(held: seconds, count: n, rate: sr)
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 let t = Double(i) / sr
@@ -174,7 +179,7 @@ extension Instrument {
                 let wobble = 1 + vibrato * Double(SineTable.sine(table, 5.5 * t)) * min(1, t / 0.4)
                 var y: Float = 0
                 for k in 0..<voices { y += saws[k].next(f * detune[k] * wobble / sr) }
-                out[i] = lowpass.process(y / Float(voices)) * envelope.level(t, held: seconds)
+                out[i] = lowpass.process(y / Float(voices)) * level[i]
             }
         }
         return out

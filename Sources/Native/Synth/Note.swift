@@ -26,6 +26,31 @@ struct Envelope {
         return Float(t < held ? body(t) : body(held) * exp(-(t - held) / release))
     }
 
+    /// `level` at every sample of a note held `held` seconds, `count` samples long, computed by
+    /// recurrences (one multiply per sample for each exponential) instead of calls to exp.
+    func curve(held: Double, count: Int, rate: Double) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        let attackEnd = min(count, Int(attack * rate))
+        let releaseAt = min(count, max(0, Int(held * rate)))
+        let decayStep = exp(-1 / (decay * rate)), releaseStep = exp(-1 / (release * rate))
+        var fall = 1.0  // exp(-(t - attack) / decay)
+        var level = 0.0
+        for i in 0..<releaseAt {
+            if i < attackEnd {
+                level = Double(i) / (attack * rate)
+            } else {
+                level = sustain + (1 - sustain) * fall
+                fall *= decayStep
+            }
+            out[i] = Float(level)
+        }
+        for i in releaseAt..<count {
+            level *= releaseStep
+            out[i] = Float(level)
+        }
+        return out
+    }
+
     /// Seconds of sound a note held `held` seconds leaves, until its release is 60 dB down.
     func length(held: Double) -> Double { held + 7 * release }
 }

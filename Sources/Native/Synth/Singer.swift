@@ -54,18 +54,23 @@ struct Singer {
         let gains: [Float] = [1, 0.6, 0.3 + twang]
         var glottis = SawOscillator(), tilt = OnePole(600 * formantScale, rate: sr)
         var hiss = Biquad.highpass(3_500, rate: sr)
+        let level = envelope.curve(held: seconds, count: n, rate: sr)
+        let rough = grit > 1.05
+        let glideStep = exp(-1 / (0.035 * sr))
+        var glide = 1.0  // exp(-t / 35 ms): what is left of the slide from the previous pitch
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 let t = Double(i) / sr
                 let vibrato = vibratoDepth * Double(SineTable.sine(table, vibratoRate * t)) * min(1, max(0, (t - vibratoDelay) / 0.25))
-                let pitch = s.note.pitch + (from - s.note.pitch) * exp(-t / 0.035) + vibrato
+                let pitch = s.note.pitch + (from - s.note.pitch) * glide + vibrato
+                glide *= glideStep
                 let f0 = frequency(ofMidi: pitch)
                 let source = tilt.lowpass(glottis.next(f0 / sr)) * 4 + breath * r.bipolar()
                 var y: Float = 0
                 for k in 0..<3 { y += gains[k] * resonators[k].process(source) }
-                y = saturate(y, drive: grit)
+                if rough { y = saturate(y, drive: grit) }
                 if s.consonant && t < 0.04 { y += 0.5 * hiss.process(r.bipolar()) * Float(1 - t / 0.04) }
-                out[i] = y * envelope.level(t, held: seconds) * s.note.velocity
+                out[i] = y * level[i] * s.note.velocity
             }
         }
         return out

@@ -7,6 +7,7 @@ import Native
 let suites: [(name: String, run: () throws -> Void)] = [
     ("dsp", DSPBench.run),
     ("nn", NNBench.run),
+    ("synth", SynthBench.run),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -41,7 +41,7 @@ struct Mashup: ParsableCommand {
             when it is not a terminal, or starts the REPL.
             """,
         version: versionLine,
-        subcommands: [Run.self, Repl.self]
+        subcommands: [Run.self, Repl.self, SynthCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions

@@ -1,0 +1,44 @@
+# mashup: `make demo` runs the quickstart on the embedded synthetic data set, `make test` the tests.
+SWIFT ?= swift
+# The Debian packages the build links against (system-library targets in Package.swift) and
+# the font the plots use.
+DEB_PACKAGES := pkg-config liblua5.4-dev libsndfile1-dev libfftw3-dev libopenblas-dev \
+	libsoxr-dev libcairo2-dev libedit-dev fonts-dejavu-core
+RELEASE_BIN := .build/release
+
+.PHONY: deps build test lint demo bench clean
+
+# Installs the packages that are missing; a no-op when all are present. Works as root or
+# through sudo, and runs apt-get update only when something must be installed.
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  echo "make deps: installing$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product mashup
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
+
+demo: build
+	$(RELEASE_BIN)/mashup run scripts/quickstart.lua
+
+bench: deps
+	$(SWIFT) build -c release --product mashup
+	$(SWIFT) build -c release --product MashupBench
+	tools/bench.sh
+
+clean:
+	rm -rf .build

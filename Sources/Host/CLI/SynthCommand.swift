@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Native
+
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate a synthetic Messy Mashup data set in the Kaggle layout.",
+        discussion: """
+            Writes OUT/genres_stems, OUT/ESC-50-master, OUT/mashups, OUT/test.csv and
+            OUT/sample_submission.csv, and the answers to OUT.labels.csv beside OUT.
+            Scales: tiny (unit tests), small (the quickstart), full (the competition's counts).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The folder to write the data set into.")
+    var out: String
+
+    @Option(help: "tiny, small or full.")
+    var scale: SynthScale = .small
+
+    @Option(help: "Songs per genre (overrides the scale).")
+    var songsPerGenre: Int?
+
+    @Option(help: "Length of each song's stems in seconds (overrides the scale).")
+    var seconds: Double?
+
+    @Option(help: "Number of test mashups (overrides the scale).")
+    var mashups: Int?
+
+    @Option(help: "Number of ESC-50-like noise clips (overrides the scale).")
+    var noiseClips: Int?
+
+    func run() throws {
+        if let threads = global.threads { Engine.threads = threads }
+        var config = SynthConfig(scale: scale, seed: global.seed.map { UInt64(bitPattern: $0) } ?? Engine.defaultSeed)
+        if let songsPerGenre { config.songsPerGenre = songsPerGenre }
+        if let seconds { config.seconds = seconds }
+        if let mashups { config.mashups = mashups }
+        if let noiseClips { config.noiseClips = noiseClips }
+        do {
+            let bar = ProgressLine(quiet: global.quiet)
+            let summary = try Synth.generate(config, into: out) { bar.show($0) }
+            bar.finish()
+            if !global.quiet {
+                print(
+                    "wrote \(summary.songs.count) songs, \(summary.noiseClips.count) noise clips and "
+                        + "\(summary.mashups.count) mashups to \(summary.root) in \(String(format: "%.1f", summary.elapsed)) s; "
+                        + "answers in \(summary.labelsPath)")
+            }
+        } catch let error as SynthError {
+            throw ValidationError(SynthCommand.optionName(error))
+        }
+    }
+
+    /// The error in the words of the command line (`--songs-per-genre: ...`).
+    static func optionName(_ error: SynthError) -> String {
+        let flag = error.subject.reduce(into: "") { name, c in
+            if c.isUppercase { name += "-" + c.lowercased() } else { name.append(c) }
+        }
+        let known = ["songs-per-genre", "seconds", "mashups", "noise-clips"]
+        return known.contains(flag) ? "--\(flag): \(error.reason)" : error.description
+    }
+}
+
+extension SynthScale: ExpressibleByArgument {}
+
+/// A one-line progress display for stages of work: redrawn in place on a terminal, silent
+/// otherwise (a log gets the summary line only).
+final class ProgressLine {
+    private let enabled: Bool
+    private var last = ""
+
+    init(quiet: Bool) {
+        enabled = !quiet && isatty(STDOUT_FILENO) != 0
+    }
+
+    func show(_ p: SynthProgress) {
+        guard enabled else { return }
+        let line = "\(p.stage): \(p.done)/\(p.total)"
+        guard line != last else { return }
+        last = line
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    func finish() {
+        if enabled, !last.isEmpty { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -25,7 +25,11 @@ struct HostOptions {
 enum Modules {
     /// Every module, registered in one place.
     static let all: [any LuaModule.Type] = [
-        LuaCore.self
+        LuaCore.self,
+        LuaTensor.self,
+        LuaAudio.self,
+        LuaDSP.self,
+        LuaNpy.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

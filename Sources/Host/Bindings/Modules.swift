@@ -30,6 +30,8 @@ enum Modules {
         LuaAudio.self,
         LuaDSP.self,
         LuaNpy.self,
+        LuaNN.self,
+        LuaOptim.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -243,8 +243,8 @@ enum LuaNN: LuaModule {
                         reduction: try options.integer("reduction", default: 16)))
             }
         }),
-        // mm.nn.Sequential{layer, layer, ...}: children named "1", "2", ... in Lua order but
-        // "0", "1", ... in saved files, as PyTorch names them.
+        // mm.nn.Sequential{layer, layer, ...}: applied in order; their parameters are named
+        // "0.weight", "1.weight", ... in saved files, as PyTorch names them.
         ("Sequential", { L in
             Lua.invoke(L) { lua in
                 guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table of modules") }

@@ -109,7 +109,7 @@ final class LuaDSPTests: XCTestCase {
 
     func testBadOptionsNameTheField() throws {
         let state = LuaState()
-        try state.evaluate(load + "buffer = y")
+        _ = try state.evaluate(load + "buffer = y")
         let cases: [(String, String)] = [
             ("mm.dsp.melspec(buffer, {n_fft = 'x'})", "bad argument #2 to 'melspec' (field 'n_fft': integer expected, got string)"),
             ("mm.dsp.melspec(buffer, {n_fft = 0})", "bad argument #2 to 'melspec' (field 'n_fft': expected 2 ... 1048576 points, got 0)"),
@@ -130,7 +130,7 @@ final class LuaDSPTests: XCTestCase {
 
     func testTenThousandDSPErrorsUnderPcall() throws {
         let state = LuaState()
-        try state.evaluate(load + "buffer = y")
+        _ = try state.evaluate(load + "buffer = y")
         try state.assertErrorLoopSurvives([
             "mm.dsp.melspec(buffer, {n_fft = 0})",
             "mm.dsp.stft(buffer, {hop = 'x'})",

@@ -23,7 +23,7 @@ final class LuaNpyTests: XCTestCase {
 
     func testAudioIsFramesByChannelsAndMonoIsFrames() throws {
         let folder = try LuaFixtures.scratch(self)
-        try LuaState().evaluate("""
+        _ = try LuaState().evaluate("""
             local a = mm.audio.load('\(LuaFixtures.path("dsp/stereo44k.wav"))')
             mm.npy.save('\(folder.path)/stereo.npy', a)
             mm.npy.save('\(folder.path)/mono.npy', a:mono())

@@ -103,6 +103,9 @@ final class LuaAudioTests: XCTestCase {
             state.failure("mm.audio.load('\(wav)'):resample(22050, 'best')"),
             "test:1: bad argument #2 to 'resample' (quality 'quick', 'low', 'medium', 'high' or 'very_high' expected, got 'best')")
         XCTAssertEqual(
+            state.failure("mm.audio.load('\(wav)'):resample()"),
+            "test:1: bad argument #1 to 'resample' (number expected, got no value)")
+        XCTAssertEqual(
             state.failure("mm.audio.load('\(wav)'):resample(0)"),
             "test:1: bad argument #1 to 'resample' (positive sample rate in Hz expected, got 0)")
         XCTAssertEqual(

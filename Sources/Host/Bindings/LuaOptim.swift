@@ -63,7 +63,7 @@ final class OptimizerObject: LuaObject {
                     throw LuaError.message("an optimizer's only settable field is 'lr'")
                 }
                 let lr = try lua.number(3)
-                guard lr >= 0, lr.isFinite else { throw LuaError.argument(3, "learning rate >= 0 expected, got \(lr)") }
+                guard lr >= 0, lr.isFinite else { throw LuaError.message("opt.lr: learning rate >= 0 expected, got \(lr)") }
                 optimizer.learningRate = lr
                 return 0
             }

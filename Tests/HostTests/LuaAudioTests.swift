@@ -9,7 +9,8 @@ final class LuaAudioTests: XCTestCase {
     let flac = LuaFixtures.path("dsp/mono48k_24.flac")
 
     func testLoadKeepsTheFileAsStored() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local a = mm.audio.load('\(wav)')
             return a.rate, a.channels, a.frames, #a, a.duration, tostring(a)
             """)
@@ -17,7 +18,8 @@ final class LuaAudioTests: XCTestCase {
     }
 
     func testInfoReadsTheHeaderOnly() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local i = mm.audio.info('\(flac)')
             return i.rate, i.channels, i.frames, i.format
             """)
@@ -26,7 +28,8 @@ final class LuaAudioTests: XCTestCase {
 
     func testMonoThenResampleIsLibrosaLoad() throws {
         // input.npy is librosa.load(path, sr=22050, mono=True) of the same file.
-        let worst = try LuaState().number("""
+        let worst = try LuaState().number(
+            """
             local y = mm.audio.load('\(wav)'):mono():resample(22050)
             local ref = mm.npy.load('\(LuaFixtures.path("dsp/stereo44k/input.npy"))')
             assert(y.frames == ref:numel(), 'length ' .. y.frames .. ' vs ' .. ref:numel())
@@ -37,7 +40,8 @@ final class LuaAudioTests: XCTestCase {
     }
 
     func testMonoAndResampleReturnTheSameBufferWhenNothingChanges() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local m = mm.audio.load('\(flac)')
             return m:mono() == m, m:resample(48000) == m, m:resample(16000) ~= m, m:resample(16000, 'quick').rate
             """)
@@ -45,7 +49,8 @@ final class LuaAudioTests: XCTestCase {
     }
 
     func testSliceCutsSecondsToFrames() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local a = mm.audio.load('\(wav)')
             local s = a:slice(0.1, 0.2)
             local tail = a:slice(0.2)
@@ -55,7 +60,8 @@ final class LuaAudioTests: XCTestCase {
     }
 
     func testGainAndMixScaleTheSamples() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local a = mm.audio.new({0.5, -0.25, 0.1, 0}, 8000)
             local half = a:gain(-20 * math.log(2, 10))
             local mixed = a:add(mm.audio.new({1, 1}, 8000), 0.5)
@@ -72,7 +78,8 @@ final class LuaAudioTests: XCTestCase {
 
     func testSaveAndReloadRoundTripsPCM16() throws {
         let out = try LuaFixtures.scratch(self).appendingPathComponent("copy.wav").path
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local a = mm.audio.load('\(wav)')
             a:save('\(out)')
             local b = mm.audio.load('\(out)')
@@ -83,7 +90,8 @@ final class LuaAudioTests: XCTestCase {
     }
 
     func testOffsetAndDurationReadPartOfTheFile() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local a = mm.audio.load('\(wav)', {offset = 0.05, duration = 0.1})
             return a.frames
             """)
@@ -101,7 +109,8 @@ final class LuaAudioTests: XCTestCase {
             "test:1: bad argument #2 to 'load' (field 'duration': number expected, got string)")
         XCTAssertEqual(
             state.failure("mm.audio.load('\(wav)'):resample(22050, 'best')"),
-            "test:1: bad argument #2 to 'resample' (quality 'quick', 'low', 'medium', 'high' or 'very_high' expected, got 'best')")
+            "test:1: bad argument #2 to 'resample' (quality 'quick', 'low', 'medium', 'high' or 'very_high' expected, got 'best')"
+        )
         XCTAssertEqual(
             state.failure("mm.audio.load('\(wav)'):resample()"),
             "test:1: bad argument #1 to 'resample' (number expected, got no value)")
@@ -112,7 +121,9 @@ final class LuaAudioTests: XCTestCase {
             state.failure("local a = mm.audio.load('\(wav)'); a:add(a:mono())"),
             "test:1: other: expected 2 channels, got 1 (mono() or match them first)")
         let notAudio = LuaFixtures.path("dsp/manifest.json")
-        XCTAssertEqual(state.failure("mm.audio.load('\(notAudio)')")?.hasPrefix("test:1: \(notAudio): not a readable audio file"), true)
+        XCTAssertEqual(
+            state.failure("mm.audio.load('\(notAudio)')")?.hasPrefix("test:1: \(notAudio): not a readable audio file"),
+            true)
     }
 
     func testTenThousandAudioErrorsUnderPcall() throws {

@@ -46,9 +46,12 @@ extension LuaState {
 
     /// Calls each of `calls` (Lua expressions that raise) `iterations` times in turn under
     /// pcall; every call must fail with a string message and the state must stay usable.
-    func assertErrorLoopSurvives(_ calls: [String], iterations: Int = 10_000, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertErrorLoopSurvives(
+        _ calls: [String], iterations: Int = 10_000, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let functions = calls.map { "function() \($0) end" }.joined(separator: ",\n")
-        let caught = try evaluate("""
+        let caught = try evaluate(
+            """
             local calls = {\(functions)}
             local caught = 0
             for i = 1, \(iterations) do

@@ -12,15 +12,20 @@ final class LuaNNTests: XCTestCase {
     func testDefaultSEResNetCountsParametersLikePyTorch() throws {
         let fixture = try SafeTensors.read(fixturePath)
         XCTAssertEqual(
-            try LuaState().evaluate("return mm.nn.seresnet{}:parameter_count()"), [fixture.metadata["reference_parameter_count"]!])
+            try LuaState().evaluate("return mm.nn.seresnet{}:parameter_count()"),
+            [fixture.metadata["reference_parameter_count"]!])
     }
 
     /// The fixture's initial weights and input as a weights file and an .npy file, its config
     /// as Lua table text and its labels 1-based.
-    private func pyTorchCase() throws -> (weights: String, input: String, config: String, labels: String, fixture: SafeTensors.File) {
+    private func pyTorchCase() throws -> (
+        weights: String, input: String, config: String, labels: String, fixture: SafeTensors.File
+    ) {
         let folder = try LuaFixtures.scratch(self)
         let fixture = try SafeTensors.read(fixturePath)
-        let initial = fixture.tensors.filter { $0.key.hasPrefix("init.") }.map { (name: String($0.key.dropFirst(5)), value: $0.value) }
+        let initial = fixture.tensors.filter { $0.key.hasPrefix("init.") }.map {
+            (name: String($0.key.dropFirst(5)), value: $0.value)
+        }
         let weights = folder.appendingPathComponent("init.safetensors").path
         try SafeTensors.write(weights, initial.sorted { $0.name < $1.name })
         let input = folder.appendingPathComponent("input.npy").path
@@ -30,14 +35,16 @@ final class LuaNNTests: XCTestCase {
         try Npy.write(x.array, shape: x.shape, to: input)
         let c = try JSONSerialization.jsonObject(with: Data(fixture.metadata["config"]!.utf8)) as! [String: Any]
         let list = { (key: String) in (c[key] as! [Int]).map(String.init).joined(separator: ", ") }
-        let config = "{widths = {\(list("widths"))}, blocks = {\(list("blocks"))}, reduction = \(c["reduction"]!), classes = \(c["classes"]!), dropout = \(c["dropout"]!), in_channels = \(c["in_channels"]!)}"
+        let config =
+            "{widths = {\(list("widths"))}, blocks = {\(list("blocks"))}, reduction = \(c["reduction"]!), classes = \(c["classes"]!), dropout = \(c["dropout"]!), in_channels = \(c["in_channels"]!)}"
         return (weights, input, config, "{" + y.map { String($0 + 1) }.joined(separator: ", ") + "}", fixture)
     }
 
     func testForwardAndLossThroughLuaMatchPyTorch() throws {
         let c = try pyTorchCase()
         let state = LuaState()
-        let r = try state.evaluate("""
+        let r = try state.evaluate(
+            """
             local net = mm.nn.seresnet\(c.config):load('\(c.weights)')
             net:training()
             logits = net:forward(mm.npy.load('\(c.input)'))
@@ -46,11 +53,14 @@ final class LuaNNTests: XCTestCase {
             grads = net:named_parameters()
             return loss
             """)
-        guard case .f32(let loss)? = c.fixture.tensors["loss"], case .f32(let logits)? = c.fixture.tensors["logits"] else {
+        guard case .f32(let loss)? = c.fixture.tensors["loss"], case .f32(let logits)? = c.fixture.tensors["logits"]
+        else {
             return XCTFail("fixture lacks loss or logits")
         }
         XCTAssertEqual(Double(r[0]!)!, Double(loss[0]), accuracy: 1e-4 * Double(abs(loss[0])))
-        let ours = try state.evaluate("return table.concat(logits:reshape{-1}:totable(), ' ')")[0]!.split(separator: " ").map { Float($0)! }
+        let ours = try state.evaluate("return table.concat(logits:reshape{-1}:totable(), ' ')")[0]!.split(
+            separator: " "
+        ).map { Float($0)! }
         let scale = logits.array.map(abs).max()!
         for (a, b) in zip(ours, logits.array) { XCTAssertEqual(a, b, accuracy: 1e-4 * scale) }
     }
@@ -63,7 +73,8 @@ final class LuaNNTests: XCTestCase {
         let p = z.map { exp($0 - logSum) }
         let q = [0.1 / 3, 0.1 / 3, 0.9 + 0.1 / 3]
         let loss = -zip(q, p).map { $0 * log($1) }.reduce(0, +)
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local z = mm.tensor{{1, 2, 3}}
             local loss, grad = mm.nn.cross_entropy(z, {3}, {label_smoothing = 0.1})
             local same = mm.nn.cross_entropy(z, mm.tensor{3}, {label_smoothing = 0.1})
@@ -81,7 +92,8 @@ final class LuaNNTests: XCTestCase {
 
     func testSavedWeightsLoadIntoAFreshNetwork() throws {
         let file = try LuaFixtures.scratch(self).appendingPathComponent("net.safetensors").path
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local config = {widths = {4, 8}, blocks = {1, 1}, reduction = 2, classes = 3}
             mm.seed(1)
             local a = mm.nn.seresnet(config)
@@ -100,20 +112,28 @@ final class LuaNNTests: XCTestCase {
     func testStrictLoadListsMissingUnexpectedAndMisshapedNames() throws {
         let file = try LuaFixtures.scratch(self).appendingPathComponent("net.safetensors").path
         let state = LuaState()
-        _ = try state.evaluate("mm.nn.seresnet{widths = {4, 8}, blocks = {1, 1}, reduction = 2, classes = 3}:save('\(file)')")
-        let misshaped = state.failure("mm.nn.seresnet{widths = {4, 8}, blocks = {1, 1}, reduction = 2, classes = 5}:load('\(file)')")
+        _ = try state.evaluate(
+            "mm.nn.seresnet{widths = {4, 8}, blocks = {1, 1}, reduction = 2, classes = 3}:save('\(file)')")
+        let misshaped = state.failure(
+            "mm.nn.seresnet{widths = {4, 8}, blocks = {1, 1}, reduction = 2, classes = 5}:load('\(file)')")
         XCTAssertEqual(
             misshaped,
-            "test:1: loading '\(file)': state dict does not match the model; mis-shaped: fc.weight (expected [5, 8], got [3, 8]), fc.bias (expected [5], got [3])")
-        let deeper = state.failure("mm.nn.seresnet{widths = {4, 8}, blocks = {1, 2}, reduction = 2, classes = 3}:load('\(file)')") ?? ""
+            "test:1: loading '\(file)': state dict does not match the model; mis-shaped: fc.weight (expected [5, 8], got [3, 8]), fc.bias (expected [5], got [3])"
+        )
+        let deeper =
+            state.failure(
+                "mm.nn.seresnet{widths = {4, 8}, blocks = {1, 2}, reduction = 2, classes = 3}:load('\(file)')") ?? ""
         XCTAssertTrue(deeper.contains("missing: layer2.1.conv1.weight"), deeper)
-        let shallower = state.failure("mm.nn.seresnet{widths = {4}, blocks = {1}, reduction = 2, classes = 3}:load('\(file)')") ?? ""
+        let shallower =
+            state.failure("mm.nn.seresnet{widths = {4}, blocks = {1}, reduction = 2, classes = 3}:load('\(file)')")
+            ?? ""
         XCTAssertTrue(shallower.contains("unexpected: layer2.0.bn1.bias"), shallower)
         XCTAssertTrue(shallower.contains("mis-shaped: fc.weight (expected [3, 4], got [3, 8])"), shallower)
     }
 
     func testLayersComposeIntoASequentialWithPyTorchNames() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local net = mm.nn.Sequential{
               mm.nn.Conv2d(1, 4, 3, {stride = 1, pad = 1}), mm.nn.BatchNorm2d(4), mm.nn.ReLU(),
               mm.nn.MaxPool2d(3, {stride = 2, pad = 1}), mm.nn.BasicBlock(4, 8, {stride = 2, reduction = 4}),
@@ -132,7 +152,8 @@ final class LuaNNTests: XCTestCase {
 
     func testForwardOutputsAreTheScriptsToKeep() throws {
         // A second forward must not change the tensor the first one returned.
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local layer = mm.nn.Linear(2, 2)
             local first = layer:forward(mm.ones{1, 2})
             local value = first:get(1, 1)
@@ -153,12 +174,30 @@ final class LuaNNTests: XCTestCase {
     func testBadNetworkArgumentsAreExplained() throws {
         let state = LuaState()
         let cases: [(String, String)] = [
-            ("mm.nn.seresnet{widths = {8, 'x'}}", "bad argument #1 to 'seresnet' (field 'widths': entry 2: integer expected, got string)"),
-            ("mm.nn.Conv2d(1, 0, 3)", "Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in 1, out 0, kernel 3, stride 1, padding 0"),
-            ("mm.nn.Sequential{mm.nn.ReLU(), 3}", "bad argument #1 to 'Sequential' (entry 2: module expected, got number)"),
-            ("mm.nn.cross_entropy(mm.zeros{2, 3}, {1, 4})", "bad argument #2 to 'cross_entropy' (label 2 is 4, expected a class 1 ... 3)"),
-            ("mm.nn.cross_entropy(mm.zeros{2, 3}, {1})", "bad argument #2 to 'cross_entropy' (2 labels expected (one per row of logits), got 1)"),
-            ("mm.nn.cross_entropy(mm.zeros{3}, {1})", "bad argument #1 to 'cross_entropy' (logits of shape (N, C) expected, got [3])"),
+            (
+                "mm.nn.seresnet{widths = {8, 'x'}}",
+                "bad argument #1 to 'seresnet' (field 'widths': entry 2: integer expected, got string)"
+            ),
+            (
+                "mm.nn.Conv2d(1, 0, 3)",
+                "Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in 1, out 0, kernel 3, stride 1, padding 0"
+            ),
+            (
+                "mm.nn.Sequential{mm.nn.ReLU(), 3}",
+                "bad argument #1 to 'Sequential' (entry 2: module expected, got number)"
+            ),
+            (
+                "mm.nn.cross_entropy(mm.zeros{2, 3}, {1, 4})",
+                "bad argument #2 to 'cross_entropy' (label 2 is 4, expected a class 1 ... 3)"
+            ),
+            (
+                "mm.nn.cross_entropy(mm.zeros{2, 3}, {1})",
+                "bad argument #2 to 'cross_entropy' (2 labels expected (one per row of logits), got 1)"
+            ),
+            (
+                "mm.nn.cross_entropy(mm.zeros{3}, {1})",
+                "bad argument #1 to 'cross_entropy' (logits of shape (N, C) expected, got [3])"
+            ),
             ("mm.nn.Linear(2, 2):forward(mm.zeros{1, 3})", "Linear expects an input of shape (N, 2), got [1, 3]"),
             ("mm.nn.ReLU():backward(mm.zeros{1})", "ReLU.backward called before forward"),
         ]
@@ -191,7 +230,8 @@ final class LuaNNTests: XCTestCase {
             opt.step()
         }
         let state = LuaState()
-        _ = try state.evaluate("""
+        _ = try state.evaluate(
+            """
             net = mm.nn.seresnet{widths = {8, 16}, blocks = {1, 1}, reduction = 4, classes = 4, dropout = 0}
             opt = mm.optim.adamw(net:parameters())
             labels = {}
@@ -217,13 +257,17 @@ final class LuaNNTests: XCTestCase {
             luaSeconds = min(luaSeconds, Date().timeIntervalSince(started))
         }
         let overhead = (luaSeconds - swiftSeconds) / Double(steps)
-        print(String(format: "Lua training step: %.3f ms from Lua, %.3f ms from Swift; overhead %.3f ms per step (%.1f%%)",
-            luaSeconds * 1e3 / Double(steps), swiftSeconds * 1e3 / Double(steps), overhead * 1e3, 100 * overhead * Double(steps) / swiftSeconds))
+        print(
+            String(
+                format: "Lua training step: %.3f ms from Lua, %.3f ms from Swift; overhead %.3f ms per step (%.1f%%)",
+                luaSeconds * 1e3 / Double(steps), swiftSeconds * 1e3 / Double(steps), overhead * 1e3,
+                100 * overhead * Double(steps) / swiftSeconds))
         XCTAssertLessThan(luaSeconds, 1.25 * swiftSeconds + 0.001 * Double(steps))
 
         // The floor: a whole step of a 2 -> 2 linear layer costs almost nothing natively, so its
         // time is the Lua side of the five calls of a step.
-        let floor = try state.number("""
+        let floor = try state.number(
+            """
             local layer = mm.nn.Linear(2, 2)
             local o = mm.optim.sgd(layer, {lr = 0.01})
             local x, y = mm.ones{1, 2}, {1}

@@ -8,7 +8,8 @@ import XCTest
 final class LuaNpyTests: XCTestCase {
     func testTensorRoundTripKeepsShapeAndValues() throws {
         let file = try LuaFixtures.scratch(self).appendingPathComponent("t.npy").path
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local t = mm.tensor{{{1, 2}, {3, 4}, {5, 6}}}
             mm.npy.save('\(file)', t)
             local u = mm.npy.load('\(file)')
@@ -23,7 +24,8 @@ final class LuaNpyTests: XCTestCase {
 
     func testAudioIsFramesByChannelsAndMonoIsFrames() throws {
         let folder = try LuaFixtures.scratch(self)
-        _ = try LuaState().evaluate("""
+        _ = try LuaState().evaluate(
+            """
             local a = mm.audio.load('\(LuaFixtures.path("dsp/stereo44k.wav"))')
             mm.npy.save('\(folder.path)/stereo.npy', a)
             mm.npy.save('\(folder.path)/mono.npy', a:mono())
@@ -37,7 +39,8 @@ final class LuaNpyTests: XCTestCase {
 
     func testSpectrogramIsBinsByFrames() throws {
         let file = try LuaFixtures.scratch(self).appendingPathComponent("mel.npy").path
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local y = mm.audio.load('\(LuaFixtures.path("dsp/stereo44k.wav"))'):mono():resample(22050)
             local s = mm.dsp.melspec(y)
             mm.npy.save('\(file)', s)
@@ -48,7 +51,8 @@ final class LuaNpyTests: XCTestCase {
     }
 
     func testLoadReadsLibrosaFixtures() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local x = mm.npy.load('\(LuaFixtures.path("dsp/stereo44k/zcr.npy"))')
             return table.concat(x:shape(), 'x'), x:get(1, 1)
             """)
@@ -59,7 +63,8 @@ final class LuaNpyTests: XCTestCase {
     func testErrorsNameTheFileAndTheArgument() throws {
         let state = LuaState()
         XCTAssertEqual(
-            state.failure("mm.npy.load('/no/such.npy')"), "test:1: /no/such.npy: cannot read the file (missing or unreadable)")
+            state.failure("mm.npy.load('/no/such.npy')"),
+            "test:1: /no/such.npy: cannot read the file (missing or unreadable)")
         XCTAssertEqual(
             state.failure("mm.npy.save('/tmp/x.npy', {1, 2})"),
             "test:1: bad argument #2 to 'save' (audio, spectrogram or tensor expected, got table)")

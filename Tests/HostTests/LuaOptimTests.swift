@@ -23,11 +23,12 @@ final class LuaOptimTests: XCTestCase {
         """
 
     func testAdamWStepIsDecoupledDecayThenTheBiasCorrectedUpdate() throws {
-        let r = try LuaState().evaluate(oneStep + """
-            local opt = mm.optim.adamw(layer:parameters(), {lr = 0.1, betas = {0.8, 0.99}, eps = 1e-8, weight_decay = 0.01})
-            step(opt)
-            return w:get(1, 1), w:get(2, 1), opt.steps
-            """)
+        let r = try LuaState().evaluate(
+            oneStep + """
+                local opt = mm.optim.adamw(layer:parameters(), {lr = 0.1, betas = {0.8, 0.99}, eps = 1e-8, weight_decay = 0.01})
+                step(opt)
+                return w:get(1, 1), w:get(2, 1), opt.steps
+                """)
         let p1 = exp(0.5) / (exp(0.5) + exp(-0.5))
         let g = [p1 - 1, 1 - p1]
         // Step 1: m = (1 - b1) g, v = (1 - b2) g^2, so m / (1 - b1) = g and sqrt(v / (1 - b2)) = |g|.
@@ -38,27 +39,29 @@ final class LuaOptimTests: XCTestCase {
     }
 
     func testSGDWithMomentumAndTheLearningRateField() throws {
-        let r = try LuaState().evaluate(oneStep + """
-            local opt = mm.optim.sgd(layer, {lr = 0.5, momentum = 0.9})
-            local before = opt.lr
-            opt.lr = 0.1
-            step(opt)
-            return before, opt.lr, opt.momentum, w:get(1, 1)
-            """)
+        let r = try LuaState().evaluate(
+            oneStep + """
+                local opt = mm.optim.sgd(layer, {lr = 0.5, momentum = 0.9})
+                local before = opt.lr
+                opt.lr = 0.1
+                step(opt)
+                return before, opt.lr, opt.momentum, w:get(1, 1)
+                """)
         let p1 = exp(0.5) / (exp(0.5) + exp(-0.5))
         XCTAssertEqual(Array(r[0..<3]), ["0.5", "0.1", "0.9"])
         XCTAssertEqual(Double(r[3]!)!, 0.5 - 0.1 * (p1 - 1), accuracy: 1e-7)
     }
 
     func testClipGradNormReturnsTheNormAndScalesToTheLimit() throws {
-        let r = try LuaState().evaluate(oneStep + """
-            local opt = mm.optim.sgd(layer, {lr = 1})
-            local loss, grad = mm.nn.cross_entropy(layer:forward(mm.ones{1, 1}), {1})
-            layer:backward(grad)
-            local norm = opt:clip_grad_norm(0.1)
-            local after = opt:clip_grad_norm(1)
-            return norm, after
-            """)
+        let r = try LuaState().evaluate(
+            oneStep + """
+                local opt = mm.optim.sgd(layer, {lr = 1})
+                local loss, grad = mm.nn.cross_entropy(layer:forward(mm.ones{1, 1}), {1})
+                layer:backward(grad)
+                local norm = opt:clip_grad_norm(0.1)
+                local after = opt:clip_grad_norm(1)
+                return norm, after
+                """)
         let p1 = exp(0.5) / (exp(0.5) + exp(-0.5))
         XCTAssertEqual(Double(r[0]!)!, (2 * (1 - p1) * (1 - p1)).squareRoot(), accuracy: 1e-7)
         XCTAssertEqual(Double(r[1]!)!, 0.1, accuracy: 1e-6)
@@ -70,7 +73,8 @@ final class LuaOptimTests: XCTestCase {
         let fixture = try SafeTensors.read(LuaFixtures.path("nn/seresnet_small.safetensors"))
         let lrs = try JSONSerialization.jsonObject(with: Data(fixture.metadata["lrs"]!.utf8)) as! [Double]
         let beta1s = try JSONSerialization.jsonObject(with: Data(fixture.metadata["beta1s"]!.utf8)) as! [Double]
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local opt = mm.optim.adamw(mm.nn.Linear(2, 2):parameters(), {lr = 1e-3, weight_decay = 1e-4})
             local sched = mm.optim.onecycle(opt, {max_lr = 1e-3, total_steps = 10})
             local out = {}
@@ -88,7 +92,8 @@ final class LuaOptimTests: XCTestCase {
     }
 
     func testCosineStepAndPlateauSchedules() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local function opt(lr) return mm.optim.sgd(mm.nn.Linear(1, 1), {lr = lr}) end
             local cosine = mm.optim.cosine(opt(1), {warmup = 2, total_steps = 6, min_lr = 0.1})
             local c = {}
@@ -129,19 +134,21 @@ final class LuaOptimTests: XCTestCase {
             end
 
             """
-        _ = try LuaState().evaluate(prelude + """
-            train(2)
-            mm.optim.save_state(folder .. '/state.safetensors', {model = net, optimizer = opt, scheduler = sched, epoch = 1,
-              best = 0.25, extra = {note = 'half way', batches = 2}})
-            train(2)
-            net:save(folder .. '/straight.safetensors')
-            """)
-        let resumed = try LuaState().evaluate(prelude + """
-            local state = mm.optim.load_state(folder .. '/state.safetensors', {model = net, optimizer = opt, scheduler = sched})
-            train(2)
-            net:save(folder .. '/resumed.safetensors')
-            return state.epoch, state.best, state.extra.note, math.type(state.extra.batches), opt.steps
-            """)
+        _ = try LuaState().evaluate(
+            prelude + """
+                train(2)
+                mm.optim.save_state(folder .. '/state.safetensors', {model = net, optimizer = opt, scheduler = sched, epoch = 1,
+                  best = 0.25, extra = {note = 'half way', batches = 2}})
+                train(2)
+                net:save(folder .. '/straight.safetensors')
+                """)
+        let resumed = try LuaState().evaluate(
+            prelude + """
+                local state = mm.optim.load_state(folder .. '/state.safetensors', {model = net, optimizer = opt, scheduler = sched})
+                train(2)
+                net:save(folder .. '/resumed.safetensors')
+                return state.epoch, state.best, state.extra.note, math.type(state.extra.batches), opt.steps
+                """)
         XCTAssertEqual(resumed, ["1", "0.25", "half way", "integer", "4"])
         let straight = try Data(contentsOf: folder.appendingPathComponent("straight.safetensors"))
         let again = try Data(contentsOf: folder.appendingPathComponent("resumed.safetensors"))
@@ -153,16 +160,40 @@ final class LuaOptimTests: XCTestCase {
         _ = try state.evaluate("opt = mm.optim.sgd(mm.nn.Linear(1, 1), {lr = 0.1})")
         let cases: [(String, String)] = [
             ("mm.optim.adamw(3)", "bad argument #1 to 'adamw' (parameters (net:parameters()) expected, got number)"),
-            ("mm.optim.adamw(mm.nn.Linear(1, 1), {betas = {0.9}})", "bad argument #2 to 'adamw' (field 'betas': two numbers {beta1, beta2} expected)"),
-            ("mm.optim.sgd(mm.nn.Linear(1, 1), {})", "bad argument #2 to 'sgd' (field 'lr': a learning rate is required)"),
-            ("mm.optim.onecycle(opt, {total_steps = 10})", "bad argument #2 to 'onecycle' (field 'max_lr': a number is required)"),
-            ("mm.optim.onecycle(opt, {max_lr = 1, total_steps = 1.5})", "bad argument #2 to 'onecycle' (field 'total_steps': integer expected, got number)"),
-            ("mm.optim.plateau(opt, {mode = 'up'})", "bad argument #2 to 'plateau' (field 'mode': 'min', 'max' expected, got 'up')"),
+            (
+                "mm.optim.adamw(mm.nn.Linear(1, 1), {betas = {0.9}})",
+                "bad argument #2 to 'adamw' (field 'betas': two numbers {beta1, beta2} expected)"
+            ),
+            (
+                "mm.optim.sgd(mm.nn.Linear(1, 1), {})",
+                "bad argument #2 to 'sgd' (field 'lr': a learning rate is required)"
+            ),
+            (
+                "mm.optim.onecycle(opt, {total_steps = 10})",
+                "bad argument #2 to 'onecycle' (field 'max_lr': a number is required)"
+            ),
+            (
+                "mm.optim.onecycle(opt, {max_lr = 1, total_steps = 1.5})",
+                "bad argument #2 to 'onecycle' (field 'total_steps': integer expected, got number)"
+            ),
+            (
+                "mm.optim.plateau(opt, {mode = 'up'})",
+                "bad argument #2 to 'plateau' (field 'mode': 'min', 'max' expected, got 'up')"
+            ),
             ("mm.optim.plateau(opt):step()", "bad argument #1 to 'step' (number expected, got no value)"),
-            ("mm.optim.step_lr(opt, {step_size = 1}):step(0.5)", "bad argument #1 to 'step' (step_lr steps once per batch and takes no metric)"),
+            (
+                "mm.optim.step_lr(opt, {step_size = 1}):step(0.5)",
+                "bad argument #1 to 'step' (step_lr steps once per batch and takes no metric)"
+            ),
             ("opt.lr = -1", "opt.lr: learning rate >= 0 expected, got -1.0"),
-            ("mm.optim.save_state('/tmp/x', {optimizer = opt})", "bad argument #2 to 'save_state' (field 'model': the network (mm.nn module) is required)"),
-            ("mm.optim.load_state('/no/such', {model = mm.nn.ReLU(), optimizer = opt})", "cannot read safetensors file '/no/such'"),
+            (
+                "mm.optim.save_state('/tmp/x', {optimizer = opt})",
+                "bad argument #2 to 'save_state' (field 'model': the network (mm.nn module) is required)"
+            ),
+            (
+                "mm.optim.load_state('/no/such', {model = mm.nn.ReLU(), optimizer = opt})",
+                "cannot read safetensors file '/no/such'"
+            ),
         ]
         for (source, message) in cases {
             let failure = state.failure(source)

@@ -34,7 +34,8 @@ enum ModuleTree {
         case let b as BatchNorm2d:
             return "BatchNorm2d(\(b.channels), eps=\(b.eps), momentum=\(b.momentum))"
         case let l as Linear:
-            return "Linear(in_features=\(l.inFeatures), out_features=\(l.outFeatures), bias=\(l.bias == nil ? "False" : "True"))"
+            return
+                "Linear(in_features=\(l.inFeatures), out_features=\(l.outFeatures), bias=\(l.bias == nil ? "False" : "True"))"
         case let p as MaxPool2d:
             return "MaxPool2d(kernel_size=\(p.kernelSize), stride=\(p.stride), padding=\(p.padding))"
         case let d as Dropout:

@@ -66,7 +66,9 @@ extension LuaOptions {
         for i in 1..<(Int(lua_rawlen(lua.L, -1)) + 1) {
             lua_rawgeti(lua.L, -1, lua_Integer(i))
             defer { clua_pop(lua.L, 1) }
-            guard let value = entry(lua) else { throw invalid(key, "entry \(i): \(kind) expected, got \(lua.typeName(-1))") }
+            guard let value = entry(lua) else {
+                throw invalid(key, "entry \(i): \(kind) expected, got \(lua.typeName(-1))")
+            }
             values.append(value)
         }
         return values
@@ -80,7 +82,9 @@ extension LuaOptions {
         lua.push(key)
         lua_rawget(lua.L, index)
         defer { clua_pop(lua.L, 1) }
-        guard let object = T.peek(lua.L, -1) else { throw invalid(key, "\(T.luaTypeName) expected, got \(lua.typeName(-1))") }
+        guard let object = T.peek(lua.L, -1) else {
+            throw invalid(key, "\(T.luaTypeName) expected, got \(lua.typeName(-1))")
+        }
         return object
     }
 }

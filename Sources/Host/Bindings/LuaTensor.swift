@@ -26,183 +26,243 @@ final class TensorObject: LuaObject {
 
     static let methods: [(String, LuaFunction)] = [
         // t:shape() -> {d1, d2, ...}
-        ("shape", { L in
-            Lua.invoke(L) { lua in
-                try lua.push(integers: try receiver(lua).shape)
-                return 1
-            }
-        }),
-        // t:size([dim]) -> the size of dimension dim (1-based), or the shape as t:shape().
-        ("size", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                if lua.isNoneOrNil(2) {
-                    try lua.push(integers: t.shape)
-                } else {
-                    lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
+        (
+            "shape",
+            { L in
+                Lua.invoke(L) { lua in
+                    try lua.push(integers: try receiver(lua).shape)
+                    return 1
                 }
-                return 1
             }
-        }),
-        ("dim", { L in
-            Lua.invoke(L) { lua in
-                lua.push(try receiver(lua).rank)
-                return 1
+        ),
+        // t:size([dim]) -> the size of dimension dim (1-based), or the shape as t:shape().
+        (
+            "size",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    if lua.isNoneOrNil(2) {
+                        try lua.push(integers: t.shape)
+                    } else {
+                        lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
+                    }
+                    return 1
+                }
             }
-        }),
-        ("numel", { L in
-            Lua.invoke(L) { lua in
-                lua.push(try receiver(lua).count)
-                return 1
+        ),
+        (
+            "dim",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).rank)
+                    return 1
+                }
             }
-        }),
+        ),
+        (
+            "numel",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).count)
+                    return 1
+                }
+            }
+        ),
         // t:get(i, j, ...) -> the element at 1-based indices, one per dimension.
-        ("get", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
-                return 1
+        (
+            "get",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
+                    return 1
+                }
             }
-        }),
+        ),
         // t:set(v, i, j, ...): writes one element; returns t.
-        ("set", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                let value = Float(try lua.number(2))
-                t[try flatIndex(lua, t, from: 3)] = value
-                lua_pushvalue(lua.L, 1)
-                return 1
+        (
+            "set",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    let value = Float(try lua.number(2))
+                    t[try flatIndex(lua, t, from: 3)] = value
+                    lua_pushvalue(lua.L, 1)
+                    return 1
+                }
             }
-        }),
+        ),
         // t:fill(v): every element set to v; returns t.
-        ("fill", { L in
-            Lua.invoke(L) { lua in
-                try receiver(lua).fill(Float(try lua.number(2)))
-                lua_pushvalue(lua.L, 1)
-                return 1
+        (
+            "fill",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).fill(Float(try lua.number(2)))
+                    lua_pushvalue(lua.L, 1)
+                    return 1
+                }
             }
-        }),
-        ("sum", { L in
-            Lua.invoke(L) { lua in
-                lua.push(try receiver(lua).sum())
-                return 1
+        ),
+        (
+            "sum",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).sum())
+                    return 1
+                }
             }
-        }),
-        ("mean", { L in
-            Lua.invoke(L) { lua in
-                lua.push(try nonEmpty(lua, "mean").mean())
-                return 1
+        ),
+        (
+            "mean",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try nonEmpty(lua, "mean").mean())
+                    return 1
+                }
             }
-        }),
-        ("max", { L in
-            Lua.invoke(L) { lua in
-                lua.push(Double(try nonEmpty(lua, "max").max()))
-                return 1
+        ),
+        (
+            "max",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(Double(try nonEmpty(lua, "max").max()))
+                    return 1
+                }
             }
-        }),
-        ("min", { L in
-            Lua.invoke(L) { lua in
-                lua.push(Double(try nonEmpty(lua, "min").min()))
-                return 1
+        ),
+        (
+            "min",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(Double(try nonEmpty(lua, "min").min()))
+                    return 1
+                }
             }
-        }),
+        ),
         // t:argmax([dim]) -> 1-based positions of the largest values along dim (default: the
         // last): an integer for a 1-D tensor, else a sequence with one position per slice, in
         // row-major order of the other dimensions ((N, C) logits give N class labels).
-        ("argmax", { L in
-            Lua.invoke(L) { lua in
-                let t = try nonEmpty(lua, "argmax")
-                let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
-                let positions = argmax(t, dim: dim)
-                if t.rank == 1 {
-                    lua.push(positions[0])
-                } else {
-                    try lua.push(integers: positions)
+        (
+            "argmax",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try nonEmpty(lua, "argmax")
+                    let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
+                    let positions = argmax(t, dim: dim)
+                    if t.rank == 1 {
+                        lua.push(positions[0])
+                    } else {
+                        try lua.push(integers: positions)
+                    }
+                    return 1
                 }
-                return 1
             }
-        }),
+        ),
         // t:softmax() -> softmax along the last dimension, in a new tensor.
-        ("softmax", { L in
-            Lua.invoke(L) { lua in
-                lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
-                return 1
+        (
+            "softmax",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
+                    return 1
+                }
             }
-        }),
+        ),
         // t:reshape{d1, d2, ...} (or t:reshape(d1, d2, ...)) -> a view; one dimension may be -1.
-        ("reshape", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                let shape = try shapeArgument(lua, from: 2, allowInferred: true)
-                do {
-                    lua.push(TensorObject(try t.reshaped(shape)))
-                } catch let error as NNError {
-                    throw LuaError.argument(2, error.message)
+        (
+            "reshape",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    let shape = try shapeArgument(lua, from: 2, allowInferred: true)
+                    do {
+                        lua.push(TensorObject(try t.reshaped(shape)))
+                    } catch let error as NNError {
+                        throw LuaError.argument(2, error.message)
+                    }
+                    return 1
                 }
-                return 1
             }
-        }),
+        ),
         // t:batch(i [, n]) -> a view of items i ... i+n-1 (n = 1 by default) of the first dimension.
-        ("batch", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
-                let first = try lua.integer(2)
-                let count = try lua.integer(3, default: 1)
-                guard first >= 1, first <= t.shape[0] else {
-                    throw LuaError.argument(2, "item 1 ... \(t.shape[0]) expected, got \(first)")
+        (
+            "batch",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
+                    let first = try lua.integer(2)
+                    let count = try lua.integer(3, default: 1)
+                    guard first >= 1, first <= t.shape[0] else {
+                        throw LuaError.argument(2, "item 1 ... \(t.shape[0]) expected, got \(first)")
+                    }
+                    guard count >= 1, first - 1 + count <= t.shape[0] else {
+                        throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
+                    }
+                    lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
+                    return 1
                 }
-                guard count >= 1, first - 1 + count <= t.shape[0] else {
-                    throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
-                }
-                lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
-                return 1
             }
-        }),
+        ),
         // t:matmul(u) -> the matrix product of (M, K) and (K, N) tensors.
-        ("matmul", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
-                return 1
+        (
+            "matmul",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
+                    return 1
+                }
             }
-        }),
-        ("copy", { L in
-            Lua.invoke(L) { lua in
-                lua.push(TensorObject(try receiver(lua).copy()))
-                return 1
+        ),
+        (
+            "copy",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try receiver(lua).copy()))
+                    return 1
+                }
             }
-        }),
+        ),
         // t:totable() -> nested Lua tables of numbers, as mm.tensor reads them.
-        ("totable", { L in
-            Lua.invoke(L) { lua in
-                let t = try receiver(lua)
-                try lua.reserve(Int32(t.rank) + 2)
-                var position = 0
-                try pushNested(lua, t, dim: 0, position: &position)
-                return 1
+        (
+            "totable",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    try lua.reserve(Int32(t.rank) + 2)
+                    var position = 0
+                    try pushNested(lua, t, dim: 0, position: &position)
+                    return 1
+                }
             }
-        }),
+        ),
     ]
 
     static let metamethods: [(String, LuaFunction)] = [
         // #t: the size of the first dimension.
-        ("__len", { L in
-            Lua.invoke(L) { lua in
-                lua.push(try receiver(lua).shape.first ?? 0)
-                return 1
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).shape.first ?? 0)
+                    return 1
+                }
             }
-        }),
+        ),
         ("__add", { L in Lua.invoke(L) { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) } }),
         ("__sub", { L in Lua.invoke(L) { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) } }),
         ("__mul", { L in Lua.invoke(L) { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) } }),
         ("__div", { L in Lua.invoke(L) { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) } }),
-        ("__unm", { L in
-            Lua.invoke(L) { lua in
-                lua.push(TensorObject(try receiver(lua).map { -$0 }))
-                return 1
+        (
+            "__unm",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try receiver(lua).map { -$0 }))
+                    return 1
+                }
             }
-        }),
+        ),
     ]
 
     /// a op b where each side is a tensor or a number (at least one a tensor); tensors need
@@ -216,7 +276,8 @@ final class TensorObject: LuaObject {
         switch (a, b) {
         case (let a?, let b?):
             do { result = try tensors(a, b) } catch let error as NNError {
-                throw LuaError.message("tensor \(symbol) tensor: shapes \(a.shape) and \(b.shape) differ (\(error.message))")
+                throw LuaError.message(
+                    "tensor \(symbol) tensor: shapes \(a.shape) and \(b.shape) differ (\(error.message))")
             }
         case (let a?, nil):
             let s = try operand(lua, 2, symbol)
@@ -233,7 +294,8 @@ final class TensorObject: LuaObject {
 
     private static func operand(_ lua: Lua, _ index: Int32, _ symbol: String) throws -> Float {
         guard lua.type(index) == LUA_TNUMBER else {
-            throw LuaError.message("attempt to perform arithmetic '\(symbol)' on a tensor and a \(lua.typeName(index)) value")
+            throw LuaError.message(
+                "attempt to perform arithmetic '\(symbol)' on a tensor and a \(lua.typeName(index)) value")
         }
         return Float(try lua.number(index))
     }
@@ -304,107 +366,6 @@ final class TensorObject: LuaObject {
         }
     }
 
-    /// A shape given as one table `{d1, d2, ...}` or as the integer arguments from `from` on.
-    /// With `allowInferred` one entry may be -1.
-    static func shapeArgument(_ lua: Lua, from: Int32, allowInferred: Bool = false) throws -> [Int] {
-        var shape: [Int] = []
-        if lua.type(from) == LUA_TTABLE {
-            let n = lua_rawlen(lua.L, from)
-            for i in 0..<Int(n) {
-                lua_rawgeti(lua.L, from, lua_Integer(i + 1))
-                defer { clua_pop(lua.L, 1) }
-                guard lua.type(-1) == LUA_TNUMBER, let d = try? lua.integer(-1) else {
-                    throw LuaError.argument(from, "shape entry \(i + 1): integer expected, got \(lua.typeName(-1))")
-                }
-                shape.append(d)
-            }
-        } else {
-            guard lua.top >= from else { throw LuaError.type(from, expected: "shape table") }
-            for index in from...lua.top { shape.append(try lua.integer(index)) }
-        }
-        let inferred = shape.filter { $0 == -1 }.count
-        guard shape.allSatisfy({ $0 >= 0 || ($0 == -1 && allowInferred) }), inferred <= 1 else {
-            throw LuaError.argument(
-                from, "sizes >= 0\(allowInferred ? " (one may be -1)" : "") expected, got {\(shape.map(String.init).joined(separator: ", "))}")
-        }
-        var count = 1
-        for d in shape where d > 0 {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= largestCount else {
-                throw LuaError.argument(from, "shape \(shape) holds more than \(largestCount) elements")
-            }
-            count = product
-        }
-        return shape
-    }
-
-    /// A tensor from nested Lua sequences of numbers: `{1, 2}` has shape (2), `{{1, 2}, {3, 4}}`
-    /// (2, 2). Every sequence at one depth has the same length.
-    static func fromTable(_ lua: Lua, _ index: Int32) throws -> Tensor {
-        let root = lua_absindex(lua.L, index)
-        var shape: [Int] = []
-        var leafDepth: Int?
-        var values: [Float] = []
-        func fail(_ why: String) -> LuaError { .argument(index, "nested sequences of numbers expected: \(why)") }
-        func visit(_ table: Int32, depth: Int) throws {
-            guard depth < 16 else { throw fail("more than 16 levels of nesting") }
-            try lua.reserve(2)
-            let n = Int(lua_rawlen(lua.L, table))
-            if depth == shape.count {
-                guard n > 0 else { throw fail("an empty table at depth \(depth + 1)") }
-                shape.append(n)
-            } else if n != shape[depth] {
-                throw fail("a sequence of \(n) where the others at depth \(depth + 1) have \(shape[depth])")
-            }
-            for i in 1...n {
-                let type = lua_rawgeti(lua.L, table, lua_Integer(i))
-                defer { clua_pop(lua.L, 1) }
-                if type == LUA_TNUMBER {
-                    if leafDepth == nil { leafDepth = depth }
-                    guard leafDepth == depth else { throw fail("a number where a table belongs (depth \(depth + 1))") }
-                    values.append(Float(try lua.number(-1)))
-                } else if type == LUA_TTABLE {
-                    guard leafDepth == nil || depth < leafDepth! else {
-                        throw fail("a table where a number belongs (depth \(depth + 1))")
-                    }
-                    try visit(lua_gettop(lua.L), depth: depth + 1)
-                } else {
-                    throw fail("a \(lua.typeName(-1)) value at depth \(depth + 1), position \(i)")
-                }
-                guard values.count <= largestCount else { throw fail("more than \(largestCount) numbers") }
-            }
-        }
-        guard lua.type(root) == LUA_TTABLE else { throw LuaError.type(index, expected: "table") }
-        try visit(root, depth: 0)
-        return try Tensor(shape: shape, values: values)
-    }
-}
-
-/// The text `print(t)` shows, after Torch7: small vectors and matrices in full, larger tensors
-/// by their first values, then the size line.
-enum TensorPreview {
-    static func text(_ t: Tensor) -> String {
-        let size = "[tensor of size \(t.shape.isEmpty ? "scalar" : t.shape.map(String.init).joined(separator: "x"))]"
-        let values = t.buffer
-        let shown = t.count <= 144 ? values[...] : values.prefix(8)
-        // Fixed point when every shown value reads well that way, else scientific, as Torch7.
-        let fixed = shown.allSatisfy { $0 == 0 || (abs($0) >= 1e-3 && abs($0) < 1e5) }
-        let format = fixed ? "%.4f" : "%.4e"
-        let texts = shown.map { String(format: format, Double($0)) }
-        let width = texts.map(\.count).max() ?? 0
-        func row(_ range: Range<Int>) -> String {
-            texts[range].map { String(repeating: " ", count: width - $0.count) + $0 }.joined(separator: " ")
-        }
-        if t.rank == 1, t.count <= 12 {
-            return row(0..<t.count) + "\n" + size
-        }
-        if t.rank == 2, t.shape[0] <= 12, t.shape[1] <= 12 {
-            let cols = t.shape[1]
-            return (0..<t.shape[0]).map { row(($0 * cols)..<(($0 + 1) * cols)) }.joined(separator: "\n") + "\n" + size
-        }
-        if t.count == 0 { return size }
-        return row(0..<min(8, texts.count)) + (t.count > 8 ? " ..." : "") + "\n" + size
-    }
 }
 
 /// The tensor constructors in `mm`: `mm.tensor`, `mm.zeros`, `mm.ones`, `mm.rand`, `mm.randn`.
@@ -414,31 +375,44 @@ enum LuaTensor: LuaModule {
 
     static let functions: [(String, LuaFunction)] = [
         // mm.tensor{{1, 2}, {3, 4}} -> a tensor shaped by the nesting; mm.tensor(t) copies t.
-        ("tensor", { L in
-            Lua.invoke(L) { lua in
-                if let t = TensorObject.peek(lua.L, 1) {
-                    lua.push(TensorObject(t.tensor.copy()))
-                } else {
-                    lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
+        (
+            "tensor",
+            { L in
+                Lua.invoke(L) { lua in
+                    if let t = TensorObject.peek(lua.L, 1) {
+                        lua.push(TensorObject(t.tensor.copy()))
+                    } else {
+                        lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
+                    }
+                    return 1
                 }
-                return 1
             }
-        }),
+        ),
         // mm.zeros{2, 3} or mm.zeros(2, 3)
         ("zeros", { L in Lua.invoke(L) { try construct($0) { _ in } } }),
         ("ones", { L in Lua.invoke(L) { try construct($0) { $0.fill(1) } } }),
         // mm.rand{...}: uniform in [0, 1) from the engine generator (mm.seed fixes it).
-        ("rand", { L in
-            Lua.invoke(L) {
-                try construct($0) { t in Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.uniform()) } } }
+        (
+            "rand",
+            { L in
+                Lua.invoke(L) {
+                    try construct($0) { t in
+                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.uniform()) } }
+                    }
+                }
             }
-        }),
+        ),
         // mm.randn{...}: standard normal from the engine generator.
-        ("randn", { L in
-            Lua.invoke(L) {
-                try construct($0) { t in Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.normal()) } } }
+        (
+            "randn",
+            { L in
+                Lua.invoke(L) {
+                    try construct($0) { t in
+                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.normal()) } }
+                    }
+                }
             }
-        }),
+        ),
     ]
 
     private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {

@@ -13,7 +13,8 @@ enum LuaTrainingState {
         let path = try lua.string(1)
         let options = try lua.options(2)
         let (model, optimizer, scheduler) = try parts(options)
-        var state = TrainingState(epoch: try options.integer("epoch", default: 0), bestMetric: try options.number("best"))
+        var state = TrainingState(
+            epoch: try options.integer("epoch", default: 0), bestMetric: try options.number("best"))
         state.extra = try extraValues(options)
         try state.save(to: path, model: model, optimizer: optimizer, scheduler: scheduler)
         return 0
@@ -58,7 +59,8 @@ enum LuaTrainingState {
         let type = options.type(of: "extra")
         if type == LUA_TNIL { return [:] }
         guard type == LUA_TTABLE, let index = options.index else {
-            throw options.invalid("extra", "a table expected, got \(String(cString: lua_typename(options.lua.L, type)))")
+            throw options.invalid(
+                "extra", "a table expected, got \(String(cString: lua_typename(options.lua.L, type)))")
         }
         let lua = options.lua
         try lua.reserve(4)
@@ -79,7 +81,8 @@ enum LuaTrainingState {
             case LUA_TNUMBER:
                 values[key] = lua_isinteger(lua.L, -1) != 0 ? "i:\(try lua.integer(-1))" : "n:\(try lua.number(-1))"
             default:
-                throw options.invalid("extra", "field '\(key)': string, number or boolean expected, got \(lua.typeName(-1))")
+                throw options.invalid(
+                    "extra", "field '\(key)': string, number or boolean expected, got \(lua.typeName(-1))")
             }
         }
         return values

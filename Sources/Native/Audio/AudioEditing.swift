@@ -8,7 +8,9 @@ extension Audio {
     /// the end cut at the buffer's end (as `AudioFile.read` cuts offset and duration).
     public func slice(from start: Double, to end: Double) throws -> Audio {
         guard start.isFinite, start >= 0 else { throw AudioError("start", "expected seconds >= 0, got \(start)") }
-        guard end.isFinite, end > start else { throw AudioError("end", "expected seconds > start (\(start)), got \(end)") }
+        guard end.isFinite, end > start else {
+            throw AudioError("end", "expected seconds > start (\(start)), got \(end)")
+        }
         let first = Int(start * Double(rate))
         let last = min(frames, Int(end * Double(rate)))
         guard first < last else {
@@ -45,7 +47,8 @@ extension Audio {
             throw AudioError("other", "expected audio at \(rate) Hz, got \(other.rate) Hz (resample it first)")
         }
         guard other.channels == channels else {
-            throw AudioError("other", "expected \(channels) channels, got \(other.channels) (mono() or match them first)")
+            throw AudioError(
+                "other", "expected \(channels) channels, got \(other.channels) (mono() or match them first)")
         }
         guard gain.isFinite else { throw AudioError("gain", "expected a finite factor, got \(gain)") }
         var out = samples

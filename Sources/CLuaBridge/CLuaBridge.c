@@ -6,14 +6,20 @@
 
 static int mm_trampoline(lua_State *L) {
     mm_native_fn fn = (mm_native_fn)lua_touserdata(L, lua_upvalueindex(1));
+    int arguments = lua_gettop(L);
     int n = fn(L);
     if (n >= 0) return n;
     // The Swift frame has returned: raising here unwinds only C and Lua frames.
     switch (n) {
     case MM_RAISE_ARGUMENT:
         return luaL_argerror(L, (int)lua_tointeger(L, -2), lua_tostring(L, -1));
-    case MM_RAISE_TYPE:
-        return luaL_typeerror(L, (int)lua_tointeger(L, -2), lua_tostring(L, -1));
+    case MM_RAISE_TYPE: {
+        int arg = (int)lua_tointeger(L, -2);
+        // An absent argument's slot now holds these codes: say "no value", as Lua would.
+        if (arg > arguments)
+            return luaL_argerror(L, arg, lua_pushfstring(L, "%s expected, got no value", lua_tostring(L, -1)));
+        return luaL_typeerror(L, arg, lua_tostring(L, -1));
+    }
     case MM_RAISE_VALUE:
         return lua_error(L);
     default:

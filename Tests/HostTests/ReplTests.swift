@@ -58,6 +58,25 @@ final class ReplTests: XCTestCase {
             return true
         }
 
+        /// Ctrl-D at the prompt. libedit may print the prompt before it puts the terminal in raw
+        /// mode; a ^D that the line discipline sees in canonical mode with no reader is dropped,
+        /// so give the editor a moment, as a person typing would.
+        func endOfInput() {
+            usleep(300_000)
+            type("\u{04}")
+        }
+
+        /// Waits for the REPL to exit; fails instead of hanging if it does not.
+        func waitForExit(timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            guard !process.isRunning else {
+                XCTFail("the REPL did not exit; screen: \(screen.debugDescription)", file: file, line: line)
+                return nil
+            }
+            return process.terminationStatus
+        }
+
         deinit {
             if process.isRunning { process.terminate() }
             close(master)
@@ -99,9 +118,8 @@ final class ReplTests: XCTestCase {
         term.expect("0.")
 
         term.expect("> ")
-        term.type("\u{04}")  // Ctrl-D at the prompt ends the session
-        term.process.waitUntilExit()
-        XCTAssertEqual(term.process.terminationStatus, 0)
+        term.endOfInput()
+        XCTAssertEqual(term.waitForExit(), 0)
         let saved = try String(contentsOf: history, encoding: .utf8)
         XCTAssertTrue(saved.contains("triple(14)"), saved)
     }
@@ -118,8 +136,7 @@ final class ReplTests: XCTestCase {
         term.type("print(6 * 7)\n")
         term.expect("42")
         term.expect("> ")
-        term.type("\u{04}")
-        term.process.waitUntilExit()
-        XCTAssertEqual(term.process.terminationStatus, 0)
+        term.endOfInput()
+        XCTAssertEqual(term.waitForExit(), 0)
     }
 }

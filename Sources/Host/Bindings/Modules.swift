@@ -26,6 +26,12 @@ enum Modules {
     /// Every module, registered in one place.
     static let all: [any LuaModule.Type] = [
         LuaCore.self,
+        LuaTensor.self,
+        LuaAudio.self,
+        LuaDSP.self,
+        LuaNpy.self,
+        LuaNN.self,
+        LuaOptim.self,
         LuaData.self,
     ]
 
@@ -39,6 +45,12 @@ enum Modules {
             if let name = module.name {
                 lua_createtable(L, 0, Int32(module.functions.count))
                 fill(lua, module, options: options)
+                // Also package.loaded["mashup.<name>"]: `require "mashup.dsp"` works, and Lua's
+                // error messages find the function's name when it is called through pcall.
+                lua_getfield(L, clua_registryindex(), LUA_LOADED_TABLE)
+                lua_pushvalue(L, -2)
+                lua.setField(-2, "mashup." + name)
+                clua_pop(L, 1)
                 lua.setField(-2, name)
             } else {
                 fill(lua, module, options: options)

@@ -1,0 +1,180 @@
+import CLua
+import Native
+
+/// `mm.dsp`: spectrograms and features of mono audio buffers, as librosa 0.11 computes them.
+enum LuaDSP: LuaModule {
+    static let name: String? = "dsp"
+    static var types: [any LuaObject.Type] { [SpectrogramObject.self] }
+
+    /// The options `melspec` and `logmel` read; the defaults are the seed recipe's.
+    static let melFields: Set<String> = ["n_mels", "n_fft", "hop", "fmin", "fmax", "power", "htk", "rate"]
+
+    static let functions: [(String, LuaFunction)] = [
+        // mm.dsp.stft(buf [, {n_fft = 2048, hop = 512, power = 2}]) -> |STFT|^power,
+        // (1 + n_fft/2) bins x frames.
+        (
+            "stft",
+            { L in
+                Lua.invoke(L) { lua in
+                    let samples = try monoSamples(lua, 1)
+                    let options = try lua.options(2)
+                    let nFFT = try options.integer("n_fft", default: 2048)
+                    let hop = try options.integer("hop", default: 512)
+                    let power = Float(try options.number("power", default: 2))
+                    let s = try options.naming(["n_fft", "hop", "power"]) {
+                        try DSP.powerSpectrogram(samples, nFFT: nFFT, hop: hop, power: power)
+                    }
+                    lua.push(SpectrogramObject(s))
+                    return 1
+                }
+            }
+        ),
+        // mm.dsp.melspec(buf [, {n_mels = 128, n_fft = 2048, hop = 512, fmin = 20, fmax = 8000,
+        // power = 2, htk = false}]) -> the mel power spectrogram (Slaney scale and norm).
+        (
+            "melspec",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(SpectrogramObject(try melSpectrogram(lua)))
+                    return 1
+                }
+            }
+        ),
+        // mm.dsp.logmel(buf [, mel options]) -> melspec, then power_to_db with ref "max" and
+        // top_db 80, then minmax: the model's input, in [0, 1].
+        (
+            "logmel",
+            { L in
+                Lua.invoke(L) { lua in
+                    let mel = try melSpectrogram(lua)
+                    lua.push(SpectrogramObject(try mel.powerToDB(DecibelOptions(ref: .max)).minMaxScaled()))
+                    return 1
+                }
+            }
+        ),
+        // mm.dsp.power_to_db(spec [, {ref = 1 or "max", amin = 1e-10, top_db = 80 or false}]),
+        // librosa.power_to_db with its defaults.
+        (
+            "power_to_db",
+            { L in
+                Lua.invoke(L) { lua in
+                    let s = try lua.object(1, as: SpectrogramObject.self).spectrogram
+                    let options = try decibelOptions(try lua.options(2))
+                    let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
+                    lua.push(SpectrogramObject(db))
+                    return 1
+                }
+            }
+        ),
+        // mm.dsp.minmax(spec) -> (s - min) / (max - min), all zeros for a constant spectrogram.
+        (
+            "minmax",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(
+                        SpectrogramObject(try lua.object(1, as: SpectrogramObject.self).spectrogram.minMaxScaled()))
+                    return 1
+                }
+            }
+        ),
+        // mm.dsp.features(buf [, {n_mfcc = 20}]) -> {rms =, zcr =, centroid =, flatness =,
+        // mfcc = {n_mfcc means}, frames = {rms =, zcr =, centroid =, flatness = (1-D tensors),
+        // mfcc = spectrogram n_mfcc x frames}}: the means over frames of librosa's features
+        // with their defaults (n_fft / frame length 2048, hop 512), and the per-frame values.
+        (
+            "features",
+            { L in
+                Lua.invoke(L) { lua in
+                    let buffer = try lua.object(1, as: AudioBuffer.self)
+                    let samples = try monoSamples(lua, 1)
+                    let options = try lua.options(2)
+                    let coefficients = try options.integer("n_mfcc", default: 20)
+                    var mel = MelOptions.librosa
+                    mel.rate = buffer.audio.rate
+                    let tracks: [(String, [Float])] = [
+                        ("rms", try DSP.rms(samples)),
+                        ("zcr", try DSP.zeroCrossingRate(samples)),
+                        ("centroid", try DSP.spectralCentroid(samples, rate: buffer.audio.rate)),
+                        ("flatness", try DSP.spectralFlatness(samples)),
+                    ]
+                    let mfcc = try options.naming(["n_mfcc"]) {
+                        try DSP.mfcc(samples, coefficients: coefficients, mel: mel)
+                    }
+                    try lua.reserve(4)
+                    lua_createtable(lua.L, 0, 6)
+                    for (name, values) in tracks {
+                        lua.push(mean(values[...]))
+                        lua.setField(-2, name)
+                    }
+                    try lua.push((0..<mfcc.bins).map { mean(mfcc.row($0)) })
+                    lua.setField(-2, "mfcc")
+                    lua_createtable(lua.L, 0, 5)
+                    for (name, values) in tracks {
+                        lua.push(TensorObject(try Tensor(shape: [values.count], values: values)))
+                        lua.setField(-2, name)
+                    }
+                    lua.push(SpectrogramObject(mfcc))
+                    lua.setField(-2, "mfcc")
+                    lua.setField(-2, "frames")
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// The samples of the mono audio buffer at `index`.
+    private static func monoSamples(_ lua: Lua, _ index: Int32) throws -> [Float] {
+        let audio = try lua.object(index, as: AudioBuffer.self).audio
+        guard audio.channels == 1 else {
+            throw LuaError.argument(index, "mono audio expected, got \(audio.channels) channels (call :mono() first)")
+        }
+        return audio.samples
+    }
+
+    /// melspec's work: arguments (buf, options) read, the transform built and run.
+    private static func melSpectrogram(_ lua: Lua) throws -> Spectrogram {
+        let samples = try monoSamples(lua, 1)
+        let options = try lua.options(2)
+        var mel = MelOptions()
+        mel.rate = try lua.object(1, as: AudioBuffer.self).audio.rate
+        mel.bands = try options.integer("n_mels", default: mel.bands)
+        mel.nFFT = try options.integer("n_fft", default: mel.nFFT)
+        mel.hop = try options.integer("hop", default: mel.hop)
+        mel.fmin = try options.number("fmin", default: mel.fmin)
+        mel.fmax = try options.number("fmax") ?? mel.fmax
+        mel.power = Float(try options.number("power", default: Double(mel.power)))
+        mel.htk = try options.boolean("htk") ?? mel.htk
+        return try options.naming(melFields) { try MelSpectrogram(mel)(samples) }
+    }
+
+    private static func decibelOptions(_ options: LuaOptions) throws -> DecibelOptions {
+        var db = DecibelOptions()
+        let refType = options.type(of: "ref")
+        switch refType {
+        case LUA_TNIL: break
+        case LUA_TSTRING:
+            _ = try options.choice("ref", ["max"], default: "max")
+            db.ref = .max
+        case LUA_TNUMBER: db.ref = .value(Float(try options.number("ref")!))
+        default:
+            throw options.invalid(
+                "ref", "'max' or a number expected, got \(String(cString: lua_typename(options.lua.L, refType)))")
+        }
+        db.amin = Float(try options.number("amin", default: Double(db.amin)))
+        let topType = options.type(of: "top_db")
+        switch topType {
+        case LUA_TNIL: break
+        case LUA_TBOOLEAN where try options.boolean("top_db") == false: db.topDB = nil
+        case LUA_TNUMBER: db.topDB = Float(try options.number("top_db")!)
+        default:
+            throw options.invalid(
+                "top_db", "a number or false expected, got \(String(cString: lua_typename(options.lua.L, topType)))")
+        }
+        return db
+    }
+
+    /// The mean in double precision; 0 for none.
+    private static func mean(_ values: ArraySlice<Float>) -> Double {
+        values.isEmpty ? 0 : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+    }
+}

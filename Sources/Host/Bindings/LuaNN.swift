@@ -1,0 +1,391 @@
+import CLua
+import Native
+
+/// A network or layer as Lua holds it. `forward` and `backward` return tensors the script
+/// keeps: the layer's reused buffers are copied out (logits and gradients are small next to
+/// the work that made them; the overhead is measured in LuaNNTests).
+final class ModuleObject: LuaObject {
+    let module: any Module
+
+    init(_ module: any Module) { self.module = module }
+
+    static let luaTypeName = "mashup.module"
+
+    var luaDescription: String { ModuleTree.text(module) }
+
+    /// The module a method was called on.
+    static func receiver(_ lua: Lua) throws -> any Module { try lua.object(1, as: ModuleObject.self).module }
+
+    static let methods: [(String, LuaFunction)] = [
+        // net:forward(x) -> the output, a new tensor.
+        (
+            "forward",
+            { L in
+                Lua.invoke(L) { lua in
+                    let module = try receiver(lua)
+                    let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
+                    // SEResNet already hands back a tensor of its own; every other layer its buffer.
+                    lua.push(TensorObject(module is SEResNet ? out : out.copy()))
+                    return 1
+                }
+            }
+        ),
+        // net:backward(grad) -> d(loss)/d(input), a new tensor; parameter gradients accumulate
+        // (clear them with zero_grad). A seresnet built without `input_grad = true` skips the
+        // input gradient and returns nothing.
+        (
+            "backward",
+            { L in
+                Lua.invoke(L) { lua in
+                    let module = try receiver(lua)
+                    let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
+                    if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
+                    lua.push(TensorObject(dx.copy()))
+                    return 1
+                }
+            }
+        ),
+        // net:training() / net:evaluate(): batch statistics and dropout on or off; return net.
+        ("training", { L in Lua.invoke(L) { try setMode($0, training: true) } }),
+        ("evaluate", { L in Lua.invoke(L) { try setMode($0, training: false) } }),
+        // net:is_training() -> true in training mode.
+        (
+            "is_training",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).isTraining)
+                    return 1
+                }
+            }
+        ),
+        // net:parameters() -> the parameter list an optimiser takes.
+        (
+            "parameters",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(ParameterList(try receiver(lua).namedParameters()))
+                    return 1
+                }
+            }
+        ),
+        // net:parameter_count() -> trainable scalars, as PyTorch counts them.
+        (
+            "parameter_count",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).parameterCount)
+                    return 1
+                }
+            }
+        ),
+        // net:named_parameters() -> {name = tensor}, each tensor sharing the parameter's storage.
+        (
+            "named_parameters",
+            { L in
+                Lua.invoke(L) { lua in
+                    let named = try receiver(lua).namedParameters()
+                    try lua.reserve(3)
+                    lua_createtable(lua.L, 0, Int32(clamping: named.count))
+                    for (name, parameter) in named {
+                        lua.push(TensorObject(parameter.value))
+                        lua.setField(-2, name)
+                    }
+                    return 1
+                }
+            }
+        ),
+        (
+            "zero_grad",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).zeroGrad()
+                    return 0
+                }
+            }
+        ),
+        // net:save(path): the state dict as safetensors under PyTorch's names, atomically.
+        (
+            "save",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).save(to: try lua.string(2))
+                    return 0
+                }
+            }
+        ),
+        // net:load(path): strict by name; a mismatch lists missing, unexpected and mis-shaped
+        // names and changes nothing.
+        (
+            "load",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).load(from: try lua.string(2))
+                    lua_pushvalue(lua.L, 1)
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    private static func setMode(_ lua: Lua, training: Bool) throws -> Int32 {
+        try receiver(lua).setTraining(training)
+        lua_pushvalue(lua.L, 1)
+        return 1
+    }
+}
+
+/// What `net:parameters()` returns: the parameters in PyTorch's order, for an optimiser.
+final class ParameterList: LuaObject {
+    let named: [(name: String, parameter: Parameter)]
+
+    init(_ named: [(name: String, parameter: Parameter)]) { self.named = named }
+
+    static let luaTypeName = "mashup.parameters"
+
+    var luaDescription: String {
+        "parameters: \(named.count) tensors, \(named.reduce(0) { $0 + $1.parameter.value.count }) values"
+    }
+
+    static let methods: [(String, LuaFunction)] = [
+        // params:names() -> the dotted names in order.
+        (
+            "names",
+            { L in
+                Lua.invoke(L) { lua in
+                    let list = try lua.object(1, as: ParameterList.self)
+                    try lua.reserve(2)
+                    lua_createtable(lua.L, Int32(clamping: list.named.count), 0)
+                    for (i, entry) in list.named.enumerated() {
+                        lua.push(entry.name)
+                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+                    }
+                    return 1
+                }
+            }
+        )
+    ]
+
+    static let metamethods: [(String, LuaFunction)] = [
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try lua.object(1, as: ParameterList.self).named.count)
+                    return 1
+                }
+            }
+        )
+    ]
+
+    /// The parameters at `index`: a parameter list, or a module (its parameters).
+    static func argument(_ lua: Lua, _ index: Int32) throws -> [Parameter] {
+        if let list = ParameterList.peek(lua.L, index) { return list.named.map(\.parameter) }
+        if let module = ModuleObject.peek(lua.L, index) { return module.module.parameters }
+        throw LuaError.type(index, expected: "parameters (net:parameters())")
+    }
+}
+
+/// `mm.nn`: layers, the SE-ResNet and the loss.
+enum LuaNN: LuaModule {
+    static let name: String? = "nn"
+    static var types: [any LuaObject.Type] { [ModuleObject.self, ParameterList.self] }
+
+    static let functions: [(String, LuaFunction)] = [
+        // mm.nn.seresnet{widths = {64, 128, 256, 512}, blocks = {2, 2, 2, 2}, reduction = 16,
+        // classes = 10, dropout = 0.5, in_channels = 1, input_grad = false}
+        (
+            "seresnet",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(1)
+                    var config = SEResNetConfig()
+                    config.widths = try options.integers("widths") ?? config.widths
+                    config.blocks = try options.integers("blocks") ?? config.blocks
+                    config.reduction = try options.integer("reduction", default: config.reduction)
+                    config.classes = try options.integer("classes", default: config.classes)
+                    config.dropout = try options.number("dropout", default: config.dropout)
+                    config.inChannels = try options.integer("in_channels", default: config.inChannels)
+                    let net = try SEResNet(config)
+                    net.computesInputGradient = try options.boolean("input_grad") ?? false
+                    lua.push(ModuleObject(net))
+                    return 1
+                }
+            }
+        ),
+        // mm.nn.Conv2d(in, out, k [, {stride = 1, pad = 0, bias = true}])
+        (
+            "Conv2d",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(4)
+                    return try push(
+                        lua,
+                        Conv2d(
+                            try lua.integer(1), try lua.integer(2), kernelSize: try lua.integer(3),
+                            stride: try options.integer("stride", default: 1),
+                            padding: try options.integer("pad", default: 0),
+                            bias: try options.boolean("bias") ?? true))
+                }
+            }
+        ),
+        // mm.nn.BatchNorm2d(channels [, {eps = 1e-5, momentum = 0.1}])
+        (
+            "BatchNorm2d",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(2)
+                    return try push(
+                        lua,
+                        BatchNorm2d(
+                            try lua.integer(1), eps: try options.number("eps", default: 1e-5),
+                            momentum: try options.number("momentum", default: 0.1)))
+                }
+            }
+        ),
+        ("ReLU", { L in Lua.invoke(L) { try push($0, ReLU()) } }),
+        // mm.nn.MaxPool2d(k [, {stride = k, pad = 0}])
+        (
+            "MaxPool2d",
+            { L in
+                Lua.invoke(L) { lua in
+                    let k = try lua.integer(1)
+                    let options = try lua.options(2)
+                    return try push(
+                        lua,
+                        MaxPool2d(
+                            kernelSize: k, stride: try options.integer("stride", default: k),
+                            padding: try options.integer("pad", default: 0)))
+                }
+            }
+        ),
+        // mm.nn.GlobalAvgPool(): (N, C, H, W) -> (N, C)
+        ("GlobalAvgPool", { L in Lua.invoke(L) { try push($0, GlobalAvgPool()) } }),
+        // mm.nn.Linear(in, out [, {bias = true}])
+        (
+            "Linear",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(3)
+                    return try push(
+                        lua, Linear(try lua.integer(1), try lua.integer(2), bias: try options.boolean("bias") ?? true))
+                }
+            }
+        ),
+        // mm.nn.Dropout([p = 0.5])
+        ("Dropout", { L in Lua.invoke(L) { lua in try push(lua, Dropout(try lua.number(1, default: 0.5))) } }),
+        // mm.nn.SEBlock(channels [, {reduction = 16}]): squeeze-and-excitation.
+        (
+            "SEBlock",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(2)
+                    return try push(
+                        lua,
+                        SqueezeExcitation(
+                            channels: try lua.integer(1), reduction: try options.integer("reduction", default: 16)))
+                }
+            }
+        ),
+        // mm.nn.BasicBlock(in, out [, {stride = 1, reduction = 16}]): the residual SE block.
+        (
+            "BasicBlock",
+            { L in
+                Lua.invoke(L) { lua in
+                    let options = try lua.options(3)
+                    return try push(
+                        lua,
+                        BasicBlock(
+                            try lua.integer(1), try lua.integer(2), stride: try options.integer("stride", default: 1),
+                            reduction: try options.integer("reduction", default: 16)))
+                }
+            }
+        ),
+        // mm.nn.Sequential{layer, layer, ...}: applied in order; their parameters are named
+        // "0.weight", "1.weight", ... in saved files, as PyTorch names them.
+        (
+            "Sequential",
+            { L in
+                Lua.invoke(L) { lua in
+                    guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table of modules") }
+                    try lua.reserve(2)
+                    var layers: [any Module] = []
+                    for i in 1..<(Int(lua_rawlen(lua.L, 1)) + 1) {
+                        lua_rawgeti(lua.L, 1, lua_Integer(i))
+                        defer { clua_pop(lua.L, 1) }
+                        guard let layer = ModuleObject.peek(lua.L, -1) else {
+                            throw LuaError.argument(1, "entry \(i): module expected, got \(lua.typeName(-1))")
+                        }
+                        layers.append(layer.module)
+                    }
+                    return try push(lua, Sequential(layers))
+                }
+            }
+        ),
+        // mm.nn.cross_entropy(logits, target [, {label_smoothing = 0}]) -> loss, d(loss)/d(logits).
+        // target: a table of 1-based labels, a tensor of N labels, or an (N, C) tensor of
+        // class probabilities (soft targets, as mixup makes).
+        (
+            "cross_entropy",
+            { L in
+                Lua.invoke(L) { lua in
+                    let logits = try lua.object(1, as: TensorObject.self).tensor
+                    guard logits.rank == 2, logits.count > 0 else {
+                        throw LuaError.argument(1, "logits of shape (N, C) expected, got \(logits.shape)")
+                    }
+                    let smoothing = try lua.options(3).number("label_smoothing", default: 0)
+                    let result: (loss: Double, dlogits: Tensor)
+                    if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
+                        result = try crossEntropy(logits, targets: soft, labelSmoothing: smoothing)
+                    } else {
+                        let labels = try classLabels(lua, 2, rows: logits.shape[0], classes: logits.shape[1])
+                        result = try crossEntropy(logits, labels: labels, labelSmoothing: smoothing)
+                    }
+                    lua.push(result.loss)
+                    lua.push(TensorObject(result.dlogits))
+                    return 2
+                }
+            }
+        ),
+    ]
+
+    private static func push(_ lua: Lua, _ module: @autoclosure () throws -> any Module) throws -> Int32 {
+        lua.push(ModuleObject(try module()))
+        return 1
+    }
+
+    /// 1-based class labels at `index` (a table of integers or a 1-D tensor), returned 0-based.
+    private static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
+        var labels: [Int] = []
+        if let t = TensorObject.peek(lua.L, index)?.tensor {
+            guard t.rank == 1 else {
+                throw LuaError.argument(
+                    index, "labels of shape (\(rows)) or soft targets (\(rows), \(classes)) expected, got \(t.shape)")
+            }
+            labels = try t.array.enumerated().map { i, v in
+                guard v == v.rounded() else { throw LuaError.argument(index, "label \(i + 1) is \(v), not an integer") }
+                return Int(v)
+            }
+        } else if lua.type(index) == LUA_TTABLE {
+            try lua.reserve(2)
+            for i in 1..<(Int(lua_rawlen(lua.L, index)) + 1) {
+                lua_rawgeti(lua.L, index, lua_Integer(i))
+                defer { clua_pop(lua.L, 1) }
+                var isInteger: Int32 = 0
+                let v = lua_tointegerx(lua.L, -1, &isInteger)
+                guard lua.type(-1) == LUA_TNUMBER, isInteger != 0 else {
+                    throw LuaError.argument(index, "label \(i): integer expected, got \(lua.typeName(-1))")
+                }
+                labels.append(Int(v))
+            }
+        } else {
+            throw LuaError.type(index, expected: "table of labels or tensor")
+        }
+        guard labels.count == rows else {
+            throw LuaError.argument(index, "\(rows) labels expected (one per row of logits), got \(labels.count)")
+        }
+        if let (i, bad) = labels.enumerated().first(where: { $0.element < 1 || $0.element > classes }) {
+            throw LuaError.argument(index, "label \(i + 1) is \(bad), expected a class 1 ... \(classes)")
+        }
+        return labels.map { $0 - 1 }
+    }
+}

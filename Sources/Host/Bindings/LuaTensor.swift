@@ -1,0 +1,424 @@
+import CLua
+import Foundation
+import Native
+
+/// A tensor as Lua holds it: a `Tensor` view (float32, row-major). Views made by `reshape`
+/// and `batch`, and the tensors `named_parameters` returns, share storage with their source,
+/// as Torch7's do; every other method returns new storage.
+///
+/// Indices are 1-based. There is no `t[i]`: the methods own the `__index` namespace, so an
+/// element is `t:get(i, j, ...)` and `t:set(v, i, j, ...)`.
+final class TensorObject: LuaObject {
+    let tensor: Tensor
+
+    init(_ tensor: Tensor) { self.tensor = tensor }
+
+    static let luaTypeName = "mashup.tensor"
+
+    /// The largest tensor a script may allocate (elements): 8 GiB of floats. Beyond it a typo
+    /// in a shape would kill the process instead of raising an error.
+    static let largestCount = 1 << 31
+
+    var luaDescription: String { TensorPreview.text(tensor) }
+
+    /// The tensor a method was called on.
+    static func receiver(_ lua: Lua) throws -> Tensor { try lua.object(1, as: TensorObject.self).tensor }
+
+    static let methods: [(String, LuaFunction)] = [
+        // t:shape() -> {d1, d2, ...}
+        (
+            "shape",
+            { L in
+                Lua.invoke(L) { lua in
+                    try lua.push(integers: try receiver(lua).shape)
+                    return 1
+                }
+            }
+        ),
+        // t:size([dim]) -> the size of dimension dim (1-based), or the shape as t:shape().
+        (
+            "size",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    if lua.isNoneOrNil(2) {
+                        try lua.push(integers: t.shape)
+                    } else {
+                        lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
+                    }
+                    return 1
+                }
+            }
+        ),
+        (
+            "dim",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).rank)
+                    return 1
+                }
+            }
+        ),
+        (
+            "numel",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).count)
+                    return 1
+                }
+            }
+        ),
+        // t:get(i, j, ...) -> the element at 1-based indices, one per dimension.
+        (
+            "get",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
+                    return 1
+                }
+            }
+        ),
+        // t:set(v, i, j, ...): writes one element; returns t.
+        (
+            "set",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    let value = Float(try lua.number(2))
+                    t[try flatIndex(lua, t, from: 3)] = value
+                    lua_pushvalue(lua.L, 1)
+                    return 1
+                }
+            }
+        ),
+        // t:fill(v): every element set to v; returns t.
+        (
+            "fill",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).fill(Float(try lua.number(2)))
+                    lua_pushvalue(lua.L, 1)
+                    return 1
+                }
+            }
+        ),
+        (
+            "sum",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).sum())
+                    return 1
+                }
+            }
+        ),
+        (
+            "mean",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try nonEmpty(lua, "mean").mean())
+                    return 1
+                }
+            }
+        ),
+        (
+            "max",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(Double(try nonEmpty(lua, "max").max()))
+                    return 1
+                }
+            }
+        ),
+        (
+            "min",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(Double(try nonEmpty(lua, "min").min()))
+                    return 1
+                }
+            }
+        ),
+        // t:argmax([dim]) -> 1-based positions of the largest values along dim (default: the
+        // last): an integer for a 1-D tensor, else a sequence with one position per slice, in
+        // row-major order of the other dimensions ((N, C) logits give N class labels).
+        (
+            "argmax",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try nonEmpty(lua, "argmax")
+                    let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
+                    let positions = argmax(t, dim: dim)
+                    if t.rank == 1 {
+                        lua.push(positions[0])
+                    } else {
+                        try lua.push(integers: positions)
+                    }
+                    return 1
+                }
+            }
+        ),
+        // t:softmax() -> softmax along the last dimension, in a new tensor.
+        (
+            "softmax",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
+                    return 1
+                }
+            }
+        ),
+        // t:reshape{d1, d2, ...} (or t:reshape(d1, d2, ...)) -> a view; one dimension may be -1.
+        (
+            "reshape",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    let shape = try shapeArgument(lua, from: 2, allowInferred: true)
+                    do {
+                        lua.push(TensorObject(try t.reshaped(shape)))
+                    } catch let error as NNError {
+                        throw LuaError.argument(2, error.message)
+                    }
+                    return 1
+                }
+            }
+        ),
+        // t:batch(i [, n]) -> a view of items i ... i+n-1 (n = 1 by default) of the first dimension.
+        (
+            "batch",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
+                    let first = try lua.integer(2)
+                    let count = try lua.integer(3, default: 1)
+                    guard first >= 1, first <= t.shape[0] else {
+                        throw LuaError.argument(2, "item 1 ... \(t.shape[0]) expected, got \(first)")
+                    }
+                    guard count >= 1, first - 1 + count <= t.shape[0] else {
+                        throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
+                    }
+                    lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
+                    return 1
+                }
+            }
+        ),
+        // t:matmul(u) -> the matrix product of (M, K) and (K, N) tensors.
+        (
+            "matmul",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
+                    return 1
+                }
+            }
+        ),
+        (
+            "copy",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try receiver(lua).copy()))
+                    return 1
+                }
+            }
+        ),
+        // t:totable() -> nested Lua tables of numbers, as mm.tensor reads them.
+        (
+            "totable",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    try lua.reserve(Int32(t.rank) + 2)
+                    var position = 0
+                    try pushNested(lua, t, dim: 0, position: &position)
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    static let metamethods: [(String, LuaFunction)] = [
+        // #t: the size of the first dimension.
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).shape.first ?? 0)
+                    return 1
+                }
+            }
+        ),
+        ("__add", { L in Lua.invoke(L) { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) } }),
+        ("__sub", { L in Lua.invoke(L) { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) } }),
+        ("__mul", { L in Lua.invoke(L) { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) } }),
+        ("__div", { L in Lua.invoke(L) { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) } }),
+        (
+            "__unm",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(TensorObject(try receiver(lua).map { -$0 }))
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// a op b where each side is a tensor or a number (at least one a tensor); tensors need
+    /// equal shapes.
+    private static func arithmetic(
+        _ lua: Lua, _ symbol: String, _ tensors: (Tensor, Tensor) throws -> Tensor, _ scalar: (Float, Float) -> Float
+    ) throws -> Int32 {
+        let a = TensorObject.peek(lua.L, 1)?.tensor
+        let b = TensorObject.peek(lua.L, 2)?.tensor
+        let result: Tensor
+        switch (a, b) {
+        case (let a?, let b?):
+            do { result = try tensors(a, b) } catch let error as NNError {
+                throw LuaError.message(
+                    "tensor \(symbol) tensor: shapes \(a.shape) and \(b.shape) differ (\(error.message))")
+            }
+        case (let a?, nil):
+            let s = try operand(lua, 2, symbol)
+            result = a.map { scalar($0, s) }
+        case (nil, let b?):
+            let s = try operand(lua, 1, symbol)
+            result = b.map { scalar(s, $0) }
+        case (nil, nil):
+            throw LuaError.message("arithmetic '\(symbol)' needs a tensor")
+        }
+        lua.push(TensorObject(result))
+        return 1
+    }
+
+    private static func operand(_ lua: Lua, _ index: Int32, _ symbol: String) throws -> Float {
+        guard lua.type(index) == LUA_TNUMBER else {
+            throw LuaError.message(
+                "attempt to perform arithmetic '\(symbol)' on a tensor and a \(lua.typeName(index)) value")
+        }
+        return Float(try lua.number(index))
+    }
+
+    private static func nonEmpty(_ lua: Lua, _ what: String) throws -> Tensor {
+        let t = try receiver(lua)
+        guard t.count > 0 else { throw LuaError.message("\(what) of an empty tensor (shape \(t.shape))") }
+        return t
+    }
+
+    /// A 1-based dimension argument (negative counts from the end, as in Lua's string.sub),
+    /// returned 0-based.
+    static func dimension(_ lua: Lua, _ index: Int32, rank: Int) throws -> Int {
+        let d = try lua.integer(index)
+        let zeroBased = d < 0 ? rank + d : d - 1
+        guard zeroBased >= 0, zeroBased < rank else {
+            throw LuaError.argument(index, "dimension 1 ... \(rank) expected, got \(d)")
+        }
+        return zeroBased
+    }
+
+    /// The row-major position of the 1-based indices at arguments `from` ... `from + rank - 1`.
+    private static func flatIndex(_ lua: Lua, _ t: Tensor, from: Int32) throws -> Int {
+        let given = Int(lua.top - from + 1)
+        guard given == t.rank else {
+            throw LuaError.message("tensor of shape \(t.shape) takes \(t.rank) indices, got \(max(0, given))")
+        }
+        var position = 0
+        for (d, size) in t.shape.enumerated() {
+            let argument = from + Int32(d)
+            let i = try lua.integer(argument)
+            guard i >= 1, i <= size else {
+                throw LuaError.argument(argument, "index 1 ... \(size) expected for dimension \(d + 1), got \(i)")
+            }
+            position = position * size + (i - 1)
+        }
+        return position
+    }
+
+    /// out[o, i] = argmax_k t[o, k, i], with `dim` the k axis; 1-based.
+    private static func argmax(_ t: Tensor, dim: Int) -> [Int] {
+        let n = t.shape[dim]
+        let outer = t.shape[..<dim].reduce(1, *)
+        let inner = t.shape[(dim + 1)...].reduce(1, *)
+        let x = t.data
+        var positions = [Int](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var best = 0
+                for k in 1..<n where x[base + k * inner] > x[base + best * inner] { best = k }
+                positions[o * inner + i] = best + 1
+            }
+        }
+        return positions
+    }
+
+    private static func pushNested(_ lua: Lua, _ t: Tensor, dim: Int, position: inout Int) throws {
+        guard dim < t.rank else {
+            lua.push(Double(t[position]))
+            position += 1
+            return
+        }
+        lua_createtable(lua.L, Int32(clamping: t.shape[dim]), 0)
+        for i in 0..<t.shape[dim] {
+            try pushNested(lua, t, dim: dim + 1, position: &position)
+            lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+        }
+    }
+
+}
+
+/// The tensor constructors in `mm`: `mm.tensor`, `mm.zeros`, `mm.ones`, `mm.rand`, `mm.randn`.
+enum LuaTensor: LuaModule {
+    static let name: String? = nil
+    static var types: [any LuaObject.Type] { [TensorObject.self] }
+
+    static let functions: [(String, LuaFunction)] = [
+        // mm.tensor{{1, 2}, {3, 4}} -> a tensor shaped by the nesting; mm.tensor(t) copies t.
+        (
+            "tensor",
+            { L in
+                Lua.invoke(L) { lua in
+                    if let t = TensorObject.peek(lua.L, 1) {
+                        lua.push(TensorObject(t.tensor.copy()))
+                    } else {
+                        lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
+                    }
+                    return 1
+                }
+            }
+        ),
+        // mm.zeros{2, 3} or mm.zeros(2, 3)
+        ("zeros", { L in Lua.invoke(L) { try construct($0) { _ in } } }),
+        ("ones", { L in Lua.invoke(L) { try construct($0) { $0.fill(1) } } }),
+        // mm.rand{...}: uniform in [0, 1) from the engine generator (mm.seed fixes it).
+        (
+            "rand",
+            { L in
+                Lua.invoke(L) {
+                    try construct($0) { t in
+                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.uniform()) } }
+                    }
+                }
+            }
+        ),
+        // mm.randn{...}: standard normal from the engine generator.
+        (
+            "randn",
+            { L in
+                Lua.invoke(L) {
+                    try construct($0) { t in
+                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.normal()) } }
+                    }
+                }
+            }
+        ),
+    ]
+
+    private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {
+        let t = Tensor(shape: try TensorObject.shapeArgument(lua, from: 1))
+        fill(t)
+        lua.push(TensorObject(t))
+        return 1
+    }
+}

@@ -6,8 +6,8 @@ import XCTest
 private struct SklearnCase: Decodable {
     var classes: Int
     var names: [String]
-    var y_true: [Int]
-    var y_pred: [Int]
+    var truth: [Int]
+    var predicted: [Int]
     var accuracy: Double
     var precision: [Double]
     var recall: [Double]
@@ -17,6 +17,12 @@ private struct SklearnCase: Decodable {
     var weighted: [Double]
     var confusion: [[Int]]
     var report: String
+
+    enum CodingKeys: String, CodingKey {
+        case classes, names, accuracy, precision, recall, f1, support, macro, weighted, confusion, report
+        case truth = "y_true"
+        case predicted = "y_pred"
+    }
 
     static func load(_ name: String) throws -> SklearnCase {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -39,7 +45,7 @@ final class MetricsTests: XCTestCase {
         for name in Self.cases {
             let expected = try SklearnCase.load(name)
             let m = try ClassificationMetrics(
-                truth: expected.y_true, predicted: expected.y_pred, classes: expected.classes)
+                truth: expected.truth, predicted: expected.predicted, classes: expected.classes)
             XCTAssertEqual(m.accuracy, expected.accuracy, accuracy: 1e-12, name)
             assertMatches(m.precision, expected.precision, "precision", name)
             assertMatches(m.recall, expected.recall, "recall", name)
@@ -59,14 +65,14 @@ final class MetricsTests: XCTestCase {
         for name in Self.cases {
             let expected = try SklearnCase.load(name)
             let m = try ClassificationMetrics(
-                truth: expected.y_true, predicted: expected.y_pred, classes: expected.classes)
+                truth: expected.truth, predicted: expected.predicted, classes: expected.classes)
             XCTAssertEqual(try m.report(classNames: expected.names), expected.report, name)
         }
     }
 
     func testNeverPredictedClassHasZeroPrecisionAndF1AndAbsentClassCountsInMacro() throws {
         let expected = try SklearnCase.load("never_predicted")
-        let m = try ClassificationMetrics(truth: expected.y_true, predicted: expected.y_pred, classes: 10)
+        let m = try ClassificationMetrics(truth: expected.truth, predicted: expected.predicted, classes: 10)
         // disco (3) has samples but is never predicted; jazz (5) appears nowhere.
         XCTAssertGreaterThan(m.support[3], 0)
         XCTAssertEqual(m.confusion.predictedCounts[3], 0)

@@ -36,7 +36,12 @@ enum Ticks {
     static func labels(_ values: [Double], step: Double) -> [String] {
         let largest = values.map(abs).max() ?? 0
         let exponentForm = largest >= 1e6 || (largest > 0 && largest < 1e-2)
-        let decimals = max(0, Int(ceil(-log10(step) - 1e-9)))
+        // The fewest decimals that write the step exactly: 0.2 → 1, 0.25 → 2, 500 → 0.
+        let decimals =
+            (0...10).first { d in
+                let scaled = step * pow(10, Double(d))
+                return abs(scaled - scaled.rounded()) < 1e-6 * max(1, scaled)
+            } ?? 10
         return values.map { value in
             if abs(value) < step * 1e-6 { return "0" }
             guard exponentForm else { return String(format: "%.\(decimals)f", value) }

@@ -231,6 +231,28 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(tick.value, (15 - 0.3) / step - 0.5, accuracy: 1e-9)
     }
 
+    func testEmptyShortAndBrokenDataStillDrawWithoutNaN() throws {
+        var broken = history(5)
+        broken[2].valLoss = .nan
+        broken[3].trainLoss = .infinity
+        for epochs in [[], Array(history(1)), broken] {
+            let image = try Figure.trainingHistory(epochs).rasterize()
+            XCTAssertEqual(image.panels.count, 4)
+            for panel in image.panels {
+                XCTAssertTrue(
+                    [panel.plotArea.x, panel.plotArea.y, panel.plotArea.width, panel.plotArea.height].allSatisfy(
+                        \.isFinite))
+                XCTAssertGreaterThan(panel.plotArea.width, 100)
+            }
+        }
+        var map = Panel()
+        map.heatMap = HeatMap(rows: 2, columns: 2, values: [.nan, .nan, .nan, .nan])
+        let image = try Figure(width: 300, height: 300, panels: [map]).rasterize()
+        assertColor(
+            image.color(at: image.panels[0].plotArea.center), ColorMap.viridis.bottom,
+            "NaN cells take the bottom colour")
+    }
+
     // MARK: ticks
 
     func testTickStepsAreOneTwoOrFiveTimesAPowerOfTen() {

@@ -52,7 +52,11 @@ public struct ProgressField: Sendable, Equatable {
 /// when the work finishes; nothing with `.quiet`. Rates and the ETA come from `clock`
 /// (seconds, monotonic), which tests replace.
 public final class ProgressBar {
-    public let total: Int
+    /// Settable, for work whose size is known only once it runs (the synth generator reports
+    /// its total with each step).
+    public var total: Int {
+        didSet { total = max(0, total) }
+    }
     public let label: String
     public let unit: String
     public let style: ProgressStyle

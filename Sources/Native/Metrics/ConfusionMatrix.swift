@@ -1,0 +1,58 @@
+/// Counts of (true class, predicted class) pairs over `classes` classes, indexed from 0:
+/// `self[truth: t, predicted: p]` is how many samples of class t were predicted as p, so a row
+/// sums to the class's support and a column to how often it was predicted (scikit-learn's
+/// `confusion_matrix(y_true, y_pred, labels=range(classes))`).
+public struct ConfusionMatrix: Sendable, Equatable {
+    public let classes: Int
+    public private(set) var counts: [Int]  // [classes * classes], row = true class
+
+    public init(classes: Int) throws {
+        guard classes > 0 else { throw MetricsError("classes", "expected at least 1 class, got \(classes)") }
+        self.classes = classes
+        counts = [Int](repeating: 0, count: classes * classes)
+    }
+
+    public init(truth: [Int], predicted: [Int], classes: Int) throws {
+        try self.init(classes: classes)
+        try add(truth: truth, predicted: predicted)
+    }
+
+    /// Adds a batch of samples, so a matrix can be accumulated over an evaluation loop.
+    public mutating func add(truth: [Int], predicted: [Int]) throws {
+        guard truth.count == predicted.count else {
+            throw MetricsError(
+                "predicted", "expected one prediction per true label (\(truth.count)), got \(predicted.count)")
+        }
+        for (name, labels) in [("truth", truth), ("predicted", predicted)] {
+            if let i = labels.firstIndex(where: { !(0..<classes).contains($0) }) {
+                throw MetricsError(
+                    name, "label \(labels[i]) at position \(i) is not a class index in 0..<\(classes)")
+            }
+        }
+        for (t, p) in zip(truth, predicted) { counts[t * classes + p] += 1 }
+    }
+
+    public subscript(truth t: Int, predicted p: Int) -> Int { counts[t * classes + p] }
+
+    public var total: Int { counts.reduce(0, +) }
+
+    /// Samples of each class (row sums).
+    public var support: [Int] {
+        (0..<classes).map { t in (0..<classes).reduce(0) { $0 + self[truth: t, predicted: $1] } }
+    }
+
+    /// How often each class was predicted (column sums).
+    public var predictedCounts: [Int] {
+        (0..<classes).map { p in (0..<classes).reduce(0) { $0 + self[truth: $1, predicted: p] } }
+    }
+
+    /// Each row divided by its sum: entry (t, p) is the share of class t predicted as p, so the
+    /// diagonal is the per-class recall. A class with no samples keeps a row of zeros.
+    public var rowNormalised: [Double] {
+        let support = support
+        return counts.indices.map { i in
+            let row = support[i / classes]
+            return row == 0 ? 0 : Double(counts[i]) / Double(row)
+        }
+    }
+}

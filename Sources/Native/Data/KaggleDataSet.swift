@@ -68,7 +68,7 @@ public struct KaggleDataSet: Sendable {
         let noisePaths = scan.noiseFiles()
         let categories = scan.noiseCategories()
         let testRows = scan.testRows()
-        scan.checkSubmission(testIds: testRows.map(\.id))
+        scan.checkSubmission()
 
         // Headers of every file, read in parallel (each open is a few system calls).
         let stemPaths = songFolders.flatMap { $0.stems.compactMap { $0 } }
@@ -109,6 +109,8 @@ private struct Scan {
     let root: String
     var problems: [String] = []
     var submissionIds: [String] = []
+    /// Every id test.csv lists, including rows whose file is missing.
+    var testIds: [String] = []
     private let fm = FileManager.default
 
     init(root: String) { self.root = root }
@@ -229,6 +231,7 @@ private struct Scan {
                 continue
             }
             firstLine[id] = row.line
+            testIds.append(id)
             let name = row.fields[fileColumn]
             // "mashups/song0001.wav" is relative to the root; a bare "song0001.wav" lives in mashups/.
             let file = name.hasPrefix("/") ? name : name.contains("/") ? "\(root)/\(name)" : "\(root)/mashups/\(name)"
@@ -241,7 +244,7 @@ private struct Scan {
         return rows
     }
 
-    mutating func checkSubmission(testIds: [String]) {
+    mutating func checkSubmission() {
         let path = root + "/sample_submission.csv"
         guard fm.fileExists(atPath: path) else { return }
         do {

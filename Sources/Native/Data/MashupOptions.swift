@@ -46,20 +46,14 @@ public struct MashupOptions: Sendable, Equatable {
 
     /// Throws naming the first option outside what the builder accepts.
     public func validate() throws {
-        func range(_ name: String, _ r: ClosedRange<Double>, _ allowed: ClosedRange<Double>) throws {
-            guard r.lowerBound.isFinite, r.upperBound.isFinite, allowed.contains(r.lowerBound), allowed.contains(r.upperBound)
-            else {
-                throw DataError(name, "expected a range within \(allowed.lowerBound)...\(allowed.upperBound), got \(r.lowerBound)...\(r.upperBound)")
-            }
-        }
-        try range("same_song", sameSong...sameSong, 0...1)
-        try range("stem_dropout", stemDropout...stemDropout, 0...1)
-        try range("stem_volume", stemVolume, 0...10)
-        try range("crop_seconds", cropSeconds, 0.1...600)
-        try range("noise_intensity", noiseIntensity, 0...100)
-        try range("snr", snr, -60...120)
-        try range("peak_level", peakLevel...peakLevel, 0.001...100)
-        try range("rms_level", rmsLevel...rmsLevel, -120...20)
+        try checkRange("same_song", sameSong...sameSong, within: 0...1)
+        try checkRange("stem_dropout", stemDropout...stemDropout, within: 0...1)
+        try checkRange("stem_volume", stemVolume, within: 0...10)
+        try checkRange("crop_seconds", cropSeconds, within: 0.1...600)
+        try checkRange("noise_intensity", noiseIntensity, within: 0...100)
+        try checkRange("snr", snr, within: -60...120)
+        try checkRange("peak_level", peakLevel...peakLevel, within: 0.001...100)
+        try checkRange("rms_level", rmsLevel...rmsLevel, within: -120...20)
         guard noiseClips.lowerBound >= 0, noiseClips.upperBound <= 16 else {
             throw DataError("noise_clips", "expected a range within 0...16, got \(noiseClips.lowerBound)...\(noiseClips.upperBound)")
         }

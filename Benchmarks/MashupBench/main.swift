@@ -8,6 +8,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("dsp", DSPBench.run),
     ("nn", NNBench.run),
     ("synth", SynthBench.run),
+    ("pipeline", PipelineBench.run),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The Synth's RBJ-cookbook `Biquad` (Synth/Filters.swift) gains the peaking response, its
+/// designed magnitude response and a whole-buffer filter, for the augmentations.
+extension Biquad {
+    /// Peaking EQ, A = 10^(gain/40): b = (1+αA, -2cos w0, 1-αA), a = (1+α/A, -2cos w0, 1-α/A).
+    static func peaking(_ f: Double, q: Double, gain: Double, rate: Double) -> Biquad {
+        let w = 2 * Double.pi * min(max(f, 1), 0.49 * rate) / rate
+        let (c, alpha, a) = (cos(w), sin(w) / (2 * q), pow(10, gain / 40))
+        let a0 = 1 + alpha / a
+        var filter = Biquad.bandpass(f, q: q, rate: rate)
+        (filter.b0, filter.b1, filter.b2) = (Float((1 + alpha * a) / a0), Float(-2 * c / a0), Float((1 - alpha * a) / a0))
+        (filter.a1, filter.a2) = (Float(-2 * c / a0), Float((1 - alpha / a) / a0))
+        return filter
+    }
+
+    /// |H(e^{iw})| in dB at `frequency`, from the coefficients as stored.
+    func response(at frequency: Double, rate: Double) -> Double {
+        let w = 2 * Double.pi * frequency / rate
+        func magnitude(_ c0: Float, _ c1: Float, _ c2: Float) -> Double {
+            let (c0, c1, c2) = (Double(c0), Double(c1), Double(c2))
+            let re = c0 + c1 * cos(w) + c2 * cos(2 * w)
+            let im = -(c1 * sin(w) + c2 * sin(2 * w))
+            return (re * re + im * im).squareRoot()
+        }
+        return 20 * log10(magnitude(b0, b1, b2) / magnitude(1, a1, a2))
+    }
+
+    /// The filter run over `x` from rest.
+    func filter(_ x: [Float]) -> [Float] {
+        var state = self
+        state.z1 = 0
+        state.z2 = 0
+        return x.map { state.process($0) }
+    }
+}
+
+/// A low-, high-, band-pass or peaking biquad whose corner or centre frequency is drawn
+/// log-uniformly from `frequency` (and, for peaking, its gain uniformly from `gain` dB).
+public struct BiquadFilter: Augmentation {
+    public enum Kind: String, Sendable, CaseIterable {
+        case lowpass, highpass, bandpass, peaking
+    }
+
+    public var kind: Kind
+    public var frequency: ClosedRange<Double>
+    public var q: Double
+    public var gain: ClosedRange<Double>
+
+    public init(
+        _ kind: Kind, frequency: ClosedRange<Double>, q: Double = 0.5.squareRoot(), gain: ClosedRange<Double> = 0...0
+    ) throws {
+        try checkRange("frequency", frequency, within: 1...1e6)
+        try checkRange("q", q...q, within: 1e-3...1e3)
+        try checkRange("gain", gain, within: -60...60)
+        (self.kind, self.frequency, self.q, self.gain) = (kind, frequency, q, gain)
+    }
+
+    /// The filter for one draw of frequency and gain at `rate` (the frequency kept below 0.49 rate).
+    func design(frequency f: Double, gain g: Double, rate: Int) -> Biquad {
+        let r = Double(rate)
+        switch kind {
+        case .lowpass: return .lowpass(f, q: q, rate: r)
+        case .highpass: return .highpass(f, q: q, rate: r)
+        case .bandpass: return .bandpass(f, q: q, rate: r)
+        case .peaking: return .peaking(f, q: q, gain: g, rate: r)
+        }
+    }
+
+    public func apply(_ audio: Audio, random: inout Random, worker: Int) throws -> Audio {
+        let f = exp(random.uniform(log(frequency.lowerBound), log(frequency.upperBound)))
+        let g = random.uniform(gain.lowerBound, gain.upperBound)
+        return audio.mapChannels(design(frequency: f, gain: g, rate: audio.rate).filter)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import XCTest
+
+@testable import Native
+
+/// The spectrogram cache, the threaded loader and the test-set views.
+final class DataLoaderTests: XCTestCase {
+    /// Small inputs (2 s) so the debug build stays quick; the layout is the same at 30 s.
+    func examples(seed: UInt64 = 1, noise: ClosedRange<Int> = 1...3) throws -> FreshExamples {
+        var recipe = MashupOptions()
+        recipe.cropSeconds = 1...2
+        recipe.noiseClips = noise
+        var input = ModelInputOptions()
+        input.seconds = 2
+        let bank = try DataFixture.bank.get()
+        let split = try DataSplit(bank.dataSet, seed: 1)
+        return FreshExamples(
+            builder: try MashupBuilder(bank: bank, songs: split.train, options: recipe, seed: seed), input: try ModelInput(input))
+    }
+
+    func temporaryFolder() -> String { NSTemporaryDirectory() + "cache-\(getpid())-\(UUID().uuidString)" }
+
+    func testModelInputIs128By1292For30Seconds() throws {
+        let input = try ModelInput()
+        XCTAssertEqual(input.samples, 661_500)
+        XCTAssertEqual([input.bins, input.frames], [128, 1292])
+        let s = try input.spectrogram(Audio(samples: (0..<30_000).map { Float(sin(Double($0) * 0.1)) }, channels: 1, rate: 22_050))
+        XCTAssertEqual(s.shape, [128, 1292])
+        XCTAssertEqual(s.values.min(), 0)
+        XCTAssertEqual(s.values.max(), 1)
+    }
+
+    func testCacheIsBuiltOnceReusedAndRebuiltForAnotherRecipe() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fresh = try examples()
+        var reports: [(Int, Int)] = []
+        let cache = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2) { reports.append(($0, $1)) }
+        XCTAssertEqual(cache.count, 2 * fresh.builder.pool.count)
+        XCTAssertEqual(reports.first?.0, 0)
+        XCTAssertEqual(reports.last?.0, cache.count)
+        XCTAssertEqual([cache.bins, cache.frames], [128, 87])
+        // Entry k is example k with its anchor, stored as float16.
+        let (expected, label) = try fresh.spectrogram(5, anchor: cache.anchors[5])
+        XCTAssertEqual(cache.labels[5], label)
+        let stored = cache.spectrogram(5)
+        XCTAssertEqual(zip(stored.values, expected.values).map { abs($0 - $1) }.max()!, 0, accuracy: 5e-4)
+        XCTAssertEqual(cache.anchors[5], fresh.builder.pool[2])
+
+        var rebuilt = false
+        let again = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2) { _, _ in rebuilt = true }
+        XCTAssertFalse(rebuilt)
+        XCTAssertEqual(again.path, cache.path)
+        let other = try SpectrogramCache.prepare(folder: folder, examples: try examples(noise: 0...0), perSong: 2)
+        XCTAssertNotEqual(other.path, cache.path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".f16") }.count, 2)
+    }
+
+    func testACorruptCacheFileIsNamed() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = try SpectrogramCache.prepare(folder: folder, examples: try examples(), perSong: 1)
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: cache.path))
+        try handle.truncate(atOffset: 1000)
+        try handle.close()
+        XCTAssertThrowsError(try SpectrogramCache.prepare(folder: folder, examples: try examples(), perSong: 1)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(cache.path): truncated or inconsistent cache"), "\(error)")
+        }
+    }
+
+    func testLoaderBatchesAreShuffledPerEpochAndIdenticalWhateverTheWorkers() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fresh = try examples()
+        let cache = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2)
+        var options = LoaderOptions()
+        options.batchSize = 8
+        options.freshFraction = 0.25
+        options.seed = 5
+        var runs: [[[Float]]] = []
+        for workers in [1, 3] {
+            options.workers = workers
+            options.prefetch = workers
+            let loader = try BatchLoader(
+                cache: cache, fresh: fresh, options: options,
+                spectrogramAugmentation: try SpectrogramPipeline([(SpectrogramMask(.time, width: 0...5), probability: 0.5)]),
+                batchAugmentation: try Pipeline<Batch>([(BatchMix(.mixup), probability: 1)]))
+            var epoch: [[Float]] = []
+            for batch in loader.epoch(0) {
+                XCTAssertEqual(batch.x.shape.dropFirst(), [1, 128, 87])
+                let targets = try XCTUnwrap(batch.targets)
+                for n in 0..<batch.labels.count {
+                    XCTAssertEqual((0..<10).map { targets[n * 10 + $0] }.reduce(0, +), 1, accuracy: 1e-5)
+                }
+                epoch.append(batch.x.array + targets.array)
+            }
+            XCTAssertEqual(epoch.count, loader.batchesPerEpoch)
+            runs.append(epoch)
+        }
+        XCTAssertEqual(runs[0], runs[1])
+        let loader = try BatchLoader(cache: cache, fresh: fresh, options: options)
+        let plans = (0..<2).map { loader.plan(epoch: $0) }
+        XCTAssertNotEqual(plans[0], plans[1])
+        for plan in plans {
+            XCTAssertEqual(plan.filter { if case .fresh = $0 { true } else { false } }.count, Int((0.25 * Double(cache.count)).rounded()))
+        }
+    }
+
+    func testOnTheFlyLoaderWithoutACacheAndStoppingEarly() throws {
+        var options = LoaderOptions()
+        options.batchSize = 4
+        options.examplesPerEpoch = 10
+        options.prefetch = 2
+        let loader = try BatchLoader(fresh: try examples(), options: options)
+        let batches = Array(loader.epoch(3))
+        XCTAssertEqual(batches.map(\.labels.count), [4, 4, 2])
+        XCTAssertNil(batches[0].targets)
+        XCTAssertEqual(batches[1].x.array, try loader.batch(epoch: 3, 1).x.array)
+        // Taking one batch and dropping the rest must not hang or leak workers.
+        var first: Batch?
+        for batch in loader.epoch(4) {
+            first = batch
+            break
+        }
+        XCTAssertNotNil(first)
+        XCTAssertThrowsError(try BatchLoader(fresh: try examples())) { error in
+            XCTAssertEqual("\(error)", "examples_per_epoch: without a cache, expected at least 1 example per epoch, got 0")
+        }
+    }
+
+    func testTestMashupsAreLoadedFittedAndCutIntoViews() throws {
+        let set = try DataFixture.dataSet()
+        var options = ModelInputOptions()
+        options.seconds = 20
+        let test = try TestMashups(set, input: try ModelInput(options), views: 3, shiftSeconds: 2)
+        let batches = try test.batches(0..<3)
+        XCTAssertEqual(batches.count, 3)
+        XCTAssertEqual(batches[0].x.shape, [3, 1, 128, 862])
+        let audio = try AudioFile.load(set.test[1].path)
+        XCTAssertEqual(test.view(audio.samples, 2)[0], audio.samples[2 * 2 * 22_050])
+        let direct = try ModelInput(options).spectrogram(audio)
+        XCTAssertEqual(Array(batches[0].x.array[(128 * 862)..<(2 * 128 * 862)]), direct.values)
+        XCTAssertNotEqual(batches[1].x.array, batches[0].x.array)
+        XCTAssertEqual(test.ids, (1...SynthConfig.tiny.mashups).map(String.init))
+    }
+}

@@ -188,10 +188,10 @@ private struct Scan {
         let path = root + "/ESC-50-master/meta/esc50.csv"
         guard fm.fileExists(atPath: path) else { return [:] }
         do {
-            let table = try CSVTable(path: path)
-            let (file, category) = (try table.column("filename"), try table.column("category"))
+            let table = try CSVTable.read(path)
+            let (file, category) = (try table.column("filename", in: path), try table.column("category", in: path))
             var map: [String: String] = [:]
-            for row in table.rows where row.fields.count > max(file, category) {
+            for row in table.records where row.fields.count > max(file, category) {
                 map[row.fields[file]] = row.fields[category]
             }
             return map
@@ -210,15 +210,15 @@ private struct Scan {
         let table: CSVTable
         let idColumn: Int, fileColumn: Int
         do {
-            table = try CSVTable(path: path)
-            (idColumn, fileColumn) = (try table.column("id"), try table.column("filename"))
+            table = try CSVTable.read(path)
+            (idColumn, fileColumn) = (try table.column("id", in: path), try table.column("filename", in: path))
         } catch {
             problem(relative("\(error)"))
             return []
         }
         var rows: [(id: String, path: String)] = []
         var firstLine: [String: Int] = [:]
-        for row in table.rows {
+        for row in table.records {
             guard row.fields.count > max(idColumn, fileColumn), !row.fields[idColumn].isEmpty,
                 !row.fields[fileColumn].isEmpty
             else {
@@ -248,11 +248,11 @@ private struct Scan {
         let path = root + "/sample_submission.csv"
         guard fm.fileExists(atPath: path) else { return }
         do {
-            let table = try CSVTable(path: path)
-            let (idColumn, genreColumn) = (try table.column("id"), try table.column("genre"))
+            let table = try CSVTable.read(path)
+            let (idColumn, genreColumn) = (try table.column("id", in: path), try table.column("genre", in: path))
             var seen = Set<String>()
             let known = Set(testIds)
-            for row in table.rows {
+            for row in table.records {
                 guard row.fields.count > max(idColumn, genreColumn) else {
                     problem("sample_submission.csv line \(row.line): expected an id and a genre")
                     continue

@@ -7,10 +7,21 @@ import Foundation
 public struct CSVTable: Sendable, Equatable {
     public let header: [String]
     public let rows: [[String]]
+    /// The 1-based line on which each row starts, for messages.
+    public let lines: [Int]
 
     public init(header: [String], rows: [[String]]) {
         self.header = header
         self.rows = rows
+        lines = rows.indices.map { $0 + 2 }
+    }
+
+    /// Tables are equal when their contents are; where the rows stood in a file does not count.
+    public static func == (a: CSVTable, b: CSVTable) -> Bool { a.header == b.header && a.rows == b.rows }
+
+    /// The rows with the line each starts on.
+    public var records: [(line: Int, fields: [String])] {
+        zip(lines, rows).map { (line: $0, fields: $1) }
     }
 
     public static func read(_ path: String) throws -> CSVTable {
@@ -20,22 +31,31 @@ public struct CSVTable: Sendable, Equatable {
     /// Parses `text`; `origin` names the source in errors, which give its line.
     public init(parsing text: String, origin: String) throws {
         var records: [[String]] = []
+        var starts: [Int] = []
         var record: [String] = []
         var field = ""
         var quoted = false
         var line = 1
+        var recordLine = 1
         var fieldStarted = false
         var scalars = text.unicodeScalars[...]
         if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
         func endRecord() {
             record.append(field)
-            if !(record.count == 1 && record[0].isEmpty && !fieldStarted) { records.append(record) }
+            if !(record.count == 1 && record[0].isEmpty && !fieldStarted) {
+                records.append(record)
+                starts.append(recordLine)
+            }
             (record, field, fieldStarted) = ([], "", false)
+        }
+        func beginRecordIfNew() {
+            if record.isEmpty && field.isEmpty && !fieldStarted { recordLine = line }
         }
         var i = scalars.startIndex
         while i < scalars.endIndex {
             let c = scalars[i]
             i = scalars.index(after: i)
+            if !quoted && c != "\n" && c != "\r" { beginRecordIfNew() }
             if quoted {
                 if c == "\"" {
                     if i < scalars.endIndex, scalars[i] == "\"" {
@@ -72,11 +92,14 @@ public struct CSVTable: Sendable, Equatable {
         guard let header = records.first else { throw ReportError(origin, "is empty; expected a header line") }
         self.header = header
         rows = Array(records.dropFirst())
+        lines = Array(starts.dropFirst())
     }
 
-    /// The index of column `name`; the error lists the columns there are.
+    /// The index of column `name` (ignoring case and surrounding spaces); the error lists the
+    /// columns there are.
     public func column(_ name: String, in origin: String) throws -> Int {
-        guard let index = header.firstIndex(of: name) else {
+        let wanted = name.lowercased()
+        guard let index = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == wanted }) else {
             throw ReportError(origin, "has no '\(name)' column; its header is \(header.joined(separator: ","))")
         }
         return index

@@ -61,6 +61,7 @@ void mm_install_panic(lua_State *L) { lua_atpanic(L, mm_panic); }
 static lua_State *volatile mm_sigint_state = NULL;
 static volatile sig_atomic_t mm_sigint_pending = 0;
 static volatile sig_atomic_t mm_sigint_raised = 0;
+static volatile sig_atomic_t mm_sigint_deferred = 0;
 
 static void mm_stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
@@ -73,7 +74,7 @@ static void mm_sigint_action(int sig) {
     // A second Ctrl-C before the hook runs terminates the process, as lua.c's does.
     signal(sig, SIG_DFL);
     mm_sigint_pending = 1;
-    if (mm_sigint_state != NULL)
+    if (mm_sigint_state != NULL && !mm_sigint_deferred)
         lua_sethook(mm_sigint_state, mm_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
@@ -92,6 +93,7 @@ void mm_restore_sigint(void) {
 }
 
 int mm_interrupt_pending(void) { return mm_sigint_pending; }
+void mm_defer_interrupt(int deferred) { mm_sigint_deferred = deferred != 0; }
 int mm_interrupt_raised(void) { return mm_sigint_raised; }
 
 void mm_clear_interrupt(void) {

@@ -88,4 +88,23 @@ final class CommandLineTests: XCTestCase {
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertTrue(message.contains("interrupted!"), message)
     }
+
+    func testDeferredInterruptLetsTheScriptFinishItsStep() throws {
+        let process = Process()
+        process.executableURL = mashupBinary
+        process.arguments = [
+            "-e",
+            "mm.defer_interrupt(true); io.write('ready\\n'); io.flush(); "
+                + "while not mm.interrupted() do local step = mm.random() end; "
+                + "io.write('saved\\n'); os.exit(130)",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self), "ready\n")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "saved\n")
+    }
 }

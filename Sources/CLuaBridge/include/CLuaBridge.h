@@ -39,6 +39,9 @@ void mm_install_sigint(lua_State *L);
 void mm_restore_sigint(void);
 /// Non-zero once SIGINT arrived since the last `mm_clear_interrupt`; native loops poll it.
 int mm_interrupt_pending(void);
+/// With `deferred` non-zero, SIGINT only sets the pending flag (a training loop polls it to
+/// finish its step and checkpoint); a second SIGINT still ends the process.
+void mm_defer_interrupt(int deferred);
 /// Non-zero when the last Lua error was the interrupt raised by the hook.
 int mm_interrupt_raised(void);
 void mm_clear_interrupt(void);

@@ -1,4 +1,5 @@
 import CLua
+import CLuaBridge
 import Dispatch
 import Native
 
@@ -57,6 +58,22 @@ enum LuaCore: LuaModule {
                 let std = try lua.number(2, default: 1)
                 guard std >= 0 else { throw LuaError.argument(2, "standard deviation must be >= 0, got \(std)") }
                 lua.push(mean + std * Engine.withRandom { $0.normal() })
+                return 1
+            }
+        }),
+        // mm.defer_interrupt(on): with on, Ctrl-C no longer stops the script at once; the
+        // script polls mm.interrupted() at a safe point (after a training step, say). A second
+        // Ctrl-C still ends the process.
+        ("defer_interrupt", { L in
+            Lua.invoke(L) { lua in
+                mm_defer_interrupt(lua.boolean(1) ? 1 : 0)
+                return 0
+            }
+        }),
+        // mm.interrupted(): true once Ctrl-C was pressed during this run.
+        ("interrupted", { L in
+            Lua.invoke(L) { lua in
+                lua.push(mm_interrupt_pending() != 0)
                 return 1
             }
         }),

@@ -27,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
     func makeState() -> LuaState {
         if let threads { Engine.threads = threads }
         if let seed { Engine.seed(UInt64(bitPattern: seed)) }
-        return LuaState(quiet: quiet)
+        return LuaState(quiet: quiet, handlesInterrupts: true)
     }
 }
 

@@ -17,9 +17,14 @@ final class LuaState {
         var description: String { message }
     }
 
-    init(quiet: Bool = false) {
+    /// Whether this state owns Ctrl-C (the process's main script or REPL). Other states, such
+    /// as a data loader's per-worker ones, never touch signal handlers.
+    let handlesInterrupts: Bool
+
+    init(quiet: Bool = false, handlesInterrupts: Bool = false) {
         guard let L = luaL_newstate() else { fatalError("mashup: cannot allocate a Lua state") }
         self.L = L
+        self.handlesInterrupts = handlesInterrupts
         mm_install_panic(L)
         luaL_openlibs(L)
         do {
@@ -122,20 +127,22 @@ final class LuaState {
     }
 
     /// Calls the function below `arguments` values on the stack, whose message handler sits
-    /// at index 1, with Ctrl-C armed for the duration of the call.
+    /// at index 1, with Ctrl-C armed for the duration of the call when this state owns it.
     func call(arguments: Int32, results: Int32) throws {
-        mm_clear_interrupt()
-        mm_install_sigint(L)
+        if handlesInterrupts {
+            mm_clear_interrupt()
+            mm_install_sigint(L)
+        }
         let status = clua_pcall(L, arguments, results, 1)
-        mm_restore_sigint()
+        if handlesInterrupts { mm_restore_sigint() }
         if status != LUA_OK { throw popFailure() }
     }
 
     private func popFailure() -> Failure {
         let message = lua_type(L, -1) == LUA_TSTRING ? String(cString: clua_tostring(L, -1)) : "(error object is not a string)"
-        let failure = Failure(message: message, interrupted: mm_interrupt_raised() != 0)
+        let failure = Failure(message: message, interrupted: handlesInterrupts && mm_interrupt_raised() != 0)
         lua_settop(L, 0)
-        mm_clear_interrupt()
+        if handlesInterrupts { mm_clear_interrupt() }
         return failure
     }
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make bench`: runs mashup's benchmark suites and the peers a user would otherwise use
+# (librosa for DSP and the data pipeline, PyTorch CPU for the CNN) on this machine in one run,
+# then writes BENCHMARKS.md from both.
+#
+# Peers run in a virtual environment, .venv-bench (created on first use from PyPI:
+# librosa 0.11, soundfile, torch, safetensors), or under $MASHUP_PEER_PYTHON for librosa and
+# $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn pipeline synth).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=.build/bench
+mkdir -p "$out"
+suites=${SUITES:-"dsp pipeline nn synth"}
+threads=${BENCH_THREADS:-2}
+
+if [ -z "${MASHUP_PEER_PYTHON:-}" ] || [ -z "${MASHUP_TORCH_PYTHON:-}" ]; then
+  if [ ! -x .venv-bench/bin/python ]; then
+    echo "bench: creating .venv-bench (librosa, soundfile, torch from PyPI; a large download once)"
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -q librosa==0.11.0 soundfile safetensors torch numpy
+  fi
+fi
+peer_python=${MASHUP_PEER_PYTHON:-.venv-bench/bin/python}
+torch_python=${MASHUP_TORCH_PYTHON:-.venv-bench/bin/python}
+
+{
+  echo "{\"machine\": \"cpu\", \"model\": \"$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)\","\
+       "\"cores\": $(nproc), \"memory_gib\": $(free -g | awk '/^Mem:/ {print $2}'),"\
+       "\"date\": \"$(date -u +%Y-%m-%dT%H:%MZ)\", \"swift\": \"$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')\","\
+       "\"openblas\": \"$(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo unknown)\","\
+       "\"fftw\": \"$(dpkg-query -W -f='${Version}' libfftw3-single3 2>/dev/null || echo unknown)\"}"
+} > "$out/machine.json"
+
+: > "$out/results.jsonl"
+for suite in $suites; do
+  echo "bench: mashup $suite"
+  .build/release/MashupBench "$suite" | tee -a "$out/results.jsonl"
+  case $suite in
+    dsp) echo "bench: librosa (dsp)"; "$peer_python" tools/peers/dsp.py | tee -a "$out/results.jsonl" ;;
+    pipeline) echo "bench: librosa + numpy (pipeline)"; "$peer_python" tools/peers/pipeline.py | tee -a "$out/results.jsonl" ;;
+    nn) echo "bench: PyTorch (nn)"; "$torch_python" tools/peers/torch_train.py --threads "$threads" | tee -a "$out/results.jsonl" ;;
+  esac
+done
+
+python3 tools/bench_report.py "$out/machine.json" "$out/results.jsonl" > BENCHMARKS.md
+echo "bench: wrote BENCHMARKS.md"

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md (to stdout) from one `make bench` run: the machine, and each of
+mashup's measurements beside its peer's (librosa, PyTorch) from the same run, with the ratio
+and the issue's target. Standard library only.
+
+Run: python3 tools/bench_report.py MACHINE.json RESULTS.jsonl > BENCHMARKS.md
+"""
+import json
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                rows.append(json.loads(line))
+    return rows
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "–"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def timing_table(rows, suite, targets):
+    """Rows timed in ms (median and best); ours and librosa's by bench name."""
+    ours = {(r["bench"], r["threads"]): r for r in rows if r.get("suite") == suite and r.get("impl") == "mashup"
+            and "min_ms" in r}
+    peer = {r["bench"]: r for r in rows if r.get("suite") == suite and r.get("impl") != "mashup" and "min_ms" in r}
+    out = ["| work (30 s of audio) | threads | mashup best ms | librosa best ms (1 thread) | speed-up | target |",
+           "|---|---|---|---|---|---|"]
+    for (bench, threads), r in sorted(ours.items()):
+        p = peer.get(bench)
+        ratio = p["min_ms"] / r["min_ms"] if p else None
+        out.append(f"| {bench} | {threads} | {fmt(r['min_ms'])} | {fmt(p['min_ms']) if p else '–'} | "
+                   f"{fmt(ratio) + 'x' if ratio else '–'} | {targets.get(bench, '')} |")
+    return "\n".join(out)
+
+
+def pipeline_table(rows):
+    ours = [r for r in rows if r.get("suite") == "pipeline" and r.get("impl") == "mashup"]
+    peer = {r["bench"]: r for r in rows if r.get("suite") == "pipeline" and r.get("impl") != "mashup"}
+    out = ["| measurement | threads | mashup | librosa + numpy (1 thread) | ratio | target |", "|---|---|---|---|---|---|"]
+    for r in ours:
+        bench, threads = r["bench"], r["threads"]
+        if "examples_per_s" in r:
+            p = peer.get(bench)
+            ratio = r["examples_per_s"] / p["examples_per_s"] if p else None
+            out.append(f"| {bench} (examples/s) | {threads} | {fmt(r['examples_per_s'])} | "
+                       f"{fmt(p['examples_per_s']) if p else '–'} | {fmt(ratio) + 'x' if ratio else '–'} | "
+                       f"{'≥ 10x' if bench == 'on_the_fly_examples' else ''} |")
+        else:
+            detail = ", ".join(f"{k} {fmt(v) if isinstance(v, (int, float)) else v}" for k, v in r.items()
+                               if k not in ("suite", "impl", "bench", "threads"))
+            target = "5,000 in ≤ 180 s" if bench == "cache_build" else ""
+            out.append(f"| {bench} | {threads} | {detail} | – | – | {target} |")
+    return "\n".join(out)
+
+
+def nn_table(rows):
+    ours = {r["name"]: r for r in rows if r.get("suite") == "nn"}
+    peer = {r["name"]: r for r in rows if r.get("suite") == "nn-torch"}
+    out = ["| measurement | unit | mashup | PyTorch | ratio (higher is better for mashup) | target |",
+           "|---|---|---|---|---|---|"]
+    targets = {"seresnet.train": "≥ 1x (aim 1.5x)", "seresnet.inference": "≥ 1.2x", "seresnet.peak_rss": "≤ PyTorch"}
+    for name, r in ours.items():
+        if name.startswith(("conv.", "sgemm.")):
+            continue
+        p = peer.get(name)
+        ratio = None
+        if p:
+            if r["unit"] in ("s/step", "MiB"):
+                ratio = p["value"] / r["value"]
+            else:
+                ratio = r["value"] / p["value"]
+        out.append(f"| {name} | {r['unit']} | {fmt(r['value'])} | {fmt(p['value']) if p else '–'} | "
+                   f"{fmt(ratio) + 'x' if ratio else '–'} | {targets.get(name, '')} |")
+    conv = ["| layer | conv forward GFLOP/s | conv backward GFLOP/s | sgemm GFLOP/s, same GEMM | forward / sgemm |",
+            "|---|---|---|---|---|"]
+    for name, r in ours.items():
+        if name.startswith("conv.") and name.endswith(".forward"):
+            layer = name[len("conv."):-len(".forward")]
+            back = ours.get(f"conv.{layer}.backward", {}).get("value")
+            gemm = ours.get(f"sgemm.{layer}", {}).get("value")
+            conv.append(f"| {layer} | {fmt(r['value'])} | {fmt(back)} | {fmt(gemm)} | "
+                        f"{fmt(r['value'] / gemm) if gemm else '–'} |")
+    return "\n".join(out) + "\n\nConvolutions against OpenBLAS sgemm on the same shapes (target ≥ 0.7):\n\n" + "\n".join(conv)
+
+
+def plain_table(rows, suite):
+    out = ["| measurement | threads | values |", "|---|---|---|"]
+    for r in rows:
+        if r.get("suite") == suite:
+            detail = ", ".join(f"{k} {fmt(v) if isinstance(v, (int, float)) else v}" for k, v in r.items()
+                               if k not in ("suite", "impl", "bench", "threads"))
+            out.append(f"| {r['bench']} | {r['threads']} | {detail} |")
+    return "\n".join(out)
+
+
+def main():
+    machine = json.load(open(sys.argv[1]))
+    rows = load(sys.argv[2])
+    versions = sorted({f"{k} {r[k]}" for r in rows for k in ("librosa", "torch", "numpy") if k in r})
+    print("# Benchmarks\n")
+    print("Written by `make bench` (tools/bench.sh, tools/bench_report.py) from one run: mashup and its "
+          "peers measured side by side on the same machine. Times are the best of several runs.\n")
+    print(f"- Machine: {machine['model']}, {machine['cores']} cores, {machine['memory_gib']} GiB; {machine['date']}")
+    print(f"- {machine['swift']}; OpenBLAS {machine['openblas']}; FFTW {machine['fftw']}")
+    print(f"- Peers: {', '.join(versions) if versions else 'none ran'}\n")
+    sections = {r.get("suite") for r in rows}
+    if "dsp" in sections:
+        print("## Audio and DSP (issue 3)\n")
+        print(timing_table(rows, "dsp", {"mel_step_30s": "≥ 10x", "front_end_30s": "≥ 5x"}) + "\n")
+    if "pipeline" in sections:
+        print("## Data pipeline (issue 6)\n")
+        print(pipeline_table(rows) + "\n")
+    if "nn" in sections:
+        print("## CNN engine (issue 4)\n")
+        print(nn_table(rows) + "\n")
+    if "synth" in sections:
+        print("## Synthetic data set (issue 5)\n")
+        print(plain_table(rows, "synth") + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,7 @@ enum Modules {
         LuaNN.self,
         LuaOptim.self,
         LuaData.self,
+        LuaMetrics.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -34,6 +34,7 @@ enum Modules {
         LuaOptim.self,
         LuaData.self,
         LuaMetrics.self,
+        LuaRun.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -154,8 +154,8 @@ extension Lua {
     /// (`train_loss`, `train_acc`, `val_loss`, `val_acc`, `val_f1`, `lr`, `seconds`), and any
     /// other numbers under their own keys (kept in `extra`).
     func epochRecord(_ index: Int32) throws -> EpochRecord {
+        guard type(index) == LUA_TTABLE else { throw LuaError.argument(index, "table expected, got \(typeName(index))") }
         let options = try self.options(index)
-        guard options.index != nil else { throw LuaError.type(index, expected: "table") }
         guard let epoch = try options.integer("epoch") else {
             throw options.invalid("epoch", "the epoch number (an integer) expected")
         }
@@ -201,10 +201,8 @@ extension Lua {
             defer { clua_pop(L, 1) }
             do {
                 records.append(try epochRecord(-1))
-            } catch LuaError.argument(_, let message) {
-                throw LuaError.argument(index, "record \(i): \(message)")
-            } catch LuaError.type(_, let expected) {
-                throw LuaError.argument(index, "record \(i): \(expected) expected, got \(typeName(-1))")
+            } catch let error as LuaError {
+                throw error.nested(in: index, at: "record \(i)")
             }
         }
         return records

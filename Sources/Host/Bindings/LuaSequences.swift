@@ -66,3 +66,15 @@ extension Lua {
         try sequence(index, of: "string", fail: { LuaError.argument(index, $0) }, Lua.stringEntry)
     }
 }
+
+extension LuaError {
+    /// This error, raised while reading a table nested in argument `index`, worded for that
+    /// argument: `bad argument #1 to 'lines' (field 'series': series 2: field 'y': ...)`.
+    func nested(in index: Int32, at context: String) -> LuaError {
+        switch self {
+        case .argument(_, let message): return .argument(index, "\(context): \(message)")
+        case .type(_, let expected): return .argument(index, "\(context): \(expected) expected")
+        case .message: return self
+        }
+    }
+}

@@ -35,6 +35,8 @@ enum Modules {
         LuaData.self,
         LuaMetrics.self,
         LuaRun.self,
+        LuaPlot.self,
+        LuaSubmission.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -37,6 +37,7 @@ enum Modules {
         LuaRun.self,
         LuaPlot.self,
         LuaSubmission.self,
+        LuaProgress.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

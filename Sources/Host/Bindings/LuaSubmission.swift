@@ -82,7 +82,7 @@ enum LuaSubmission: LuaModule {
 /// A confidence report as Lua holds it. Fields: `examples`, `mean_top` (mean top
 /// probability), `threshold`, `below` (examples under it), `per_genre` ({name, count, share,
 /// mean_confidence} per class; mean_confidence absent for a class never predicted), and per
-/// example `labels` (1-based), `genres` (names) and `confidences`; `text` or `:text()` is the
+/// example `labels` (1-based), `genres` (names) and `confidences`. `report:text()` is the
 /// printable table, which `print(report)` shows too.
 final class ConfidenceReportObject: LuaObject {
     let report: ConfidenceReport
@@ -99,7 +99,6 @@ final class ConfidenceReportObject: LuaObject {
         case "mean_top": lua.push(report.meanTopProbability)
         case "threshold": lua.push(report.threshold)
         case "below": lua.push(report.belowThreshold)
-        case "text": lua.push(report.table)
         case "labels": try lua.push(integers: report.predictions.map { $0.label + 1 })
         case "genres": try lua.push(strings: report.predictions.map { report.perClass[$0.label].name })
         case "confidences": try lua.push(report.predictions.map(\.confidence))

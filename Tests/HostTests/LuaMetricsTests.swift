@@ -22,7 +22,8 @@ private struct SklearnCase: Decodable {
 
     static func load(_ name: String) throws -> SklearnCase {
         try JSONDecoder().decode(
-            SklearnCase.self, from: Data(contentsOf: LuaFixtures.fixtures.appendingPathComponent("metrics/\(name).json")))
+            SklearnCase.self,
+            from: Data(contentsOf: LuaFixtures.fixtures.appendingPathComponent("metrics/\(name).json")))
     }
 
     /// Lua source that sets `truth`, `predicted` (1-based) and `names`.
@@ -62,7 +63,9 @@ final class LuaMetricsTests: XCTestCase {
             XCTAssertEqual(Double(r[i] ?? "") ?? .nan, value, accuracy: 1e-12, "result \(i + 1)")
         }
         XCTAssertEqual(Array(r[17...]), ["b", "2"])
-        XCTAssertEqual(try lua.number(handChecked + "return mm.metrics.macro_f1(truth, predicted, names)"), (0.5 + 2.0 / 3 + 0.8) / 3, accuracy: 1e-12)
+        XCTAssertEqual(
+            try lua.number(handChecked + "return mm.metrics.macro_f1(truth, predicted, names)"),
+            (0.5 + 2.0 / 3 + 0.8) / 3, accuracy: 1e-12)
     }
 
     func testEveryScikitLearnFixtureMatchesThroughLua() throws {
@@ -116,11 +119,13 @@ final class LuaMetricsTests: XCTestCase {
 
     func testReportFromAConfusionIsTheSameText() throws {
         let lua = LuaState()
-        let fromLabels = try lua.evaluate(handChecked + "return mm.metrics.report(truth, predicted, names, {digits = 2})")
+        let fromLabels = try lua.evaluate(
+            handChecked + "return mm.metrics.report(truth, predicted, names, {digits = 2})")
         let fromConfusion = try lua.evaluate(
             handChecked + "return mm.metrics.confusion(truth, predicted, names):report{digits = 2}")
         XCTAssertEqual(fromLabels, fromConfusion)
-        XCTAssertTrue(fromLabels[0]!.contains("           c       1.00      0.67      0.80         3\n"), fromLabels[0]!)
+        XCTAssertTrue(
+            fromLabels[0]!.contains("           c       1.00      0.67      0.80         3\n"), fromLabels[0]!)
         // Without names the classes are called by their Lua labels.
         let numbered = try lua.evaluate("return mm.metrics.report({1, 2}, {1, 2}, 2)")
         XCTAssertTrue(numbered[0]!.contains("           2     1.0000    1.0000    1.0000         1"), numbered[0]!)
@@ -129,18 +134,48 @@ final class LuaMetricsTests: XCTestCase {
     func testBadLabelsAndClassesAreErrorsThatSayWhat() {
         let lua = LuaState()
         let cases: [(String, String)] = [
-            ("mm.metrics.classify({1, 2}, {1}, 2)", "bad argument #2 to 'classify' (2 predictions expected (one per true label), got 1)"),
-            ("mm.metrics.classify({1, 5}, {1, 1}, 2)", "bad argument #1 to 'classify' (label 2 is 5, expected a class 1 ... 2)"),
-            ("mm.metrics.classify({1, 0.5}, {1, 1}, 2)", "bad argument #1 to 'classify' (label 2: integer expected, got number)"),
-            ("mm.metrics.classify({'a', 'x'}, {1, 1}, {'a', 'b'})", "bad argument #1 to 'classify' (label 'x' is not a class name; expected one of a, b)"),
-            ("mm.metrics.classify({'a'}, {1}, 2)", "bad argument #1 to 'classify' (label 1: integer expected, got string)"),
-            ("mm.metrics.classify({1}, {1})", "bad argument #3 to 'classify' (a class count, a list of class names or {classes = n, names = {...}} expected, got no value)"),
-            ("mm.metrics.classify({1}, {1}, {classes = 3, names = {'a'}})", "bad argument #3 to 'classify' (field 'names': 3 names expected (one per class), got 1)"),
+            (
+                "mm.metrics.classify({1, 2}, {1}, 2)",
+                "bad argument #2 to 'classify' (2 predictions expected (one per true label), got 1)"
+            ),
+            (
+                "mm.metrics.classify({1, 5}, {1, 1}, 2)",
+                "bad argument #1 to 'classify' (label 2 is 5, expected a class 1 ... 2)"
+            ),
+            (
+                "mm.metrics.classify({1, 0.5}, {1, 1}, 2)",
+                "bad argument #1 to 'classify' (label 2: integer expected, got number)"
+            ),
+            (
+                "mm.metrics.classify({'a', 'x'}, {1, 1}, {'a', 'b'})",
+                "bad argument #1 to 'classify' (label 'x' is not a class name; expected one of a, b)"
+            ),
+            (
+                "mm.metrics.classify({'a'}, {1}, 2)",
+                "bad argument #1 to 'classify' (label 1: integer expected, got string)"
+            ),
+            (
+                "mm.metrics.classify({1}, {1})",
+                "bad argument #3 to 'classify' (a class count, a list of class names or {classes = n, names = {...}} expected, got no value)"
+            ),
+            (
+                "mm.metrics.classify({1}, {1}, {classes = 3, names = {'a'}})",
+                "bad argument #3 to 'classify' (field 'names': 3 names expected (one per class), got 1)"
+            ),
             ("mm.metrics.classify({}, {}, 3)", "metrics: expected at least one sample to score, got none"),
-            ("mm.metrics.classify(mm.tensor{{0.1, 0.9}}, {2}, 2)", "bad argument #1 to 'classify' (a 1-D tensor of labels expected, got shape [1, 2] (t:argmax() gives the labels of scores))"),
-            ("mm.metrics.confusion({'a', 'a'})", "bad argument #1 to 'confusion' (class names must differ; 'a' appears twice)"),
+            (
+                "mm.metrics.classify(mm.tensor{{0.1, 0.9}}, {2}, 2)",
+                "bad argument #1 to 'classify' (a 1-D tensor of labels expected, got shape [1, 2] (t:argmax() gives the labels of scores))"
+            ),
+            (
+                "mm.metrics.confusion({'a', 'a'})",
+                "bad argument #1 to 'confusion' (class names must differ; 'a' appears twice)"
+            ),
             ("mm.metrics.confusion(0)", "bad argument #1 to 'confusion' (at least 1 class expected, got 0)"),
-            ("mm.metrics.report(5)", "bad argument #1 to 'report' (confusion, table of labels or tensor expected, got number)"),
+            (
+                "mm.metrics.report(5)",
+                "bad argument #1 to 'report' (confusion, table of labels or tensor expected, got number)"
+            ),
         ]
         for (source, message) in cases {
             XCTAssertEqual(lua.failure(source), "test:1: " + message, source)

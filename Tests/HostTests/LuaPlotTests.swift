@@ -170,14 +170,38 @@ final class LuaPlotTests: XCTestCase {
         XCTAssertGreaterThan(png.variance, 0.001)
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("l.svg"), encoding: .utf8).contains("<svg"))
         let cases: [(String, String)] = [
-            ("mm.plot.lines{series = {{y = {1}}}}", "bad argument #1 to 'lines' (field 'path': the file to write (.png or .svg) expected)"),
-            ("mm.plot.lines{path = 'x.png'}", "bad argument #1 to 'lines' (field 'series': a list of {name =, x =, y =} tables expected)"),
-            ("mm.plot.lines{path = 'x.png', series = {{y = {1, 2}}, {x = {1}, y = {1, 2}}}}", "bad argument #1 to 'lines' (field 'series': series 2: field 'x': 2 numbers expected (one per y), got 1)"),
-            ("mm.plot.lines{path = 'x.png', series = {{y = {1, 'a'}}}}", "bad argument #1 to 'lines' (field 'series': series 1: field 'y': entry 2: number expected, got string)"),
-            ("mm.plot.lines{path = 'x.png', series = {{y = {1}, color = 'red'}}}", "bad argument #1 to 'lines' (field 'series': series 1: field 'color': a colour as \"#rrggbb\" expected, got 'red')"),
-            ("mm.plot.lines{path = 'x.png', series = {5}}", "bad argument #1 to 'lines' (field 'series': series 1: table expected, got number)"),
-            ("mm.plot.lines{path = 'x.png', series = {{y = {1}}}, xrange = {2, 1}}", "bad argument #1 to 'lines' (field 'xrange': {low, high} with low < high expected, got {2.0, 1.0})"),
-            ("mm.plot.lines{path = 'x.jpg', series = {{y = {1}}}}", "x.jpg: expected a file name ending in .png or .svg"),
+            (
+                "mm.plot.lines{series = {{y = {1}}}}",
+                "bad argument #1 to 'lines' (field 'path': the file to write (.png or .svg) expected)"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png'}",
+                "bad argument #1 to 'lines' (field 'series': a list of {name =, x =, y =} tables expected)"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1, 2}}, {x = {1}, y = {1, 2}}}}",
+                "bad argument #1 to 'lines' (field 'series': series 2: field 'x': 2 numbers expected (one per y), got 1)"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1, 'a'}}}}",
+                "bad argument #1 to 'lines' (field 'series': series 1: field 'y': entry 2: number expected, got string)"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1}, color = 'red'}}}",
+                "bad argument #1 to 'lines' (field 'series': series 1: field 'color': a colour as \"#rrggbb\" expected, got 'red')"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {5}}",
+                "bad argument #1 to 'lines' (field 'series': series 1: table expected, got number)"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1}}}, xrange = {2, 1}}",
+                "bad argument #1 to 'lines' (field 'xrange': {low, high} with low < high expected, got {2.0, 1.0})"
+            ),
+            (
+                "mm.plot.lines{path = 'x.jpg', series = {{y = {1}}}}",
+                "x.jpg: expected a file name ending in .png or .svg"
+            ),
             ("mm.plot.lines{path = '/nonexistent-folder/x.png', series = {{y = {1}}}}", "/nonexistent-folder"),
         ]
         for (source, message) in cases {
@@ -200,10 +224,12 @@ final class LuaPlotTests: XCTestCase {
         let svg = try String(contentsOf: dir.appendingPathComponent("s.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains("width=\"600pt\"") && svg.contains("height=\"300pt\""))
         XCTAssertEqual(
-            lua.failure("s:png('s.svg')"), "test:1: bad argument #1 to 'png' (a file name ending in .png expected, got 's.svg')")
+            lua.failure("s:png('s.svg')"),
+            "test:1: bad argument #1 to 'png' (a file name ending in .png expected, got 's.svg')")
         XCTAssertEqual(
             lua.failure("s:png('s.png', {fmin = 9000})"),
-            "test:1: bad argument #2 to 'png' (field 'fmin': 0 <= fmin < fmax expected, got fmin 9000.0 and fmax 8000.0)")
+            "test:1: bad argument #2 to 'png' (field 'fmin': 0 <= fmin < fmax expected, got fmin 9000.0 and fmax 8000.0)"
+        )
         XCTAssertEqual(
             lua.failure("s:png('s.png', {scale = 'log'})"),
             "test:1: bad argument #2 to 'png' (field 'scale': 'mel', 'linear' expected, got 'log')")

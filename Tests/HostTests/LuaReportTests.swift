@@ -58,10 +58,12 @@ final class LuaReportTests: XCTestCase {
     func testProgressArgumentErrorsSayWhat() {
         let lua = LuaState()
         XCTAssertEqual(
-            lua.failure("mm.progress(-1)"), "test:1: bad argument #1 to 'progress' (a total of at least 0 expected, got -1)")
+            lua.failure("mm.progress(-1)"),
+            "test:1: bad argument #1 to 'progress' (a total of at least 0 expected, got -1)")
         XCTAssertEqual(
             lua.failure("mm.progress(3, {style = 'fancy'})"),
-            "test:1: bad argument #2 to 'progress' (field 'style': 'auto', 'bar', 'lines', 'none' expected, got 'fancy')")
+            "test:1: bad argument #2 to 'progress' (field 'style': 'auto', 'bar', 'lines', 'none' expected, got 'fancy')"
+        )
         XCTAssertEqual(
             lua.failure("mm.progress(3):update(1, {loss = true})"),
             "test:1: bad argument #2 to 'update' (field 'loss': number or string expected, got boolean)")
@@ -142,7 +144,10 @@ final class LuaReportTests: XCTestCase {
                 "bad argument #1 to 'config' (a: a table mixing a sequence with other keys (or with holes) cannot be written as JSON; expected a sequence 1...n or string keys)"
             ),
             ("local t = {}; t.t = t; run:config(t)", "(t.t.t.t"),
-            ("run:log{train_loss = 1}", "bad argument #1 to 'log' (field 'epoch': the epoch number (an integer) expected)"),
+            (
+                "run:log{train_loss = 1}",
+                "bad argument #1 to 'log' (field 'epoch': the epoch number (an integer) expected)"
+            ),
             ("run:log{epoch = 1, note = 'x'}", "bad argument #1 to 'log' (field 'note': number expected, got string)"),
             ("run:file('../x')", "bad argument #1 to 'file' (a file name inside the run folder expected, got '../x')"),
             (

@@ -4,10 +4,9 @@ import Native
 /// Lua values as JSON and back, for a run's config: numbers, strings, booleans and tables
 /// (a sequence 1...n becomes an array, string keys an object, an empty table `{}`).
 extension Lua {
-    /// The value at `index` as JSON. `path` names it in errors (`model.widths[3]`), which
-    /// `fail` words as the caller's argument needs.
-    func json(_ index: Int32, path: String, fail: (String) -> LuaError) throws -> JSONValue {
-        try json(lua_absindex(L, index), path: path, depth: 0, fail: fail)
+    /// The argument at `index` as JSON. Errors name the place in it (`model.widths[3]`).
+    func json(_ index: Int32) throws -> JSONValue {
+        try json(lua_absindex(L, index), path: "", depth: 0, fail: { LuaError.argument(index, $0) })
     }
 
     private func json(_ index: Int32, path: String, depth: Int, fail: (String) -> LuaError) throws -> JSONValue {
@@ -34,9 +33,11 @@ extension Lua {
                 let inner = path.isEmpty ? key : "\(path).\(key)"
                 members[key] = try json(lua_gettop(L), path: inner, depth: depth + 1, fail: fail)
             } else if type(-2) == LUA_TNUMBER, isInteger != 0, position >= 1 {
-                items[Int(position)] = try json(lua_gettop(L), path: "\(path)[\(position)]", depth: depth + 1, fail: fail)
+                items[Int(position)] = try json(
+                    lua_gettop(L), path: "\(path)[\(position)]", depth: depth + 1, fail: fail)
             } else {
-                throw fail("\(place)a \(typeName(-2)) key cannot be written as JSON; expected string keys or a sequence")
+                throw fail(
+                    "\(place)a \(typeName(-2)) key cannot be written as JSON; expected string keys or a sequence")
             }
         }
         if items.isEmpty { return .object(members) }

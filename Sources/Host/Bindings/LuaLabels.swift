@@ -9,7 +9,8 @@ extension Lua {
         if let t = TensorObject.peek(L, index)?.tensor {
             guard t.rank == 1 else {
                 throw LuaError.argument(
-                    index, "a 1-D tensor of labels expected, got shape \(t.shape) (t:argmax() gives the labels of scores)")
+                    index,
+                    "a 1-D tensor of labels expected, got shape \(t.shape) (t:argmax() gives the labels of scores)")
             }
             labels = try t.array.enumerated().map { i, v in
                 guard let label = Int(exactly: v) else {
@@ -21,7 +22,7 @@ extension Lua {
             guard type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "table of labels or tensor") }
             let numbers = Dictionary((names ?? []).enumerated().map { ($1, $0 + 1) }, uniquingKeysWith: { a, _ in a })
             let kind = names == nil ? "integer" : "integer or class name"
-            labels = try sequence(index, of: kind, item: "label", fail: { LuaError.argument(index, $0) }) { lua in
+            labels = try sequence(index, of: kind, item: "label") { lua in
                 if let label = Lua.integerEntry(lua) { return label }
                 guard names != nil, let name = try Lua.stringEntry(lua) else { return nil }
                 guard let label = numbers[name] else {

@@ -184,7 +184,9 @@ final class ConfusionObject: LuaObject {
         func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
         var text = "confusion matrix: \(matrix.classes) classes, \(matrix.total) samples (rows true, columns predicted)"
         for t in 0..<matrix.classes {
-            text += "\n" + pad(names[t], width) + (0..<matrix.classes).map { pad("\(matrix[truth: t, predicted: $0])", cell) }.joined()
+            text +=
+                "\n" + pad(names[t], width)
+                + (0..<matrix.classes).map { pad("\(matrix[truth: t, predicted: $0])", cell) }.joined()
         }
         return text
     }

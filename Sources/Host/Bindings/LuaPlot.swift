@@ -70,13 +70,14 @@ enum LuaPlot: LuaModule {
                         let title = try lua.options(3).string("title") ?? "Predictions"
                         return try save(lua, Figure.predictionDistribution(report, title: title), to: try lua.string(2))
                     }
-                    let counts = try lua.sequence(1, of: "count", fail: { LuaError.argument(1, $0) }, Lua.integerEntry)
+                    let counts = try lua.sequence(1, of: "count", Lua.integerEntry)
                     let confidences = try lua.numbers(2)
                     let names = try lua.strings(3)
                     let path = try lua.string(4)
                     let title = try lua.options(5).string("title") ?? "Predictions"
                     for (index, count) in [(1, counts.count), (2, confidences.count)] where count != names.count {
-                        throw LuaError.argument(Int32(index), "\(names.count) values expected (one per class name), got \(count)")
+                        throw LuaError.argument(
+                            Int32(index), "\(names.count) values expected (one per class name), got \(count)")
                     }
                     if let negative = counts.first(where: { $0 < 0 }) {
                         throw LuaError.argument(1, "counts of at least 0 expected, got \(negative)")
@@ -133,9 +134,11 @@ enum LuaPlot: LuaModule {
         for t in 0..<classes {
             lua_rawgeti(lua.L, table, lua_Integer(t + 1))
             defer { clua_pop(lua.L, 1) }
-            let row = try lua.sequence(-1, of: "count", fail: { LuaError.argument(index, "row \(t + 1): \($0)") }, Lua.integerEntry)
+            let row = try lua.sequence(
+                -1, of: "count", fail: { LuaError.argument(index, "row \(t + 1): \($0)") }, Lua.integerEntry)
             guard row.count == classes else {
-                throw LuaError.argument(index, "row \(t + 1): \(classes) counts expected (a square matrix), got \(row.count)")
+                throw LuaError.argument(
+                    index, "row \(t + 1): \(classes) counts expected (a square matrix), got \(row.count)")
             }
             for (p, count) in row.enumerated() {
                 guard count >= 0, truth.count + count <= 100_000_000 else {
@@ -163,7 +166,9 @@ enum LuaPlot: LuaModule {
             lua_rawgeti(lua.L, list, lua_Integer(i))
             defer { clua_pop(lua.L, 1) }
             do {
-                guard lua.type(-1) == LUA_TTABLE else { throw LuaError.argument(-1, "table expected, got \(lua.typeName(-1))") }
+                guard lua.type(-1) == LUA_TTABLE else {
+                    throw LuaError.argument(-1, "table expected, got \(lua.typeName(-1))")
+                }
                 let entry = try lua.options(-1)
                 guard let y = try entry.numbers("y"), !y.isEmpty else {
                     throw entry.invalid("y", "a non-empty sequence of numbers expected")
@@ -216,7 +221,8 @@ enum LuaPlot: LuaModule {
     private static func range(_ options: LuaOptions, _ key: String) throws -> ClosedRange<Double>? {
         guard let bounds = try options.numbers(key) else { return nil }
         guard bounds.count == 2, bounds.allSatisfy(\.isFinite), bounds[0] < bounds[1] else {
-            throw options.invalid(key, "{low, high} with low < high expected, got {\(bounds.map { "\($0)" }.joined(separator: ", "))}")
+            throw options.invalid(
+                key, "{low, high} with low < high expected, got {\(bounds.map { "\($0)" }.joined(separator: ", "))}")
         }
         return bounds[0]...bounds[1]
     }

@@ -87,7 +87,7 @@ final class RunObject: LuaObject {
                 Lua.invoke(L) { lua in
                     let run = try receiver(lua)
                     guard lua.type(2) == LUA_TTABLE else { throw LuaError.type(2, expected: "table") }
-                    try run.folder.writeConfig(try lua.json(2, path: "", fail: { LuaError.argument(2, $0) }))
+                    try run.folder.writeConfig(try lua.json(2))
                     return 0
                 }
             }
@@ -154,7 +154,9 @@ extension Lua {
     /// (`train_loss`, `train_acc`, `val_loss`, `val_acc`, `val_f1`, `lr`, `seconds`), and any
     /// other numbers under their own keys (kept in `extra`).
     func epochRecord(_ index: Int32) throws -> EpochRecord {
-        guard type(index) == LUA_TTABLE else { throw LuaError.argument(index, "table expected, got \(typeName(index))") }
+        guard type(index) == LUA_TTABLE else {
+            throw LuaError.argument(index, "table expected, got \(typeName(index))")
+        }
         let options = try self.options(index)
         guard let epoch = try options.integer("epoch") else {
             throw options.invalid("epoch", "the epoch number (an integer) expected")

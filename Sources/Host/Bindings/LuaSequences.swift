@@ -22,12 +22,14 @@ extension Lua {
     }
 
     /// The entries 1...#t of the table at `index`, read raw, each by `entry` from the stack top
-    /// (nil: not a `kind`). `fail` words an error the way the caller's argument or field needs:
-    /// `fail("entry 3: number expected, got string")` (`item` names the entries).
+    /// (nil: not a `kind`). A problem is an error of argument `index`, or what `fail` words
+    /// for a field or a nested table: `fail("entry 3: number expected, got string")` (`item`
+    /// names the entries).
     func sequence<T>(
-        _ index: Int32, of kind: String, item: String = "entry", fail: (String) -> LuaError,
+        _ index: Int32, of kind: String, item: String = "entry", fail: ((String) -> LuaError)? = nil,
         _ entry: (Lua) throws -> T?
     ) throws -> [T] {
+        let fail = fail ?? { LuaError.argument(index, $0) }
         guard type(index) == LUA_TTABLE else { throw fail("a sequence of \(kind)s expected, got \(typeName(index))") }
         let table = lua_absindex(L, index)
         try reserve(2)
@@ -58,12 +60,12 @@ extension Lua {
 
     /// A sequence of numbers as a positional argument.
     func numbers(_ index: Int32) throws -> [Double] {
-        try sequence(index, of: "number", fail: { LuaError.argument(index, $0) }, Lua.numberEntry)
+        try sequence(index, of: "number", Lua.numberEntry)
     }
 
     /// A sequence of strings as a positional argument.
     func strings(_ index: Int32) throws -> [String] {
-        try sequence(index, of: "string", fail: { LuaError.argument(index, $0) }, Lua.stringEntry)
+        try sequence(index, of: "string", Lua.stringEntry)
     }
 }
 

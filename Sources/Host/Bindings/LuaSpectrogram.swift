@@ -99,7 +99,9 @@ final class SpectrogramObject: LuaObject {
             throw o.invalid(key, "a positive integer expected, got \(value)")
         }
         if plot.scale == .mel, !(plot.fmin >= 0 && plot.fmin < plot.fmax ?? Double(plot.rate) / 2) {
-            throw o.invalid("fmin", "0 <= fmin < fmax expected, got fmin \(plot.fmin) and fmax \(plot.fmax ?? Double(plot.rate) / 2)")
+            throw o.invalid(
+                "fmin",
+                "0 <= fmin < fmax expected, got fmin \(plot.fmin) and fmax \(plot.fmax ?? Double(plot.rate) / 2)")
         }
         return try LuaPlot.save(lua, Figure.spectrogram(s, plot), to: path)
     }

@@ -24,26 +24,26 @@ enum LuaSubmission: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let path = try lua.string(1)
-                    let ids = try lua.sequence(2, of: "string or integer", item: "id", fail: { LuaError.argument(2, $0) }) {
-                        lua in try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
+                    let ids = try lua.sequence(2, of: "string or integer", item: "id") { lua in
+                        try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
                     }
                     let options = try lua.options(4)
                     guard let sample = try options.string("sample") else {
                         throw options.invalid(
-                            "sample", "the path of sample_submission.csv expected (the submission is checked against it)")
+                            "sample",
+                            "the path of sample_submission.csv expected (the submission is checked against it)")
                     }
                     let names = try options.strings("names") ?? genres
                     // Names go through as given, so that the check lists every unknown one.
-                    let predicted = try lua.sequence(
-                        3, of: "genre name or label", item: "genre", fail: { LuaError.argument(3, $0) }
-                    ) { lua in
+                    let predicted = try lua.sequence(3, of: "genre name or label", item: "genre") { lua in
                         guard let label = Lua.integerEntry(lua) else { return try Lua.stringEntry(lua) }
                         guard (1...names.count).contains(label) else {
                             throw LuaError.argument(3, "label \(label) expected to be a class 1 ... \(names.count)")
                         }
                         return names[label - 1]
                     }
-                    try Submission(ids: ids, genres: predicted).write(to: path, checkedAgainst: sample, validGenres: names)
+                    try Submission(ids: ids, genres: predicted).write(
+                        to: path, checkedAgainst: sample, validGenres: names)
                     lua.push(path)
                     return 1
                 }

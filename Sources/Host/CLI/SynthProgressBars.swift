@@ -58,7 +58,9 @@ final class SynthProgressBars {
     /// Ends the line of a bar left unfinished (the generator failed), so that the error that
     /// follows starts on a line of its own.
     func close() {
-        guard case .bar = style, bars.contains(where: { stageDone[$0.key, default: 0] < $0.value.total }) else { return }
+        guard case .bar = style, bars.contains(where: { stageDone[$0.key, default: 0] < $0.value.total }) else {
+            return
+        }
         TextSink.standardOutput.write("\n")
     }
 }

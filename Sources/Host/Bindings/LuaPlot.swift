@@ -36,14 +36,15 @@ enum LuaPlot: LuaModule {
                 Lua.invoke(L) { lua in
                     let confusion = ConfusionObject.peek(lua.L, 1)
                     let matrix = try confusion?.matrix ?? countsMatrix(lua, 1)
-                    let namesGiven = !(confusion != nil && lua.type(2) == LUA_TSTRING)
-                    let names = namesGiven ? try lua.strings(2) : confusion!.classes.displayNames
-                    let path = try lua.string(namesGiven ? 3 : 2)
-                    let options = try lua.options(namesGiven ? 4 : 3)
+                    // A path right after a confusion: its own names, and the arguments move up by one.
+                    let ownNames = confusion != nil && lua.type(2) == LUA_TSTRING
+                    let next: Int32 = ownNames ? 2 : 3
+                    let names = ownNames ? confusion!.classes.displayNames : try lua.strings(2)
+                    let path = try lua.string(next)
+                    let options = try lua.options(next + 1)
                     let normalise = try options.boolean("normalise") ?? true
                     guard names.count == matrix.classes else {
-                        throw LuaError.argument(
-                            namesGiven ? 2 : 1, "\(matrix.classes) class names expected, got \(names.count)")
+                        throw LuaError.argument(2, "\(matrix.classes) class names expected, got \(names.count)")
                     }
                     let figure: Figure
                     if let title = try options.string("title") {

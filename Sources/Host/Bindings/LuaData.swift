@@ -7,7 +7,8 @@ enum LuaData: LuaModule {
     static let name: String? = "data"
 
     static let functions: [(String, LuaFunction)] = [
-        // mm.data.synth{out=, scale=, songs_per_genre=, seconds=, mashups=, noise_clips=, seed=}
+        // mm.data.synth{out=, scale=, songs_per_genre=, seconds=, mashups=, noise_clips=, seed=,
+        //               progress = true}
         ("synth", { L in
             Lua.invoke(L) { lua in
                 let o = try lua.options(1)
@@ -24,9 +25,13 @@ enum LuaData: LuaModule {
                 if let s = try o.number("seconds") { config.seconds = s }
                 if let n = try o.integer("mashups") { config.mashups = n }
                 if let n = try o.integer("noise_clips") { config.noiseClips = n }
+                // A bar per stage unless the script runs quiet or asks for none.
+                let quiet = try o.boolean("progress") == false || lua.quiet
+                let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
+                defer { bars.close() }
                 let summary: SynthSummary
                 do {
-                    summary = try Synth.generate(config, into: out)
+                    summary = try Synth.generate(config, into: out, progress: bars.show)
                 } catch let error as SynthError {
                     let field = error.subject.reduce(into: "") { name, c in
                         if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }

@@ -353,39 +353,13 @@ enum LuaNN: LuaModule {
         return 1
     }
 
-    /// 1-based class labels at `index` (a table of integers or a 1-D tensor), returned 0-based.
+    /// 1-based class labels at `index` (a table of integers or a 1-D tensor), one per row of
+    /// logits, returned 0-based.
     private static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
-        var labels: [Int] = []
-        if let t = TensorObject.peek(lua.L, index)?.tensor {
-            guard t.rank == 1 else {
-                throw LuaError.argument(
-                    index, "labels of shape (\(rows)) or soft targets (\(rows), \(classes)) expected, got \(t.shape)")
-            }
-            labels = try t.array.enumerated().map { i, v in
-                guard v == v.rounded() else { throw LuaError.argument(index, "label \(i + 1) is \(v), not an integer") }
-                return Int(v)
-            }
-        } else if lua.type(index) == LUA_TTABLE {
-            try lua.reserve(2)
-            for i in 1..<(Int(lua_rawlen(lua.L, index)) + 1) {
-                lua_rawgeti(lua.L, index, lua_Integer(i))
-                defer { clua_pop(lua.L, 1) }
-                var isInteger: Int32 = 0
-                let v = lua_tointegerx(lua.L, -1, &isInteger)
-                guard lua.type(-1) == LUA_TNUMBER, isInteger != 0 else {
-                    throw LuaError.argument(index, "label \(i): integer expected, got \(lua.typeName(-1))")
-                }
-                labels.append(Int(v))
-            }
-        } else {
-            throw LuaError.type(index, expected: "table of labels or tensor")
-        }
+        let labels = try lua.classLabels(index, classes: classes)
         guard labels.count == rows else {
             throw LuaError.argument(index, "\(rows) labels expected (one per row of logits), got \(labels.count)")
         }
-        if let (i, bad) = labels.enumerated().first(where: { $0.element < 1 || $0.element > classes }) {
-            throw LuaError.argument(index, "label \(i + 1) is \(bad), expected a class 1 ... \(classes)")
-        }
-        return labels.map { $0 - 1 }
+        return labels
     }
 }

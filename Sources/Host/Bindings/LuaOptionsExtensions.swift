@@ -37,41 +37,23 @@ extension LuaOptions {
 
 extension LuaOptions {
     /// A field holding a sequence of integers (`widths = {64, 128}`).
-    func integers(_ key: String) throws -> [Int]? {
-        try sequence(key, of: "integer") { lua in
-            var isInteger: Int32 = 0
-            let value = lua_tointegerx(lua.L, -1, &isInteger)
-            return lua.type(-1) == LUA_TNUMBER && isInteger != 0 ? Int(value) : nil
-        }
-    }
+    func integers(_ key: String) throws -> [Int]? { try sequence(key, of: "integer", Lua.integerEntry) }
 
     /// A field holding a sequence of numbers (`betas = {0.9, 0.999}`).
-    func numbers(_ key: String) throws -> [Double]? {
-        try sequence(key, of: "number") { lua in lua.type(-1) == LUA_TNUMBER ? lua_tonumberx(lua.L, -1, nil) : nil }
-    }
+    func numbers(_ key: String) throws -> [Double]? { try sequence(key, of: "number", Lua.numberEntry) }
+
+    /// A field holding a sequence of strings (`names = {"blues", ...}`).
+    func strings(_ key: String) throws -> [String]? { try sequence(key, of: "string", Lua.stringEntry) }
 
     /// The entries of the sequence in field `key`, each read by `entry` from the stack top
     /// (nil: not a `kind`).
-    private func sequence<T>(_ key: String, of kind: String, _ entry: (Lua) -> T?) throws -> [T]? {
-        let type = type(of: key)
-        if type == LUA_TNIL { return nil }
-        guard type == LUA_TTABLE, let index else {
-            throw invalid(key, "a sequence of \(kind)s expected, got \(String(cString: lua_typename(lua.L, type)))")
-        }
+    private func sequence<T>(_ key: String, of kind: String, _ entry: (Lua) throws -> T?) throws -> [T]? {
+        guard type(of: key) != LUA_TNIL, let index else { return nil }
         try lua.reserve(2)
         lua.push(key)
         lua_rawget(lua.L, index)
         defer { clua_pop(lua.L, 1) }
-        var values: [T] = []
-        for i in 1..<(Int(lua_rawlen(lua.L, -1)) + 1) {
-            lua_rawgeti(lua.L, -1, lua_Integer(i))
-            defer { clua_pop(lua.L, 1) }
-            guard let value = entry(lua) else {
-                throw invalid(key, "entry \(i): \(kind) expected, got \(lua.typeName(-1))")
-            }
-            values.append(value)
-        }
-        return values
+        return try lua.sequence(-1, of: kind, fail: { invalid(key, $0) }, entry)
     }
 
     /// A field holding one of our userdata objects (`model = net`).

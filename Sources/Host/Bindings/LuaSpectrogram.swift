@@ -68,7 +68,43 @@ final class SpectrogramObject: LuaObject {
                 }
             }
         ),
+        // s:png(path [, options]) and s:svg(path [, options]) -> path: the spectrogram as an
+        // image, time across and frequency up. Options: title, the mel options that made it
+        // (rate = 22050, hop = 512, fmin = 20, fmax = 8000, htk = false), scale = "mel" or
+        // "linear" (STFT bins), colorbar = "dB", width = 1000, height = 420.
+        ("png", { L in Lua.invoke(L) { lua in try image(lua, format: "png") } }),
+        ("svg", { L in Lua.invoke(L) { lua in try image(lua, format: "svg") } }),
     ]
+
+    /// Draws the spectrogram a `png` or `svg` method was called on into the path at 2.
+    private static func image(_ lua: Lua, format: String) throws -> Int32 {
+        let s = try receiver(lua)
+        let path = try lua.string(2)
+        guard path.lowercased().hasSuffix("." + format) else {
+            throw LuaError.argument(2, "a file name ending in .\(format) expected, got '\(path)'")
+        }
+        let o = try lua.options(3)
+        var plot = SpectrogramPlotOptions()
+        plot.rate = try o.integer("rate", default: plot.rate)
+        plot.hop = try o.integer("hop", default: plot.hop)
+        plot.fmin = try o.number("fmin", default: plot.fmin)
+        plot.fmax = try o.number("fmax") ?? plot.fmax
+        plot.htk = try o.boolean("htk") ?? plot.htk
+        plot.scale = .init(rawValue: try o.choice("scale", ["mel", "linear"], default: "mel"))!
+        plot.title = try o.string("title")
+        plot.colorBarLabel = try o.string("colorbar") ?? plot.colorBarLabel
+        plot.width = try LuaPlot.size(o, "width", default: plot.width)
+        plot.height = try LuaPlot.size(o, "height", default: plot.height)
+        for (key, value) in [("rate", plot.rate), ("hop", plot.hop)] where value <= 0 {
+            throw o.invalid(key, "a positive integer expected, got \(value)")
+        }
+        if plot.scale == .mel, !(plot.fmin >= 0 && plot.fmin < plot.fmax ?? Double(plot.rate) / 2) {
+            throw o.invalid(
+                "fmin",
+                "0 <= fmin < fmax expected, got fmin \(plot.fmin) and fmax \(plot.fmax ?? Double(plot.rate) / 2)")
+        }
+        return try LuaPlot.save(lua, Figure.spectrogram(s, plot), to: path)
+    }
 
     static let metamethods: [(String, LuaFunction)] = [
         // #s: the number of frames.

@@ -33,6 +33,11 @@ enum Modules {
         LuaNN.self,
         LuaOptim.self,
         LuaData.self,
+        LuaMetrics.self,
+        LuaRun.self,
+        LuaPlot.self,
+        LuaSubmission.self,
+        LuaProgress.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -40,9 +40,9 @@ struct SynthCommand: ParsableCommand {
         if let mashups { config.mashups = mashups }
         if let noiseClips { config.noiseClips = noiseClips }
         do {
-            let bar = ProgressLine(quiet: global.quiet)
-            let summary = try Synth.generate(config, into: out) { bar.show($0) }
-            bar.finish()
+            let bars = SynthProgressBars(config, style: .detect(quiet: global.quiet))
+            defer { bars.close() }
+            let summary = try Synth.generate(config, into: out, progress: bars.show)
             if !global.quiet {
                 print(
                     "wrote \(summary.songs.count) songs, \(summary.noiseClips.count) noise clips and "
@@ -65,26 +65,3 @@ struct SynthCommand: ParsableCommand {
 }
 
 extension SynthScale: ExpressibleByArgument {}
-
-/// A one-line progress display for stages of work: redrawn in place on a terminal, silent
-/// otherwise (a log gets the summary line only).
-final class ProgressLine {
-    private let enabled: Bool
-    private var last = ""
-
-    init(quiet: Bool) {
-        enabled = !quiet && isatty(STDOUT_FILENO) != 0
-    }
-
-    func show(_ p: SynthProgress) {
-        guard enabled else { return }
-        let line = "\(p.stage): \(p.done)/\(p.total)"
-        guard line != last else { return }
-        last = line
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
-    }
-
-    func finish() {
-        if enabled, !last.isEmpty { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}

@@ -1,0 +1,310 @@
+import CLua
+import Native
+
+/// `mm.metrics`: scikit-learn's classification metrics on 1-based labels.
+///
+///     local m = mm.metrics.classify(truth, predicted, {names = genres})
+///     print(m.accuracy, m.macro_f1, m.per_class[3].recall)
+///     print(mm.metrics.report(truth, predicted, genres))
+///
+/// Labels are tables of class numbers (or of class names, where names are known) or 1-D
+/// tensors; `logits:argmax()` turns a model's scores into labels. The classes are given as a
+/// count, a list of names, or `{classes = n, names = {...}}`.
+enum LuaMetrics: LuaModule {
+    static let name: String? = "metrics"
+    static var types: [any LuaObject.Type] { [ConfusionObject.self] }
+
+    static let functions: [(String, LuaFunction)] = [
+        // mm.metrics.confusion(truth, predicted, classes) or mm.metrics.confusion(classes) -> an
+        // empty confusion matrix to accumulate into with :add(truth, predicted).
+        (
+            "confusion",
+            { L in
+                Lua.invoke(L) { lua in
+                    if lua.top <= 1 {
+                        let classes = try ClassSet(lua, 1)
+                        lua.push(try ConfusionObject(classes))
+                    } else {
+                        let classes = try ClassSet(lua, 3)
+                        let confusion = try ConfusionObject(classes)
+                        try confusion.add(lua, truth: 1)
+                        lua.push(confusion)
+                    }
+                    return 1
+                }
+            }
+        ),
+        // mm.metrics.classify(truth, predicted, classes) or mm.metrics.classify(confusion) ->
+        // {accuracy, macro_f1, macro = {precision, recall, f1}, weighted = {...},
+        //  per_class = {{name, label, precision, recall, f1, support, predicted}, ...}, confusion}
+        (
+            "classify",
+            { L in
+                Lua.invoke(L) { lua in
+                    let confusion = try ConfusionObject.from(lua, classesAt: 3)
+                    try pushClassification(lua, confusion)
+                    return 1
+                }
+            }
+        ),
+        // mm.metrics.macro_f1(truth, predicted, classes) or mm.metrics.macro_f1(confusion)
+        (
+            "macro_f1",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1)
+                    return 1
+                }
+            }
+        ),
+        // mm.metrics.report(truth, predicted, names [, {digits = 4}]) or
+        // mm.metrics.report(confusion [, {digits = 4}]) -> scikit-learn's classification report.
+        (
+            "report",
+            { L in
+                Lua.invoke(L) { lua in
+                    let confusion = try ConfusionObject.from(lua, classesAt: 3)
+                    let optionsIndex: Int32 = ConfusionObject.peek(lua.L, 1) != nil ? 2 : 4
+                    lua.push(try confusion.report(digits: try digits(lua, optionsIndex)))
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// The `digits` option of a report.
+    static func digits(_ lua: Lua, _ index: Int32) throws -> Int {
+        let options = try lua.options(index)
+        let digits = try options.integer("digits", default: 4)
+        guard (0...15).contains(digits) else { throw options.invalid("digits", "0 ... 15 expected, got \(digits)") }
+        return digits
+    }
+
+    /// Pushes the table `classify` returns.
+    static func pushClassification(_ lua: Lua, _ confusion: ConfusionObject) throws {
+        let m = try confusion.metrics()
+        try lua.reserve(6)
+        lua_createtable(lua.L, 0, 8)
+        lua.setField("accuracy", m.accuracy)
+        lua.setField("macro_f1", m.macroF1)
+        lua.setField("samples", m.confusion.total)
+        for (key, average) in [("macro", m.macro), ("weighted", m.weighted)] {
+            lua_createtable(lua.L, 0, 3)
+            lua.setField("precision", average.precision)
+            lua.setField("recall", average.recall)
+            lua.setField("f1", average.f1)
+            lua.setField(-2, key)
+        }
+        let names = confusion.classes.displayNames
+        let predicted = m.confusion.predictedCounts
+        lua_createtable(lua.L, Int32(m.classes), 0)
+        for c in 0..<m.classes {
+            lua_createtable(lua.L, 0, 7)
+            lua.setField("label", c + 1)
+            lua.setField("name", names[c])
+            lua.setField("precision", m.precision[c])
+            lua.setField("recall", m.recall[c])
+            lua.setField("f1", m.f1[c])
+            lua.setField("support", m.support[c])
+            lua.setField("predicted", predicted[c])
+            lua.appendToSequence()
+        }
+        lua.setField(-2, "per_class")
+        lua.push(ConfusionObject(copying: confusion))
+        lua.setField(-2, "confusion")
+    }
+}
+
+/// The classes labels refer to: how many, and their names when known.
+struct ClassSet {
+    var count: Int
+    var names: [String]?
+
+    /// The names, or "1", "2", ... (the Lua labels) without them.
+    var displayNames: [String] { names ?? (1...count).map(String.init) }
+
+    /// Reads a count (`10`), a list of names (`{"blues", ...}`) or `{classes = n, names = {...}}`.
+    init(_ lua: Lua, _ index: Int32) throws {
+        let expected = "a class count, a list of class names or {classes = n, names = {...}} expected"
+        switch lua.type(index) {
+        case LUA_TNUMBER:
+            count = try lua.integer(index)
+            guard count >= 1 else { throw LuaError.argument(index, "at least 1 class expected, got \(count)") }
+        case LUA_TTABLE where lua_rawlen(lua.L, index) > 0:
+            names = try lua.strings(index)
+            count = names!.count
+        case LUA_TTABLE:
+            let options = try lua.options(index)
+            names = try options.strings("names")
+            guard let given = try options.integer("classes") ?? names?.count else {
+                throw LuaError.argument(index, expected + ", got an empty table")
+            }
+            guard given >= 1 else { throw options.invalid("classes", "at least 1 class expected, got \(given)") }
+            if let names, names.count != given {
+                throw options.invalid("names", "\(given) names expected (one per class), got \(names.count)")
+            }
+            count = given
+        default:
+            throw LuaError.argument(index, expected + ", got \(lua.typeName(index))")
+        }
+        if let names, let twice = names.enumerated().first(where: { names.firstIndex(of: $0.element)! < $0.offset }) {
+            throw LuaError.argument(index, "class names must differ; '\(twice.element)' appears twice")
+        }
+    }
+}
+
+/// A confusion matrix as Lua holds it, accumulated over an evaluation loop:
+///
+///     local cm = mm.metrics.confusion(genres)
+///     for batch in batches do cm:add(batch.y, net:forward(batch.x):argmax()) end
+///     print(cm:classify().macro_f1)
+///
+/// `cm.classes` is the class count, `cm.names` the names, `cm.total` the samples added.
+final class ConfusionObject: LuaObject {
+    private(set) var matrix: ConfusionMatrix
+    let classes: ClassSet
+
+    init(_ classes: ClassSet) throws {
+        matrix = try ConfusionMatrix(classes: classes.count)
+        self.classes = classes
+    }
+
+    /// A snapshot: later `add`s to `other` do not change it.
+    init(copying other: ConfusionObject) {
+        matrix = other.matrix
+        classes = other.classes
+    }
+
+    static let luaTypeName = "mashup.confusion"
+
+    var luaDescription: String {
+        let names = classes.displayNames
+        let width = max(names.map(\.count).max() ?? 0, 4)
+        let cell = max(String(matrix.counts.max() ?? 0).count, 3) + 1
+        func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+        var text = "confusion matrix: \(matrix.classes) classes, \(matrix.total) samples (rows true, columns predicted)"
+        for t in 0..<matrix.classes {
+            text +=
+                "\n" + pad(names[t], width)
+                + (0..<matrix.classes).map { pad("\(matrix[truth: t, predicted: $0])", cell) }.joined()
+        }
+        return text
+    }
+
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        switch name {
+        case "classes": lua.push(matrix.classes)
+        case "total": lua.push(matrix.total)
+        case "names": try lua.push(strings: classes.displayNames)
+        default: return false
+        }
+        return true
+    }
+
+    /// Adds the labels at `truth` and `truth + 1` (both 1-based, or class names).
+    func add(_ lua: Lua, truth index: Int32) throws {
+        let truth = try lua.classLabels(index, classes: classes.count, names: classes.names)
+        let predicted = try lua.classLabels(index + 1, classes: classes.count, names: classes.names)
+        guard truth.count == predicted.count else {
+            throw LuaError.argument(
+                index + 1, "\(truth.count) predictions expected (one per true label), got \(predicted.count)")
+        }
+        try matrix.add(truth: truth, predicted: predicted)
+    }
+
+    func metrics() throws -> ClassificationMetrics {
+        do {
+            return try ClassificationMetrics(matrix)
+        } catch let error as MetricsError {
+            throw LuaError.message("metrics: \(error.reason)")
+        }
+    }
+
+    func report(digits: Int) throws -> String {
+        try metrics().report(classNames: classes.displayNames, digits: digits)
+    }
+
+    /// The confusion a metrics function was given: a confusion object at 1, or the matrix of
+    /// labels `truth` (1) and `predicted` (2) over the classes at `classesAt`.
+    static func from(_ lua: Lua, classesAt index: Int32) throws -> ConfusionObject {
+        if let given = peek(lua.L, 1) { return given }
+        guard lua.type(1) == LUA_TTABLE || TensorObject.peek(lua.L, 1) != nil else {
+            throw LuaError.type(1, expected: "confusion, table of labels or tensor")
+        }
+        let confusion = try ConfusionObject(ClassSet(lua, index))
+        try confusion.add(lua, truth: 1)
+        return confusion
+    }
+
+    static func receiver(_ lua: Lua) throws -> ConfusionObject { try lua.object(1, as: ConfusionObject.self) }
+
+    static let methods: [(String, LuaFunction)] = [
+        // cm:add(truth, predicted): adds a batch of labels.
+        (
+            "add",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).add(lua, truth: 2)
+                    return 0
+                }
+            }
+        ),
+        // cm:matrix() -> rows of counts: m[t][p] samples of class t predicted as p.
+        (
+            "matrix",
+            { L in
+                Lua.invoke(L) { lua in
+                    let m = try receiver(lua).matrix
+                    try pushRows(lua, m.classes) { lua_pushinteger(lua.L, lua_Integer(m[truth: $0, predicted: $1])) }
+                    return 1
+                }
+            }
+        ),
+        // cm:normalised() -> rows divided by their sums: the diagonal is the per-class recall.
+        (
+            "normalised",
+            { L in
+                Lua.invoke(L) { lua in
+                    let m = try receiver(lua).matrix
+                    let shares = m.rowNormalised
+                    try pushRows(lua, m.classes) { lua_pushnumber(lua.L, shares[$0 * m.classes + $1]) }
+                    return 1
+                }
+            }
+        ),
+        // cm:classify() -> the table mm.metrics.classify returns.
+        (
+            "classify",
+            { L in
+                Lua.invoke(L) { lua in
+                    try LuaMetrics.pushClassification(lua, try receiver(lua))
+                    return 1
+                }
+            }
+        ),
+        // cm:report([{digits = 4}]) -> the classification report.
+        (
+            "report",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2)))
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// Pushes a classes x classes table of rows, each cell pushed by `cell(t, p)`.
+    private static func pushRows(_ lua: Lua, _ classes: Int, _ cell: (Int, Int) -> Void) throws {
+        try lua.reserve(4)
+        lua_createtable(lua.L, Int32(classes), 0)
+        for t in 0..<classes {
+            lua_createtable(lua.L, Int32(classes), 0)
+            for p in 0..<classes {
+                cell(t, p)
+                lua_rawseti(lua.L, -2, lua_Integer(p + 1))
+            }
+            lua_rawseti(lua.L, -2, lua_Integer(t + 1))
+        }
+    }
+}

@@ -354,7 +354,7 @@ enum LuaNN: LuaModule {
     }
 
     /// 1-based class labels at `index` (a table of integers or a 1-D tensor), returned 0-based.
-    private static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
+    static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
         var labels: [Int] = []
         if let t = TensorObject.peek(lua.L, index)?.tensor {
             guard t.rank == 1 else {

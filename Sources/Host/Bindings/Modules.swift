@@ -33,6 +33,7 @@ enum Modules {
         LuaNN.self,
         LuaOptim.self,
         LuaData.self,
+        LuaAugment.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

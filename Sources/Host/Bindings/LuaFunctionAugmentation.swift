@@ -133,8 +133,8 @@ final class LuaWorker: @unchecked Sendable {
     let state: LuaState
 
     /// Registry fields holding the function and `collectgarbage`.
-    static let functionKey = "mashup.augmentation"
-    static let collectKey = "mashup.collect"
+    static let functionKey = "mashup.worker_function"
+    static let collectKey = "mashup.worker_collect"
 
     init(_ function: LuaWorkerFunction) throws {
         state = LuaState(quiet: true)

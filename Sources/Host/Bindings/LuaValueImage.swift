@@ -144,9 +144,19 @@ struct LuaValueCapture {
             fallthrough
         default:
             throw LuaError.message(
-                "\(place): a \(lua.typeName(index)) cannot be copied into another Lua state "
+                "\(place): a \(typeName(index)) cannot be copied into another Lua state "
                     + "(nil, booleans, numbers, strings, tables, functions, modules and augmentations can)")
         }
+    }
+
+    /// The metatable's `__name` (mashup.tensor), else the basic type, as luaL_typeerror names it.
+    private func typeName(_ index: Int32) -> String {
+        let L = lua.L
+        guard lua_getmetatable(L, index) != 0 else { return lua.typeName(index) }
+        lua.push("__name")
+        let named = lua_rawget(L, -2) == LUA_TSTRING
+        defer { clua_pop(L, 2) }
+        return named ? (try? lua.string(-1)) ?? lua.typeName(index) : lua.typeName(index)
     }
 
     private mutating func table(_ index: Int32, at place: String, depth: Int) throws -> LuaValueImage {

@@ -118,7 +118,6 @@ extension LuaData {
             try lua.reserve(2)
             lua.push("source")
             lua_rawget(lua.L, 1)
-            defer { clua_pop(lua.L, 1) }
             if let c = CacheObject.peek(lua.L, -1) {
                 cache = c.cache
                 fresh = FreshExamples(builder: c.examples.builder, input: c.examples.input, augmentation: augment ?? c.examples.augmentation)
@@ -128,6 +127,7 @@ extension LuaData {
             } else {
                 throw o.invalid("source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))")
             }
+            clua_pop(lua.L, 1)
             options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
             let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch"]) {
                 do {

@@ -127,7 +127,8 @@ final class LuaAugmentTests: XCTestCase {
                 """))
         XCTAssertTrue(
             message.hasPrefix(
-                "test:2: bad argument #1 to 'pipeline' (step 1: upvalue 'weights' of function at test:2: a mashup.tensor cannot be copied into another Lua state"),
+                "test:2: bad argument #1 to 'pipeline' (step 1: upvalue 'weights' of function at test:2: a mashup.tensor cannot be copied into another Lua state"
+            ),
             message)
     }
 
@@ -143,7 +144,18 @@ final class LuaAugmentTests: XCTestCase {
             LuaState().failure("return mm.augment.lua(function(b) return 42 end)(mm.audio.new({1, 2}, 22050))"))
         XCTAssertTrue(wrong.hasSuffix("returned a number, expected an audio buffer"), wrong)
         let missing = try XCTUnwrap(LuaState().failure("return mm.augment.pipeline{'augment.no_such_module'}"))
-        XCTAssertTrue(missing.hasPrefix("test:1: bad argument #1 to 'pipeline' (step 1: cannot load module 'augment.no_such_module'"), missing)
+        XCTAssertTrue(
+            missing.hasPrefix(
+                "test:1: bad argument #1 to 'pipeline' (step 1: cannot load module 'augment.no_such_module'"), missing)
+    }
+
+    func testRequiresSecondResultInAPipelineIsExplained() throws {
+        let message = try XCTUnwrap(LuaState().failure("return mm.augment.pipeline{ require 'augment.crowd' }"))
+        XCTAssertTrue(message.contains("step 2: cannot load module '"), message)
+        XCTAssertTrue(
+            message.hasSuffix("is the second value require returns: write {require 'm', p = 1} or (require 'm')))"),
+            message)
+        XCTAssertNil(LuaState().failure("return mm.augment.pipeline{ (require 'augment.crowd') }"))
     }
 
     func testShippedTelephoneKeepsTheVoiceBandAndTheLevel() throws {
@@ -179,17 +191,50 @@ final class LuaAugmentTests: XCTestCase {
     func testOptionErrorsNameTheField() {
         let state = LuaState()
         let cases: [(String, String)] = [
-            ("mm.augment.lowpass{}", "bad argument #1 to 'lowpass' (field 'cutoff': a frequency in Hz (or a range {low, high}) expected, got nil)"),
-            ("mm.augment.lowpass{cutoff = 0}", "bad argument #1 to 'lowpass' (field 'cutoff': expected a range within 1.0...1000000.0, got 0.0...0.0)"),
-            ("mm.augment.gain{db = {6, -6}}", "bad argument #1 to 'gain' (field 'db': low <= high expected, got {6.0, -6.0})"),
-            ("mm.augment.gain{db = 100}", "bad argument #1 to 'gain' (field 'db': expected a range within -120.0...60.0, got 100.0...100.0)"),
-            ("mm.augment.noise{color = 'blue'}", "bad argument #1 to 'noise' (field 'color': 'white', 'pink', 'brown' expected, got 'blue')"),
-            ("mm.augment.spec_mask{axis = 'pitch'}", "bad argument #1 to 'spec_mask' (field 'axis': 'time', 'freq' expected, got 'pitch')"),
-            ("mm.augment.background{folder = '/no/such'}", "bad argument #1 to 'background' (field 'folder': /no/such: no noise files"),
-            ("mm.augment.pipeline{ {mm.augment.reverse{}, p = 2} }", "bad argument #1 to 'pipeline' (step 1: field 'p': a probability in [0, 1] expected)"),
-            ("mm.augment.pipeline{ 42 }", "bad argument #1 to 'pipeline' (step 1): an augmentation, a function, a module name or {step, p =} expected, got number"),
-            ("mm.augment.pipeline{ mm.augment.gain{}, mm.augment.spec_mask{} }", "bad argument #1 to 'pipeline' (step 2: an audio augmentation expected, got a spectrogram one)"),
-            ("mm.augment.gain{}:apply(mm.zeros{2})", "bad argument #1 to 'apply' (mashup.audio expected, got mashup.tensor)"),
+            (
+                "mm.augment.lowpass{}",
+                "bad argument #1 to 'lowpass' (field 'cutoff': a frequency in Hz (or a range {low, high}) expected, got nil)"
+            ),
+            (
+                "mm.augment.lowpass{cutoff = 0}",
+                "bad argument #1 to 'lowpass' (field 'cutoff': expected a range within 1.0...1000000.0, got 0.0...0.0)"
+            ),
+            (
+                "mm.augment.gain{db = {6, -6}}",
+                "bad argument #1 to 'gain' (field 'db': low <= high expected, got {6.0, -6.0})"
+            ),
+            (
+                "mm.augment.gain{db = 100}",
+                "bad argument #1 to 'gain' (field 'db': expected a range within -120.0...60.0, got 100.0...100.0)"
+            ),
+            (
+                "mm.augment.noise{color = 'blue'}",
+                "bad argument #1 to 'noise' (field 'color': 'white', 'pink', 'brown' expected, got 'blue')"
+            ),
+            (
+                "mm.augment.spec_mask{axis = 'pitch'}",
+                "bad argument #1 to 'spec_mask' (field 'axis': 'time', 'freq' expected, got 'pitch')"
+            ),
+            (
+                "mm.augment.background{folder = '/no/such'}",
+                "bad argument #1 to 'background' (field 'folder': /no/such: no noise files"
+            ),
+            (
+                "mm.augment.pipeline{ {mm.augment.reverse{}, p = 2} }",
+                "bad argument #1 to 'pipeline' (step 1: field 'p': a probability in [0, 1] expected)"
+            ),
+            (
+                "mm.augment.pipeline{ 42 }",
+                "bad argument #1 to 'pipeline' (step 1): an augmentation, a function, a module name or {step, p =} expected, got number"
+            ),
+            (
+                "mm.augment.pipeline{ mm.augment.gain{}, mm.augment.spec_mask{} }",
+                "bad argument #1 to 'pipeline' (step 2: an audio augmentation expected, got a spectrogram one)"
+            ),
+            (
+                "mm.augment.gain{}:apply(mm.zeros{2})",
+                "bad argument #1 to 'apply' (mashup.audio expected, got mashup.tensor)"
+            ),
         ]
         for (call, expected) in cases {
             let message = state.failure(call) ?? "no error"

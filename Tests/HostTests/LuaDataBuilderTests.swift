@@ -88,8 +88,11 @@ final class LuaDataBuilderTests: XCTestCase {
             return full.bytes == 2 * half.bytes, half.precision, b:example(1).rate
             """)
         XCTAssertEqual(r, ["true", "float16", "22050"])
-        let message = try XCTUnwrap(LuaState().failure(try LuaDataFixture.prelude() + "mm.data.bank(ds, {budget_gb = 0.001})"))
-        XCTAssertTrue(message.contains("bad argument #2 to 'bank' (field 'budget_gb': the 83 stems and noise clips need"), message)
+        let message = try XCTUnwrap(
+            LuaState().failure(try LuaDataFixture.prelude() + "mm.data.bank(ds, {budget_gb = 0.001})"))
+        XCTAssertTrue(
+            message.contains("bad argument #2 to 'bank' (field 'budget_gb': the 83 stems and noise clips need"), message
+        )
         XCTAssertTrue(message.contains("raise budget_gb or choose precision float16)"), message)
     }
 
@@ -99,7 +102,10 @@ final class LuaDataBuilderTests: XCTestCase {
         let cases: [(String, String)] = [
             ("stem_volume = {1, 0.5}", "field 'stem_volume': low <= high expected, got {1.0, 0.5}"),
             ("noise_mode = 'loud'", "field 'noise_mode': 'peak', 'snr' expected, got 'loud'"),
-            ("keep_stems = {'piano'}", "field 'keep_stems': stem names 'drums', 'vocals', 'bass' or 'other' expected, got 'piano'"),
+            (
+                "keep_stems = {'piano'}",
+                "field 'keep_stems': stem names 'drums', 'vocals', 'bass' or 'other' expected, got 'piano'"
+            ),
             ("crop_seconds = {0, 1}", "field 'crop_seconds': expected a range within 0.1...600.0, got 0.0...1.0"),
             ("same_song = 2", "field 'same_song': expected a range within 0.0...1.0, got 2.0...2.0"),
             ("n_fft = 0", "field 'n_fft': "),
@@ -107,11 +113,13 @@ final class LuaDataBuilderTests: XCTestCase {
         ]
         for (option, expected) in cases {
             let message = state.failure("mm.data.builder(\(ds), nil, {\(option)})") ?? "no error"
-            XCTAssertTrue(message.hasPrefix("test:1: bad argument #3 to 'builder' (\(expected)"), "\(option): \(message)")
+            XCTAssertTrue(
+                message.hasPrefix("test:1: bad argument #3 to 'builder' (\(expected)"), "\(option): \(message)")
         }
         XCTAssertEqual(
             state.failure("mm.data.builder(42)"),
-            "test:1: bad argument #1 to 'builder' (data set (mm.data.kaggle) or stem bank (mm.data.bank) expected, got number)")
+            "test:1: bad argument #1 to 'builder' (data set (mm.data.kaggle) or stem bank (mm.data.bank) expected, got number)"
+        )
         XCTAssertEqual(
             state.failure("local b = mm.data.builder(\(ds), nil, {seed = 1}); b:example(0)"),
             "test:1: bad argument #1 to 'example' (example index >= 1 expected, got 0)")

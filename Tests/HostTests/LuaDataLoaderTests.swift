@@ -85,16 +85,17 @@ final class LuaDataLoaderTests: XCTestCase {
     /// worker threads produce, the same way on 1 or 2 workers.
     func testANewLuaAugmentationChangesTheLoaderOutputWithoutRecompiling() throws {
         let lib = try temporaryFolder(self)
-        try FileManager.default.createDirectory(at: lib.appendingPathComponent("custom"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: lib.appendingPathComponent("custom"), withIntermediateDirectories: true)
         try """
-            -- Muffles the mix and adds a quiet brown-noise floor drawn from the example's generator.
-            local mm = require "mashup"
-            local muffle = mm.augment.lowpass{cutoff = {500, 1500}}
-            local floor = mm.augment.noise{color = "brown", snr = {20, 30}}
-            return function(buf, rng)
-              return floor(muffle(buf, rng), rng):gain(rng:uniform(-3, 0))
-            end
-            """.write(to: lib.appendingPathComponent("custom/muffle.lua"), atomically: true, encoding: .utf8)
+        -- Muffles the mix and adds a quiet brown-noise floor drawn from the example's generator.
+        local mm = require "mashup"
+        local muffle = mm.augment.lowpass{cutoff = {500, 1500}}
+        local floor = mm.augment.noise{color = "brown", snr = {20, 30}}
+        return function(buf, rng)
+          return floor(muffle(buf, rng), rng):gain(rng:uniform(-3, 0))
+        end
+        """.write(to: lib.appendingPathComponent("custom/muffle.lua"), atomically: true, encoding: .utf8)
         let r = try run(
             Self.signature
                 + """
@@ -144,14 +145,38 @@ final class LuaDataLoaderTests: XCTestCase {
         let state = LuaState()
         let prelude = try LuaDataFixture.prelude() + "local b = mm.data.builder(ds, split.train, opts{seed = 5})\n"
         let cases: [(String, String)] = [
-            ("mm.data.loader{source = b, batch = 0}", "bad argument #1 to 'loader' (field 'batch': expected at least 1, got 0)"),
-            ("mm.data.loader{source = b, workers = 0}", "bad argument #1 to 'loader' (field 'workers': expected 1 to 64, got 0)"),
-            ("mm.data.loader{source = 3}", "bad argument #1 to 'loader' (field 'source': a cache (mm.data.cache) or a builder (mm.data.builder) expected, got number)"),
-            ("mm.data.loader{source = b, fresh_fraction = 2}", "bad argument #1 to 'loader' (field 'fresh_fraction': expected a range within 0.0...1.0"),
-            ("mm.data.loader{source = b, augment = mm.augment.spec_mask{}}", "bad argument #1 to 'loader' (field 'augment': an audio augmentation expected, got a spectrogram one)"),
-            ("mm.data.cache{builder = b}", "bad argument #1 to 'cache' (field 'folder': the cache folder expected, got nil)"),
-            ("mm.data.cache{builder = b, folder = '/tmp/x', per_song = 0}", "bad argument #1 to 'cache' (field 'per_song': expected 1 to 1000 mashups per song, got 0)"),
-            ("mm.data.test_set(ds, {views = 0})", "bad argument #2 to 'test_set' (field 'views': expected 1 to 32 views, got 0)"),
+            (
+                "mm.data.loader{source = b, batch = 0}",
+                "bad argument #1 to 'loader' (field 'batch': expected at least 1, got 0)"
+            ),
+            (
+                "mm.data.loader{source = b, workers = 0}",
+                "bad argument #1 to 'loader' (field 'workers': expected 1 to 64, got 0)"
+            ),
+            (
+                "mm.data.loader{source = 3}",
+                "bad argument #1 to 'loader' (field 'source': a cache (mm.data.cache) or a builder (mm.data.builder) expected, got number)"
+            ),
+            (
+                "mm.data.loader{source = b, fresh_fraction = 2}",
+                "bad argument #1 to 'loader' (field 'fresh_fraction': expected a range within 0.0...1.0"
+            ),
+            (
+                "mm.data.loader{source = b, augment = mm.augment.spec_mask{}}",
+                "bad argument #1 to 'loader' (field 'augment': an audio augmentation expected, got a spectrogram one)"
+            ),
+            (
+                "mm.data.cache{builder = b}",
+                "bad argument #1 to 'cache' (field 'folder': the cache folder expected, got nil)"
+            ),
+            (
+                "mm.data.cache{builder = b, folder = '/tmp/x', per_song = 0}",
+                "bad argument #1 to 'cache' (field 'per_song': expected 1 to 1000 mashups per song, got 0)"
+            ),
+            (
+                "mm.data.test_set(ds, {views = 0})",
+                "bad argument #2 to 'test_set' (field 'views': expected 1 to 32 views, got 0)"
+            ),
         ]
         for (call, expected) in cases {
             let message = state.failure(prelude + call) ?? "no error"

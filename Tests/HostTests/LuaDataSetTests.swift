@@ -33,8 +33,12 @@ final class LuaDataSetTests: XCTestCase {
         let fm = FileManager.default
         try fm.removeItem(atPath: copy + "/genres_stems/jazz")
         try fm.removeItem(atPath: copy + "/genres_stems/rock/rock.00001/bass.wav")
-        try Data().write(to: URL(fileURLWithPath: copy + "/ESC-50-master/audio/" + fm.contentsOfDirectory(atPath: copy + "/ESC-50-master/audio").sorted()[0]))
-        try "id,filename\r\nsong0001,mashups/song0001.wav\r\nsong0001,mashups/song0002.wav\r\nsong0009,mashups/nope.wav\r\n"
+        try Data().write(
+            to: URL(
+                fileURLWithPath: copy + "/ESC-50-master/audio/"
+                    + fm.contentsOfDirectory(atPath: copy + "/ESC-50-master/audio").sorted()[0]))
+        try
+            "id,filename\r\nsong0001,mashups/song0001.wav\r\nsong0001,mashups/song0002.wav\r\nsong0009,mashups/nope.wav\r\n"
             .write(toFile: copy + "/test.csv", atomically: true, encoding: .utf8)
         let message = try XCTUnwrap(LuaState().failure("mm.data.kaggle('\(copy)')"))
         XCTAssertTrue(message.hasPrefix("test:1: \(copy): not a valid Messy Mashup data set ("), message)
@@ -53,7 +57,8 @@ final class LuaDataSetTests: XCTestCase {
         let message = try XCTUnwrap(LuaState().failure("mm.data.kaggle('/no/such/set')"))
         XCTAssertTrue(message.contains("/no/such/set: not a valid Messy Mashup data set (1 problem)"), message)
         XCTAssertEqual(
-            LuaState().failure("mm.data.kaggle()"), "test:1: bad argument #1 to 'kaggle' (string expected, got no value)")
+            LuaState().failure("mm.data.kaggle()"),
+            "test:1: bad argument #1 to 'kaggle' (string expected, got no value)")
     }
 
     func testSplitIsBySongWithoutLeakageStratifiedAndSeeded() throws {
@@ -105,7 +110,8 @@ final class LuaDataSetTests: XCTestCase {
             state.failure("\(ds):split{val = 1.5}"),
             "test:1: bad argument #1 to 'split' (field 'val': expected a fraction in [0, 1), got 1.5)")
         XCTAssertEqual(
-            state.failure("\(ds):folds{k = 1}"), "test:1: bad argument #1 to 'folds' (field 'k': expected at least 2 folds, got 1)")
+            state.failure("\(ds):folds{k = 1}"),
+            "test:1: bad argument #1 to 'folds' (field 'k': expected at least 2 folds, got 1)")
         XCTAssertEqual(
             state.failure("\(ds):split{seed = 'x'}"),
             "test:1: bad argument #1 to 'split' (field 'seed': integer expected, got string)")

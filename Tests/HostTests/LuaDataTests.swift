@@ -1,19 +1,23 @@
 import Foundation
+import Native
 import XCTest
 
 @testable import Host
-import Native
 
 final class LuaDataTests: XCTestCase {
     func testSynthWritesTheKaggleLayoutFromLua() throws {
         let dir = try temporaryFolder(self).appendingPathComponent("set")
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local s = mm.data.synth{out = '\(dir.path)', scale = 'tiny', songs_per_genre = 1,
                                     seconds = 2, mashups = 3, noise_clips = 2, seed = 5}
             return s.songs, s.mashups, s.noise_clips, s.labels
             """)
         XCTAssertEqual(r, ["10", "3", "2", dir.path + ".labels.csv"])
-        for path in ["test.csv", "sample_submission.csv", "ESC-50-master/meta/esc50.csv", "genres_stems/jazz/jazz.00000/vocals.wav"] {
+        for path in [
+            "test.csv", "sample_submission.csv", "ESC-50-master/meta/esc50.csv",
+            "genres_stems/jazz/jazz.00000/vocals.wav",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
         }
         try? FileManager.default.removeItem(atPath: dir.path + ".labels.csv")
@@ -21,10 +25,12 @@ final class LuaDataTests: XCTestCase {
 
     func testSynthOptionErrorsNameTheLuaField() {
         XCTAssertThrowsError(try LuaState().evaluate("mm.data.synth{out = '/tmp/never', mashups = -1}")) { error in
-            XCTAssertTrue("\(error)".contains("bad argument #1 to 'synth' (field 'mashups': expected 0 to 9999"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("bad argument #1 to 'synth' (field 'mashups': expected 0 to 9999"), "\(error)")
         }
         XCTAssertThrowsError(try LuaState().evaluate("mm.data.synth{out = '/tmp/never', scale = 'huge'}")) { error in
-            XCTAssertTrue("\(error)".contains("field 'scale': 'tiny', 'small' or 'full' expected, got 'huge'"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("field 'scale': 'tiny', 'small' or 'full' expected, got 'huge'"), "\(error)")
         }
         XCTAssertThrowsError(try LuaState().evaluate("mm.data.synth{}")) { error in
             XCTAssertTrue("\(error)".contains("field 'out'"), "\(error)")

@@ -63,10 +63,14 @@ final class AugmentationObject: LuaObject, Sendable {
             defer { given?.random = random }
             switch object.stage {
             case .audio(let augmentation):
-                guard let buffer = AudioBuffer.peek(lua.L, 2) else { throw LuaError.type(2, expected: AudioBuffer.luaTypeName) }
+                guard let buffer = AudioBuffer.peek(lua.L, 2) else {
+                    throw LuaError.type(2, expected: AudioBuffer.luaTypeName)
+                }
                 lua.push(AudioBuffer(try augmentation.apply(buffer.audio, random: &random, worker: 0)))
             case .spectrogram(let augmentation):
-                guard let s = SpectrogramObject.peek(lua.L, 2) else { throw LuaError.type(2, expected: SpectrogramObject.luaTypeName) }
+                guard let s = SpectrogramObject.peek(lua.L, 2) else {
+                    throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
+                }
                 lua.push(SpectrogramObject(try augmentation.apply(s.spectrogram, random: &random, worker: 0)))
             }
             return 1
@@ -80,13 +84,17 @@ final class AugmentationObject: LuaObject, Sendable {
     /// augmentation or a Lua function), nil when absent.
     static func audioOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Audio>)? {
         guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
-        guard let audio = object.audio else { throw o.invalid(key, "an audio augmentation expected, got a \(object.kind) one") }
+        guard let audio = object.audio else {
+            throw o.invalid(key, "an audio augmentation expected, got a \(object.kind) one")
+        }
         return audio
     }
 
     static func spectrogramOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Spectrogram>)? {
         guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
-        guard let s = object.spectrogram else { throw o.invalid(key, "a spectrogram augmentation expected, got an \(object.kind) one") }
+        guard let s = object.spectrogram else {
+            throw o.invalid(key, "a spectrogram augmentation expected, got an \(object.kind) one")
+        }
         return s
     }
 }
@@ -100,7 +108,8 @@ enum LuaAugment: LuaModule {
     /// Reads the options table (argument 1) into a stage; native errors about `fields` are
     /// raised as errors of the Lua field they map to (`frequency` is `cutoff` for a low-pass).
     static func construct(
-        _ L: OpaquePointer?, _ name: String, fields: [String: String] = [:], _ make: (LuaOptions) throws -> AugmentationObject.Stage
+        _ L: OpaquePointer?, _ name: String, fields: [String: String] = [:],
+        _ make: (LuaOptions) throws -> AugmentationObject.Stage
     ) -> Int32 {
         Lua.invoke(L) { lua in
             let o = try lua.options(1)
@@ -127,7 +136,14 @@ enum LuaAugment: LuaModule {
 
     static let functions: [(String, LuaFunction)] = [
         // gain{db = {-12, 12}}: every sample scaled by 10^(db/20).
-        ("gain", { L in construct(L, "gain", fields: ["gain": "db"]) { o in .audio(try Gain(decibels: try o.range("db", default: -12...12))) } }),
+        (
+            "gain",
+            { L in
+                construct(L, "gain", fields: ["gain": "db"]) { o in
+                    .audio(try Gain(decibels: try o.range("db", default: -12...12)))
+                }
+            }
+        ),
         // polarity{}: every sample negated.
         ("polarity", { L in construct(L, "polarity") { _ in .audio(PolarityInversion()) } }),
         // shift{max_seconds = 2, rollover = true}: a time shift, wrapped around or filled with silence.
@@ -135,7 +151,10 @@ enum LuaAugment: LuaModule {
             "shift",
             { L in
                 construct(L, "shift", fields: ["max_seconds": "max_seconds"]) { o in
-                    .audio(try TimeShift(maxSeconds: try o.number("max_seconds", default: 2), rollover: try o.boolean("rollover") ?? true))
+                    .audio(
+                        try TimeShift(
+                            maxSeconds: try o.number("max_seconds", default: 2),
+                            rollover: try o.boolean("rollover") ?? true))
                 }
             }
         ),
@@ -160,7 +179,9 @@ enum LuaAugment: LuaModule {
         (
             "time_stretch",
             { L in
-                construct(L, "time_stretch", fields: ["rate": "rate"]) { o in .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25))) }
+                construct(L, "time_stretch", fields: ["rate": "rate"]) { o in
+                    .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
+                }
             }
         ),
         // reverb{rt60 = {0.2, 1.2}, wet = {0.1, 0.5}}: convolution with a generated room.
@@ -168,7 +189,9 @@ enum LuaAugment: LuaModule {
             "reverb",
             { L in
                 construct(L, "reverb", fields: ["rt60": "rt60", "wet": "wet"]) { o in
-                    .audio(try Reverb(rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
+                    .audio(
+                        try Reverb(
+                            rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
                 }
             }
         ),
@@ -185,7 +208,9 @@ enum LuaAugment: LuaModule {
         (
             "tanh",
             { L in
-                construct(L, "tanh", fields: ["drive": "drive"]) { o in .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20))) }
+                construct(L, "tanh", fields: ["drive": "drive"]) { o in
+                    .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
+                }
             }
         ),
         // noise{color = "white"|"pink"|"brown", snr = {10, 30}}: generated noise at an SNR in dB.
@@ -194,7 +219,8 @@ enum LuaAugment: LuaModule {
             { L in
                 construct(L, "noise", fields: ["snr": "snr"]) { o in
                     let colour = ColouredNoise.Colour(
-                        rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white"))!
+                        rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
+                    )!
                     return .audio(try ColouredNoise(colour, snr: try o.range("snr", default: 10...30)))
                 }
             }
@@ -205,10 +231,14 @@ enum LuaAugment: LuaModule {
             "background",
             { L in
                 construct(L, "background", fields: ["snr": "snr", "clips": "folder"]) { o in
-                    guard let folder = try o.string("folder") else { throw o.invalid("folder", "a folder of audio files expected, got nil") }
+                    guard let folder = try o.string("folder") else {
+                        throw o.invalid("folder", "a folder of audio files expected, got nil")
+                    }
                     do {
                         return .audio(
-                            try BackgroundNoise(folder: folder, rate: try o.integer("rate", default: 22_050), snr: try o.range("snr", default: 3...30)))
+                            try BackgroundNoise(
+                                folder: folder, rate: try o.integer("rate", default: 22_050),
+                                snr: try o.range("snr", default: 3...30)))
                     } catch let error as DataError where error.subject == folder {
                         throw o.invalid("folder", "\(folder): \(error.reason)")
                     }
@@ -229,10 +259,13 @@ enum LuaAugment: LuaModule {
             "spec_mask",
             { L in
                 construct(L, "spec_mask", fields: ["width": "width", "count": "count"]) { o in
-                    let axis: SpectrogramMask.Axis = try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
+                    let axis: SpectrogramMask.Axis =
+                        try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
                     let width = try o.integerRange("width") ?? 0...20
                     return .spectrogram(
-                        try SpectrogramMask(axis, width: width, count: try o.integer("count", default: 1), value: Float(try o.number("value", default: 0))))
+                        try SpectrogramMask(
+                            axis, width: width, count: try o.integer("count", default: 1),
+                            value: Float(try o.number("value", default: 0))))
                 }
             }
         ),
@@ -268,7 +301,8 @@ enum LuaAugment: LuaModule {
         let function = try LuaWorkerFunction(lua, index, at: functionName(lua, index) ?? place)
         let stage: AugmentationObject.Stage =
             kind == "audio"
-            ? .audio(LuaAugmentation<Audio>(function: function)) : .spectrogram(LuaAugmentation<Spectrogram>(function: function))
+            ? .audio(LuaAugmentation<Audio>(function: function))
+            : .spectrogram(LuaAugmentation<Spectrogram>(function: function))
         return AugmentationObject(stage, name: "lua \(function.name)", luaFunction: function)
     }
 
@@ -317,12 +351,19 @@ enum LuaAugment: LuaModule {
                 } else if lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING {
                     do {
                         steps.append((try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability))
-                    } catch let error as LuaError {
-                        if case .message(let message) = error { throw LuaError.argument(1, "step \(i): \(message)") }
-                        throw error
+                    } catch LuaError.message(let message) {
+                        // `{require "m"}` holds require's second result too: the file it loaded.
+                        let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
+                        let hint =
+                            path.hasSuffix(".lua") && i > 1
+                            ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
+                            : ""
+                        throw LuaError.argument(1, "step \(i): \(message)\(hint)")
                     }
                 } else {
-                    throw LuaError.message("\(place): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))")
+                    throw LuaError.message(
+                        "\(place): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
+                    )
                 }
             }
             let isAudio = (kind ?? "audio") == "audio"
@@ -333,17 +374,21 @@ enum LuaAugment: LuaModule {
                 names.append(step.probability < 1 ? "\(step.object.name) (p \(step.probability))" : step.object.name)
                 if isAudio {
                     guard let a = step.object.audio else {
-                        throw LuaError.argument(1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
+                        throw LuaError.argument(
+                            1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
                     }
                     try audio.append(a, probability: step.probability)
                 } else {
                     guard let s = step.object.spectrogram else {
-                        throw LuaError.argument(1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
+                        throw LuaError.argument(
+                            1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
                     }
                     try spectrogram.append(s, probability: step.probability)
                 }
             }
-            let name = "pipeline (\(isAudio ? "audio" : "spectrogram")): " + (names.isEmpty ? "empty" : names.joined(separator: ", "))
+            let name =
+                "pipeline (\(isAudio ? "audio" : "spectrogram")): "
+                + (names.isEmpty ? "empty" : names.joined(separator: ", "))
             lua.push(AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name))
             return 1
         }

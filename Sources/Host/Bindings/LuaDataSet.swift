@@ -27,7 +27,8 @@ final class DataSetObject: LuaObject, Sendable {
     var luaDescription: String {
         var counts = [Int](repeating: 0, count: Genre.allCases.count)
         for song in dataSet.songs { counts[song.genre.rawValue] += 1 }
-        return "Messy Mashup data set \(dataSet.root): \(dataSet.songs.count) songs in \(counts.filter { $0 > 0 }.count) genres, "
+        return
+            "Messy Mashup data set \(dataSet.root): \(dataSet.songs.count) songs in \(counts.filter { $0 > 0 }.count) genres, "
             + "\(dataSet.noiseClips.count) noise clips, \(dataSet.test.count) test mashups"
     }
 

@@ -132,32 +132,31 @@ final class LuaWorkerFunction: @unchecked Sendable, CustomReflectable {
 final class LuaWorker: @unchecked Sendable {
     let state: LuaState
 
-    /// Registry fields holding the function and `collectgarbage`.
+    /// The registry field holding the function.
     static let functionKey = "mashup.worker_function"
-    static let collectKey = "mashup.worker_collect"
 
     init(_ function: LuaWorkerFunction) throws {
         state = LuaState(quiet: true)
         try state.run(
-            "package.path, package.cpath = ...", name: "=(worker)", arguments: [function.packagePath, function.packageCPath])
+            "package.path, package.cpath = ...", name: "=(worker)",
+            arguments: [function.packagePath, function.packageCPath])
         let L = state.L
         lua_settop(L, 0)
         lua_pushcclosure(L, mm_traceback_handler, 0)
-        mm_push_native(L, { L in
-            Lua.invoke(L) { lua in
-                let function = Unmanaged<LuaWorkerFunction>.fromOpaque(lua_touserdata(lua.L, 1)!).takeUnretainedValue()
-                try function.image.push(into: lua)
-                guard lua.type(-1) == LUA_TFUNCTION else {
-                    throw LuaError.message("\(function.name): a function expected, got \(lua.typeName(-1))")
+        mm_push_native(
+            L,
+            { L in
+                Lua.invoke(L) { lua in
+                    let function = Unmanaged<LuaWorkerFunction>.fromOpaque(lua_touserdata(lua.L, 1)!)
+                        .takeUnretainedValue()
+                    try function.image.push(into: lua)
+                    guard lua.type(-1) == LUA_TFUNCTION else {
+                        throw LuaError.message("\(function.name): a function expected, got \(lua.typeName(-1))")
+                    }
+                    lua.setField(clua_registryindex(), LuaWorker.functionKey)
+                    return 0
                 }
-                lua.setField(clua_registryindex(), LuaWorker.functionKey)
-                lua_rawgeti(lua.L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-                lua.push("collectgarbage")
-                lua_rawget(lua.L, -2)
-                lua.setField(clua_registryindex(), LuaWorker.collectKey)
-                return 0
-            }
-        })
+            })
         lua_pushlightuserdata(L, Unmanaged.passUnretained(function).toOpaque())
         do {
             try state.call(arguments: 1, results: 0)
@@ -190,16 +189,11 @@ final class LuaWorker: @unchecked Sendable {
         return result
     }
 
-    /// Buffers hold native memory Lua's collector does not see (a userdata of a few bytes for
-    /// megabytes of samples), so each call ends with a full collection: a few microseconds in
-    /// a state this small, where waiting for Lua's own pace would keep hundreds of buffers alive.
+    /// Buffers hold native memory Lua's collector does not see, so each call ends with a full
+    /// collection: microseconds in a state this small.
     private func collectGarbage() {
-        let L = state.L
-        lua_settop(L, 0)
-        Lua(L).push(Self.collectKey)
-        lua_rawget(L, clua_registryindex())
-        _ = clua_pcall(L, 0, 0, 0)
-        lua_settop(L, 0)
+        lua_settop(state.L, 0)
+        Lua(state.L).collectGarbage()
     }
 
     /// An error message without its traceback.

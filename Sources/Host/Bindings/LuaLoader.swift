@@ -12,8 +12,10 @@ final class LoaderObject: LuaObject, Sendable {
     static let luaTypeName = "mashup.loader"
 
     var luaDescription: String {
-        let source = loader.cache == nil ? "fresh mashups" : loader.options.freshFraction > 0 ? "cache + fresh mashups" : "cache"
-        return "loader: \(loader.batchesPerEpoch) batches of \(loader.options.batchSize) from \(source), \(loader.options.workers) workers"
+        let source =
+            loader.cache == nil ? "fresh mashups" : loader.options.freshFraction > 0 ? "cache + fresh mashups" : "cache"
+        return
+            "loader: \(loader.batchesPerEpoch) batches of \(loader.options.batchSize) from \(source), \(loader.options.workers) workers"
     }
 
     /// `l.examples` (per epoch), `l.batch` (the batch size).
@@ -50,7 +52,10 @@ final class LoaderObject: LuaObject, Sendable {
     /// The iterator of `epoch`: its batches object is upvalue 2.
     static let nextBatch: LuaFunction = { L in
         Lua.invoke(L) { lua in
-            guard let epoch = EpochObject.peek(lua.L, clua_upvalueindex(2)) else { throw LuaError.message("the epoch has been released") }
+            guard let epoch = EpochObject.peek(lua.L, clua_upvalueindex(2)) else {
+                throw LuaError.message("the epoch has been released")
+            }
+            lua.collectGarbage()
             guard let batch = try epoch.batches.nextBatch() else {
                 lua.pushNil()
                 return 1
@@ -79,6 +84,22 @@ final class LoaderObject: LuaObject, Sendable {
             }
         )
     ]
+}
+
+/// A full collection of the script's state. A batch is a userdata of a few bytes holding
+/// megabytes of tensor, which Lua's collector, paced by what Lua itself allocates, would leave
+/// alive for hundreds of batches; collecting once per batch keeps the loop's memory at the
+/// batches in use. Runs `collectgarbage` under lua_pcall (finalizers are bindings too).
+extension Lua {
+    func collectGarbage() {
+        guard (try? reserve(3)) != nil else { return }
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        push("collectgarbage")
+        let found = lua_rawget(L, -2) == LUA_TFUNCTION
+        clua_remove(L, -2)
+        guard found else { return clua_pop(L, 1) }
+        if clua_pcall(L, 0, 0, 0) != LUA_OK { clua_pop(L, 1) }
+    }
 }
 
 /// One epoch in progress; when Lua collects it (the loop ended or was left), the workers stop.
@@ -120,18 +141,23 @@ extension LuaData {
             lua_rawget(lua.L, 1)
             if let c = CacheObject.peek(lua.L, -1) {
                 cache = c.cache
-                fresh = FreshExamples(builder: c.examples.builder, input: c.examples.input, augmentation: augment ?? c.examples.augmentation)
+                fresh = FreshExamples(
+                    builder: c.examples.builder, input: c.examples.input,
+                    augmentation: augment ?? c.examples.augmentation)
             } else if let b = BuilderObject.peek(lua.L, -1) {
                 fresh = FreshExamples(builder: b.builder, input: b.input, augmentation: augment)
                 options.examplesPerEpoch = b.builder.pool.count
             } else {
-                throw o.invalid("source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))")
+                throw o.invalid(
+                    "source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))"
+                )
             }
             clua_pop(lua.L, 1)
             options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
             let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch"]) {
                 do {
-                    return try BatchLoader(cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
+                    return try BatchLoader(
+                        cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
                 } catch let error as DataError where error.subject == "batch_size" {
                     throw DataError("batch", error.reason)
                 }

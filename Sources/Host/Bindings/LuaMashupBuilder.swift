@@ -17,7 +17,8 @@ final class BuilderObject: LuaObject, Sendable {
 
     var luaDescription: String {
         let o = builder.options
-        return "mashup builder: \(builder.pool.count) songs, crop \(o.cropSeconds) s, \(o.noiseClips) noise clips (\(o.noiseMode.rawValue)), "
+        return
+            "mashup builder: \(builder.pool.count) songs, crop \(o.cropSeconds) s, \(o.noiseClips) noise clips (\(o.noiseMode.rawValue)), "
             + "input \(input.bins) x \(input.frames), seed \(builder.seed)"
     }
 
@@ -50,7 +51,8 @@ final class BuilderObject: LuaObject, Sendable {
             recipe.keepStems = Set(
                 try names.map { name in
                     guard let stem = Stem(rawValue: name) else {
-                        throw o.invalid("keep_stems", "stem names 'drums', 'vocals', 'bass' or 'other' expected, got '\(name)'")
+                        throw o.invalid(
+                            "keep_stems", "stem names 'drums', 'vocals', 'bass' or 'other' expected, got '\(name)'")
                     }
                     return stem
                 })
@@ -58,11 +60,13 @@ final class BuilderObject: LuaObject, Sendable {
         recipe.cropSeconds = try o.range("crop_seconds", default: recipe.cropSeconds)
         recipe.noiseClips = try o.integerRange("noise_clips") ?? recipe.noiseClips
         recipe.noiseMode = NoiseLevelMode(
-            rawValue: try o.choice("noise_mode", NoiseLevelMode.allCases.map(\.rawValue), default: recipe.noiseMode.rawValue))!
+            rawValue: try o.choice(
+                "noise_mode", NoiseLevelMode.allCases.map(\.rawValue), default: recipe.noiseMode.rawValue))!
         recipe.noiseIntensity = try o.range("noise_intensity", default: recipe.noiseIntensity)
         recipe.snr = try o.range("snr", default: recipe.snr)
         recipe.normalization = MixNormalization(
-            rawValue: try o.choice("normalization", MixNormalization.allCases.map(\.rawValue), default: recipe.normalization.rawValue))!
+            rawValue: try o.choice(
+                "normalization", MixNormalization.allCases.map(\.rawValue), default: recipe.normalization.rawValue))!
         recipe.peakLevel = try o.number("peak_level", default: recipe.peakLevel)
         recipe.rmsLevel = try o.number("rms_level", default: recipe.rmsLevel)
         try o.naming(recipeFields) { try recipe.validate() }
@@ -88,7 +92,8 @@ final class BuilderObject: LuaObject, Sendable {
     /// so `mm.seed(n)` fixes it).
     static func make(bank: StemBankObject, songs: SongsObject?, options o: LuaOptions) throws -> BuilderObject {
         if let songs, songs.dataSet.dataSet.root != bank.dataSet.dataSet.root {
-            throw LuaError.message("songs: the songs belong to \(songs.dataSet.dataSet.root), the bank to \(bank.dataSet.dataSet.root)")
+            throw LuaError.message(
+                "songs: the songs belong to \(songs.dataSet.dataSet.root), the bank to \(bank.dataSet.dataSet.root)")
         }
         let recipe = try recipe(o)
         let seed = try o.seed(default: Engine.withRandom { $0.next() })

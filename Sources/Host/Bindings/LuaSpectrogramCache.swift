@@ -12,7 +12,9 @@ final class CacheObject: LuaObject, Sendable {
 
     static let luaTypeName = "mashup.cache"
 
-    var luaDescription: String { "spectrogram cache: \(cache.count) x \(cache.bins) x \(cache.frames) float16, \(cache.path)" }
+    var luaDescription: String {
+        "spectrogram cache: \(cache.count) x \(cache.bins) x \(cache.frames) float16, \(cache.path)"
+    }
 
     /// `c.path`, `c.bins`, `c.frames`.
     func property(_ name: String, lua: Lua) throws -> Bool {
@@ -105,18 +107,24 @@ extension LuaData {
         Lua.invoke(L) { lua in
             guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
             let o = try lua.options(1)
-            guard let folder = try o.string("folder") else { throw o.invalid("folder", "the cache folder expected, got nil") }
+            guard let folder = try o.string("folder") else {
+                throw o.invalid("folder", "the cache folder expected, got nil")
+            }
             let perSong = try o.integer("per_song", default: 5)
             let showProgress = try o.boolean("progress") ?? true
             let builder = try CacheObject.builder(o)
-            let examples = FreshExamples(builder: builder.builder, input: builder.input, augmentation: try CacheObject.audioPipeline(o, "augment"))
+            let examples = FreshExamples(
+                builder: builder.builder, input: builder.input,
+                augmentation: try CacheObject.audioPipeline(o, "augment"))
             var bar: ProgressBar?
             let cache = try o.naming(["per_song"]) {
                 do {
-                    return try SpectrogramCache.prepare(folder: folder, examples: examples, perSong: perSong) { done, total in
+                    return try SpectrogramCache.prepare(folder: folder, examples: examples, perSong: perSong) {
+                        done, total in
                         if bar == nil {
                             bar = ProgressBar(
-                                total: total, label: "spectrogram cache", style: .detect(quiet: !showProgress || isQuiet(lua)))
+                                total: total, label: "spectrogram cache",
+                                style: .detect(quiet: !showProgress || isQuiet(lua)))
                         }
                         bar?.update(done)
                         if done == total { bar?.finish() }

@@ -54,7 +54,9 @@ extension LuaData {
             options.precision = SamplePrecision(
                 rawValue: try o.choice("precision", SamplePrecision.allCases.map(\.rawValue), default: "float32"))!
             if let gib = try o.number("budget_gb") {
-                guard gib.isFinite, gib > 0, gib < 1e6 else { throw o.invalid("budget_gb", "a positive number of GiB expected, got \(gib)") }
+                guard gib.isFinite, gib > 0, gib < 1e6 else {
+                    throw o.invalid("budget_gb", "a positive number of GiB expected, got \(gib)")
+                }
                 options.memoryBudget = Int(gib * Double(1 << 30))
             }
             options.rate = try o.integer("rate", default: options.rate)
@@ -62,7 +64,9 @@ extension LuaData {
                 do {
                     return try StemBank(dataSet.dataSet, options: options)
                 } catch let error as DataError where error.subject == "memory_budget" {
-                    throw DataError("budget_gb", error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
+                    throw DataError(
+                        "budget_gb",
+                        error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
                 }
             }
             lua.push(StemBankObject(bank, of: dataSet))

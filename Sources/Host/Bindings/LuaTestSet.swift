@@ -103,9 +103,12 @@ final class TestSetObject: LuaObject, Sendable {
     /// items done so far.
     static let nextBatch: LuaFunction = { L in
         Lua.invoke(L) { lua in
-            guard let t = TestSetObject.peek(lua.L, clua_upvalueindex(2)) else { throw LuaError.message("the test set has been released") }
+            guard let t = TestSetObject.peek(lua.L, clua_upvalueindex(2)) else {
+                throw LuaError.message("the test set has been released")
+            }
             let n = Int(clua_tointeger(lua.L, clua_upvalueindex(3)))
             let done = Int(clua_tointeger(lua.L, clua_upvalueindex(4)))
+            lua.collectGarbage()
             guard done < t.test.items.count else {
                 lua.pushNil()
                 return 1

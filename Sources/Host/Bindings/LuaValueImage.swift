@@ -43,7 +43,8 @@ indirect enum LuaValueImage: Sendable {
         case .number(let x): return "\(x)"
         case .string(let bytes): return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
         case .table(let entries):
-            return "{" + entries.map { "[\($0.key.canonical)]=\($0.value.canonical)" }.sorted().joined(separator: ",") + "}"
+            return "{" + entries.map { "[\($0.key.canonical)]=\($0.value.canonical)" }.sorted().joined(separator: ",")
+                + "}"
         case .module(let name): return "require(\(name))"
         case .moduleField(let name, let field): return "require(\(name)).\(field)"
         case .function(let code, let upvalues):
@@ -57,7 +58,8 @@ indirect enum LuaValueImage: Sendable {
     var modules: Set<String> {
         switch self {
         case .module(let name), .moduleField(let name, _): return [name]
-        case .table(let entries): return entries.reduce(into: []) { $0.formUnion($1.key.modules.union($1.value.modules)) }
+        case .table(let entries):
+            return entries.reduce(into: []) { $0.formUnion($1.key.modules.union($1.value.modules)) }
         case .function(_, let upvalues): return upvalues.reduce(into: []) { $0.formUnion($1.modules) }
         default: return []
         }
@@ -127,7 +129,8 @@ struct LuaValueCapture {
         case LUA_TBOOLEAN:
             return .boolean(lua.boolean(index))
         case LUA_TNUMBER:
-            return lua_isinteger(L, index) != 0 ? .integer(Int64(clua_tointeger(L, index))) : .number(try lua.number(index))
+            return lua_isinteger(L, index) != 0
+                ? .integer(Int64(clua_tointeger(L, index))) : .number(try lua.number(index))
         case LUA_TSTRING:
             return .string(Array(try lua.string(index).utf8))
         case LUA_TTABLE:
@@ -194,7 +197,9 @@ struct LuaValueCapture {
         var upvalues: [LuaValueImage] = []
         var n: Int32 = 1
         while let name = lua_getupvalue(L, index, n) {
-            let upvalue = Result { try capture(-1, at: "upvalue '\(String(cString: name))' of \(place)", depth: depth + 1) }
+            let upvalue = Result {
+                try capture(-1, at: "upvalue '\(String(cString: name))' of \(place)", depth: depth + 1)
+            }
             clua_pop(L, 1)
             upvalues.append(try upvalue.get())
             n += 1
@@ -204,9 +209,12 @@ struct LuaValueCapture {
 }
 
 /// lua_dump's writer: appends each piece to the [UInt8] at `data`.
-private func appendChunk(_ L: OpaquePointer?, _ piece: UnsafeRawPointer?, _ size: Int, _ data: UnsafeMutableRawPointer?) -> Int32 {
+private func appendChunk(_ L: OpaquePointer?, _ piece: UnsafeRawPointer?, _ size: Int, _ data: UnsafeMutableRawPointer?)
+    -> Int32
+{
     guard let piece, let data else { return 0 }
-    data.assumingMemoryBound(to: [UInt8].self).pointee.append(contentsOf: UnsafeRawBufferPointer(start: piece, count: size))
+    data.assumingMemoryBound(to: [UInt8].self).pointee.append(
+        contentsOf: UnsafeRawBufferPointer(start: piece, count: size))
     return 0
 }
 
@@ -240,7 +248,9 @@ extension LuaValueImage {
             clua_remove(L, -2)
         case .function(let code, let upvalues):
             let status = code.withUnsafeBufferPointer { b in
-                b.withMemoryRebound(to: CChar.self) { clua_loadbuffer(L, $0.baseAddress, $0.count, "=(copied function)") }
+                b.withMemoryRebound(to: CChar.self) {
+                    clua_loadbuffer(L, $0.baseAddress, $0.count, "=(copied function)")
+                }
             }
             guard status == LUA_OK else {
                 defer { clua_pop(L, 1) }
@@ -272,7 +282,8 @@ extension LuaValueImage {
         lua.push(name)
         guard clua_pcall(L, 1, 1, 0) == LUA_OK else {
             defer { clua_pop(L, 1) }
-            throw LuaError.message("cannot load module '\(name)': \((try? lua.string(-1)) ?? "(error object is not a string)")")
+            throw LuaError.message(
+                "cannot load module '\(name)': \((try? lua.string(-1)) ?? "(error object is not a string)")")
         }
     }
 }

@@ -55,6 +55,31 @@ final class LuaAugmentTests: XCTestCase {
         XCTAssertEqual(r, ["true", "true", "true"])
     }
 
+    func testEveryOtherNativeAugmentationDoesWhatItSays() throws {
+        let noiseFolder = try LuaDataFixture.root() + "/ESC-50-master/audio"
+        let r = try run(
+            """
+            local buf = tone(440, 1)
+            local rng = mm.augment.rng(1)
+            local function db(a, b) return 20 * math.log(a:rms() / b:rms(), 10) end
+            local function near(a, b, tolerance) return math.abs(a - b) <= tolerance end
+            local added = function(out, snr) return near(db(buf, out:add(buf, -1)), snr, 0.01) end
+            return
+              mm.augment.time_stretch{rate = 2}(buf, rng).frames == 11025,
+              near(mm.augment.loudness{level = -20}(buf, rng):rms(), 0.1, 1e-6),
+              near(mm.augment.clip{threshold = 0.5}(buf, rng):peak(), 0.25, 1e-6),
+              near(mm.augment.tanh{drive = 12}(buf, rng):peak(), buf:peak(), 1e-6),
+              added(mm.augment.noise{color = 'pink', snr = 10}(buf, rng), 10),
+              added(mm.augment.background{folder = '\(noiseFolder)', snr = 6}(buf, rng), 6),
+              near(mm.augment.shift{max_seconds = 0.5}(buf, rng):rms(), buf:rms(), 1e-6),
+              mm.augment.pitch_shift{semitones = 3}(buf, rng).frames == buf.frames,
+              near(db(mm.augment.peaking{center = 440, gain = 6, q = 1}(buf, rng), buf), 6, 0.2),
+              db(mm.augment.bandpass{center = 3000, q = 2}(buf, rng), buf) < -10,
+              mm.augment.reverb{rt60 = 0.5, wet = 0.5}(buf, rng).frames == buf.frames
+            """)
+        XCTAssertEqual(r, [String?](repeating: "true", count: 11))
+    }
+
     func testDrawsComeFromTheGivenGeneratorOrTheSeededProcess() throws {
         let r = try run(
             """

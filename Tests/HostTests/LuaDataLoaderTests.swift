@@ -40,6 +40,32 @@ final class LuaDataLoaderTests: XCTestCase {
         XCTAssertEqual(r, ["20", "1x128x87", "true", "true", "true", "true", "true"])
     }
 
+    func testCacheKeyFollowsTheLuaAugmentationsCodeAndSettings() throws {
+        let folder = try temporaryFolder(self).path
+        let lib = try temporaryFolder(self)
+        let module = lib.appendingPathComponent("tilt.lua")
+        try "return function(buf, rng) return buf:gain(-1) end".write(to: module, atomically: true, encoding: .utf8)
+        let source = """
+            package.path = '\(lib.path)/?.lua;' .. package.path
+            local b = mm.data.builder(ds, split.val, opts{seed = 5})
+            local function cache(augment)
+              return mm.data.cache{builder = b, per_song = 1, folder = '\(folder)', progress = false, augment = augment}.path
+            end
+            local function with_gain(db)
+              local gain = mm.augment.gain{db = db}
+              return mm.augment.pipeline{ function(buf, rng) return gain(buf, rng) end }
+            end
+            return cache(with_gain(1)), cache(with_gain(1)), cache(with_gain(2)), cache(mm.augment.pipeline{'tilt'})
+            """
+        let first = try run(source)
+        try "return function(buf, rng) return buf:gain(-2) end".write(to: module, atomically: true, encoding: .utf8)
+        let edited = try run(source)
+        XCTAssertEqual(first[0], first[1])
+        XCTAssertNotEqual(first[0], first[2])
+        XCTAssertEqual(first[0], edited[0])
+        XCTAssertNotEqual(first[3], edited[3])
+    }
+
     func testLoaderYieldsBatchesOfTheRightShapeAndLabels() throws {
         let folder = try temporaryFolder(self).path
         let r = try run(

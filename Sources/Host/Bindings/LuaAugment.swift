@@ -17,9 +17,12 @@ final class AugmentationObject: LuaObject, Sendable {
     let name: String
     /// For a Lua augmentation, its function, so a pipeline of the other kind can take it too.
     let luaFunction: LuaWorkerFunction?
+    /// The same for the same augmentation in any process (its constructor and options, its
+    /// steps, its Lua function's code): what a copied upvalue contributes to a cache key.
+    let identity: String
 
-    init(_ stage: Stage, name: String, luaFunction: LuaWorkerFunction? = nil) {
-        (self.stage, self.name, self.luaFunction) = (stage, name, luaFunction)
+    init(_ stage: Stage, name: String, identity: String, luaFunction: LuaWorkerFunction? = nil) {
+        (self.stage, self.name, self.identity, self.luaFunction) = (stage, name, identity, luaFunction)
     }
 
     static let luaTypeName = "mashup.augmentation"
@@ -114,7 +117,10 @@ enum LuaAugment: LuaModule {
         Lua.invoke(L) { lua in
             let o = try lua.options(1)
             do {
-                lua.push(AugmentationObject(try make(o), name: name))
+                // Options are plain values; their copy's text identifies the augmentation.
+                var capture = try LuaValueCapture(lua)
+                let options = (try? capture.capture(1, at: "options"))?.canonical ?? "{}"
+                lua.push(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
             } catch let error as DataError {
                 if let field = fields[error.subject] { throw o.invalid(field, error.reason) }
                 throw error
@@ -303,7 +309,8 @@ enum LuaAugment: LuaModule {
             kind == "audio"
             ? .audio(LuaAugmentation<Audio>(function: function))
             : .spectrogram(LuaAugmentation<Spectrogram>(function: function))
-        return AugmentationObject(stage, name: "lua \(function.name)", luaFunction: function)
+        return AugmentationObject(
+            stage, name: "lua \(function.name)", identity: function.identity, luaFunction: function)
     }
 
     /// "function at script.lua:12" for a Lua function at `index`.
@@ -389,7 +396,10 @@ enum LuaAugment: LuaModule {
             let name =
                 "pipeline (\(isAudio ? "audio" : "spectrogram")): "
                 + (names.isEmpty ? "empty" : names.joined(separator: ", "))
-            lua.push(AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name))
+            let identity =
+                "pipeline[" + steps.map { "\($0.object.identity) p=\($0.probability)" }.joined(separator: ", ") + "]"
+            lua.push(
+                AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name, identity: identity))
             return 1
         }
     }

@@ -49,20 +49,4 @@ extension LuaOptions {
     func seed(_ key: String = "seed", default value: UInt64) throws -> UInt64 {
         try integer(key).map { UInt64(bitPattern: Int64($0)) } ?? value
     }
-
-    /// A field that must be a table (a sequence or a record), pushed on the stack when present;
-    /// the caller pops it. Returns false, pushing nothing, when the field is absent.
-    func pushTable(_ key: String, _ expected: String) throws -> Bool {
-        switch type(of: key) {
-        case LUA_TNIL:
-            return false
-        case LUA_TTABLE:
-            try lua.reserve(2)
-            lua.push(key)
-            lua_rawget(lua.L, index!)
-            return true
-        case let other:
-            throw invalid(key, "\(expected) expected, got \(String(cString: lua_typename(lua.L, other)))")
-        }
-    }
 }

@@ -50,7 +50,7 @@ indirect enum LuaValueImage: Sendable {
         case .function(let code, let upvalues):
             return "function(" + code.map { String(format: "%02x", $0) }.joined() + ")["
                 + upvalues.map(\.canonical).joined(separator: ",") + "]"
-        case .augmentation(let object): return "augmentation(\(object.luaDescription))"
+        case .augmentation(let object): return "augmentation(\(object.identity))"
         }
     }
 

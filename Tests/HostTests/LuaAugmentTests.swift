@@ -250,7 +250,7 @@ final class LuaAugmentTests: XCTestCase {
             ),
             (
                 "mm.augment.pipeline{ 42 }",
-                "bad argument #1 to 'pipeline' (step 1): an augmentation, a function, a module name or {step, p =} expected, got number"
+                "bad argument #1 to 'pipeline' (step 1: an augmentation, a function, a module name or {step, p =} expected, got number)"
             ),
             (
                 "mm.augment.pipeline{ mm.augment.gain{}, mm.augment.spec_mask{} }",

@@ -337,7 +337,6 @@ enum LuaAugment: LuaModule {
             var steps: [(object: AugmentationObject, probability: Double)] = []
             try lua.reserve(4)
             for i in 1..<(Int(lua_rawlen(L, 1)) + 1) {
-                let place = "bad argument #1 to 'pipeline' (step \(i))"
                 lua_rawgeti(L, 1, lua_Integer(i))
                 defer { clua_pop(L, 1) }
                 var probability = 1.0
@@ -368,8 +367,9 @@ enum LuaAugment: LuaModule {
                         throw LuaError.argument(1, "step \(i): \(message)\(hint)")
                     }
                 } else {
-                    throw LuaError.message(
-                        "\(place): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
+                    throw LuaError.argument(
+                        1,
+                        "step \(i): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
                     )
                 }
             }

@@ -66,6 +66,25 @@ final class LuaDataLoaderTests: XCTestCase {
         XCTAssertNotEqual(first[3], edited[3])
     }
 
+    func testCacheBuildShowsProgressUnlessQuiet() throws {
+        let scratch = try temporaryFolder(self)
+        let script = scratch.appendingPathComponent("cache.lua")
+        try
+            (try LuaDataFixture.prelude()
+                + """
+                local b = mm.data.builder(ds, split.val, opts{seed = 8})
+                local c = mm.data.cache{builder = b, per_song = 1, folder = '\(scratch.path)/cache'}
+                print('entries', #c)
+                """).write(to: script, atomically: true, encoding: .utf8)
+        let shown = try runMashup(["run", script.path])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stdout.hasPrefix("spectrogram cache  10 ex in "), shown.stdout)
+        XCTAssertTrue(shown.stdout.hasSuffix("entries\t10\n"), shown.stdout)
+        try FileManager.default.removeItem(at: scratch.appendingPathComponent("cache"))
+        let quiet = try runMashup(["--quiet", "run", script.path])
+        XCTAssertEqual(quiet.stdout, "entries\t10\n")
+    }
+
     func testLoaderYieldsBatchesOfTheRightShapeAndLabels() throws {
         let folder = try temporaryFolder(self).path
         let r = try run(

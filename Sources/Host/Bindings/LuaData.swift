@@ -1,12 +1,27 @@
 import CLua
 import Native
 
-/// `mm.data`: data sets. `mm.data.synth{out = ..., scale = "small"}` writes the synthetic
-/// Messy Mashup set in the Kaggle layout.
+/// `mm.data`: the data pipeline. `synth` writes the synthetic Messy Mashup set in the Kaggle
+/// layout; `kaggle` reads one (LuaDataSet.swift); `bank`, `builder`, `cache`, `loader` and
+/// `test_set` turn it into batches (one file each); `mixup` and `cutmix` mix batches.
 enum LuaData: LuaModule {
     static let name: String? = "data"
+    static var types: [any LuaObject.Type] {
+        [
+            DataSetObject.self, SongsObject.self, StemBankObject.self, BuilderObject.self, CacheObject.self,
+            LoaderObject.self, EpochObject.self, TestSetObject.self,
+        ]
+    }
 
     static let functions: [(String, LuaFunction)] = [
+        ("kaggle", kaggle),
+        ("bank", bank),
+        ("builder", builder),
+        ("cache", cache),
+        ("loader", loader),
+        ("test_set", testSet),
+        ("mixup", mixup),
+        ("cutmix", cutmix),
         // mm.data.synth{out=, scale=, songs_per_genre=, seconds=, mashups=, noise_clips=, seed=,
         //               progress = true}
         ("synth", { L in

@@ -355,7 +355,7 @@ enum LuaNN: LuaModule {
 
     /// 1-based class labels at `index` (a table of integers or a 1-D tensor), one per row of
     /// logits, returned 0-based.
-    private static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
+    static func classLabels(_ lua: Lua, _ index: Int32, rows: Int, classes: Int) throws -> [Int] {
         let labels = try lua.classLabels(index, classes: classes)
         guard labels.count == rows else {
             throw LuaError.argument(index, "\(rows) labels expected (one per row of logits), got \(labels.count)")

@@ -2,8 +2,8 @@ import CLua
 import Native
 
 extension LuaOptions {
-    /// Runs `body`; a native error about one of `fields` (DSPError's option, AudioError's
-    /// subject) is raised as an error of that field of this options argument:
+    /// Runs `body`; a native error about one of `fields` (DSPError's option, AudioError's or
+    /// DataError's subject) is raised as an error of that field of this options argument:
     /// `bad argument #2 to 'melspec' (field 'n_fft': expected 2 ... 1048576 points, got 0)`.
     /// Fields left out of the table are named too, since their defaults were what failed.
     func naming<T>(_ fields: Set<String>, _ body: () throws -> T) throws -> T {
@@ -12,6 +12,8 @@ extension LuaOptions {
         } catch let error as DSPError where fields.contains(error.option) {
             throw invalid(error.option, error.reason)
         } catch let error as AudioError where fields.contains(error.subject) {
+            throw invalid(error.subject, error.reason)
+        } catch let error as DataError where fields.contains(error.subject) {
             throw invalid(error.subject, error.reason)
         }
     }
@@ -42,7 +44,7 @@ extension LuaOptions {
     /// A field holding a sequence of numbers (`betas = {0.9, 0.999}`).
     func numbers(_ key: String) throws -> [Double]? { try sequence(key, of: "number", Lua.numberEntry) }
 
-    /// A field holding a sequence of strings (`names = {"blues", ...}`).
+    /// A field holding a sequence of strings (`names = {"blues", ...}`, `keep_stems = {"other"}`).
     func strings(_ key: String) throws -> [String]? { try sequence(key, of: "string", Lua.stringEntry) }
 
     /// The entries of the sequence in field `key`, each read by `entry` from the stack top

@@ -38,6 +38,7 @@ enum Modules {
         LuaPlot.self,
         LuaSubmission.self,
         LuaProgress.self,
+        LuaAugment.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

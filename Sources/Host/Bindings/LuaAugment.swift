@@ -1,0 +1,406 @@
+import CLua
+import Native
+
+/// An augmentation as Lua holds it: a native one (`mm.augment.gain{db = {-6, 6}}`), one
+/// written in Lua (`mm.augment.lua(fn)`) or a pipeline of them, for audio buffers or for
+/// spectrograms. Immutable, so worker states may share it. `aug(x [, rng])` or
+/// `aug:apply(x [, rng])` applies it once, drawing from `rng` (an `mm.augment.rng`, or the
+/// `rng` a Lua augmentation receives) or else from the process generator that `mm.seed` sets.
+final class AugmentationObject: LuaObject, Sendable {
+    enum Stage: Sendable {
+        case audio(any Augmentation<Audio>)
+        case spectrogram(any Augmentation<Spectrogram>)
+    }
+
+    let stage: Stage
+    /// What `print` shows: "gain", "lua augment.telephone", "pipeline (audio): ...".
+    let name: String
+    /// For a Lua augmentation, its function, so a pipeline of the other kind can take it too.
+    let luaFunction: LuaWorkerFunction?
+    /// The same for the same augmentation in any process (its constructor and options, its
+    /// steps, its Lua function's code): what a copied upvalue contributes to a cache key.
+    let identity: String
+
+    init(_ stage: Stage, name: String, identity: String, luaFunction: LuaWorkerFunction? = nil) {
+        (self.stage, self.name, self.identity, self.luaFunction) = (stage, name, identity, luaFunction)
+    }
+
+    static let luaTypeName = "mashup.augmentation"
+
+    var kind: String {
+        if case .audio = stage { return "audio" }
+        return "spectrogram"
+    }
+
+    var luaDescription: String { "augmentation: \(name)" }
+
+    var audio: (any Augmentation<Audio>)? {
+        if case .audio(let a) = stage { return a }
+        if let luaFunction { return LuaAugmentation<Audio>(function: luaFunction) }
+        return nil
+    }
+
+    var spectrogram: (any Augmentation<Spectrogram>)? {
+        if case .spectrogram(let a) = stage { return a }
+        if let luaFunction { return LuaAugmentation<Spectrogram>(function: luaFunction) }
+        return nil
+    }
+
+    /// `aug.kind`: "audio" or "spectrogram"; `aug.name`.
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        switch name {
+        case "kind": lua.push(kind)
+        case "name": lua.push(self.name)
+        default: return false
+        }
+        return true
+    }
+
+    /// aug(x [, rng]) -> the augmented copy of x.
+    static let apply: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            let object = try lua.object(1, as: AugmentationObject.self)
+            let given = RandomObject.peek(lua.L, 3)
+            if given == nil, !lua.isNoneOrNil(3) { throw LuaError.type(3, expected: RandomObject.luaTypeName) }
+            var random = given?.random ?? Random(seed: Engine.withRandom { $0.next() })
+            defer { given?.random = random }
+            switch object.stage {
+            case .audio(let augmentation):
+                guard let buffer = AudioBuffer.peek(lua.L, 2) else {
+                    throw LuaError.type(2, expected: AudioBuffer.luaTypeName)
+                }
+                lua.push(AudioBuffer(try augmentation.apply(buffer.audio, random: &random, worker: 0)))
+            case .spectrogram(let augmentation):
+                guard let s = SpectrogramObject.peek(lua.L, 2) else {
+                    throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
+                }
+                lua.push(SpectrogramObject(try augmentation.apply(s.spectrogram, random: &random, worker: 0)))
+            }
+            return 1
+        }
+    }
+
+    static let methods: [(String, LuaFunction)] = [("apply", apply)]
+    static let metamethods: [(String, LuaFunction)] = [("__call", apply)]
+
+    /// The audio augmentation at `index` for a loader or cache option `key` (a pipeline, one
+    /// augmentation or a Lua function), nil when absent.
+    static func audioOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Audio>)? {
+        guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
+        guard let audio = object.audio else {
+            throw o.invalid(key, "an audio augmentation expected, got a \(object.kind) one")
+        }
+        return audio
+    }
+
+    static func spectrogramOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Spectrogram>)? {
+        guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
+        guard let s = object.spectrogram else {
+            throw o.invalid(key, "a spectrogram augmentation expected, got an \(object.kind) one")
+        }
+        return s
+    }
+}
+
+/// `mm.augment`: native augmentations with their draws as options (a number, or a range
+/// `{low, high}` drawn uniformly), Lua augmentations, pipelines, and generators.
+enum LuaAugment: LuaModule {
+    static let name: String? = "augment"
+    static var types: [any LuaObject.Type] { [AugmentationObject.self, RandomObject.self] }
+
+    /// Reads the options table (argument 1) into a stage; native errors about `fields` are
+    /// raised as errors of the Lua field they map to (`frequency` is `cutoff` for a low-pass).
+    static func construct(
+        _ L: OpaquePointer?, _ name: String, fields: [String: String] = [:],
+        _ make: (LuaOptions) throws -> AugmentationObject.Stage
+    ) -> Int32 {
+        Lua.invoke(L) { lua in
+            let o = try lua.options(1)
+            do {
+                // Options are plain values; their copy's text identifies the augmentation.
+                var capture = try LuaValueCapture(lua)
+                let options = (try? capture.capture(1, at: "options"))?.canonical ?? "{}"
+                lua.push(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
+            } catch let error as DataError {
+                if let field = fields[error.subject] { throw o.invalid(field, error.reason) }
+                throw error
+            }
+            return 1
+        }
+    }
+
+    /// A biquad augmentation; `frequencyField` is "cutoff" or "center", and is required.
+    static func biquad(_ L: OpaquePointer?, _ kind: BiquadFilter.Kind, _ frequencyField: String) -> Int32 {
+        construct(L, kind.rawValue, fields: ["frequency": frequencyField, "q": "q", "gain": "gain"]) { o in
+            guard let frequency = try o.range(frequencyField) else {
+                throw o.invalid(frequencyField, "a frequency in Hz (or a range {low, high}) expected, got nil")
+            }
+            let q = try o.number("q", default: 0.5.squareRoot())
+            return .audio(try BiquadFilter(kind, frequency: frequency, q: q, gain: try o.range("gain", default: 0...0)))
+        }
+    }
+
+    static let functions: [(String, LuaFunction)] = [
+        // gain{db = {-12, 12}}: every sample scaled by 10^(db/20).
+        (
+            "gain",
+            { L in
+                construct(L, "gain", fields: ["gain": "db"]) { o in
+                    .audio(try Gain(decibels: try o.range("db", default: -12...12)))
+                }
+            }
+        ),
+        // polarity{}: every sample negated.
+        ("polarity", { L in construct(L, "polarity") { _ in .audio(PolarityInversion()) } }),
+        // shift{max_seconds = 2, rollover = true}: a time shift, wrapped around or filled with silence.
+        (
+            "shift",
+            { L in
+                construct(L, "shift", fields: ["max_seconds": "max_seconds"]) { o in
+                    .audio(
+                        try TimeShift(
+                            maxSeconds: try o.number("max_seconds", default: 2),
+                            rollover: try o.boolean("rollover") ?? true))
+                }
+            }
+        ),
+        // reverse{}: the frames in reverse order.
+        ("reverse", { L in construct(L, "reverse") { _ in .audio(Reverse()) } }),
+        // lowpass{cutoff = Hz or {low, high} (log-uniform), q = 0.707}, highpass{cutoff =},
+        // bandpass{center =, q =}, peaking{center =, gain = dB, q =}: RBJ biquads.
+        ("lowpass", { L in biquad(L, .lowpass, "cutoff") }),
+        ("highpass", { L in biquad(L, .highpass, "cutoff") }),
+        ("bandpass", { L in biquad(L, .bandpass, "center") }),
+        ("peaking", { L in biquad(L, .peaking, "center") }),
+        // pitch_shift{semitones = {-2, 2}}: same length, every frequency scaled by 2^(s/12).
+        (
+            "pitch_shift",
+            { L in
+                construct(L, "pitch_shift", fields: ["semitones": "semitones"]) { o in
+                    .audio(try PitchShift(semitones: try o.range("semitones", default: -2...2)))
+                }
+            }
+        ),
+        // time_stretch{rate = {0.8, 1.25}}: faster (> 1) or slower at the same pitch.
+        (
+            "time_stretch",
+            { L in
+                construct(L, "time_stretch", fields: ["rate": "rate"]) { o in
+                    .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
+                }
+            }
+        ),
+        // reverb{rt60 = {0.2, 1.2}, wet = {0.1, 0.5}}: convolution with a generated room.
+        (
+            "reverb",
+            { L in
+                construct(L, "reverb", fields: ["rt60": "rt60", "wet": "wet"]) { o in
+                    .audio(
+                        try Reverb(
+                            rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
+                }
+            }
+        ),
+        // clip{threshold = {0.3, 0.9}}: hard clipping at a fraction of the peak.
+        (
+            "clip",
+            { L in
+                construct(L, "clip", fields: ["threshold": "threshold"]) { o in
+                    .audio(try Clipping(threshold: try o.range("threshold", default: 0.3...0.9)))
+                }
+            }
+        ),
+        // tanh{drive = {0, 20}}: soft saturation, drive in dB, the peak kept.
+        (
+            "tanh",
+            { L in
+                construct(L, "tanh", fields: ["drive": "drive"]) { o in
+                    .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
+                }
+            }
+        ),
+        // noise{color = "white"|"pink"|"brown", snr = {10, 30}}: generated noise at an SNR in dB.
+        (
+            "noise",
+            { L in
+                construct(L, "noise", fields: ["snr": "snr"]) { o in
+                    let colour = ColouredNoise.Colour(
+                        rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
+                    )!
+                    return .audio(try ColouredNoise(colour, snr: try o.range("snr", default: 10...30)))
+                }
+            }
+        ),
+        // background{folder =, snr = {3, 30}, rate = 22050}: a clip from the folder's audio
+        // files (decoded once, now), looped from a random offset, at an SNR in dB.
+        (
+            "background",
+            { L in
+                construct(L, "background", fields: ["snr": "snr", "clips": "folder"]) { o in
+                    guard let folder = try o.string("folder") else {
+                        throw o.invalid("folder", "a folder of audio files expected, got nil")
+                    }
+                    do {
+                        return .audio(
+                            try BackgroundNoise(
+                                folder: folder, rate: try o.integer("rate", default: 22_050),
+                                snr: try o.range("snr", default: 3...30)))
+                    } catch let error as DataError where error.subject == folder {
+                        throw o.invalid("folder", "\(folder): \(error.reason)")
+                    }
+                }
+            }
+        ),
+        // loudness{level = -20}: the buffer scaled to an RMS level in dBFS (or a range).
+        (
+            "loudness",
+            { L in
+                construct(L, "loudness", fields: ["level": "level"]) { o in
+                    .audio(try LoudnessNormalization(decibels: try o.range("level", default: -20...(-20))))
+                }
+            }
+        ),
+        // spec_mask{axis = "time"|"freq", width = {0, 20}, count = 1, value = 0}: SpecAugment.
+        (
+            "spec_mask",
+            { L in
+                construct(L, "spec_mask", fields: ["width": "width", "count": "count"]) { o in
+                    let axis: SpectrogramMask.Axis =
+                        try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
+                    let width = try o.integerRange("width") ?? 0...20
+                    return .spectrogram(
+                        try SpectrogramMask(
+                            axis, width: width, count: try o.integer("count", default: 1),
+                            value: Float(try o.number("value", default: 0))))
+                }
+            }
+        ),
+        // lua(fn or "module.name" [, {kind = "audio"|"spectrogram"}]): an augmentation written in
+        // Lua, run in Lua states of its own (see LuaAugmentation for the rule it follows).
+        (
+            "lua",
+            { L in
+                Lua.invoke(L) { lua in
+                    let kind = try lua.options(2).choice("kind", ["audio", "spectrogram"], default: "audio")
+                    lua.push(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
+                    return 1
+                }
+            }
+        ),
+        // pipeline{step, ..., kind = "audio"|"spectrogram"}: steps applied in order, each an
+        // augmentation, a Lua function, a module name, or {that, p = probability}.
+        ("pipeline", pipeline),
+        // rng(seed) -> a generator to pass to augmentations (`aug(buf, rng)`) for fixed draws.
+        (
+            "rng",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1))))))
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// A Lua augmentation object from the function or module name at `index`.
+    static func luaStep(_ lua: Lua, _ index: Int32, at place: String, kind: String) throws -> AugmentationObject {
+        let function = try LuaWorkerFunction(lua, index, at: functionName(lua, index) ?? place)
+        let stage: AugmentationObject.Stage =
+            kind == "audio"
+            ? .audio(LuaAugmentation<Audio>(function: function))
+            : .spectrogram(LuaAugmentation<Spectrogram>(function: function))
+        return AugmentationObject(
+            stage, name: "lua \(function.name)", identity: function.identity, luaFunction: function)
+    }
+
+    /// "function at script.lua:12" for a Lua function at `index`.
+    static func functionName(_ lua: Lua, _ index: Int32) -> String? {
+        guard lua.type(index) == LUA_TFUNCTION else { return nil }
+        var info = lua_Debug()
+        lua_pushvalue(lua.L, index)
+        guard lua_getinfo(lua.L, ">S", &info) != 0, let source = info.source else { return nil }
+        var file = String(cString: source)
+        if file.hasPrefix("@") || file.hasPrefix("=") { file.removeFirst() }
+        return "function at \(file):\(info.linedefined)"
+    }
+
+    static let pipeline: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
+            let o = try lua.options(1)
+            let L = lua.L
+            // The kind: as given, else that of the first native step, else audio.
+            var kind = try o.string("kind")
+            if let given = kind, !["audio", "spectrogram"].contains(given) {
+                throw o.invalid("kind", "'audio' or 'spectrogram' expected, got '\(given)'")
+            }
+            var steps: [(object: AugmentationObject, probability: Double)] = []
+            try lua.reserve(4)
+            for i in 1..<(Int(lua_rawlen(L, 1)) + 1) {
+                lua_rawgeti(L, 1, lua_Integer(i))
+                defer { clua_pop(L, 1) }
+                var probability = 1.0
+                if lua.type(-1) == LUA_TTABLE {
+                    let step = LuaOptions(lua: lua, index: lua_gettop(L), argument: 1)
+                    if step.has("p") {
+                        guard let p = try? step.number("p"), p.isFinite, (0...1).contains(p) else {
+                            throw LuaError.argument(1, "step \(i): field 'p': a probability in [0, 1] expected")
+                        }
+                        probability = p
+                    }
+                    lua_rawgeti(L, -1, 1)
+                    clua_replace(L, -2)
+                }
+                if let object = AugmentationObject.peek(L, -1) {
+                    if kind == nil, object.luaFunction == nil { kind = object.kind }
+                    steps.append((object, probability))
+                } else if lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING {
+                    do {
+                        steps.append((try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability))
+                    } catch LuaError.message(let message) {
+                        // `{require "m"}` holds require's second result too: the file it loaded.
+                        let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
+                        let hint =
+                            path.hasSuffix(".lua") && i > 1
+                            ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
+                            : ""
+                        throw LuaError.argument(1, "step \(i): \(message)\(hint)")
+                    }
+                } else {
+                    throw LuaError.argument(
+                        1,
+                        "step \(i): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
+                    )
+                }
+            }
+            let isAudio = (kind ?? "audio") == "audio"
+            var names: [String] = []
+            var audio = AudioPipeline()
+            var spectrogram = SpectrogramPipeline()
+            for (i, step) in steps.enumerated() {
+                names.append(step.probability < 1 ? "\(step.object.name) (p \(step.probability))" : step.object.name)
+                if isAudio {
+                    guard let a = step.object.audio else {
+                        throw LuaError.argument(
+                            1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
+                    }
+                    try audio.append(a, probability: step.probability)
+                } else {
+                    guard let s = step.object.spectrogram else {
+                        throw LuaError.argument(
+                            1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
+                    }
+                    try spectrogram.append(s, probability: step.probability)
+                }
+            }
+            let name =
+                "pipeline (\(isAudio ? "audio" : "spectrogram")): "
+                + (names.isEmpty ? "empty" : names.joined(separator: ", "))
+            let identity =
+                "pipeline[" + steps.map { "\($0.object.identity) p=\($0.probability)" }.joined(separator: ", ") + "]"
+            lua.push(
+                AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name, identity: identity))
+            return 1
+        }
+    }
+}

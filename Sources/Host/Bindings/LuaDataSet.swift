@@ -1,0 +1,323 @@
+import CLua
+import Foundation
+import Native
+import Synchronization
+
+/// A Messy Mashup data set as Lua holds it (`mm.data.kaggle(dir)`): the validated index, and
+/// the stem bank decoded from it the first time a builder needs one, so that decoding happens
+/// once per data set however many builders, caches and loaders a script makes.
+final class DataSetObject: LuaObject, Sendable {
+    let dataSet: KaggleDataSet
+    private let defaultBank = Mutex<StemBank?>(nil)
+
+    init(_ dataSet: KaggleDataSet) { self.dataSet = dataSet }
+
+    static let luaTypeName = "mashup.dataset"
+
+    /// The bank with default options (float32 at 22.05 kHz), decoded on first use.
+    func bank() throws -> StemBank {
+        try defaultBank.withLock { bank in
+            if let bank { return bank }
+            let decoded = try StemBank(dataSet)
+            bank = decoded
+            return decoded
+        }
+    }
+
+    var luaDescription: String {
+        var counts = [Int](repeating: 0, count: Genre.allCases.count)
+        for song in dataSet.songs { counts[song.genre.rawValue] += 1 }
+        return
+            "Messy Mashup data set \(dataSet.root): \(dataSet.songs.count) songs in \(counts.filter { $0 > 0 }.count) genres, "
+            + "\(dataSet.noiseClips.count) noise clips, \(dataSet.test.count) test mashups"
+    }
+
+    /// `ds.root`, `ds.noise_clips` (count), `ds.test_count`.
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        switch name {
+        case "root": lua.push(dataSet.root)
+        case "noise_clips": lua.push(dataSet.noiseClips.count)
+        case "test_count": lua.push(dataSet.test.count)
+        default: return false
+        }
+        return true
+    }
+
+    static func receiver(_ lua: Lua) throws -> DataSetObject { try lua.object(1, as: DataSetObject.self) }
+
+    /// Pushes song `i` (0-based) as `{index =, genre =, label =, name =, stems = {drums =, ...},
+    /// rate =, seconds =}`, index and label 1-based.
+    func pushSong(_ lua: Lua, _ i: Int) throws {
+        let song = dataSet.songs[i]
+        try lua.reserve(4)
+        lua_createtable(lua.L, 0, 7)
+        lua.push(i + 1)
+        lua.setField(-2, "index")
+        lua.push(song.genre.name)
+        lua.setField(-2, "genre")
+        lua.push(song.genre.rawValue + 1)
+        lua.setField(-2, "label")
+        lua.push(song.name)
+        lua.setField(-2, "name")
+        lua_createtable(lua.L, 0, 4)
+        for (stem, path) in zip(Stem.allCases, song.stems) {
+            lua.push(path)
+            lua.setField(-2, stem.rawValue)
+        }
+        lua.setField(-2, "stems")
+        lua.push(song.rate)
+        lua.setField(-2, "rate")
+        lua.push(Double(song.frames) / Double(song.rate))
+        lua.setField(-2, "seconds")
+    }
+
+    /// Pushes the songs `indices` (0-based) as a sequence of song tables.
+    func pushSongs(_ lua: Lua, _ indices: [Int]) throws {
+        try lua.reserve(2)
+        lua_createtable(lua.L, Int32(indices.count), 0)
+        for (k, i) in indices.enumerated() {
+            try pushSong(lua, i)
+            lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+        }
+    }
+
+    /// Pushes a split as `{train = songs, val = songs}`.
+    func pushSplit(_ lua: Lua, _ split: DataSplit) throws {
+        try lua.reserve(3)
+        lua_createtable(lua.L, 0, 2)
+        lua.push(SongsObject(self, split.train))
+        lua.setField(-2, "train")
+        lua.push(SongsObject(self, split.validation))
+        lua.setField(-2, "val")
+    }
+
+    static let methods: [(String, LuaFunction)] = [
+        // ds:genres() -> the ten genre names in label order (label i is genres[i]).
+        (
+            "genres",
+            { L in
+                Lua.invoke(L) { lua in
+                    _ = try receiver(lua)
+                    try lua.reserve(2)
+                    lua_createtable(lua.L, Int32(Genre.allCases.count), 0)
+                    for genre in Genre.allCases {
+                        lua.push(genre.name)
+                        lua_rawseti(lua.L, -2, lua_Integer(genre.rawValue + 1))
+                    }
+                    return 1
+                }
+            }
+        ),
+        // ds:songs() -> every song, genre by genre: {index =, genre =, label =, name =, stems =, ...}.
+        (
+            "songs",
+            { L in
+                Lua.invoke(L) { lua in
+                    let ds = try receiver(lua)
+                    try ds.pushSongs(lua, Array(ds.dataSet.songs.indices))
+                    return 1
+                }
+            }
+        ),
+        // ds:all() -> every song as a songs object (what a builder takes).
+        (
+            "all",
+            { L in
+                Lua.invoke(L) { lua in
+                    let ds = try receiver(lua)
+                    lua.push(SongsObject(ds, Array(ds.dataSet.songs.indices)))
+                    return 1
+                }
+            }
+        ),
+        // ds:test() -> the test mashups in test.csv's order: {id =, path =, seconds =}.
+        (
+            "test",
+            { L in
+                Lua.invoke(L) { lua in
+                    let items = try receiver(lua).dataSet.test
+                    try lua.reserve(4)
+                    lua_createtable(lua.L, Int32(items.count), 0)
+                    for (k, item) in items.enumerated() {
+                        lua_createtable(lua.L, 0, 3)
+                        lua.push(item.id)
+                        lua.setField(-2, "id")
+                        lua.push(item.path)
+                        lua.setField(-2, "path")
+                        lua.push(Double(item.frames) / Double(item.rate))
+                        lua.setField(-2, "seconds")
+                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+                    }
+                    return 1
+                }
+            }
+        ),
+        // ds:noise() -> the noise clips: {path =, category = (from esc50.csv, or nil)}.
+        (
+            "noise",
+            { L in
+                Lua.invoke(L) { lua in
+                    let clips = try receiver(lua).dataSet.noiseClips
+                    try lua.reserve(4)
+                    lua_createtable(lua.L, Int32(clips.count), 0)
+                    for (k, clip) in clips.enumerated() {
+                        lua_createtable(lua.L, 0, 2)
+                        lua.push(clip.path)
+                        lua.setField(-2, "path")
+                        if let category = clip.category {
+                            lua.push(category)
+                            lua.setField(-2, "category")
+                        }
+                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+                    }
+                    return 1
+                }
+            }
+        ),
+        // ds:fingerprint() -> one line per indexed file (path, size, modification time): what
+        // cache keys hash.
+        (
+            "fingerprint",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).dataSet.fingerprint)
+                    return 1
+                }
+            }
+        ),
+        // ds:split{val = 0.15, seed =} -> {train = songs, val = songs}: by song, stratified by genre.
+        (
+            "split",
+            { L in
+                Lua.invoke(L) { lua in
+                    let ds = try receiver(lua)
+                    let options = try lua.options(2)
+                    let fraction = try options.number("val", default: 0.15)
+                    let seed = try options.seed(default: Engine.defaultSeed)
+                    let split = try options.naming(["val"]) {
+                        do {
+                            return try DataSplit(ds.dataSet, validationFraction: fraction, seed: seed)
+                        } catch let error as DataError {
+                            throw DataError("val", error.reason)
+                        }
+                    }
+                    try ds.pushSplit(lua, split)
+                    return 1
+                }
+            }
+        ),
+        // ds:folds{k = 5, seed =} -> k splits {train =, val =}; every song is validated once.
+        (
+            "folds",
+            { L in
+                Lua.invoke(L) { lua in
+                    let ds = try receiver(lua)
+                    let options = try lua.options(2)
+                    let k = try options.integer("k", default: 5)
+                    let seed = try options.seed(default: Engine.defaultSeed)
+                    let folds = try options.naming(["k"]) {
+                        do {
+                            return try DataSplit.folds(ds.dataSet, k: k, seed: seed)
+                        } catch let error as DataError {
+                            throw DataError("k", error.reason)
+                        }
+                    }
+                    try lua.reserve(2)
+                    lua_createtable(lua.L, Int32(folds.count), 0)
+                    for (i, fold) in folds.enumerated() {
+                        try ds.pushSplit(lua, fold)
+                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+                    }
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    static let metamethods: [(String, LuaFunction)] = [
+        // #ds: the number of songs.
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).dataSet.songs.count)
+                    return 1
+                }
+            }
+        )
+    ]
+}
+
+/// A subset of a data set's songs (a split's training or validation side): what builders and
+/// caches draw from.
+final class SongsObject: LuaObject, Sendable {
+    let dataSet: DataSetObject
+    /// 0-based song indices, ascending.
+    let indices: [Int]
+
+    init(_ dataSet: DataSetObject, _ indices: [Int]) { (self.dataSet, self.indices) = (dataSet, indices) }
+
+    static let luaTypeName = "mashup.songs"
+
+    var luaDescription: String {
+        var counts = [Int](repeating: 0, count: Genre.allCases.count)
+        for i in indices { counts[dataSet.dataSet.songs[i].genre.rawValue] += 1 }
+        let byGenre = Genre.allCases.filter { counts[$0.rawValue] > 0 }.map { "\($0.name) \(counts[$0.rawValue])" }
+        return "songs: \(indices.count) of \(dataSet.dataSet.songs.count) (\(byGenre.joined(separator: ", ")))"
+    }
+
+    static func receiver(_ lua: Lua) throws -> SongsObject { try lua.object(1, as: SongsObject.self) }
+
+    static let methods: [(String, LuaFunction)] = [
+        // songs:songs() -> the song tables, as ds:songs() gives them.
+        (
+            "songs",
+            { L in
+                Lua.invoke(L) { lua in
+                    let songs = try receiver(lua)
+                    try songs.dataSet.pushSongs(lua, songs.indices)
+                    return 1
+                }
+            }
+        ),
+        // songs:indices() -> the 1-based song indices into ds:songs().
+        (
+            "indices",
+            { L in
+                Lua.invoke(L) { lua in
+                    try lua.push(integers: try receiver(lua).indices.map { $0 + 1 })
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// `songs.dataset`.
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        guard name == "dataset" else { return false }
+        lua.push(dataSet)
+        return true
+    }
+
+    static let metamethods: [(String, LuaFunction)] = [
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).indices.count)
+                    return 1
+                }
+            }
+        )
+    ]
+}
+
+extension LuaData {
+    /// mm.data.kaggle(dir) -> the data set, validated: every problem of the layout in one error.
+    static let kaggle: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            lua.push(DataSetObject(try KaggleDataSet(root: try lua.string(1))))
+            return 1
+        }
+    }
+}

@@ -1,0 +1,233 @@
+import CLua
+import Native
+
+/// Training mashups on demand (`mm.data.builder`): the native `MashupBuilder` over a stem bank
+/// and a set of songs, with the recipe's every knob as a snake_case option, and the model input
+/// (fixed length, log-mel, min-max) that turns an example into the network's 128 x T image.
+final class BuilderObject: LuaObject, Sendable {
+    let builder: MashupBuilder
+    let input: ModelInput
+    let bank: StemBankObject
+
+    init(_ builder: MashupBuilder, input: ModelInput, bank: StemBankObject) {
+        (self.builder, self.input, self.bank) = (builder, input, bank)
+    }
+
+    static let luaTypeName = "mashup.builder"
+
+    var luaDescription: String {
+        let o = builder.options
+        return
+            "mashup builder: \(builder.pool.count) songs, crop \(o.cropSeconds) s, \(o.noiseClips) noise clips (\(o.noiseMode.rawValue)), "
+            + "input \(input.bins) x \(input.frames), seed \(builder.seed)"
+    }
+
+    /// `b.seed`, `b.bins`, `b.frames`, `b.rate`, `b.seconds` (the input length).
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        switch name {
+        case "seed": lua.push(Int(Int64(bitPattern: builder.seed)))
+        case "bins": lua.push(input.bins)
+        case "frames": lua.push(input.frames)
+        case "rate": lua.push(input.rate)
+        case "seconds": lua.push(input.options.seconds)
+        default: return false
+        }
+        return true
+    }
+
+    /// The recipe fields of an options table, as `MashupOptions` names them in snake_case.
+    static let recipeFields: Set<String> = [
+        "same_song", "tempo_align", "stem_volume", "stem_dropout", "keep_stems", "crop_seconds", "noise_clips",
+        "noise_mode", "noise_intensity", "snr", "normalization", "peak_level", "rms_level",
+    ]
+
+    static func recipe(_ o: LuaOptions) throws -> MashupOptions {
+        var recipe = MashupOptions()
+        recipe.sameSong = try o.number("same_song", default: recipe.sameSong)
+        recipe.tempoAlign = try o.boolean("tempo_align") ?? recipe.tempoAlign
+        recipe.stemVolume = try o.range("stem_volume", default: recipe.stemVolume)
+        recipe.stemDropout = try o.number("stem_dropout", default: recipe.stemDropout)
+        if let names = try o.strings("keep_stems") {
+            recipe.keepStems = Set(
+                try names.map { name in
+                    guard let stem = Stem(rawValue: name) else {
+                        throw o.invalid(
+                            "keep_stems", "stem names 'drums', 'vocals', 'bass' or 'other' expected, got '\(name)'")
+                    }
+                    return stem
+                })
+        }
+        recipe.cropSeconds = try o.range("crop_seconds", default: recipe.cropSeconds)
+        recipe.noiseClips = try o.integerRange("noise_clips") ?? recipe.noiseClips
+        recipe.noiseMode = NoiseLevelMode(
+            rawValue: try o.choice(
+                "noise_mode", NoiseLevelMode.allCases.map(\.rawValue), default: recipe.noiseMode.rawValue))!
+        recipe.noiseIntensity = try o.range("noise_intensity", default: recipe.noiseIntensity)
+        recipe.snr = try o.range("snr", default: recipe.snr)
+        recipe.normalization = MixNormalization(
+            rawValue: try o.choice(
+                "normalization", MixNormalization.allCases.map(\.rawValue), default: recipe.normalization.rawValue))!
+        recipe.peakLevel = try o.number("peak_level", default: recipe.peakLevel)
+        recipe.rmsLevel = try o.number("rms_level", default: recipe.rmsLevel)
+        try o.naming(recipeFields) { try recipe.validate() }
+        return recipe
+    }
+
+    /// The model input fields: `seconds` (30), `n_mels`, `n_fft`, `hop`, `fmin`, `fmax`, `top_db`.
+    static func inputOptions(_ o: LuaOptions, rate: Int) throws -> ModelInput {
+        var options = ModelInputOptions()
+        options.seconds = try o.number("seconds", default: options.seconds)
+        options.mel.rate = rate
+        options.mel.bands = try o.integer("n_mels", default: options.mel.bands)
+        options.mel.nFFT = try o.integer("n_fft", default: options.mel.nFFT)
+        options.mel.hop = try o.integer("hop", default: options.mel.hop)
+        options.mel.fmin = try o.number("fmin", default: options.mel.fmin)
+        options.mel.fmax = try o.number("fmax") ?? options.mel.fmax
+        options.topDB = Float(try o.number("top_db", default: Double(options.topDB)))
+        return try o.naming(LuaDSP.melFields.union(["seconds", "top_db"])) { try ModelInput(options) }
+    }
+
+    /// A builder from a bank (or data set), a songs object or nil (every song), and the recipe,
+    /// input and `seed` fields of `o` (the seed defaults to a draw of the process generator,
+    /// so `mm.seed(n)` fixes it).
+    static func make(bank: StemBankObject, songs: SongsObject?, options o: LuaOptions) throws -> BuilderObject {
+        if let songs, songs.dataSet.dataSet.root != bank.dataSet.dataSet.root {
+            throw LuaError.message(
+                "songs: the songs belong to \(songs.dataSet.dataSet.root), the bank to \(bank.dataSet.dataSet.root)")
+        }
+        let recipe = try recipe(o)
+        let seed = try o.seed(default: Engine.withRandom { $0.next() })
+        let input = try inputOptions(o, rate: bank.bank.options.rate)
+        let builder = try o.naming(recipeFields.union(["songs"])) {
+            try MashupBuilder(bank: bank.bank, songs: songs?.indices, options: recipe, seed: seed)
+        }
+        return BuilderObject(builder, input: input, bank: bank)
+    }
+
+    static func receiver(_ lua: Lua) throws -> BuilderObject { try lua.object(1, as: BuilderObject.self) }
+
+    /// The example number at `index`: Lua's 1-based i is the native example i - 1.
+    static func exampleIndex(_ lua: Lua, _ index: Int32) throws -> Int {
+        let i = try lua.integer(index)
+        guard i >= 1 else { throw LuaError.argument(index, "example index >= 1 expected, got \(i)") }
+        return i - 1
+    }
+
+    /// Pushes what was drawn for an example: `{stems = {drums = {song =, name =, volume =,
+    /// dropped =}, ...}, noise = {{clip =, level =, category =}, ...}, seconds =, noise_mode =}`.
+    func pushDraws(_ lua: Lua, _ example: MashupExample) throws {
+        let songs = bank.dataSet.dataSet.songs
+        let clips = bank.dataSet.dataSet.noiseClips
+        try lua.reserve(6)
+        lua_createtable(lua.L, 0, 4)
+        lua_createtable(lua.L, 0, 4)
+        for (k, stem) in Stem.allCases.enumerated() {
+            lua_createtable(lua.L, 0, 4)
+            lua.push(Double(example.volumes[k]))
+            lua.setField(-2, "volume")
+            lua.push(example.songs[k] == nil)
+            lua.setField(-2, "dropped")
+            if let song = example.songs[k] {
+                lua.push(song + 1)
+                lua.setField(-2, "song")
+                lua.push(songs[song].name)
+                lua.setField(-2, "name")
+            }
+            lua.setField(-2, stem.rawValue)
+        }
+        lua.setField(-2, "stems")
+        lua_createtable(lua.L, Int32(example.noise.count), 0)
+        for (k, noise) in example.noise.enumerated() {
+            lua_createtable(lua.L, 0, 3)
+            lua.push(noise.clip + 1)
+            lua.setField(-2, "clip")
+            lua.push(noise.level)
+            lua.setField(-2, "level")
+            if let category = clips[noise.clip].category {
+                lua.push(category)
+                lua.setField(-2, "category")
+            }
+            lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+        }
+        lua.setField(-2, "noise")
+        lua.push(example.seconds)
+        lua.setField(-2, "seconds")
+        lua.push(builder.options.noiseMode.rawValue)
+        lua.setField(-2, "noise_mode")
+    }
+
+    static let methods: [(String, LuaFunction)] = [
+        // b:example(i) -> buf (mono, the bank's rate, the drawn length), genre, label (1-based),
+        // draws. Example i is the same on every call, thread and run for the builder's seed.
+        (
+            "example",
+            { L in
+                Lua.invoke(L) { lua in
+                    let b = try receiver(lua)
+                    let example = try b.builder.example(try exampleIndex(lua, 2))
+                    lua.push(AudioBuffer(example.audio))
+                    lua.push(example.genre.name)
+                    lua.push(example.label + 1)
+                    try b.pushDraws(lua, example)
+                    return 4
+                }
+            }
+        ),
+        // b:logmel(i) -> the model input of example i (bins x frames, 128 x 1292 for 30 s),
+        // genre, label.
+        (
+            "logmel",
+            { L in
+                Lua.invoke(L) { lua in
+                    let b = try receiver(lua)
+                    let example = try b.builder.example(try exampleIndex(lua, 2))
+                    lua.push(SpectrogramObject(try b.input.spectrogram(example.audio)))
+                    lua.push(example.genre.name)
+                    lua.push(example.label + 1)
+                    return 3
+                }
+            }
+        ),
+        // b:input(buf) -> any mono buffer at the bank's rate as the model sees it (fitted to
+        // the input length, log-mel, min-max).
+        (
+            "input",
+            { L in
+                Lua.invoke(L) { lua in
+                    let b = try receiver(lua)
+                    let audio = try lua.object(2, as: AudioBuffer.self).audio
+                    lua.push(SpectrogramObject(try b.input.spectrogram(audio)))
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    static let metamethods: [(String, LuaFunction)] = [
+        // #b: the songs the builder draws anchors from.
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).builder.pool.count)
+                    return 1
+                }
+            }
+        )
+    ]
+}
+
+extension LuaData {
+    /// mm.data.builder(ds_or_bank [, songs [, {recipe..., seconds =, n_mels =, ..., seed =}]])
+    /// -> a mashup builder over `songs` (a split's side; every song when nil).
+    static let builder: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            guard let bank = try StemBankObject.resolve(lua, 1) else {
+                throw LuaError.type(1, expected: StemBankObject.expected)
+            }
+            let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
+            lua.push(try BuilderObject.make(bank: bank, songs: songs, options: try lua.options(3)))
+            return 1
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CLua
+import Native
+
+/// A generator handed to augmentations (`rng`): the example's own stream in a loader, so a
+/// Lua augmentation that draws from it, and the native augmentations it applies with it, give
+/// the same result on any worker thread. `mm.augment.rng(seed)` makes one for a script.
+final class RandomObject: LuaObject {
+    var random: Random
+
+    init(_ random: Random) { self.random = random }
+
+    static let luaTypeName = "mashup.random"
+
+    var luaDescription: String { "random generator" }
+
+    static func receiver(_ lua: Lua) throws -> RandomObject { try lua.object(1, as: RandomObject.self) }
+
+    static let methods: [(String, LuaFunction)] = [
+        // rng:uniform([low, high]) -> a number in [low, high), [0, 1) by default.
+        (
+            "uniform",
+            { L in
+                Lua.invoke(L) { lua in
+                    let r = try receiver(lua)
+                    let low = try lua.number(2, default: 0)
+                    let high = try lua.number(3, default: lua.isNoneOrNil(2) ? 1 : low)
+                    guard low.isFinite, high.isFinite, low <= high else {
+                        throw LuaError.argument(3, "finite low <= high expected, got \(low), \(high)")
+                    }
+                    lua.push(r.random.uniform(low, high))
+                    return 1
+                }
+            }
+        ),
+        // rng:normal([mean [, std]]) -> a Gaussian draw.
+        (
+            "normal",
+            { L in
+                Lua.invoke(L) { lua in
+                    let r = try receiver(lua)
+                    let mean = try lua.number(2, default: 0)
+                    let std = try lua.number(3, default: 1)
+                    guard std >= 0 else { throw LuaError.argument(3, "standard deviation >= 0 expected, got \(std)") }
+                    lua.push(mean + std * r.random.normal())
+                    return 1
+                }
+            }
+        ),
+        // rng:int(m, n) -> an integer in m..n.
+        (
+            "int",
+            { L in
+                Lua.invoke(L) { lua in
+                    let r = try receiver(lua)
+                    let (low, high) = (try lua.integer(2), try lua.integer(3))
+                    guard low <= high else { throw LuaError.argument(3, "interval is empty") }
+                    lua.push(r.random.int(in: low...high))
+                    return 1
+                }
+            }
+        ),
+        // rng:chance(p) -> true with probability p.
+        (
+            "chance",
+            { L in
+                Lua.invoke(L) { lua in
+                    let r = try receiver(lua)
+                    let p = try lua.number(2)
+                    lua.push(r.random.uniform() < p)
+                    return 1
+                }
+            }
+        ),
+    ]
+}

@@ -1,0 +1,157 @@
+import CLua
+import CLuaBridge
+import Native
+
+/// The test mashups as the model sees them (`mm.data.test_set(ds, {...})`), each cut into
+/// `views` views for test-time augmentation (view 1 the clip itself, view v rotated by
+/// (v - 1) x `shift` seconds).
+final class TestSetObject: LuaObject, Sendable {
+    let test: TestMashups
+
+    init(_ test: TestMashups) { self.test = test }
+
+    static let luaTypeName = "mashup.test_set"
+
+    var luaDescription: String {
+        "test set: \(test.items.count) mashups, \(test.views) view\(test.views == 1 ? "" : "s"), input \(test.input.bins) x \(test.input.frames)"
+    }
+
+    /// `t.views`.
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        guard name == "views" else { return false }
+        lua.push(test.views)
+        return true
+    }
+
+    static func receiver(_ lua: Lua) throws -> TestSetObject { try lua.object(1, as: TestSetObject.self) }
+
+    /// Pushes items `first ..< first + count` (0-based): their ids, and one (n, 1, bins,
+    /// frames) tensor per view.
+    func pushBatch(_ lua: Lua, first: Int, count: Int) throws {
+        let range = first..<min(test.items.count, first + count)
+        let views = try test.batches(range)
+        try lua.reserve(3)
+        lua_createtable(lua.L, Int32(range.count), 0)
+        for (k, i) in range.enumerated() {
+            lua.push(test.items[i].id)
+            lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+        }
+        lua_createtable(lua.L, Int32(views.count), 0)
+        for (v, batch) in views.enumerated() {
+            lua.push(TensorObject(batch.x))
+            lua_rawseti(lua.L, -2, lua_Integer(v + 1))
+        }
+    }
+
+    static func batchSize(_ lua: Lua, _ index: Int32) throws -> Int {
+        let n = try lua.integer(index, default: 16)
+        guard n >= 1 else { throw LuaError.argument(index, "batch size >= 1 expected, got \(n)") }
+        return n
+    }
+
+    static let methods: [(String, LuaFunction)] = [
+        // t:ids() -> the ids in test.csv's order.
+        (
+            "ids",
+            { L in
+                Lua.invoke(L) { lua in
+                    let items = try receiver(lua).test.items
+                    try lua.reserve(2)
+                    lua_createtable(lua.L, Int32(items.count), 0)
+                    for (k, item) in items.enumerated() {
+                        lua.push(item.id)
+                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+                    }
+                    return 1
+                }
+            }
+        ),
+        // t:batch(i [, n = 16]) -> ids, views: mashups i .. i + n - 1 (1-based), views[v] a
+        // tensor (n, 1, bins, frames), decoded in parallel.
+        (
+            "batch",
+            { L in
+                Lua.invoke(L) { lua in
+                    let t = try receiver(lua)
+                    let i = try lua.integer(2)
+                    guard (1...max(1, t.test.items.count)).contains(i), !t.test.items.isEmpty else {
+                        throw LuaError.argument(2, "mashup 1 ... \(t.test.items.count) expected, got \(i)")
+                    }
+                    try t.pushBatch(lua, first: i - 1, count: try batchSize(lua, 3))
+                    return 2
+                }
+            }
+        ),
+        // t:batches([n = 16]) -> an iterator: `for ids, views in t:batches(16) do ... end`.
+        (
+            "batches",
+            { L in
+                Lua.invoke(L) { lua in
+                    _ = try receiver(lua)
+                    let n = try batchSize(lua, 2)
+                    lua_pushvalue(lua.L, 1)
+                    lua.push(n)
+                    lua.push(0)
+                    mm_push_native_closure(lua.L, nextBatch, 3)
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// The iterator of `batches`: upvalues 2, 3, 4 hold the test set, the batch size and the
+    /// items done so far.
+    static let nextBatch: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            guard let t = TestSetObject.peek(lua.L, clua_upvalueindex(2)) else {
+                throw LuaError.message("the test set has been released")
+            }
+            let n = Int(clua_tointeger(lua.L, clua_upvalueindex(3)))
+            let done = Int(clua_tointeger(lua.L, clua_upvalueindex(4)))
+            lua.collectGarbage()
+            guard done < t.test.items.count else {
+                lua.pushNil()
+                return 1
+            }
+            lua.push(done + n)
+            clua_replace(lua.L, clua_upvalueindex(4))
+            try t.pushBatch(lua, first: done, count: n)
+            return 2
+        }
+    }
+
+    static let metamethods: [(String, LuaFunction)] = [
+        (
+            "__len",
+            { L in
+                Lua.invoke(L) { lua in
+                    lua.push(try receiver(lua).test.items.count)
+                    return 1
+                }
+            }
+        )
+    ]
+}
+
+extension LuaData {
+    /// mm.data.test_set(ds [, {views = 1, shift = 5, seconds = 30, n_mels =, ...}]) -> the test
+    /// mashups, loaded mono at 22.05 kHz (resampled if needed), fitted to `seconds`.
+    static let testSet: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            let dataSet = try lua.object(1, as: DataSetObject.self)
+            let o = try lua.options(2)
+            let input = try BuilderObject.inputOptions(o, rate: 22_050)
+            let views = try o.integer("views", default: 1)
+            let shift = try o.number("shift", default: 5)
+            let test = try o.naming(["views", "shift"]) {
+                do {
+                    return try TestMashups(dataSet.dataSet, input: input, views: views, shiftSeconds: shift)
+                } catch let error as DataError where error.subject == "shift_seconds" {
+                    throw DataError("shift", error.reason)
+                }
+            }
+            lua.push(TestSetObject(test))
+            return 1
+        }
+    }
+}

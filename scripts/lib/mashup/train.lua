@@ -102,7 +102,7 @@ function M.evaluate(net, batches, classes)
       predicted[#predicted + 1] = p[i]
     end
   end
-  local scores = mm.metrics.classify(truth, predicted, {classes = classes})
+  local scores = mm.metrics.classify(truth, predicted, classes)
   return {loss = loss_sum / math.max(#truth, 1), acc = scores.accuracy, f1 = scores.macro_f1,
           truth = truth, predicted = predicted}
 end

@@ -38,6 +38,10 @@ final class LuaState {
             })
             lua_pushboolean(L, quiet ? 1 : 0)
             try call(arguments: 1, results: 0)
+            if handlesInterrupts {
+                // A script's output reaches a log or a pipe line by line, as on a terminal.
+                try run("io.stdout:setvbuf('line')", name: "=(setup)")
+            }
             try addToPackagePath(LuaState.libraryDirectories().map { [$0 + "/?.lua", $0 + "/?/init.lua"] }.flatMap { $0 })
         } catch {
             fatalError("mashup: cannot open the mashup module: \(error)")

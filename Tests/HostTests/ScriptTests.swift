@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+
+@testable import Host
+
+/// The canned recipe end to end on a tiny synthetic set, through the `mashup` binary as a user
+/// runs it: outputs, option parsing, and resume after Ctrl-C.
+final class ScriptTests: XCTestCase {
+    /// A tiny data set shared by the tests of this class (made once; seconds in a debug build).
+    static let dataSet: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-scripts-\(getpid())/set")
+        let state = LuaState(quiet: true)
+        _ = try? state.evaluate(
+            "mm.data.synth{out = '\(dir.path)', songs_per_genre = 2, seconds = 3, mashups = 4, noise_clips = 2, seed = 3, progress = false}"
+        )
+        return dir
+    }()
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: dataSet.deletingLastPathComponent())
+    }
+
+    static var kaggleScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/kaggle.lua").path
+    }
+
+    /// The recipe scaled down by command-line flags only.
+    func recipeArguments(runs: URL, name: String, epochs: Int = 2) -> [String] {
+        [
+            "run", ScriptTests.kaggleScript, "--data", ScriptTests.dataSet.path, "--runs", runs.path, "--run", name,
+            "--cache", runs.appendingPathComponent("cache").path, "--epochs", String(epochs), "--model", "small",
+            "--duration", "8", "--batch", "2", "--mashups-per-song", "1", "--val-mashups-per-song", "1",
+            "--tta-views", "2", "--tta-shift", "2", "--workers", "2",
+        ]
+    }
+
+    func testKaggleRecipeWritesModelSubmissionPlotsAndLog() throws {
+        let runs = try temporaryFolder(self)
+        let r = try runMashup(recipeArguments(runs: runs, name: "e2e"))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let run = runs.appendingPathComponent("e2e")
+        for file in [
+            "best_model.safetensors", "last_model.safetensors", "submission.csv", "training_history.png",
+            "confusion_matrix.png", "prediction_distribution.png", "metrics.jsonl", "config.json",
+        ] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)
+        }
+        let submission = try String(contentsOf: run.appendingPathComponent("submission.csv"), encoding: .utf8)
+        let sample = try String(contentsOf: ScriptTests.dataSet.appendingPathComponent("sample_submission.csv"), encoding: .utf8)
+        let ids = { (text: String) in text.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] } }
+        XCTAssertEqual(ids(submission), ids(sample))
+        let log = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2)
+        XCTAssertTrue(r.stdout.contains("test mashups (hidden labels): macro F1"), r.stdout)
+    }
+
+    func testUnknownOptionNamesItAndTheKnownOnes() throws {
+        let r = try runMashup(["run", ScriptTests.kaggleScript, "--epoch", "3"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("unknown option --epoch; the options are"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--epochs"), r.stderr)
+    }
+
+    func testOptionValuesAreCheckedAgainstTheirDefaultsType() throws {
+        let r = try runMashup(["run", ScriptTests.kaggleScript, "--noise-intensity", "0.1"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("--noise-intensity: 2 numbers expected (like 0.05,0.35), got '0.1'"), r.stderr)
+    }
+
+    /// Ctrl-C in epoch 2 finishes the step and exits 130 with the resume command; resuming
+    /// redoes epoch 2 from the epoch-1 checkpoint and ends with the uninterrupted run's weights.
+    func testResumeAfterInterruptEndsWithTheUninterruptedWeights() throws {
+        let runs = try temporaryFolder(self)
+        let straight = try runMashup(recipeArguments(runs: runs, name: "straight", epochs: 3))
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+
+        let process = Process()
+        process.executableURL = mashupBinary
+        process.arguments = recipeArguments(runs: runs, name: "cut", epochs: 3)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var seen = ""
+        while !seen.contains("epoch  1  train loss") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 130, message)
+        XCTAssertTrue(message.contains("resume with: mashup run"), message)
+
+        let cut = runs.appendingPathComponent("cut")
+        let resumed = try runMashup(["run", ScriptTests.kaggleScript, "--resume", cut.path])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.stdout)
+        let a = try Data(contentsOf: runs.appendingPathComponent("straight/last_model.safetensors"))
+        let b = try Data(contentsOf: cut.appendingPathComponent("last_model.safetensors"))
+        XCTAssertEqual(a, b, "resumed weights differ from the uninterrupted run's")
+        // The same epochs with the same losses and scores (times differ).
+        func log(_ run: String) throws -> [[String: Double]] {
+            try String(contentsOf: runs.appendingPathComponent("\(run)/metrics.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { line in
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+                    return object.compactMapValues { $0 as? Double }.filter { $0.key != "seconds" }
+                }
+        }
+        XCTAssertEqual(try log("straight").count, 3)
+        XCTAssertEqual(try log("straight"), try log("cut"))
+    }
+}

@@ -110,7 +110,8 @@ final class LuaAPIDocumentationTests: XCTestCase {
         let api = try Self.boundAPI()
         let sections = Self.typeSections(try Self.document())
         var missing: [String] = []
-        for (type, methods) in api.methods.sorted(by: { $0.key < $1.key }) {
+        // A type without methods (an epoch in progress, a stem bank) needs no listing.
+        for (type, methods) in api.methods.sorted(by: { $0.key < $1.key }) where !methods.isEmpty {
             guard let section = sections[type] else {
                 missing.append("the section of `\(type)` (a heading with \"methods\" and `\(type)`)")
                 continue

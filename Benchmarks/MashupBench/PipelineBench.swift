@@ -12,7 +12,9 @@ enum PipelineBench {
     }
 
     static func emit(_ name: String, threads: Int, _ fields: String) {
-        print("{\"suite\": \"pipeline\", \"impl\": \"mashup\", \"bench\": \"\(name)\", \"threads\": \(threads), \(fields)}")
+        print(
+            "{\"suite\": \"pipeline\", \"impl\": \"mashup\", \"bench\": \"\(name)\", \"threads\": \(threads), \(fields)}"
+        )
     }
 
     static func run() throws {
@@ -26,7 +28,11 @@ enum PipelineBench {
         let set = try KaggleDataSet(root: dataDir)
         var start = Date()
         let bank = try StemBank(set)
-        emit("stem_bank_decode", threads: Engine.threads, String(format: "\"seconds\": %.3f, \"files\": %d", Date().timeIntervalSince(start), set.songs.count * 4 + set.noiseClips.count))
+        emit(
+            "stem_bank_decode", threads: Engine.threads,
+            String(
+                format: "\"seconds\": %.3f, \"files\": %d", Date().timeIntervalSince(start),
+                set.songs.count * 4 + set.noiseClips.count))
         let fresh = FreshExamples(builder: try MashupBuilder(bank: bank, seed: 1), input: try ModelInput())
         let count = 48
         for threads in [1, 2] {
@@ -35,7 +41,9 @@ enum PipelineBench {
             start = Date()
             Engine.parallelFor(count) { i in _ = try? fresh.spectrogram(1 + i) }
             let elapsed = Date().timeIntervalSince(start)
-            emit("on_the_fly_examples", threads: threads, String(format: "\"examples_per_s\": %.2f, \"examples\": %d", Double(count) / elapsed, count))
+            emit(
+                "on_the_fly_examples", threads: threads,
+                String(format: "\"examples_per_s\": %.2f, \"examples\": %d", Double(count) / elapsed, count))
         }
         Engine.threads = 2
         let folder = NSTemporaryDirectory() + "pipeline-bench-cache-\(getpid())"
@@ -54,6 +62,8 @@ enum PipelineBench {
         start = Date()
         var examples = 0
         for batch in loader.epoch(0) { examples += batch.labels.count }
-        emit("cache_read_batches", threads: 2, String(format: "\"examples_per_s\": %.1f", Double(examples) / Date().timeIntervalSince(start)))
+        emit(
+            "cache_read_batches", threads: 2,
+            String(format: "\"examples_per_s\": %.1f", Double(examples) / Date().timeIntervalSince(start)))
     }
 }

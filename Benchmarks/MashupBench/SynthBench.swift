@@ -15,7 +15,9 @@ enum SynthBench {
     static var folder: String { ProcessInfo.processInfo.environment["MASHUP_BENCH_DIR"] ?? "/tmp/mashup-bench" }
 
     static func emit(_ bench: String, _ fields: String) {
-        print("{\"suite\": \"synth\", \"impl\": \"mashup\", \"bench\": \"\(bench)\", \"threads\": \(Engine.threads), \(fields)}")
+        print(
+            "{\"suite\": \"synth\", \"impl\": \"mashup\", \"bench\": \"\(bench)\", \"threads\": \(Engine.threads), \(fields)}"
+        )
     }
 
     /// Generates `config` into `dir`, returning the summary and the seconds spent per stage.
@@ -34,22 +36,33 @@ enum SynthBench {
     static func run() throws {
         let small = folder + "/synth-small/messy_mashup"
         let (summary, _) = try timed(.small, small)
-        emit("generate_small", String(format: "\"seconds\": %.2f, \"songs\": %d, \"mashups\": %d", summary.elapsed, summary.songs.count, summary.mashups.count))
+        emit(
+            "generate_small",
+            String(
+                format: "\"seconds\": %.2f, \"songs\": %d, \"mashups\": %d", summary.elapsed, summary.songs.count,
+                summary.mashups.count))
 
         var probe = SynthConfig.full
         (probe.songsPerGenre, probe.mashups, probe.noiseClips) = (2, 20, 20)
         let probeDir = folder + "/synth-full-probe/messy_mashup"
         let (_, stages) = try timed(probe, probeDir)
-        let perSong = stages["songs", default: 0] / 20, perMashup = stages["mashups", default: 0] / 20
+        let perSong = stages["songs", default: 0] / 20
+        let perMashup = stages["mashups", default: 0] / 20
         let perClip = stages["noise", default: 0] / 20
         let full = perSong * 1_000 + perMashup * 3_020 + perClip * 2_000
         emit(
             "generate_full_extrapolated",
-            String(format: "\"seconds\": %.1f, \"per_song_s\": %.3f, \"per_mashup_s\": %.3f, \"per_clip_s\": %.4f", full, perSong, perMashup, perClip))
+            String(
+                format: "\"seconds\": %.1f, \"per_song_s\": %.3f, \"per_mashup_s\": %.3f, \"per_clip_s\": %.4f", full,
+                perSong, perMashup, perClip))
         try? FileManager.default.removeItem(atPath: (probeDir as NSString).deletingLastPathComponent)
 
         let (clean, folds) = try difficulty(summary)
-        emit("nearest_centroid_macro_f1", String(format: "\"clean_stem_centroids\": %.3f, \"mashup_centroids_5fold\": %.3f, \"chance\": 0.1", clean, folds))
+        emit(
+            "nearest_centroid_macro_f1",
+            String(
+                format: "\"clean_stem_centroids\": %.3f, \"mashup_centroids_5fold\": %.3f, \"chance\": 0.1", clean,
+                folds))
     }
 
     /// Mean over time of the dB mel spectrogram: one 128-vector per clip.
@@ -61,7 +74,8 @@ enum SynthBench {
     static func difficulty(_ summary: SynthSummary) throws -> (clean: Double, folds: Double) {
         let mel = try MelSpectrogram()
         let root = summary.root
-        var trainX: [[Float]] = [], trainY: [Int] = []
+        var trainX: [[Float]] = []
+        var trainY: [Int] = []
         for song in summary.songs {
             var mix: Audio?
             for stem in Stem.allCases {
@@ -71,7 +85,8 @@ enum SynthBench {
             trainX.append(try meanLogMel(try mix!.mono().resampled(to: 22_050).samples, mel))
             trainY.append(song.genre.rawValue)
         }
-        var testX: [[Float]] = [], testY: [Int] = []
+        var testX: [[Float]] = []
+        var testY: [Int] = []
         for recipe in summary.mashups {
             testX.append(try meanLogMel(try AudioFile.read("\(root)/\(recipe.filename)").samples, mel))
             testY.append(recipe.genre.rawValue)

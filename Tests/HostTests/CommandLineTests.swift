@@ -24,14 +24,17 @@ final class CommandLineTests: XCTestCase {
     func testScriptSeesArgumentsLikeLua() throws {
         let dir = try temporaryFolder(self)
         let script = dir.appendingPathComponent("args.lua")
-        try "print(arg[0], arg[1], arg[2], arg[-1], select('#', ...), ...)".write(to: script, atomically: true, encoding: .utf8)
+        try "print(arg[0], arg[1], arg[2], arg[-1], select('#', ...), ...)".write(
+            to: script, atomically: true, encoding: .utf8)
         let r = try runMashup(["--threads", "1", "run", script.path, "--epochs", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "\(script.path)\t--epochs\t3\trun\t2\t--epochs\t3\n")
     }
 
     func testGlobalOptionsReachTheEngine() throws {
-        let r = try runMashup(["--threads", "1", "--seed", "7", "--quiet", "-e", "print(mm.threads(), mm.quiet, mm.random(1000))"])
+        let r = try runMashup([
+            "--threads", "1", "--seed", "7", "--quiet", "-e", "print(mm.threads(), mm.quiet, mm.random(1000))",
+        ])
         let again = try runMashup(["--seed", "7", "-e", "print(mm.random(1000))"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("1\ttrue\t"), r.stdout)
@@ -41,7 +44,8 @@ final class CommandLineTests: XCTestCase {
     func testUncaughtErrorPrintsPositionAndTracebackAndExitsOne() throws {
         let dir = try temporaryFolder(self)
         let script = dir.appendingPathComponent("bad.lua")
-        try "local x = 1\nlocal function f() error('broken here') end\nf()\n".write(to: script, atomically: true, encoding: .utf8)
+        try "local x = 1\nlocal function f() error('broken here') end\nf()\n".write(
+            to: script, atomically: true, encoding: .utf8)
         let r = try runMashup(["run", script.path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("bad.lua:2: broken here"), r.stderr)

@@ -32,9 +32,15 @@ final class ErrorBoundaryTests: XCTestCase {
             collectgarbage()
             return caught
             """
-        XCTAssertEqual(try state.evaluate("local f = load(...) return f('20000')".replacingOccurrences(of: "...", with: "[==[\(loop)]==]")), ["20000"])
+        XCTAssertEqual(
+            try state.evaluate(
+                "local f = load(...) return f('20000')".replacingOccurrences(of: "...", with: "[==[\(loop)]==]")),
+            ["20000"])
         let before = residentBytes()
-        XCTAssertEqual(try state.evaluate("local f = load(...) return f('100000')".replacingOccurrences(of: "...", with: "[==[\(loop)]==]")), ["100000"])
+        XCTAssertEqual(
+            try state.evaluate(
+                "local f = load(...) return f('100000')".replacingOccurrences(of: "...", with: "[==[\(loop)]==]")),
+            ["100000"])
         let growth = residentBytes() - before
         XCTAssertLessThan(growth, 4 << 20, "resident memory grew by \(growth) bytes over 100,000 errors")
     }

@@ -26,34 +26,37 @@ final class LuaAPIDocumentationTests: XCTestCase {
 
     static func boundAPI() throws -> API {
         // Walked with raw access only (next, rawget), so no metamethod of ours runs.
-        let lines = try LuaState().evaluate(
-            """
-            local out, seen = {}, {}
-            local function walk(t, prefix)
-              seen[t] = true
-              for k, v in next, t do
-                if type(k) == "string" then
-                  local name = prefix .. "." .. k
-                  out[#out + 1] = (type(v) == "function" and "F " or "N ") .. name
-                  if type(v) == "table" and not seen[v] then walk(v, name) end
+        let lines =
+            try LuaState().evaluate(
+                """
+                local out, seen = {}, {}
+                local function walk(t, prefix)
+                  seen[t] = true
+                  for k, v in next, t do
+                    if type(k) == "string" then
+                      local name = prefix .. "." .. k
+                      out[#out + 1] = (type(v) == "function" and "F " or "N ") .. name
+                      if type(v) == "table" and not seen[v] then walk(v, name) end
+                    end
+                  end
                 end
-              end
-            end
-            walk(mm, "mm")
-            for k, v in next, debug.getregistry() do
-              if type(k) == "string" and type(v) == "table" and rawget(v, "__mashup_object") then
-                out[#out + 1] = "T " .. k
-                for m in next, rawget(v, "__methods") do out[#out + 1] = "M " .. k .. " " .. m end
-              end
-            end
-            return table.concat(out, "\\n")
-            """
-        ).first ?? nil
+                walk(mm, "mm")
+                for k, v in next, debug.getregistry() do
+                  if type(k) == "string" and type(v) == "table" and rawget(v, "__mashup_object") then
+                    out[#out + 1] = "T " .. k
+                    for m in next, rawget(v, "__methods") do out[#out + 1] = "M " .. k .. " " .. m end
+                  end
+                end
+                return table.concat(out, "\\n")
+                """
+            ).first ?? nil
         var api = API()
         for line in (lines ?? "").split(separator: "\n") {
             let parts = line.split(separator: " ").map(String.init)
             switch parts[0] {
-            case "F": api.functions.insert(parts[1]); api.names.insert(parts[1])
+            case "F":
+                api.functions.insert(parts[1])
+                api.names.insert(parts[1])
             case "N": api.names.insert(parts[1])
             case "T": if api.methods[parts[1]] == nil { api.methods[parts[1]] = [] }
             default: api.methods[parts[1], default: []].insert(parts[2])
@@ -93,7 +96,10 @@ final class LuaAPIDocumentationTests: XCTestCase {
     static func documentedNames(_ text: String) -> Set<String> {
         // The character before `mm` is matched rather than looked behind (Swift regex literals have
         // no lookbehind), so `comm.x` and `a.mm.x` are not names of ours.
-        Set(text.matches(of: /(?:^|[^A-Za-z0-9_.])(mm(?:\.[A-Za-z_][A-Za-z_0-9]*)+)/.anchorsMatchLineEndings()).map { String($0.1) })
+        Set(
+            text.matches(of: /(?:^|[^A-Za-z0-9_.])(mm(?:\.[A-Za-z_][A-Za-z_0-9]*)+)/.anchorsMatchLineEndings()).map {
+                String($0.1)
+            })
     }
 
     func testTheAPIIsLargeEnoughThatTheWalkWorked() throws {
@@ -141,7 +147,8 @@ final class LuaAPIDocumentationTests: XCTestCase {
             }
             for method in documented.subtracting(methods).sorted() { staleMethods.append("\(type) :\(method)(") }
         }
-        XCTAssertTrue(staleMethods.isEmpty,
+        XCTAssertTrue(
+            staleMethods.isEmpty,
             "docs/lua-api.md lists methods that do not exist: \(staleMethods.joined(separator: ", "))")
     }
 }

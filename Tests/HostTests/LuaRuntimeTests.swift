@@ -22,7 +22,8 @@ final class LuaRuntimeTests: XCTestCase {
     }
 
     func testStandardLibrariesAreOpen() throws {
-        XCTAssertEqual(try LuaState().evaluate("return string.rep('a', 3), math.floor(2.5), type(io.write), type(os.time)"),
+        XCTAssertEqual(
+            try LuaState().evaluate("return string.rep('a', 3), math.floor(2.5), type(io.write), type(os.time)"),
             ["aaa", "2", "function", "function"])
     }
 
@@ -35,20 +36,23 @@ final class LuaRuntimeTests: XCTestCase {
         let f = failure("local function g() error('deep') end\nlocal function h() g() end\nh()")
         XCTAssertEqual(f?.message.hasPrefix("chunk.lua:1: deep"), true)
         XCTAssertEqual(f?.message.contains("stack traceback:"), true)
-        XCTAssertEqual(f?.message.contains("in local 'h'") ?? false || f?.message.contains("in upvalue 'h'") ?? false
-            || f?.message.contains("chunk.lua:2:") ?? false, true, f?.message ?? "")
+        XCTAssertEqual(
+            f?.message.contains("in local 'h'") ?? false || f?.message.contains("in upvalue 'h'") ?? false
+                || f?.message.contains("chunk.lua:2:") ?? false, true, f?.message ?? "")
         XCTAssertEqual(f?.interrupted, false)
     }
 
     func testBadArgumentTypeUsesLuaWording() {
         let f = failure("mm.threads('many')")
-        XCTAssertEqual(f?.message.hasPrefix("chunk.lua:1: bad argument #1 to 'threads' (number expected, got string)"), true,
+        XCTAssertEqual(
+            f?.message.hasPrefix("chunk.lua:1: bad argument #1 to 'threads' (number expected, got string)"), true,
             f?.message ?? "no error")
     }
 
     func testBadArgumentValueExplainsWhatWasExpected() {
         let f = failure("mm.threads(0)")
-        XCTAssertEqual(f?.message.hasPrefix("chunk.lua:1: bad argument #1 to 'threads' (thread count must be at least 1, got 0)"),
+        XCTAssertEqual(
+            f?.message.hasPrefix("chunk.lua:1: bad argument #1 to 'threads' (thread count must be at least 1, got 0)"),
             true, f?.message ?? "no error")
     }
 
@@ -59,16 +63,20 @@ final class LuaRuntimeTests: XCTestCase {
 
     func testNativeErrorBecomesLuaErrorWithPosition() {
         let f = failure("\nmm.random(1, 2, 3)")
-        XCTAssertEqual(f?.message.hasPrefix("chunk.lua:2: wrong number of arguments to 'random'"), true, f?.message ?? "no error")
+        XCTAssertEqual(
+            f?.message.hasPrefix("chunk.lua:2: wrong number of arguments to 'random'"), true, f?.message ?? "no error")
     }
 
     func testBindingErrorsAreCatchableByPcall() throws {
-        XCTAssertEqual(try LuaState().evaluate("local ok, e = pcall(mm.random, 'x'); return ok, e"),
-            ["false", "bad argument #1 to 'mashup.random' (number expected, got string)"])  // Lua names functions called through pcall by their module path
+        // Lua names a function called through pcall by its module path.
+        XCTAssertEqual(
+            try LuaState().evaluate("local ok, e = pcall(mm.random, 'x'); return ok, e"),
+            ["false", "bad argument #1 to 'mashup.random' (number expected, got string)"])
     }
 
     func testSeededRandomReproducesBitForBit() throws {
-        let source = "mm.seed(42); local t = {} for i = 1, 5 do t[i] = mm.random() + mm.normal() + mm.random(1, 1000) end return table.concat(t, ',')"
+        let source =
+            "mm.seed(42); local t = {} for i = 1, 5 do t[i] = mm.random() + mm.normal() + mm.random(1, 1000) end return table.concat(t, ',')"
         let a = try LuaState().evaluate(source)
         let b = try LuaState().evaluate(source)
         XCTAssertEqual(a, b)
@@ -76,7 +84,8 @@ final class LuaRuntimeTests: XCTestCase {
     }
 
     func testRandomRangesFollowMathRandom() throws {
-        let r = try LuaState().evaluate("""
+        let r = try LuaState().evaluate(
+            """
             local lo, hi, flo, fhi = math.huge, -math.huge, math.huge, -math.huge
             for i = 1, 2000 do
               local k = mm.random(3, 5); lo = math.min(lo, k); hi = math.max(hi, k)
@@ -89,17 +98,23 @@ final class LuaRuntimeTests: XCTestCase {
     }
 
     func testThreadsSetsTheEngineWorkerCount() throws {
-        XCTAssertEqual(try LuaState().evaluate("local before = mm.threads(); local n = mm.threads(1); mm.threads(before); return n"), ["1"])
+        XCTAssertEqual(
+            try LuaState().evaluate(
+                "local before = mm.threads(); local n = mm.threads(1); mm.threads(before); return n"), ["1"])
     }
 
     func testClockIsMonotonicSeconds() throws {
-        XCTAssertEqual(try LuaState().evaluate("local a = mm.clock(); local b = mm.clock(); return b >= a, a > 0"), ["true", "true"])
+        XCTAssertEqual(
+            try LuaState().evaluate("local a = mm.clock(); local b = mm.clock(); return b >= a, a > 0"),
+            ["true", "true"])
     }
 
     func testScriptArgumentsFollowTheLuaInterpreter() throws {
         let state = LuaState()
-        try state.setScriptArguments(host: ["mashup", "--threads", "1", "run"], script: "x.lua", arguments: ["a", "--b"])
-        XCTAssertEqual(try state.evaluate("return arg[0], arg[1], arg[2], #arg, arg[-1], arg[-4], arg[-5]"),
+        try state.setScriptArguments(
+            host: ["mashup", "--threads", "1", "run"], script: "x.lua", arguments: ["a", "--b"])
+        XCTAssertEqual(
+            try state.evaluate("return arg[0], arg[1], arg[2], #arg, arg[-1], arg[-4], arg[-5]"),
             ["x.lua", "a", "--b", "2", "run", "mashup", nil])
     }
 
@@ -107,7 +122,8 @@ final class LuaRuntimeTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-req-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "return { answer = 42 }".write(to: dir.appendingPathComponent("helper.lua"), atomically: true, encoding: .utf8)
+        try "return { answer = 42 }".write(
+            to: dir.appendingPathComponent("helper.lua"), atomically: true, encoding: .utf8)
         try "result = require('helper').answer + select('#', ...)".write(
             to: dir.appendingPathComponent("main.lua"), atomically: true, encoding: .utf8)
         let state = LuaState()

@@ -14,8 +14,9 @@ final class ReplTests: XCTestCase {
             master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
             var unlock: Int32 = 0
             var number: UInt32 = 0
-            guard master >= 0, ioctl(master, 0x4004_5431 /* TIOCSPTLCK */, &unlock) == 0,
-                ioctl(master, 0x8004_5430 /* TIOCGPTN */, &number) == 0
+            let setLock: UInt = 0x4004_5431  // TIOCSPTLCK
+            let getNumber: UInt = 0x8004_5430  // TIOCGPTN
+            guard master >= 0, ioctl(master, setLock, &unlock) == 0, ioctl(master, getNumber, &number) == 0
             else { throw CocoaError(.fileNoSuchFile) }
             let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
             let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
@@ -43,7 +44,9 @@ final class ReplTests: XCTestCase {
             while !screen.contains(text) {
                 let left = deadline.timeIntervalSinceNow
                 if left <= 0 {
-                    XCTFail("expected \(text.debugDescription) on the terminal; saw \(screen.debugDescription)", file: file, line: line)
+                    XCTFail(
+                        "expected \(text.debugDescription) on the terminal; saw \(screen.debugDescription)", file: file,
+                        line: line)
                     return false
                 }
                 var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)

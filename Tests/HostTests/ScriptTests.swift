@@ -47,7 +47,8 @@ final class ScriptTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)
         }
         let submission = try String(contentsOf: run.appendingPathComponent("submission.csv"), encoding: .utf8)
-        let sample = try String(contentsOf: ScriptTests.dataSet.appendingPathComponent("sample_submission.csv"), encoding: .utf8)
+        let sample = try String(
+            contentsOf: ScriptTests.dataSet.appendingPathComponent("sample_submission.csv"), encoding: .utf8)
         let ids = { (text: String) in text.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] } }
         XCTAssertEqual(ids(submission), ids(sample))
         let log = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)

@@ -9,12 +9,15 @@ final class AugmentTests: XCTestCase {
 
     func tone(_ hz: Double, seconds: Double = 1, amplitude: Double = 0.5) -> Audio {
         let n = Int(seconds * Double(rate))
-        return Audio(samples: (0..<n).map { Float(amplitude * sin(2 * .pi * hz * Double($0) / Double(rate))) }, channels: 1, rate: rate)
+        return Audio(
+            samples: (0..<n).map { Float(amplitude * sin(2 * .pi * hz * Double($0) / Double(rate))) }, channels: 1,
+            rate: rate)
     }
 
     func noise(_ seconds: Double = 1, seed: UInt64 = 1) -> Audio {
         var r = Random(seed: seed)
-        return Audio(samples: (0..<Int(seconds * Double(rate))).map { _ in Float(0.1 * r.normal()) }, channels: 1, rate: rate)
+        return Audio(
+            samples: (0..<Int(seconds * Double(rate))).map { _ in Float(0.1 * r.normal()) }, channels: 1, rate: rate)
     }
 
     func db(_ x: ArraySlice<Float>) -> Double { 10 * log10(meanSquare(Array(x))) }
@@ -50,7 +53,8 @@ final class AugmentTests: XCTestCase {
         let y = try apply(filter, x)
         // Past the first 0.1 s the filter is in its steady state.
         XCTAssertEqual(db(y.samples[2205...]) - db(x.samples[2205...]), designed, accuracy: 0.1)
-        XCTAssertEqual(db(try apply(filter, tone(100)).samples[2205...]) - db(tone(100).samples[2205...]), 0, accuracy: 0.1)
+        XCTAssertEqual(
+            db(try apply(filter, tone(100)).samples[2205...]) - db(tone(100).samples[2205...]), 0, accuracy: 0.1)
     }
 
     func testHighPassBandPassAndPeakingMatchTheirResponses() throws {
@@ -63,7 +67,8 @@ final class AugmentTests: XCTestCase {
                 .response(at: probe, rate: Double(rate))
             XCTAssertEqual(designed, expected, accuracy: filter.kind == .highpass ? 2 : 0.01)
             let y = try apply(filter, tone(probe))
-            XCTAssertEqual(db(y.samples[4410...]) - db(tone(probe).samples[4410...]), designed, accuracy: 0.1, "\(filter.kind)")
+            XCTAssertEqual(
+                db(y.samples[4410...]) - db(tone(probe).samples[4410...]), designed, accuracy: 0.1, "\(filter.kind)")
         }
     }
 
@@ -188,7 +193,9 @@ final class AugmentTests: XCTestCase {
     }
 
     func batch() throws -> Batch {
-        let spectrograms = (0..<4).map { n in Spectrogram(values: [Float](repeating: Float(n), count: 8 * 20), bins: 8, frames: 20) }
+        let spectrograms = (0..<4).map { n in
+            Spectrogram(values: [Float](repeating: Float(n), count: 8 * 20), bins: 8, frames: 20)
+        }
         return try Batch.stack(spectrograms, labels: [0, 3, 5, 9])
     }
 
@@ -232,7 +239,8 @@ final class AugmentTests: XCTestCase {
         XCTAssertEqual(try apply(never, x).samples, x.samples)
         let half = try AudioPipeline([(PolarityInversion(), probability: 0.5)])
         var r = Random(seed: 1)
-        let flipped = try (0..<1000).filter { _ in try half.apply(x, random: &r, worker: 0).samples[0] == -x.samples[0] }.count
+        let flipped = try (0..<1000).filter { _ in try half.apply(x, random: &r, worker: 0).samples[0] == -x.samples[0]
+        }.count
         XCTAssertEqual(Double(flipped), 500, accuracy: 50)
         XCTAssertThrowsError(try AudioPipeline([(HalfAmplitude(), probability: 1.5)])) { error in
             XCTAssertEqual("\(error)", "probability: expected a probability in [0, 1], got 1.5")

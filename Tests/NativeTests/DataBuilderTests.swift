@@ -185,7 +185,8 @@ final class DataBuilderTests: XCTestCase {
         }
         XCTAssertEqual(runs[0], runs[1])
         XCTAssertEqual(runs[0][3], try builder.example(4).audio.samples)
-        XCTAssertNotEqual(runs[0][3], try MashupBuilder(bank: try bank(), options: options, seed: 22).example(4).audio.samples)
+        XCTAssertNotEqual(
+            runs[0][3], try MashupBuilder(bank: try bank(), options: options, seed: 22).example(4).audio.samples)
     }
 
     func testTempoOfAClickTrack() {

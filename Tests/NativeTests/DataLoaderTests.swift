@@ -15,7 +15,8 @@ final class DataLoaderTests: XCTestCase {
         let bank = try DataFixture.bank.get()
         let split = try DataSplit(bank.dataSet, seed: 1)
         return FreshExamples(
-            builder: try MashupBuilder(bank: bank, songs: split.train, options: recipe, seed: seed), input: try ModelInput(input))
+            builder: try MashupBuilder(bank: bank, songs: split.train, options: recipe, seed: seed),
+            input: try ModelInput(input))
     }
 
     func temporaryFolder() -> String { NSTemporaryDirectory() + "cache-\(getpid())-\(UUID().uuidString)" }
@@ -24,7 +25,8 @@ final class DataLoaderTests: XCTestCase {
         let input = try ModelInput()
         XCTAssertEqual(input.samples, 661_500)
         XCTAssertEqual([input.bins, input.frames], [128, 1292])
-        let s = try input.spectrogram(Audio(samples: (0..<30_000).map { Float(sin(Double($0) * 0.1)) }, channels: 1, rate: 22_050))
+        let s = try input.spectrogram(
+            Audio(samples: (0..<30_000).map { Float(sin(Double($0) * 0.1)) }, channels: 1, rate: 22_050))
         XCTAssertEqual(s.shape, [128, 1292])
         XCTAssertEqual(s.values.min(), 0)
         XCTAssertEqual(s.values.max(), 1)
@@ -35,7 +37,9 @@ final class DataLoaderTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fresh = try examples()
         var reports: [(Int, Int)] = []
-        let cache = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2) { reports.append(($0, $1)) }
+        let cache = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2) {
+            reports.append(($0, $1))
+        }
         XCTAssertEqual(cache.count, 2 * fresh.builder.pool.count)
         XCTAssertEqual(reports.first?.0, 0)
         XCTAssertEqual(reports.last?.0, cache.count)
@@ -53,7 +57,8 @@ final class DataLoaderTests: XCTestCase {
         XCTAssertEqual(again.path, cache.path)
         let other = try SpectrogramCache.prepare(folder: folder, examples: try examples(noise: 0...0), perSong: 2)
         XCTAssertNotEqual(other.path, cache.path)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".f16") }.count, 2)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".f16") }.count, 2)
     }
 
     func testACorruptCacheFileIsNamed() throws {
@@ -63,7 +68,8 @@ final class DataLoaderTests: XCTestCase {
         let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: cache.path))
         try handle.truncate(atOffset: 1000)
         try handle.close()
-        XCTAssertThrowsError(try SpectrogramCache.prepare(folder: folder, examples: try examples(), perSong: 1)) { error in
+        XCTAssertThrowsError(try SpectrogramCache.prepare(folder: folder, examples: try examples(), perSong: 1)) {
+            error in
             XCTAssertTrue("\(error)".hasPrefix("\(cache.path): truncated or inconsistent cache"), "\(error)")
         }
     }
@@ -83,7 +89,9 @@ final class DataLoaderTests: XCTestCase {
             options.prefetch = workers
             let loader = try BatchLoader(
                 cache: cache, fresh: fresh, options: options,
-                spectrogramAugmentation: try SpectrogramPipeline([(SpectrogramMask(.time, width: 0...5), probability: 0.5)]),
+                spectrogramAugmentation: try SpectrogramPipeline([
+                    (SpectrogramMask(.time, width: 0...5), probability: 0.5)
+                ]),
                 batchAugmentation: try Pipeline<Batch>([(BatchMix(.mixup), probability: 1)]))
             var epoch: [[Float]] = []
             for batch in loader.epoch(0) {
@@ -102,7 +110,9 @@ final class DataLoaderTests: XCTestCase {
         let plans = (0..<2).map { loader.plan(epoch: $0) }
         XCTAssertNotEqual(plans[0], plans[1])
         for plan in plans {
-            XCTAssertEqual(plan.filter { if case .fresh = $0 { true } else { false } }.count, Int((0.25 * Double(cache.count)).rounded()))
+            XCTAssertEqual(
+                plan.filter { if case .fresh = $0 { true } else { false } }.count,
+                Int((0.25 * Double(cache.count)).rounded()))
         }
     }
 
@@ -124,7 +134,8 @@ final class DataLoaderTests: XCTestCase {
         }
         XCTAssertNotNil(first)
         XCTAssertThrowsError(try BatchLoader(fresh: try examples())) { error in
-            XCTAssertEqual("\(error)", "examples_per_epoch: without a cache, expected at least 1 example per epoch, got 0")
+            XCTAssertEqual(
+                "\(error)", "examples_per_epoch: without a cache, expected at least 1 example per epoch, got 0")
         }
     }
 

@@ -11,7 +11,9 @@ final class DataSetTests: XCTestCase {
         XCTAssertEqual(set.songs.count, 10 * SynthConfig.tiny.songsPerGenre)
         XCTAssertEqual(set.songsByGenre.map(\.count), [Int](repeating: SynthConfig.tiny.songsPerGenre, count: 10))
         XCTAssertEqual(set.songs[0].name, "blues.00000")
-        XCTAssertEqual(set.songs[0].stems.map { ($0 as NSString).lastPathComponent }, ["drums.wav", "vocals.wav", "bass.wav", "other.wav"])
+        XCTAssertEqual(
+            set.songs[0].stems.map { ($0 as NSString).lastPathComponent },
+            ["drums.wav", "vocals.wav", "bass.wav", "other.wav"])
         XCTAssertEqual(set.songs[0].rate, 44_100)
         XCTAssertEqual(set.songs[0].frames, Int(SynthConfig.tiny.seconds * 44_100))
         XCTAssertEqual(set.noiseClips.count, SynthConfig.tiny.noiseClips)
@@ -30,7 +32,8 @@ final class DataSetTests: XCTestCase {
         let dir = try DataFixture.copy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let rows = (1...SynthConfig.tiny.mashups).map { "\($0),song\(String(format: "%04d", $0)).wav\r\n" }
-        try Data(("\u{FEFF}id,filename\r\n" + rows.joined() + "\r\n").utf8).write(to: URL(fileURLWithPath: dir + "/test.csv"))
+        try Data(("\u{FEFF}id,filename\r\n" + rows.joined() + "\r\n").utf8).write(
+            to: URL(fileURLWithPath: dir + "/test.csv"))
         let set = try KaggleDataSet(root: dir)
         XCTAssertEqual(set.test.map(\.id), (1...SynthConfig.tiny.mashups).map(String.init))
         XCTAssertEqual(set.test[4].path, dir + "/mashups/song0005.wav")
@@ -42,7 +45,8 @@ final class DataSetTests: XCTestCase {
         let fm = FileManager.default
         try fm.removeItem(atPath: dir + "/genres_stems/jazz")
         try fm.removeItem(atPath: dir + "/genres_stems/blues/blues.00001/vocals.wav")
-        try Data("not audio at all".utf8).write(to: URL(fileURLWithPath: dir + "/genres_stems/rock/rock.00002/bass.wav"))
+        try Data("not audio at all".utf8).write(
+            to: URL(fileURLWithPath: dir + "/genres_stems/rock/rock.00002/bass.wav"))
         try Data().write(to: URL(fileURLWithPath: dir + "/genres_stems/pop/pop.00000/drums.wav"))
         try AudioFile.write(
             Audio(samples: [Float](repeating: 0.1, count: 4800), channels: 1, rate: 48_000),
@@ -64,7 +68,8 @@ final class DataSetTests: XCTestCase {
                 "test.csv line 22: duplicate id 7 (first on line 8)",
             ]
             for text in expected {
-                XCTAssertTrue(error.problems.contains { $0.hasPrefix(text) }, "no problem starts with '\(text)' in\n\(error)")
+                XCTAssertTrue(
+                    error.problems.contains { $0.hasPrefix(text) }, "no problem starts with '\(text)' in\n\(error)")
             }
             XCTAssertEqual(error.problems.count, expected.count, "\(error)")
             XCTAssertTrue(error.description.contains("7 problems"))

@@ -19,19 +19,23 @@ final class NNGradientCheckTests: XCTestCase {
     }
 
     /// The analytic gradients of L for the input and each parameter, and r.
-    private func analytic(_ module: any Module, _ input: Tensor, checkInput: Bool) throws -> (Tensor, [(String, Tensor, Tensor)]) {
+    private func analytic(_ module: any Module, _ input: Tensor, checkInput: Bool) throws -> (
+        Tensor, [(String, Tensor, Tensor)]
+    ) {
         Engine.seed(99)
         let out = try module.forward(input)
         let r = randomTensor(out.shape, seed: 7)
         module.zeroGrad()
         let dx = try module.backward(r).copy()
-        let targets: [(String, Tensor, Tensor)] = (checkInput ? [("input", input, dx)] : [])
+        let targets: [(String, Tensor, Tensor)] =
+            (checkInput ? [("input", input, dx)] : [])
             + module.namedParameters().map { ($0.name, $0.parameter.value, $0.parameter.grad.copy()) }
         return (r, targets)
     }
 
     private func checkDirectional(
-        _ module: any Module, input: Tensor, eps: Float, tolerance: Double, file: StaticString = #filePath, line: UInt = #line
+        _ module: any Module, input: Tensor, eps: Float, tolerance: Double, file: StaticString = #filePath,
+        line: UInt = #line
     ) throws {
         let (r, targets) = try analytic(module, input, checkInput: true)
         var results: [(name: String, exact: Double, numeric: Double)] = []
@@ -52,7 +56,8 @@ final class NNGradientCheckTests: XCTestCase {
         let scale = results.map { abs($0.exact) }.max() ?? 0
         for (name, exact, numeric) in results {
             let error = abs(numeric - exact) / max(abs(numeric), abs(exact), scale, 1e-12)
-            XCTAssertLessThanOrEqual(error, tolerance, "\(type(of: module)) d/d\(name): \(exact) vs \(numeric)", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                error, tolerance, "\(type(of: module)) d/d\(name): \(exact) vs \(numeric)", file: file, line: line)
         }
     }
 
@@ -66,8 +71,12 @@ final class NNGradientCheckTests: XCTestCase {
         func L() throws -> Double { try lossAlong(module, input, r) }
         var rng = Random(seed: 3)
         for (name, value, grad) in targets {
-            let indices = value.count <= samples ? Array(0..<value.count) : (0..<samples).map { _ in Int(rng.below(UInt64(value.count))) }
-            var diff = 0.0, na = 0.0, nn = 0.0
+            let indices =
+                value.count <= samples
+                ? Array(0..<value.count) : (0..<samples).map { _ in Int(rng.below(UInt64(value.count))) }
+            var diff = 0.0
+            var na = 0.0
+            var nn = 0.0
             for i in indices {
                 let orig = value[i]
                 value[i] = orig + eps
@@ -91,11 +100,14 @@ final class NNGradientCheckTests: XCTestCase {
     }
 
     func testConv2dStrideTwoNoBias() throws {
-        try check(Conv2d(3, 5, kernelSize: 3, stride: 2, padding: 1, bias: false), input: randomTensor([3, 3, 8, 7], seed: 2))
+        try check(
+            Conv2d(3, 5, kernelSize: 3, stride: 2, padding: 1, bias: false), input: randomTensor([3, 3, 8, 7], seed: 2))
     }
 
     func testConv2dStemSevenBySeven() throws {
-        try check(Conv2d(2, 3, kernelSize: 7, stride: 2, padding: 3, bias: false), input: randomTensor([2, 2, 11, 13], seed: 3))
+        try check(
+            Conv2d(2, 3, kernelSize: 7, stride: 2, padding: 3, bias: false),
+            input: randomTensor([2, 2, 11, 13], seed: 3))
     }
 
     func testConv2dPointwise() throws {
@@ -128,7 +140,9 @@ final class NNGradientCheckTests: XCTestCase {
         var values: [Float] = (0..<(2 * 3 * 9 * 8)).map { i in Float(i) * 0.01 - 2 }
         var rng = Random(seed: 13)
         rng.shuffle(&values)
-        try check(MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: Tensor(shape: [2, 3, 9, 8], values: values), eps: 1e-3, tolerance: 2e-3)
+        try check(
+            MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: Tensor(shape: [2, 3, 9, 8], values: values),
+            eps: 1e-3, tolerance: 2e-3)
     }
 
     func testGlobalAvgPool() throws {
@@ -144,7 +158,8 @@ final class NNGradientCheckTests: XCTestCase {
     }
 
     func testSqueezeExcitation() throws {
-        try check(SqueezeExcitation(channels: 8, reduction: 4), input: randomTensor([2, 8, 5, 6], seed: 17), tolerance: 2e-3)
+        try check(
+            SqueezeExcitation(channels: 8, reduction: 4), input: randomTensor([2, 8, 5, 6], seed: 17), tolerance: 2e-3)
     }
 
     func testBasicBlockWithDownsample() throws {
@@ -159,7 +174,8 @@ final class NNGradientCheckTests: XCTestCase {
 
     func testTinySEResNetEndToEnd() throws {
         Engine.seed(5)
-        let net = try SEResNet(SEResNetConfig(widths: [4, 8, 8, 16], blocks: [1, 1, 1, 1], reduction: 4, classes: 5, dropout: 0.2))
+        let net = try SEResNet(
+            SEResNetConfig(widths: [4, 8, 8, 16], blocks: [1, 1, 1, 1], reduction: 4, classes: 5, dropout: 0.2))
         net.computesInputGradient = true
         try checkDirectional(net, input: randomTensor([2, 1, 32, 48], seed: 20), eps: 1e-3, tolerance: 1e-2)
     }
@@ -175,9 +191,15 @@ final class NNGradientCheckTests: XCTestCase {
             for i in 0..<logits.count {
                 let orig = logits[i]
                 logits[i] = orig + eps
-                let (hp, sp) = (try crossEntropy(logits, labels: labels, labelSmoothing: smoothing).loss, try crossEntropy(logits, targets: soft, labelSmoothing: smoothing).loss)
+                let (hp, sp) = (
+                    try crossEntropy(logits, labels: labels, labelSmoothing: smoothing).loss,
+                    try crossEntropy(logits, targets: soft, labelSmoothing: smoothing).loss
+                )
                 logits[i] = orig - eps
-                let (hm, sm) = (try crossEntropy(logits, labels: labels, labelSmoothing: smoothing).loss, try crossEntropy(logits, targets: soft, labelSmoothing: smoothing).loss)
+                let (hm, sm) = (
+                    try crossEntropy(logits, labels: labels, labelSmoothing: smoothing).loss,
+                    try crossEntropy(logits, targets: soft, labelSmoothing: smoothing).loss
+                )
                 logits[i] = orig
                 XCTAssertEqual(Double(dHard[i]), (hp - hm) / Double(2 * eps), accuracy: 2e-5)
                 XCTAssertEqual(Double(dSoft[i]), (sp - sm) / Double(2 * eps), accuracy: 2e-5)

@@ -14,8 +14,10 @@ final class NNParityTests: XCTestCase {
         let config = try JSONSerialization.jsonObject(with: Data(fixture.metadata["config"]!.utf8)) as! [String: Any]
         model = try SEResNet(
             SEResNetConfig(
-                widths: config["widths"] as! [Int], blocks: config["blocks"] as! [Int], reduction: config["reduction"] as! Int,
-                classes: config["classes"] as! Int, dropout: config["dropout"] as! Double, inChannels: config["in_channels"] as! Int))
+                widths: config["widths"] as! [Int], blocks: config["blocks"] as! [Int],
+                reduction: config["reduction"] as! Int,
+                classes: config["classes"] as! Int, dropout: config["dropout"] as! Double,
+                inChannels: config["in_channels"] as! Int))
         let initial = fixture.tensors.filter { $0.key.hasPrefix("init.") }
         try model.loadState(Dictionary(uniqueKeysWithValues: initial.map { (String($0.key.dropFirst(5)), $0.value) }))
         guard case .i64(_, let y)? = fixture.tensors["labels"] else { throw NNError("fixture lacks labels") }
@@ -43,7 +45,9 @@ final class NNParityTests: XCTestCase {
         let e2 = assertClose([Float(loss)], try fixture.f32("loss").array, "loss", tolerance: 1e-4)
         var worst: Float = 0
         for (name, p) in model.namedParameters() {
-            worst = max(worst, assertClose(p.grad.array, try fixture.f32("grad." + name).array, "grad." + name, tolerance: 1e-3))
+            worst = max(
+                worst, assertClose(p.grad.array, try fixture.f32("grad." + name).array, "grad." + name, tolerance: 1e-3)
+            )
         }
         print("parity: logits \(e1), loss \(e2), worst gradient \(worst) (relative, floor 1e-3)")
     }
@@ -78,7 +82,9 @@ final class NNParityTests: XCTestCase {
         for (name, entry) in model.stateDict() {
             switch entry {
             case .tensor(let t):
-                worst = max(worst, assertClose(t.array, try fixture.f32("step3." + name).array, "step3." + name, tolerance: 1e-3))
+                worst = max(
+                    worst,
+                    assertClose(t.array, try fixture.f32("step3." + name).array, "step3." + name, tolerance: 1e-3))
             case .counter(let c): XCTAssertEqual(c.value, 3)
             }
         }

@@ -31,7 +31,9 @@ func assertClose(
     let (err, at) = maxRelativeError(got, expected, floor: floor)
     if err > tolerance {
         let maxDiff = zip(got, expected).map { abs($0 - $1) }.max() ?? 0
-        print("MISMATCH \(name): max relative error \(err) at \(at) (got \(got[at]), expected \(expected[at])), max |diff| \(maxDiff)")
+        print(
+            "MISMATCH \(name): max relative error \(err) at \(at) (got \(got[at]), expected \(expected[at])), max |diff| \(maxDiff)"
+        )
         print("  first got:      \(got.prefix(5))")
         print("  first expected: \(expected.prefix(5))")
         XCTFail("\(name): relative error \(err) > \(tolerance)", file: file, line: line)

@@ -114,7 +114,8 @@ final class OptimTests: XCTestCase {
 
     private func freshRun() throws -> (SEResNet, AdamW, OneCycleLR) {
         Engine.seed(2024)
-        let model = try SEResNet(SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0.5))
+        let model = try SEResNet(
+            SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0.5))
         let opt = try AdamW(model.parameters, weightDecay: 1e-4)
         return (model, opt, try OneCycleLR(opt, maxLR: 1e-2, totalSteps: 10))
     }
@@ -126,9 +127,12 @@ final class OptimTests: XCTestCase {
 
         let (b, optB, schedB) = try freshRun()
         try train(b, optB, schedB, steps: 2)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString).safetensors").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resume-\(UUID().uuidString).safetensors"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try TrainingState(epoch: 1, bestMetric: 0.5, extra: ["note": "x"]).save(to: file, model: b, optimizer: optB, scheduler: schedB)
+        try TrainingState(epoch: 1, bestMetric: 0.5, extra: ["note": "x"]).save(
+            to: file, model: b, optimizer: optB, scheduler: schedB)
 
         Engine.seed(77)  // a different generator and different weights, all to be overwritten
         let c = try SEResNet(SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0.5))

@@ -21,7 +21,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testRoundTripKeepsValuesShapesMetadataAndAlignment() throws {
         let t = try Tensor(shape: [2, 3], values: [1, -2, 3.5, .pi, 0, 1e-30])
-        try SafeTensors.write(path("a.safetensors"), [("w", .f32(t)), ("n", .i64(shape: [], values: [42]))], metadata: ["k": "v \"quoted\""])
+        try SafeTensors.write(
+            path("a.safetensors"), [("w", .f32(t)), ("n", .i64(shape: [], values: [42]))],
+            metadata: ["k": "v \"quoted\""])
         let data = try Data(contentsOf: URL(fileURLWithPath: path("a.safetensors")))
         let headerSize = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         XCTAssertEqual(headerSize % 8, 0, "tensor data must start 8-byte aligned")
@@ -38,7 +40,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testReadsPyTorchFileWithI64Counters() throws {
         let file = try SafeTensors.read(nnFixtures.appendingPathComponent("seresnet_small.safetensors").path)
-        guard case .i64(let shape, let v)? = file.tensors["init.bn1.num_batches_tracked"] else { return XCTFail("no counter") }
+        guard case .i64(let shape, let v)? = file.tensors["init.bn1.num_batches_tracked"] else {
+            return XCTFail("no counter")
+        }
         XCTAssertEqual(shape, [])
         XCTAssertEqual(v, [0])
         XCTAssertEqual(try file.f32("init.conv1.weight").shape, [4, 1, 7, 7])

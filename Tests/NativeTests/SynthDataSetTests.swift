@@ -78,7 +78,8 @@ final class SynthDataSetTests: XCTestCase {
             XCTAssertEqual(info.rate, 44_100)
             XCTAssertEqual(info.duration, 5, accuracy: 1e-9)
         }
-        XCTAssertEqual(Set(summary.noiseClips.map(\.category)).count, min(Self.config.noiseClips, NoiseCategory.allCases.count))
+        XCTAssertEqual(
+            Set(summary.noiseClips.map(\.category)).count, min(Self.config.noiseClips, NoiseCategory.allCases.count))
     }
 
     func testMashupsAreMono22kWithinTheCompetitionsLengths() throws {
@@ -92,7 +93,8 @@ final class SynthDataSetTests: XCTestCase {
             XCTAssertLessThanOrEqual(audio.duration, 30.01)
             let peak = audio.samples.map(abs).max()!
             XCTAssertEqual(peak, 0.98, accuracy: 0.001, "peak-normalised, not clipped")
-            XCTAssertGreaterThan(Set(recipe.songs).count, Self.config.songsPerGenre >= 4 ? 3 : Self.config.songsPerGenre - 1)
+            XCTAssertGreaterThan(
+                Set(recipe.songs).count, Self.config.songsPerGenre >= 4 ? 3 : Self.config.songsPerGenre - 1)
         }
     }
 
@@ -127,9 +129,14 @@ final class SynthDataSetTests: XCTestCase {
         defer { Engine.threads = threads }
         _ = try Synth.generate(Self.config, into: other)
         let fm = FileManager.default
-        let files = try XCTUnwrap(fm.subpathsOfDirectory(atPath: dir)).filter { $0.hasSuffix(".wav") || $0.hasSuffix(".csv") }.sorted()
-        XCTAssertEqual(files, try fm.subpathsOfDirectory(atPath: other).filter { $0.hasSuffix(".wav") || $0.hasSuffix(".csv") }.sorted())
-        XCTAssertEqual(files.count, 10 * Self.config.songsPerGenre * 4 + Self.config.noiseClips + Self.config.mashups + 3)
+        let files = try XCTUnwrap(fm.subpathsOfDirectory(atPath: dir)).filter {
+            $0.hasSuffix(".wav") || $0.hasSuffix(".csv")
+        }.sorted()
+        XCTAssertEqual(
+            files,
+            try fm.subpathsOfDirectory(atPath: other).filter { $0.hasSuffix(".wav") || $0.hasSuffix(".csv") }.sorted())
+        XCTAssertEqual(
+            files.count, 10 * Self.config.songsPerGenre * 4 + Self.config.noiseClips + Self.config.mashups + 3)
         for file in files {
             XCTAssertEqual(fm.contents(atPath: "\(dir)/\(file)"), fm.contents(atPath: "\(other)/\(file)"), file)
         }
@@ -138,7 +145,10 @@ final class SynthDataSetTests: XCTestCase {
 
     func testProgressCountsEveryItemOnce() throws {
         let dir = NSTemporaryDirectory() + "synth-progress-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".labels.csv") }
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: dir + ".labels.csv")
+        }
         var config = SynthConfig(scale: .tiny, seed: 5)
         (config.songsPerGenre, config.seconds, config.mashups, config.noiseClips) = (1, 2, 3, 2)
         var reports: [SynthProgress] = []

@@ -50,7 +50,8 @@ final class SynthSongTests: XCTestCase {
     func testDiscoKicksOnEveryBeat() {
         var r = base
         let groove = Groove.draw(for: .disco, &r)
-        let kicks = Set(DrumPart.hits(genre: .disco, groove: groove, bars: 4, &r).filter { $0.voice == .kick }.map(\.beat))
+        let kicks = Set(
+            DrumPart.hits(genre: .disco, groove: groove, bars: 4, &r).filter { $0.voice == .kick }.map(\.beat))
         XCTAssertTrue((0..<16).allSatisfy { kicks.contains(Double($0)) })
     }
 

@@ -61,12 +61,19 @@ final class TimeStretchTests: XCTestCase {
     func testPulseTrainTempoScales() {
         // Clicks every 0.5 s come out every 0.5 / rate s.
         var x = [Float](repeating: 0, count: 4 * rate)
-        for k in 0..<8 { for i in 0..<200 { x[k * rate / 2 + i] = Float(sin(Double(i) * 0.3)) * Float(1 - Double(i) / 200) } }
+        for k in 0..<8 {
+            for i in 0..<200 { x[k * rate / 2 + i] = Float(sin(Double(i) * 0.3)) * Float(1 - Double(i) / 200) }
+        }
         let y = timeStretch(x, rate: 1.25, sampleRate: rate)
         var onsets: [Int] = []
         var i = 0
         while i < y.count {
-            if abs(y[i]) > 0.3 { onsets.append(i); i += rate / 5 } else { i += 1 }
+            if abs(y[i]) > 0.3 {
+                onsets.append(i)
+                i += rate / 5
+            } else {
+                i += 1
+            }
         }
         XCTAssertGreaterThanOrEqual(onsets.count, 6)
         let gaps = zip(onsets.dropFirst(), onsets).map { Double($0 - $1) / Double(rate) }

@@ -24,54 +24,57 @@ enum LuaData: LuaModule {
         ("cutmix", cutmix),
         // mm.data.synth{out=, scale=, songs_per_genre=, seconds=, mashups=, noise_clips=, seed=,
         //               progress = true}
-        ("synth", { L in
-            Lua.invoke(L) { lua in
-                let o = try lua.options(1)
-                guard let out = try o.string("out") else {
-                    throw LuaError.argument(1, "field 'out': the folder to write into expected")
-                }
-                let scaleName = try o.string("scale") ?? "small"
-                guard let scale = SynthScale(rawValue: scaleName) else {
-                    throw o.invalid("scale", "'tiny', 'small' or 'full' expected, got '\(scaleName)'")
-                }
-                var config = SynthConfig(scale: scale, seed: Engine.defaultSeed)
-                if let seed = try o.integer("seed") { config.seed = UInt64(bitPattern: Int64(seed)) }
-                if let n = try o.integer("songs_per_genre") { config.songsPerGenre = n }
-                if let s = try o.number("seconds") { config.seconds = s }
-                if let n = try o.integer("mashups") { config.mashups = n }
-                if let n = try o.integer("noise_clips") { config.noiseClips = n }
-                // A bar per stage unless the script runs quiet or asks for none.
-                let quiet = try o.boolean("progress") == false || lua.quiet
-                let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
-                defer { bars.close() }
-                let summary: SynthSummary
-                do {
-                    summary = try Synth.generate(config, into: out, progress: bars.show)
-                } catch let error as SynthError {
-                    let field = error.subject.reduce(into: "") { name, c in
-                        if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
+        (
+            "synth",
+            { L in
+                Lua.invoke(L) { lua in
+                    let o = try lua.options(1)
+                    guard let out = try o.string("out") else {
+                        throw LuaError.argument(1, "field 'out': the folder to write into expected")
                     }
-                    if ["songs_per_genre", "seconds", "mashups", "noise_clips"].contains(field) {
-                        throw o.invalid(field, error.reason)
+                    let scaleName = try o.string("scale") ?? "small"
+                    guard let scale = SynthScale(rawValue: scaleName) else {
+                        throw o.invalid("scale", "'tiny', 'small' or 'full' expected, got '\(scaleName)'")
                     }
-                    throw LuaError.message(error.description)
+                    var config = SynthConfig(scale: scale, seed: Engine.defaultSeed)
+                    if let seed = try o.integer("seed") { config.seed = UInt64(bitPattern: Int64(seed)) }
+                    if let n = try o.integer("songs_per_genre") { config.songsPerGenre = n }
+                    if let s = try o.number("seconds") { config.seconds = s }
+                    if let n = try o.integer("mashups") { config.mashups = n }
+                    if let n = try o.integer("noise_clips") { config.noiseClips = n }
+                    // A bar per stage unless the script runs quiet or asks for none.
+                    let quiet = try o.boolean("progress") == false || lua.quiet
+                    let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
+                    defer { bars.close() }
+                    let summary: SynthSummary
+                    do {
+                        summary = try Synth.generate(config, into: out, progress: bars.show)
+                    } catch let error as SynthError {
+                        let field = error.subject.reduce(into: "") { name, c in
+                            if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
+                        }
+                        if ["songs_per_genre", "seconds", "mashups", "noise_clips"].contains(field) {
+                            throw o.invalid(field, error.reason)
+                        }
+                        throw LuaError.message(error.description)
+                    }
+                    try lua.reserve(4)
+                    lua_createtable(lua.L, 0, 6)
+                    lua.push(summary.root)
+                    lua.setField(-2, "root")
+                    lua.push(summary.labelsPath)
+                    lua.setField(-2, "labels")
+                    lua.push(summary.songs.count)
+                    lua.setField(-2, "songs")
+                    lua.push(summary.noiseClips.count)
+                    lua.setField(-2, "noise_clips")
+                    lua.push(summary.mashups.count)
+                    lua.setField(-2, "mashups")
+                    lua.push(summary.elapsed)
+                    lua.setField(-2, "seconds")
+                    return 1
                 }
-                try lua.reserve(4)
-                lua_createtable(lua.L, 0, 6)
-                lua.push(summary.root)
-                lua.setField(-2, "root")
-                lua.push(summary.labelsPath)
-                lua.setField(-2, "labels")
-                lua.push(summary.songs.count)
-                lua.setField(-2, "songs")
-                lua.push(summary.noiseClips.count)
-                lua.setField(-2, "noise_clips")
-                lua.push(summary.mashups.count)
-                lua.setField(-2, "mashups")
-                lua.push(summary.elapsed)
-                lua.setField(-2, "seconds")
-                return 1
             }
-        })
+        ),
     ]
 }

@@ -37,42 +37,48 @@ extension LuaObject {
         // The methods table also sits in the metatable as __methods, for the REPL's completion.
         lua_pushvalue(L, -1)
         lua.setField(-3, "__methods")
-        mm_push_native_closure(L, { L in
-            Lua.invoke(L) { lua in
-                // A method first (the methods table is upvalue 2), else a property.
-                lua_pushvalue(lua.L, 2)
-                if lua_rawget(lua.L, clua_upvalueindex(2)) != LUA_TNIL { return 1 }
-                clua_pop(lua.L, 1)
-                if lua.type(2) == LUA_TSTRING, let object = anyLuaObject(lua.L, 1),
-                    try object.property(try lua.string(2), lua: lua)
-                {
+        mm_push_native_closure(
+            L,
+            { L in
+                Lua.invoke(L) { lua in
+                    // A method first (the methods table is upvalue 2), else a property.
+                    lua_pushvalue(lua.L, 2)
+                    if lua_rawget(lua.L, clua_upvalueindex(2)) != LUA_TNIL { return 1 }
+                    clua_pop(lua.L, 1)
+                    if lua.type(2) == LUA_TSTRING, let object = anyLuaObject(lua.L, 1),
+                        try object.property(try lua.string(2), lua: lua)
+                    {
+                        return 1
+                    }
+                    lua.pushNil()
                     return 1
                 }
-                lua.pushNil()
-                return 1
-            }
-        }, 1)
+            }, 1)
         lua.setField(-2, "__index")
-        mm_push_native(L, { L in
-            Lua.invoke(L) { lua in
-                if let slot = objectSlot(lua.L, 1), let pointer = slot.pointee {
-                    slot.pointee = nil
-                    Unmanaged<AnyObject>.fromOpaque(pointer).release()
+        mm_push_native(
+            L,
+            { L in
+                Lua.invoke(L) { lua in
+                    if let slot = objectSlot(lua.L, 1), let pointer = slot.pointee {
+                        slot.pointee = nil
+                        Unmanaged<AnyObject>.fromOpaque(pointer).release()
+                    }
+                    return 0
                 }
-                return 0
-            }
-        })
+            })
         lua.setField(-2, "__gc")
-        mm_push_native(L, { L in
-            Lua.invoke(L) { lua in
-                guard let object = anyLuaObject(lua.L, 1) else {
-                    lua.push("(released object)")
+        mm_push_native(
+            L,
+            { L in
+                Lua.invoke(L) { lua in
+                    guard let object = anyLuaObject(lua.L, 1) else {
+                        lua.push("(released object)")
+                        return 1
+                    }
+                    lua.push(object.luaDescription)
                     return 1
                 }
-                lua.push(object.luaDescription)
-                return 1
-            }
-        })
+            })
         lua.setField(-2, "__tostring")
         for (name, function) in metamethods {
             mm_push_native(L, function)

@@ -30,19 +30,22 @@ final class LuaState {
         do {
             lua_settop(L, 0)
             pushTracebackHandler()
-            mm_push_native(L, { L in
-                Lua.invoke(L) { lua in
-                    Modules.open(lua, options: HostOptions(quiet: lua.boolean(1)))
-                    return 0
-                }
-            })
+            mm_push_native(
+                L,
+                { L in
+                    Lua.invoke(L) { lua in
+                        Modules.open(lua, options: HostOptions(quiet: lua.boolean(1)))
+                        return 0
+                    }
+                })
             lua_pushboolean(L, quiet ? 1 : 0)
             try call(arguments: 1, results: 0)
             if handlesInterrupts {
                 // A script's output reaches a log or a pipe line by line, as on a terminal.
                 try run("io.stdout:setvbuf('line')", name: "=(setup)")
             }
-            try addToPackagePath(LuaState.libraryDirectories().map { [$0 + "/?.lua", $0 + "/?/init.lua"] }.flatMap { $0 })
+            try addToPackagePath(
+                LuaState.libraryDirectories().map { [$0 + "/?.lua", $0 + "/?/init.lua"] }.flatMap { $0 })
         } catch {
             fatalError("mashup: cannot open the mashup module: \(error)")
         }
@@ -80,7 +83,8 @@ final class LuaState {
     /// Prepends `patterns` to `package.path`.
     func addToPackagePath(_ patterns: [String]) throws {
         guard !patterns.isEmpty else { return }
-        try run("local p = ...; package.path = p .. ';' .. package.path", name: "=(path)",
+        try run(
+            "local p = ...; package.path = p .. ';' .. package.path", name: "=(path)",
             arguments: [patterns.joined(separator: ";")])
     }
 
@@ -143,7 +147,8 @@ final class LuaState {
     }
 
     private func popFailure() -> Failure {
-        let message = lua_type(L, -1) == LUA_TSTRING ? String(cString: clua_tostring(L, -1)) : "(error object is not a string)"
+        let message =
+            lua_type(L, -1) == LUA_TSTRING ? String(cString: clua_tostring(L, -1)) : "(error object is not a string)"
         let failure = Failure(message: message, interrupted: handlesInterrupts && mm_interrupt_raised() != 0)
         lua_settop(L, 0)
         if handlesInterrupts { mm_clear_interrupt() }
@@ -152,7 +157,9 @@ final class LuaState {
 
     /// Calls `registry[ref][field](arguments...)`: the results as strings (nil for others),
     /// or with `listResult` the strings of the sequence the function returned.
-    func callRegistered(_ ref: Int32, _ field: String, _ arguments: [String], listResult: Bool = false) throws -> [String?] {
+    func callRegistered(_ ref: Int32, _ field: String, _ arguments: [String], listResult: Bool = false) throws
+        -> [String?]
+    {
         lua_settop(L, 0)
         pushTracebackHandler()
         lua_rawgeti(L, clua_registryindex(), lua_Integer(ref))

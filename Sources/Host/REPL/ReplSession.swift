@@ -58,7 +58,8 @@ struct ReplSession {
             case "incomplete":
                 return .incomplete
             case "syntax":
-                FileHandle.standardError.write(Data(((results.count > 1 ? results[1] : nil) ?? "syntax error").utf8 + [10]))
+                FileHandle.standardError.write(
+                    Data(((results.count > 1 ? results[1] : nil) ?? "syntax error").utf8 + [10]))
             default:
                 break
             }
@@ -88,7 +89,8 @@ private enum Completion {
         cedit_set_completion { text, _, _ in
             cedit_completion_over()
             guard let text, let state = Completion.state,
-                let found = try? state.callRegistered(Completion.runtime, "complete", [String(cString: text)], listResult: true)
+                let found = try? state.callRegistered(
+                    Completion.runtime, "complete", [String(cString: text)], listResult: true)
             else { return nil }
             Completion.matches = found.compactMap { $0 }
             guard !Completion.matches.isEmpty else { return nil }

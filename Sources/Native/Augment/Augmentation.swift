@@ -36,7 +36,9 @@ public struct Pipeline<Value>: Augmentation {
     public func apply(_ value: Value, random: inout Random, worker: Int) throws -> Value {
         var value = value
         for step in steps {
-            if random.uniform() < step.probability { value = try step.augmentation.apply(value, random: &random, worker: worker) }
+            if random.uniform() < step.probability {
+                value = try step.augmentation.apply(value, random: &random, worker: worker)
+            }
         }
         return value
     }
@@ -67,6 +69,8 @@ func checkRange(_ name: String, _ range: ClosedRange<Double>, within allowed: Cl
         allowed.contains(range.upperBound)
     else {
         throw DataError(
-            name, "expected a range within \(allowed.lowerBound)...\(allowed.upperBound), got \(range.lowerBound)...\(range.upperBound)")
+            name,
+            "expected a range within \(allowed.lowerBound)...\(allowed.upperBound), got \(range.lowerBound)...\(range.upperBound)"
+        )
     }
 }

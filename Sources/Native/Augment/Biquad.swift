@@ -9,7 +9,9 @@ extension Biquad {
         let (c, alpha, a) = (cos(w), sin(w) / (2 * q), pow(10, gain / 40))
         let a0 = 1 + alpha / a
         var filter = Biquad.bandpass(f, q: q, rate: rate)
-        (filter.b0, filter.b1, filter.b2) = (Float((1 + alpha * a) / a0), Float(-2 * c / a0), Float((1 - alpha * a) / a0))
+        (filter.b0, filter.b1, filter.b2) = (
+            Float((1 + alpha * a) / a0), Float(-2 * c / a0), Float((1 - alpha * a) / a0)
+        )
         (filter.a1, filter.a2) = (Float(-2 * c / a0), Float((1 - alpha / a) / a0))
         return filter
     }

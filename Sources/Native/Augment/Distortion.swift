@@ -11,7 +11,8 @@ public struct Clipping: Augmentation {
 
     public func apply(_ audio: Audio, random: inout Random, worker: Int) throws -> Audio {
         let limit = Float(random.uniform(threshold.lowerBound, threshold.upperBound)) * peak(audio.samples)
-        return Audio(samples: audio.samples.map { min(limit, max(-limit, $0)) }, channels: audio.channels, rate: audio.rate)
+        return Audio(
+            samples: audio.samples.map { min(limit, max(-limit, $0)) }, channels: audio.channels, rate: audio.rate)
     }
 }
 

@@ -77,7 +77,8 @@ public struct BackgroundNoise: Augmentation {
 
     /// Decodes every file of `folder` (sorted by name, hidden files skipped) in parallel.
     public init(folder: String, rate: Int = 22_050, snr: ClosedRange<Double> = 3...30) throws {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         guard !names.isEmpty else { throw DataError(folder, "no noise files in the folder (or no such folder)") }
         let loaded = Mutex([Result<[Float], any Error>?](repeating: nil, count: names.count))
         Engine.parallelFor(names.count) { i in

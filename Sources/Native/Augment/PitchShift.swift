@@ -34,7 +34,8 @@ public struct PitchShift: Augmentation {
         return try audio.mapChannels { x in
             let stretched = timeStretch(x, rate: 1 / s, sampleRate: audio.rate)
             let back = try Audio(samples: stretched, channels: 1, rate: source).resampled(to: audio.rate).samples
-            return back.count >= x.count ? Array(back.prefix(x.count)) : back + [Float](repeating: 0, count: x.count - back.count)
+            return back.count >= x.count
+                ? Array(back.prefix(x.count)) : back + [Float](repeating: 0, count: x.count - back.count)
         }
     }
 }

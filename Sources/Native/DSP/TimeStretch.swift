@@ -44,7 +44,8 @@ public func timeStretch(_ x: [Float], rate: Double, sampleRate: Int) -> [Float] 
                 var start = nominal
                 if k > 0 {
                     let target = previous + hop  // the natural continuation of the last frame
-                    start = nominal + bestLag(p, q, target: target, around: nominal, tolerance: tolerance, length: frame)
+                    start =
+                        nominal + bestLag(p, q, target: target, around: nominal, tolerance: tolerance, length: frame)
                 }
                 let o = k * hop
                 for i in 0..<frame { out[o + i] += window[i] * p[start + i] }
@@ -58,9 +59,11 @@ public func timeStretch(_ x: [Float], rate: Double, sampleRate: Int) -> [Float] 
 /// The δ in [-tolerance, tolerance] maximising Σ p[target+i]·p[around+δ+i] over i < length:
 /// searched on the decimated copy q (every 4th lag), then refined ±4 lags at full rate.
 private func bestLag(
-    _ p: UnsafeBufferPointer<Float>, _ q: UnsafeBufferPointer<Float>, target: Int, around: Int, tolerance: Int, length: Int
+    _ p: UnsafeBufferPointer<Float>, _ q: UnsafeBufferPointer<Float>, target: Int, around: Int, tolerance: Int,
+    length: Int
 ) -> Int {
-    let base = p.baseAddress!, decimated = q.baseAddress!
+    let base = p.baseAddress!
+    let decimated = q.baseAddress!
     var best = 0
     var bestValue = -Float.infinity
     for lag in -(tolerance / 4)...(tolerance / 4) {
@@ -82,7 +85,9 @@ private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: 
     var lanes = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
-        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        lanes +=
+            UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
         i += 8
     }
     var sum = lanes.sum()

@@ -37,19 +37,30 @@ public struct BatchLoader: Sendable {
         cache: SpectrogramCache? = nil, fresh: FreshExamples? = nil, options: LoaderOptions = LoaderOptions(),
         spectrogramAugmentation: SpectrogramPipeline? = nil, batchAugmentation: Pipeline<Batch>? = nil
     ) throws {
-        guard cache != nil || fresh != nil else { throw DataError("loader", "expected a cache, fresh examples, or both") }
-        guard options.batchSize >= 1 else { throw DataError("batch_size", "expected at least 1, got \(options.batchSize)") }
-        guard (1...64).contains(options.workers) else { throw DataError("workers", "expected 1 to 64, got \(options.workers)") }
+        guard cache != nil || fresh != nil else {
+            throw DataError("loader", "expected a cache, fresh examples, or both")
+        }
+        guard options.batchSize >= 1 else {
+            throw DataError("batch_size", "expected at least 1, got \(options.batchSize)")
+        }
+        guard (1...64).contains(options.workers) else {
+            throw DataError("workers", "expected 1 to 64, got \(options.workers)")
+        }
         guard options.prefetch >= 1 else { throw DataError("prefetch", "expected at least 1, got \(options.prefetch)") }
         try checkRange("fresh_fraction", options.freshFraction...options.freshFraction, within: 0...1)
         if options.freshFraction > 0, fresh == nil {
             throw DataError("fresh_fraction", "fresh examples need a mashup builder")
         }
         if cache == nil, options.examplesPerEpoch < 1 {
-            throw DataError("examples_per_epoch", "without a cache, expected at least 1 example per epoch, got \(options.examplesPerEpoch)")
+            throw DataError(
+                "examples_per_epoch",
+                "without a cache, expected at least 1 example per epoch, got \(options.examplesPerEpoch)")
         }
         if let cache, let fresh, (cache.bins, cache.frames) != (fresh.input.bins, fresh.input.frames) {
-            throw DataError("loader", "the cache holds \(cache.bins) x \(cache.frames) spectrograms, fresh examples are \(fresh.input.bins) x \(fresh.input.frames)")
+            throw DataError(
+                "loader",
+                "the cache holds \(cache.bins) x \(cache.frames) spectrograms, fresh examples are \(fresh.input.bins) x \(fresh.input.frames)"
+            )
         }
         (self.cache, self.fresh, self.options) = (cache, fresh, options)
         (self.spectrogramAugmentation, self.batchAugmentation) = (spectrogramAugmentation, batchAugmentation)
@@ -79,7 +90,9 @@ public struct BatchLoader: Sendable {
         var positions = Array(0..<count)
         r.shuffle(&positions)
         for p in positions.prefix(Int((options.freshFraction * Double(count)).rounded())) { isFresh[p] = true }
-        return order.enumerated().map { p, i in isFresh[p] ? .fresh(index: freshBase + p, anchor: cache.anchors[i]) : .cached(i) }
+        return order.enumerated().map { p, i in
+            isFresh[p] ? .fresh(index: freshBase + p, anchor: cache.anchors[i]) : .cached(i)
+        }
     }
 
     /// Batch b of epoch e, built on the calling thread.

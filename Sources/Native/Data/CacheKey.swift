@@ -19,7 +19,8 @@ enum CacheKey {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .struct?, .class?:
-            return "{" + mirror.children.map { "\($0.label ?? "_")=\(canonical($0.value))" }.joined(separator: ",") + "}"
+            return "{" + mirror.children.map { "\($0.label ?? "_")=\(canonical($0.value))" }.joined(separator: ",")
+                + "}"
         case .set?:
             return "[" + mirror.children.map { canonical($0.value) }.sorted().joined(separator: ",") + "]"
         case .collection?, .tuple?:

@@ -23,7 +23,8 @@ public struct DataSetError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         let shown = problems.prefix(50).map { "  - \($0)" }.joined(separator: "\n")
         let more = problems.count > 50 ? "\n  ... and \(problems.count - 50) more" : ""
-        return "\(root): not a valid Messy Mashup data set (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
+        return
+            "\(root): not a valid Messy Mashup data set (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
             + shown + more
     }
 }

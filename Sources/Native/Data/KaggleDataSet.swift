@@ -98,7 +98,9 @@ public struct KaggleDataSet: Sendable {
                 path: p, category: categories[(p as NSString).lastPathComponent], frames: info[p]!.frames,
                 rate: info[p]!.rate)
         }
-        test = testRows.map { TestItem(id: $0.id, path: $0.path, frames: info[$0.path]!.frames, rate: info[$0.path]!.rate) }
+        test = testRows.map {
+            TestItem(id: $0.id, path: $0.path, frames: info[$0.path]!.frames, rate: info[$0.path]!.rate)
+        }
         submissionIds = scan.submissionIds
         fingerprint = scan.fingerprint(stemPaths + noisePaths + testRows.map(\.path))
     }
@@ -139,11 +141,14 @@ private struct Scan {
     mutating func songFolders() -> [(genre: Genre, name: String, stems: [String?])] {
         let base = root + "/genres_stems"
         guard isFolder(base) else {
-            problem("genres_stems/: missing folder (expected genres_stems/{genre}/{song}/{drums,vocals,bass,other}.wav)")
+            problem(
+                "genres_stems/: missing folder (expected genres_stems/{genre}/{song}/{drums,vocals,bass,other}.wav)")
             return []
         }
         for name in entries(base) where Genre(name: name) == nil {
-            problem("genres_stems/\(name): not one of the 10 genres (\(Genre.allCases.map(\.name).joined(separator: ", ")))")
+            problem(
+                "genres_stems/\(name): not one of the 10 genres (\(Genre.allCases.map(\.name).joined(separator: ", ")))"
+            )
         }
         var found: [(Genre, String, [String?])] = []
         for genre in Genre.allCases {
@@ -158,7 +163,8 @@ private struct Scan {
                 let files = entries("\(folder)/\(song)")
                 let stems: [String?] = Stem.allCases.map { stem in
                     // drums.wav as the competition writes it, or drums.flac etc. from a converted copy.
-                    let file = files.first { $0 == "\(stem.rawValue).wav" }
+                    let file =
+                        files.first { $0 == "\(stem.rawValue).wav" }
                         ?? files.first { ($0 as NSString).deletingPathExtension == stem.rawValue }
                     return file.map { "\(folder)/\(song)/\($0)" }
                 }
@@ -205,10 +211,13 @@ private struct Scan {
     mutating func testRows() -> [(id: String, path: String)] {
         let path = root + "/test.csv"
         guard fm.fileExists(atPath: path) else {
-            return entries(root + "/mashups").map { (id: ($0 as NSString).deletingPathExtension, path: "\(root)/mashups/\($0)") }
+            return entries(root + "/mashups").map {
+                (id: ($0 as NSString).deletingPathExtension, path: "\(root)/mashups/\($0)")
+            }
         }
         let table: CSVTable
-        let idColumn: Int, fileColumn: Int
+        let idColumn: Int
+        let fileColumn: Int
         do {
             table = try CSVTable.read(path)
             (idColumn, fileColumn) = (try table.column("id", in: path), try table.column("filename", in: path))
@@ -222,7 +231,9 @@ private struct Scan {
             guard row.fields.count > max(idColumn, fileColumn), !row.fields[idColumn].isEmpty,
                 !row.fields[fileColumn].isEmpty
             else {
-                problem("test.csv line \(row.line): expected an id and a filename, got '\(row.fields.joined(separator: ","))'")
+                problem(
+                    "test.csv line \(row.line): expected an id and a filename, got '\(row.fields.joined(separator: ","))'"
+                )
                 continue
             }
             let id = row.fields[idColumn]
@@ -275,7 +286,9 @@ private struct Scan {
         let rates = files.compactMap { info[$0]?.rate }
         var counts: [Int: Int] = [:]
         for rate in rates { counts[rate, default: 0] += 1 }
-        guard counts.count > 1, let common = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else { return }
+        guard counts.count > 1, let common = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else {
+            return
+        }
         for file in files {
             if let rate = info[file]?.rate, rate != common {
                 problem("\(relative(file)): \(rate) Hz, but the other \(group) are \(common) Hz")

@@ -13,7 +13,9 @@ final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else { throw DataError(path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size > 0 else { throw DataError(path, "cannot read the size, or the file is empty") }
+        guard fstat(fd, &info) == 0, info.st_size > 0 else {
+            throw DataError(path, "cannot read the size, or the file is empty")
+        }
         size = Int(info.st_size)
         guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
             throw DataError(path, "cannot map into memory: \(String(cString: strerror(errno)))")
@@ -44,7 +46,9 @@ final class WritableMapping {
     }
 
     func finish(_ path: String) throws {
-        guard msync(base, size, MS_SYNC) == 0 else { throw DataError(path, "cannot write: \(String(cString: strerror(errno)))") }
+        guard msync(base, size, MS_SYNC) == 0 else {
+            throw DataError(path, "cannot write: \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit { munmap(base, size) }

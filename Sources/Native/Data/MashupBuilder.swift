@@ -41,7 +41,8 @@ public struct MashupBuilder: Sendable {
     private let byGenre: [[Int]]
     private let noisePeaks: [Float]
 
-    public init(bank: StemBank, songs pool: [Int]? = nil, options: MashupOptions = MashupOptions(), seed: UInt64) throws {
+    public init(bank: StemBank, songs pool: [Int]? = nil, options: MashupOptions = MashupOptions(), seed: UInt64) throws
+    {
         try options.validate()
         let pool = pool ?? Array(bank.stems.indices)
         guard !pool.isEmpty else { throw DataError("songs", "expected at least one song to build mashups from") }
@@ -59,7 +60,9 @@ public struct MashupBuilder: Sendable {
         for song in pool { byGenre[bank.dataSet.songs[song].genre.rawValue].append(song) }
         self.byGenre = byGenre
         noisePeaks = bank.noise.map { clip in clip.floats.reduce(0) { max($0, abs($1)) } }
-        tempos = options.tempoAlign ? MashupBuilder.estimateTempos(bank, pool) : [Double](repeating: 0, count: bank.stems.count)
+        tempos =
+            options.tempoAlign
+            ? MashupBuilder.estimateTempos(bank, pool) : [Double](repeating: 0, count: bank.stems.count)
     }
 
     /// Each pool song's tempo from its drums, or from all its stems together where the drums are
@@ -127,9 +130,12 @@ public struct MashupBuilder: Sendable {
             guard kept[stem], source.count > 0 else { continue }
             let gain = volumes[stem]
             if ratio == 1 {
-                music.withUnsafeMutableBufferPointer { source.accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain) }
+                music.withUnsafeMutableBufferPointer {
+                    source.accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain)
+                }
             } else {
-                let stretched = timeStretch(source.floats(from: offset, count: needed), rate: ratio, sampleRate: Int(rate))
+                let stretched = timeStretch(
+                    source.floats(from: offset, count: needed), rate: ratio, sampleRate: Int(rate))
                 for i in 0..<min(length, stretched.count) { music[i] += gain * stretched[i] }
             }
         }
@@ -145,8 +151,11 @@ public struct MashupBuilder: Sendable {
             let intensity = r.uniform(options.noiseIntensity.lowerBound, options.noiseIntensity.upperBound)
             guard noisePeaks[clip] > 0 else { continue }
             // Peak mode: this clip's peak at intensity x the music's; snr mode: clips at equal peaks, levelled below.
-            let gain = options.noiseMode == .peak ? Float(intensity) * musicPeak / noisePeaks[clip] : 1 / noisePeaks[clip]
-            bed.withUnsafeMutableBufferPointer { bank.noise[clip].accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain) }
+            let gain =
+                options.noiseMode == .peak ? Float(intensity) * musicPeak / noisePeaks[clip] : 1 / noisePeaks[clip]
+            bed.withUnsafeMutableBufferPointer {
+                bank.noise[clip].accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain)
+            }
             noise.append((clip: clip, level: options.noiseMode == .peak ? intensity : snr))
         }
         if options.noiseMode == .snr, !bed.isEmpty {

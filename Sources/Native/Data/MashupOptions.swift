@@ -55,7 +55,9 @@ public struct MashupOptions: Sendable, Equatable {
         try checkRange("peak_level", peakLevel...peakLevel, within: 0.001...100)
         try checkRange("rms_level", rmsLevel...rmsLevel, within: -120...20)
         guard noiseClips.lowerBound >= 0, noiseClips.upperBound <= 16 else {
-            throw DataError("noise_clips", "expected a range within 0...16, got \(noiseClips.lowerBound)...\(noiseClips.upperBound)")
+            throw DataError(
+                "noise_clips", "expected a range within 0...16, got \(noiseClips.lowerBound)...\(noiseClips.upperBound)"
+            )
         }
     }
 }

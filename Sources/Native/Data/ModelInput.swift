@@ -37,7 +37,8 @@ public struct ModelInput: Sendable {
     /// The scaled log-mel image [bins, frames] of a mono clip at `rate`, fitted first.
     public func spectrogram(_ audio: Audio) throws -> Spectrogram {
         guard audio.channels == 1, audio.rate == rate else {
-            throw DataError("audio", "expected mono audio at \(rate) Hz, got \(audio.channels) channels at \(audio.rate) Hz")
+            throw DataError(
+                "audio", "expected mono audio at \(rate) Hz, got \(audio.channels) channels at \(audio.rate) Hz")
         }
         let power = mel.compute(fit(audio.samples), scratch: STFT<Float>.Scratch(nFFT: options.mel.nFFT))
         return power.powerToDBUnchecked(DecibelOptions(ref: .max, topDB: options.topDB)).minMaxScaled()

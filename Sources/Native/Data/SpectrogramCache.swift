@@ -108,15 +108,22 @@ public struct SpectrogramCache: Sendable {
         guard mapped.size >= 32, Array(UnsafeRawBufferPointer(start: base, count: 8)) == Self.magic else {
             throw DataError(path, "not a mashup spectrogram cache (bad magic); delete it to rebuild")
         }
-        let field = { (k: Int) in Int(Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 8 * k, as: Int64.self))) }
+        let field = { (k: Int) in
+            Int(Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 8 * k, as: Int64.self)))
+        }
         let (count, bins, frames) = (field(0), field(1), field(2))
-        guard count == anchors.count, bins > 0, frames > 0, mapped.size == Self.headerSize(count) + 2 * count * bins * frames
+        guard count == anchors.count, bins > 0, frames > 0,
+            mapped.size == Self.headerSize(count) + 2 * count * bins * frames
         else {
             throw DataError(
-                path, "truncated or inconsistent cache (\(mapped.size) bytes for \(count) x \(bins) x \(frames)); delete it to rebuild")
+                path,
+                "truncated or inconsistent cache (\(mapped.size) bytes for \(count) x \(bins) x \(frames)); delete it to rebuild"
+            )
         }
         (self.count, self.bins, self.frames, file, dataOffset) = (count, bins, frames, mapped, Self.headerSize(count))
-        labels = (0..<count).map { Int(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 32 + 4 * $0, as: Int32.self))) }
+        labels = (0..<count).map {
+            Int(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 32 + 4 * $0, as: Int32.self)))
+        }
         self.anchors = anchors
         self.path = path
     }

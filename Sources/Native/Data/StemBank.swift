@@ -27,7 +27,9 @@ public struct StemBank: Sendable {
     /// Decodes in parallel across files on `Engine.threads` workers. Throws before decoding
     /// anything when the headers say the audio would not fit in `options.memoryBudget`.
     public init(_ dataSet: KaggleDataSet, options: StemBankOptions = StemBankOptions()) throws {
-        guard options.rate >= 1000 else { throw DataError("rate", "expected a rate of at least 1000 Hz, got \(options.rate)") }
+        guard options.rate >= 1000 else {
+            throw DataError("rate", "expected a rate of at least 1000 Hz, got \(options.rate)")
+        }
         let files =
             dataSet.songs.flatMap { song in song.stems.map { ($0, song.frames, song.rate) } }
             + dataSet.noiseClips.map { ($0.path, $0.frames, $0.rate) }

@@ -51,7 +51,9 @@ public enum TempoEstimator {
         var bestScore = -Double.infinity
         for lag in shortest...longest {
             let bpm = framesPerMinute / Double(lag)
-            let score = (at(lag) + at(2 * lag) / 2 + at(4 * lag) / 4 + at((lag + 1) / 2) / 2) * exp(-0.5 * pow(log2(bpm / 120), 2))
+            let score =
+                (at(lag) + at(2 * lag) / 2 + at(4 * lag) / 4 + at((lag + 1) / 2) / 2)
+                * exp(-0.5 * pow(log2(bpm / 120), 2))
             if score > bestScore { (best, bestScore) = (lag, score) }
         }
         guard values[best] > 0 else { return nil }

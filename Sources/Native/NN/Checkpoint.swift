@@ -37,14 +37,17 @@ extension Module {
             switch (entry, value) {
             case (.tensor(let t), .f32(let v)) where t.shape == v.shape: continue
             case (.counter, .i64(_, let v)) where v.count == 1: continue
-            default: misshaped.append("\(name) (expected \(entry.shape), got \(value.shape)\(kindMismatch(entry, value)))")
+            default:
+                misshaped.append("\(name) (expected \(entry.shape), got \(value.shape)\(kindMismatch(entry, value)))")
             }
         }
         var problems: [String] = []
         if strict && !missing.isEmpty { problems.append("missing: \(missing.joined(separator: ", "))") }
         if strict && !unexpected.isEmpty { problems.append("unexpected: \(unexpected.joined(separator: ", "))") }
         if !misshaped.isEmpty { problems.append("mis-shaped: \(misshaped.joined(separator: ", "))") }
-        guard problems.isEmpty else { throw NNError("state dict does not match the model; " + problems.joined(separator: "; ")) }
+        guard problems.isEmpty else {
+            throw NNError("state dict does not match the model; " + problems.joined(separator: "; "))
+        }
         for (name, entry) in own {
             switch (entry, tensors[name]) {
             case (.tensor(let t), .f32(let v)?): try t.assign(v)

@@ -16,7 +16,8 @@ private func crossentropy_forward_backward(
     var total: Double = 0
     var logp = [Double](repeating: 0, count: C)
     for n in 0..<N {
-        let z = logits + n * C, dz = dlogits + n * C
+        let z = logits + n * C
+        let dz = dlogits + n * C
         var m = -Double.infinity
         for c in 0..<C { m = max(m, Double(z[c])) }
         var s: Double = 0
@@ -39,7 +40,9 @@ private func crossentropy_forward_backward(
 
 /// Mean softmax cross-entropy of logits (N, C) against class indices in 0..<C, with PyTorch's
 /// label smoothing; returns the loss and d(loss)/d(logits) (N, C).
-public func crossEntropy(_ logits: Tensor, labels: [Int], labelSmoothing: Double = 0) throws -> (loss: Double, dlogits: Tensor) {
+public func crossEntropy(_ logits: Tensor, labels: [Int], labelSmoothing: Double = 0) throws -> (
+    loss: Double, dlogits: Tensor
+) {
     let (N, C) = try checkLogits(logits, labelSmoothing)
     guard labels.count == N else {
         throw NNError("cross_entropy: \(N) rows of logits but \(labels.count) labels")
@@ -56,7 +59,9 @@ public func crossEntropy(_ logits: Tensor, labels: [Int], labelSmoothing: Double
 
 /// The same over soft targets (N, C) (mixup, distillation), as PyTorch's class-probability
 /// targets.
-public func crossEntropy(_ logits: Tensor, targets: Tensor, labelSmoothing: Double = 0) throws -> (loss: Double, dlogits: Tensor) {
+public func crossEntropy(_ logits: Tensor, targets: Tensor, labelSmoothing: Double = 0) throws -> (
+    loss: Double, dlogits: Tensor
+) {
     let (N, C) = try checkLogits(logits, labelSmoothing)
     guard targets.shape == logits.shape else {
         throw NNError("cross_entropy: soft targets must have the logits' shape \(logits.shape), got \(targets.shape)")

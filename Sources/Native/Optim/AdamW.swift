@@ -38,10 +38,14 @@ public final class AdamW: Optimizer {
         eps: Double = 1e-8, weightDecay: Double = 1e-2
     ) throws {
         guard learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2), eps >= 0, weightDecay >= 0 else {
-            throw NNError("adamw: need lr >= 0, betas in [0, 1), eps >= 0 and weight_decay >= 0, got lr \(learningRate), betas (\(beta1), \(beta2)), eps \(eps), weight_decay \(weightDecay)")
+            throw NNError(
+                "adamw: need lr >= 0, betas in [0, 1), eps >= 0 and weight_decay >= 0, got lr \(learningRate), betas (\(beta1), \(beta2)), eps \(eps), weight_decay \(weightDecay)"
+            )
         }
         self.parameters = parameters
-        (self.learningRate, self.beta1, self.beta2, self.eps, self.weightDecay) = (learningRate, beta1, beta2, eps, weightDecay)
+        (self.learningRate, self.beta1, self.beta2, self.eps, self.weightDecay) = (
+            learningRate, beta1, beta2, eps, weightDecay
+        )
         m = parameters.map { Tensor(shape: $0.value.shape) }
         v = parameters.map { Tensor(shape: $0.value.shape) }
     }
@@ -68,11 +72,16 @@ public final class AdamW: Optimizer {
     }
 
     public func stateTensors() -> [(name: String, value: SafeTensorValue)] {
-        parameters.indices.flatMap { i in [("state.\(i).exp_avg", SafeTensorValue.f32(m[i])), ("state.\(i).exp_avg_sq", .f32(v[i]))] }
+        parameters.indices.flatMap { i in
+            [("state.\(i).exp_avg", SafeTensorValue.f32(m[i])), ("state.\(i).exp_avg_sq", .f32(v[i]))]
+        }
     }
 
     public var stateScalars: [String: Double] {
-        ["step": Double(stepCount), "lr": learningRate, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weightDecay]
+        [
+            "step": Double(stepCount), "lr": learningRate, "beta1": beta1, "beta2": beta2, "eps": eps,
+            "weight_decay": weightDecay,
+        ]
     }
 
     public func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws {
@@ -81,7 +90,9 @@ public final class AdamW: Optimizer {
             try v[i].assign(stateTensor(tensors, "state.\(i).exp_avg_sq", shape: p.value.shape))
         }
         stepCount = Int(try stateScalar(scalars, "step"))
-        (learningRate, beta1, beta2) = (try stateScalar(scalars, "lr"), try stateScalar(scalars, "beta1"), try stateScalar(scalars, "beta2"))
+        (learningRate, beta1, beta2) = (
+            try stateScalar(scalars, "lr"), try stateScalar(scalars, "beta1"), try stateScalar(scalars, "beta2")
+        )
         (eps, weightDecay) = (try stateScalar(scalars, "eps"), try stateScalar(scalars, "weight_decay"))
     }
 }

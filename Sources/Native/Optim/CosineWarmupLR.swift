@@ -13,7 +13,9 @@ public final class CosineWarmupLR: LRScheduler {
 
     public init(_ optimizer: any Optimizer, warmupSteps: Int, totalSteps: Int, minLR: Double = 0) throws {
         guard warmupSteps >= 0, totalSteps > warmupSteps, minLR >= 0 else {
-            throw NNError("cosine: need 0 <= warmup_steps < total_steps and min_lr >= 0, got warmup \(warmupSteps), total \(totalSteps), min_lr \(minLR)")
+            throw NNError(
+                "cosine: need 0 <= warmup_steps < total_steps and min_lr >= 0, got warmup \(warmupSteps), total \(totalSteps), min_lr \(minLR)"
+            )
         }
         (self.optimizer, self.baseLR, self.minLR, self.warmupSteps, self.totalSteps) =
             (optimizer, optimizer.learningRate, minLR, warmupSteps, totalSteps)

@@ -30,12 +30,19 @@ public final class OneCycleLR: LRScheduler {
         baseMomentum: Double = 0.85, maxMomentum: Double = 0.95
     ) throws {
         guard totalSteps > 0 else { throw NNError("onecycle: total_steps must be positive, got \(totalSteps)") }
-        guard pctStart > 0, pctStart < 1 else { throw NNError("onecycle: pct_start must be in (0, 1), got \(pctStart)") }
-        guard maxLR > 0, divFactor > 0, finalDivFactor > 0 else {
-            throw NNError("onecycle: max_lr, div_factor and final_div_factor must be positive, got \(maxLR), \(divFactor), \(finalDivFactor)")
+        guard pctStart > 0, pctStart < 1 else {
+            throw NNError("onecycle: pct_start must be in (0, 1), got \(pctStart)")
         }
-        (self.optimizer, self.totalSteps, self.anneal, self.cycleMomentum) = (optimizer, totalSteps, anneal, cycleMomentum)
-        let initial = maxLR / divFactor, minLR = initial / finalDivFactor
+        guard maxLR > 0, divFactor > 0, finalDivFactor > 0 else {
+            throw NNError(
+                "onecycle: max_lr, div_factor and final_div_factor must be positive, got \(maxLR), \(divFactor), \(finalDivFactor)"
+            )
+        }
+        (self.optimizer, self.totalSteps, self.anneal, self.cycleMomentum) = (
+            optimizer, totalSteps, anneal, cycleMomentum
+        )
+        let initial = maxLR / divFactor
+        let minLR = initial / finalDivFactor
         let T = Double(totalSteps)
         let (hi, lo) = (maxMomentum, baseMomentum)
         if threePhase {
@@ -86,7 +93,9 @@ public final class OneCycleLR: LRScheduler {
 
     public func restore(scalars: [String: Double]) throws {
         let t = Int(try stateScalar(scalars, "last_step"))
-        guard (0...totalSteps).contains(t) else { throw NNError("onecycle: saved step \(t) is outside 0...\(totalSteps)") }
+        guard (0...totalSteps).contains(t) else {
+            throw NNError("onecycle: saved step \(t) is outside 0...\(totalSteps)")
+        }
         lastStep = t
         apply()
     }

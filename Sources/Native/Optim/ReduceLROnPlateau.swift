@@ -21,7 +21,9 @@ public final class ReduceLROnPlateau {
     ) throws {
         guard factor > 0, factor < 1 else { throw NNError("plateau: factor must be in (0, 1), got \(factor)") }
         guard patience >= 0, cooldown >= 0, threshold >= 0, minLR >= 0 else {
-            throw NNError("plateau: patience, cooldown, threshold and min_lr must be >= 0, got \(patience), \(cooldown), \(threshold), \(minLR)")
+            throw NNError(
+                "plateau: patience, cooldown, threshold and min_lr must be >= 0, got \(patience), \(cooldown), \(threshold), \(minLR)"
+            )
         }
         (self.optimizer, self.mode, self.factor, self.patience) = (optimizer, mode, factor, patience)
         (self.threshold, self.cooldown, self.minLR, self.eps) = (threshold, cooldown, minLR, eps)

@@ -6,7 +6,8 @@
 //   p = p - lr * d
 
 func sgd_update(
-    _ p: UnsafeMutablePointer<Float>, _ buf: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>, _ range: Range<Int>,
+    _ p: UnsafeMutablePointer<Float>, _ buf: UnsafeMutablePointer<Float>?, _ g: UnsafePointer<Float>,
+    _ range: Range<Int>,
     lr: Float, momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool, firstStep: Bool
 ) {
     for i in range {
@@ -35,10 +36,12 @@ public final class SGD: Optimizer {
         weightDecay: Double = 0, nesterov: Bool = false
     ) throws {
         guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
-            throw NNError("sgd: need lr, momentum and weight_decay >= 0, got \(learningRate), \(momentum), \(weightDecay)")
+            throw NNError(
+                "sgd: need lr, momentum and weight_decay >= 0, got \(learningRate), \(momentum), \(weightDecay)")
         }
         guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw NNError("sgd: nesterov needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)")
+            throw NNError(
+                "sgd: nesterov needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)")
         }
         self.parameters = parameters
         (self.learningRate, self.momentum, self.dampening, self.weightDecay, self.nesterov) =
@@ -64,7 +67,10 @@ public final class SGD: Optimizer {
     }
 
     public var stateScalars: [String: Double] {
-        ["step": Double(stepCount), "lr": learningRate, "momentum": momentum, "dampening": dampening, "weight_decay": weightDecay]
+        [
+            "step": Double(stepCount), "lr": learningRate, "momentum": momentum, "dampening": dampening,
+            "weight_decay": weightDecay,
+        ]
     }
 
     public func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws {

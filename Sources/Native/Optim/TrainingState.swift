@@ -23,7 +23,8 @@ public struct TrainingState: Equatable, Sendable {
         let rng = Engine.randomState.state
         metadata["rng"] = [rng.0, rng.1, rng.2, rng.3].map { String($0, radix: 16) }.joined(separator: " ")
         for (k, v) in extra { metadata["extra.\(k)"] = v }
-        let tensors = model.stateTensors().map { ("model." + $0.name, $0.value) }
+        let tensors =
+            model.stateTensors().map { ("model." + $0.name, $0.value) }
             + optimizer.stateTensors().map { ("optimizer." + $0.name, $0.value) }
         try SafeTensors.write(path, tensors, metadata: metadata)
     }
@@ -38,14 +39,16 @@ public struct TrainingState: Equatable, Sendable {
         func fail(_ why: String) -> NNError { NNError("'\(path)' is not a usable training state: \(why)") }
         guard meta["format"] == "mashup-training-state-1" else { throw fail("format tag missing or unknown") }
         func scalars(_ prefix: String) -> [String: Double] {
-            Dictionary(uniqueKeysWithValues: meta.compactMap { k, v in
-                k.hasPrefix(prefix) ? Double(v).map { (String(k.dropFirst(prefix.count)), $0) } : nil
-            })
+            Dictionary(
+                uniqueKeysWithValues: meta.compactMap { k, v in
+                    k.hasPrefix(prefix) ? Double(v).map { (String(k.dropFirst(prefix.count)), $0) } : nil
+                })
         }
         func tensors(_ prefix: String) -> [String: SafeTensorValue] {
-            Dictionary(uniqueKeysWithValues: file.tensors.compactMap { k, v in
-                k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil
-            })
+            Dictionary(
+                uniqueKeysWithValues: file.tensors.compactMap { k, v in
+                    k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil
+                })
         }
         let words = (meta["rng"] ?? "").split(separator: " ").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("random generator state missing") }
@@ -58,9 +61,10 @@ public struct TrainingState: Equatable, Sendable {
             throw fail(e.message)
         }
         Engine.randomState = Random(state: (words[0], words[1], words[2], words[3]))
-        let extra = Dictionary(uniqueKeysWithValues: meta.compactMap { k, v in
-            k.hasPrefix("extra.") ? (String(k.dropFirst(6)), v) : nil
-        })
+        let extra = Dictionary(
+            uniqueKeysWithValues: meta.compactMap { k, v in
+                k.hasPrefix("extra.") ? (String(k.dropFirst(6)), v) : nil
+            })
         return TrainingState(epoch: epoch, bestMetric: meta["best_metric"].flatMap { Double($0) }, extra: extra)
     }
 }

@@ -96,4 +96,3 @@ public struct Random: Sendable, Equatable {
         }
     }
 }
-

@@ -99,7 +99,8 @@ public struct CSVTable: Sendable, Equatable {
     /// columns there are.
     public func column(_ name: String, in origin: String) throws -> Int {
         let wanted = name.lowercased()
-        guard let index = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == wanted }) else {
+        guard let index = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == wanted })
+        else {
             throw ReportError(origin, "has no '\(name)' column; its header is \(header.joined(separator: ","))")
         }
         return index

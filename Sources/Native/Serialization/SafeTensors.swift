@@ -40,7 +40,9 @@ public enum SafeTensors {
     public static func parse(_ data: Data, path: String = "<memory>") throws -> File {
         func fail(_ why: String) -> NNError { NNError("'\(path)' is not a valid safetensors file: \(why)") }
         guard data.count >= 8 else { throw fail("\(data.count) bytes, shorter than the 8-byte header length") }
-        let headerSize = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerSize = data.prefix(8).enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerSize <= UInt64(data.count - 8) else {
             throw fail("truncated: header of \(headerSize) bytes announced, \(data.count - 8) bytes follow")
         }
@@ -52,7 +54,9 @@ public enum SafeTensors {
         var file = File(tensors: [:], metadata: [:])
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let meta = value as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
+                guard let meta = value as? [String: String] else {
+                    throw fail("__metadata__ must map strings to strings")
+                }
                 file.metadata = meta
                 continue
             }
@@ -67,13 +71,16 @@ public enum SafeTensors {
             }
             let count = shape.reduce(1, *)
             guard let width = elementSize[dtype] else {
-                throw fail("'\(name)' has dtype \(dtype); supported are \(elementSize.keys.sorted().joined(separator: ", "))")
+                throw fail(
+                    "'\(name)' has dtype \(dtype); supported are \(elementSize.keys.sorted().joined(separator: ", "))")
             }
             guard end - begin == count * width else {
-                throw fail("'\(name)' of shape \(shape) and dtype \(dtype) needs \(count * width) bytes, has \(end - begin)")
+                throw fail(
+                    "'\(name)' of shape \(shape) and dtype \(dtype) needs \(count * width) bytes, has \(end - begin)")
             }
             file.tensors[name] = data.withUnsafeBytes { raw in
-                decode(UnsafeRawBufferPointer(rebasing: raw[(start + begin)..<(start + end)]), dtype: dtype, shape: shape)
+                decode(
+                    UnsafeRawBufferPointer(rebasing: raw[(start + begin)..<(start + end)]), dtype: dtype, shape: shape)
             }
         }
         return file
@@ -84,18 +91,31 @@ public enum SafeTensors {
     private static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, shape: [Int]) -> SafeTensorValue {
         let count = shape.reduce(1, *)
         func ints<T: FixedWidthInteger>(_: T.Type) -> SafeTensorValue {
-            .i64(shape: shape, values: (0..<count).map { Int64(T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * T.bitWidth / 8, as: T.self))) })
+            .i64(
+                shape: shape,
+                values: (0..<count).map {
+                    Int64(T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * T.bitWidth / 8, as: T.self)))
+                })
         }
         if dtype == "I64" { return ints(Int64.self) }
         if dtype == "I32" { return ints(Int32.self) }
         let t = Tensor(shape: shape)
         for i in 0..<count {
             switch dtype {
-            case "F32": t[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-            case "F64": t[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-            case "F16": t[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+            case "F32":
+                t[i] = Float(
+                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            case "F64":
+                t[i] = Float(
+                    Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            case "F16":
+                t[i] = Float(
+                    Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                )
             default:  // BF16: the high half of a float32
-                t[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                t[i] = Float(
+                    bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                        << 16)
             }
         }
         return .f32(t)
@@ -103,11 +123,15 @@ public enum SafeTensors {
 
     /// Writes `tensors` in the given order with optional metadata, atomically: a temporary file
     /// in the same folder, renamed over `path` once complete.
-    public static func write(_ path: String, _ tensors: [(name: String, value: SafeTensorValue)], metadata: [String: String] = [:]) throws {
+    public static func write(
+        _ path: String, _ tensors: [(name: String, value: SafeTensorValue)], metadata: [String: String] = [:]
+    ) throws {
         try atomicWrite(serialize(tensors, metadata: metadata), to: path)
     }
 
-    public static func serialize(_ tensors: [(name: String, value: SafeTensorValue)], metadata: [String: String] = [:]) throws -> Data {
+    public static func serialize(_ tensors: [(name: String, value: SafeTensorValue)], metadata: [String: String] = [:])
+        throws -> Data
+    {
         var names = Set<String>()
         var entries: [String] = []
         var offset = 0
@@ -121,7 +145,9 @@ public enum SafeTensors {
                 case .i64(_, let v): return ("I64", 8 * v.count)
                 }
             }()
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":\(value.shape),\"data_offsets\":[\(offset),\(offset + size)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":\(value.shape),\"data_offsets\":[\(offset),\(offset + size)]}"
+            )
             offset += size
         }
         if !metadata.isEmpty {

@@ -72,7 +72,9 @@ enum BassPart {
                 let count = sixteenths ? 16 : 8
                 for k in 0..<count {
                     let pitch = k == count - 2 && r.chance(0.3) ? root + fifth : root
-                    add(Double(k) * 4 / Double(count), 4 / Double(count) * 0.85, pitch, k % (count / 4) == 0 ? 0.9 : 0.7)
+                    add(
+                        Double(k) * 4 / Double(count), 4 / Double(count) * 0.85, pitch, k % (count / 4) == 0 ? 0.9 : 0.7
+                    )
                 }
             case .pop:
                 for (step, v) in StepPattern(riff).hits {
@@ -91,7 +93,9 @@ enum BassPart {
                     add(0, 3.8, root, 0.8)
                 } else {
                     for k in 0..<4 {
-                        add(Double(k), 0.95, root + Double(r.pick(harmony.scale.filter { $0 < 12 })) * (k == 0 ? 0 : 1), 0.7)
+                        add(
+                            Double(k), 0.95, root + Double(r.pick(harmony.scale.filter { $0 < 12 })) * (k == 0 ? 0 : 1),
+                            0.7)
                     }
                 }
             }
@@ -100,7 +104,9 @@ enum BassPart {
     }
 
     /// One note of `tone`, `seconds` long plus its release.
-    static func render(_ note: Note, seconds: Double, tone: BassTone, brightness: Double, rate: Int, _ r: inout Random) -> [Float] {
+    static func render(_ note: Note, seconds: Double, tone: BassTone, brightness: Double, rate: Int, _ r: inout Random)
+        -> [Float]
+    {
         let sr = Double(rate)
         let f = frequency(ofMidi: note.pitch)
         let envelope: Envelope =
@@ -113,7 +119,8 @@ enum BassPart {
             }
         let n = Int(envelope.length(held: seconds) * sr)
         var out = [Float](repeating: 0, count: n)
-        var saw = SawOscillator(), saw2 = SawOscillator(phase: 0.37)
+        var saw = SawOscillator()
+        var saw2 = SawOscillator(phase: 0.37)
         var lowpass = Biquad.lowpass(min(f * brightness, 2_500), q: 0.9, rate: sr)
         var thump = OnePole(400, rate: sr)
         var phase = 0.0
@@ -128,7 +135,8 @@ enum BassPart {
                 switch tone {
                 case .upright:
                     phase += f / sr
-                    y = SineTable.sine(table, phase) + 0.45 * SineTable.sine(table, 2 * phase)
+                    y =
+                        SineTable.sine(table, phase) + 0.45 * SineTable.sine(table, 2 * phase)
                         + 0.2 * SineTable.sine(table, 3 * phase)
                     y = lowpass.process(y) + 2 * thump.lowpass(r.bipolar()) * click
                     click *= clickStep

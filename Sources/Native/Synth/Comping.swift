@@ -39,7 +39,8 @@ enum Comping {
             return (0..<bars).flatMap { bar in
                 steps.map { step, v in
                     let beat = Double(4 * bar) + Double(step) / 4
-                    return ChordHit(beat: beat, beats: length, pitches: make(harmony.progression.chord(at: beat)), velocity: v)
+                    return ChordHit(
+                        beat: beat, beats: length, pitches: make(harmony.progression.chord(at: beat)), velocity: v)
                 }
             }
         }
@@ -49,7 +50,8 @@ enum Comping {
             var beat = 0.0
             while beat < Double(4 * bars) {
                 for (chord, beats) in harmony.progression.chords {
-                    hits.append(ChordHit(beat: beat, beats: beats, pitches: voicing(chord, floor: floor), velocity: 0.8))
+                    hits.append(
+                        ChordHit(beat: beat, beats: beats, pitches: voicing(chord, floor: floor), velocity: 0.8))
                     beat += beats
                 }
             }
@@ -64,7 +66,9 @@ enum Comping {
             while beat < Double(4 * bars) {
                 if !r.chance(rests) {
                     k = max(0, min(notes.count - 1, k + r.pick([-2, -1, -1, 1, 1, 2])))
-                    hits.append(ChordHit(beat: beat, beats: unit * 0.95, pitches: [Double(notes[k])], velocity: r.float(0.6, 0.9)))
+                    hits.append(
+                        ChordHit(
+                            beat: beat, beats: unit * 0.95, pitches: [Double(notes[k])], velocity: r.float(0.6, 0.9)))
                 }
                 beat += unit
             }
@@ -81,7 +85,9 @@ enum Comping {
                 return [t(.organ, -0.2, 0.8, 0, comp("X.......x.....x.", length: 1.6) { voicing($0, floor: 55) })]
             default:
                 // The shuffle riff on the low strings: root-fifth, root-sixth.
-                let riff = comp("x.x.x.x.x.x.x.x.", length: 0.45) { chord in power(chord, floor: 40).prefix(2).map { $0 } }
+                let riff = comp("x.x.x.x.x.x.x.x.", length: 0.45) { chord in
+                    power(chord, floor: 40).prefix(2).map { $0 }
+                }
                 let sixths = riff.enumerated().map { k, hit in
                     var hit = hit
                     if k % 4 >= 2 { hit.pitches[1] += 2 }
@@ -97,36 +103,54 @@ enum Comping {
                 }
                 parts.append(t(r.chance(0.5) ? .piano : .cleanGuitar, 0.3, 0.8, 0, arpeggio))
             }
-            if r.chance(0.5) { parts.append(t(.strings, -0.3, 0.7, 0, line(floor: 67, ceiling: 88, unit: r.pick([1, 2]), rests: 0.15))) }
+            if r.chance(0.5) {
+                parts.append(
+                    t(.strings, -0.3, 0.7, 0, line(floor: 67, ceiling: 88, unit: r.pick([1, 2]), rests: 0.15)))
+            }
             return parts
         case .country:
             var hits = comp("X.......X.......", length: 0.9) { chord in [Double(harmony.midi(chord.root, above: 40))] }
             hits += comp("....x.......x...", length: 0.6) { voicing($0, floor: 52) + voicing($0, floor: 64) }
             var parts = [t(.cleanGuitar, -0.25, 1, 0.012, hits)]
-            if r.chance(0.5) { parts.append(t(.piano, 0.3, 0.6, 0.002, line(floor: 72, ceiling: 88, unit: 0.5, rests: 0.6))) }
+            if r.chance(0.5) {
+                parts.append(t(.piano, 0.3, 0.6, 0.002, line(floor: 72, ceiling: 88, unit: 0.5, rests: 0.6)))
+            }
             return parts
         case .disco:
             var parts = t(.strings, 0, 0.7, 0, sustained(floor: 60)).spread(0.7)
             parts.append(
                 r.chance(0.6)
-                    ? t(.mutedGuitar, 0.4, 0.7, 0.003, comp("x.xxx.xxx.xxx.xx", length: 0.12) { voicing($0, floor: 64) })
+                    ? t(
+                        .mutedGuitar, 0.4, 0.7, 0.003, comp("x.xxx.xxx.xxx.xx", length: 0.12) { voicing($0, floor: 64) }
+                    )
                     : t(.electricPiano, 0.3, 0.8, 0, comp("..x...x...x...x.", length: 0.5) { voicing($0, floor: 57) }))
-            if r.chance(0.5) { parts.append(t(.brass, -0.35, 0.6, 0, comp("X.....x.........", length: 0.4) { voicing($0, floor: 60) })) }
+            if r.chance(0.5) {
+                parts.append(t(.brass, -0.35, 0.6, 0, comp("X.....x.........", length: 0.4) { voicing($0, floor: 60) }))
+            }
             return parts
         case .hiphop:
             let keys = r.pick([Instrument.electricPiano, .pad, .piano])
-            return [t(keys, 0, 0.9, 0.003, comp(r.pick(["X.........x.....", "X.....x.....x...", "X..............."]), length: 2.5) {
-                voicing($0, floor: 55, rootless: true)
-            })]
+            return [
+                t(
+                    keys, 0, 0.9, 0.003,
+                    comp(r.pick(["X.........x.....", "X.....x.....x...", "X..............."]), length: 2.5) {
+                        voicing($0, floor: 55, rootless: true)
+                    })
+            ]
         case .jazz:
             let keys = r.chance(0.7) ? Instrument.piano : .electricPiano
             var hits = comp("X.....x.........", length: 0.4) { voicing($0, floor: 53, rootless: true) }
-            hits = hits.filter { _ in !r.chance(0.15) } + comp("..........o.....", length: 0.4) { voicing($0, floor: 53, rootless: true) }
+            hits =
+                hits.filter { _ in !r.chance(0.15) }
+                + comp("..........o.....", length: 0.4) { voicing($0, floor: 53, rootless: true) }
             var parts = [t(keys, 0.25, 0.9, 0.002, hits)]
-            if r.chance(0.4) { parts.append(t(.brass, -0.3, 0.7, 0, line(floor: 58, ceiling: 79, unit: 0.5, rests: 0.3))) }
+            if r.chance(0.4) {
+                parts.append(t(.brass, -0.3, 0.7, 0, line(floor: 58, ceiling: 79, unit: 0.5, rests: 0.3)))
+            }
             return parts
         case .metal:
-            let chug = comp(r.pick(["xxxxxxxxxxxxxxxx", "x.xxx.xxx.xxx.xx", "X..x..x.X..x..x."]), length: 0.22) { chord in
+            let chug = comp(r.pick(["xxxxxxxxxxxxxxxx", "x.xxx.xxx.xxx.xx", "X..x..x.X..x..x."]), length: 0.22) {
+                chord in
                 power(chord, floor: 38).prefix(2).map { $0 }
             }
             let accents = comp("X.......X.......", length: 1.8) { power($0, floor: 38) }
@@ -138,17 +162,28 @@ enum Comping {
             parts.append(
                 r.chance(0.5)
                     ? t(.piano, 0.2, 0.8, 0, comp("x.x.x.x.x.x.x.x.", length: 0.45) { voicing($0, floor: 60) })
-                    : t(.cleanGuitar, -0.3, 0.8, 0, comp("x.x.x.x.x.x.x.x.", length: 0.9) { chord in [r.pick(voicing(chord, floor: 62))] }))
+                    : t(
+                        .cleanGuitar, -0.3, 0.8, 0,
+                        comp("x.x.x.x.x.x.x.x.", length: 0.9) { chord in [r.pick(voicing(chord, floor: 62))] }))
             return parts
         case .reggae:
-            var parts = [t(.cleanGuitar, 0.35, 0.9, 0.004, comp(r.pick(["....x.......x...", "..x...x...x...x."]), length: 0.18) { voicing($0, floor: 60) })]
-            if r.chance(0.6) { parts.append(t(.organ, -0.35, 0.5, 0, comp(".x.x.x.x.x.x.x.x", length: 0.15) { voicing($0, floor: 55) })) }
+            var parts = [
+                t(
+                    .cleanGuitar, 0.35, 0.9, 0.004,
+                    comp(r.pick(["....x.......x...", "..x...x...x...x."]), length: 0.18) { voicing($0, floor: 60) })
+            ]
+            if r.chance(0.6) {
+                parts.append(
+                    t(.organ, -0.35, 0.5, 0, comp(".x.x.x.x.x.x.x.x", length: 0.15) { voicing($0, floor: 55) }))
+            }
             return parts
         case .rock:
             let hits =
                 r.chance(0.6)
                 ? comp("x.x.x.x.x.x.x.x.", length: 0.45) { power($0, floor: 40) }
-                : comp("X.......X.....x.", length: 1.9) { power($0, floor: 40) + [Double(harmony.midi($0.root + ($0.tones.contains(3) ? 3 : 4), above: 52))] }
+                : comp("X.......X.....x.", length: 1.9) {
+                    power($0, floor: 40) + [Double(harmony.midi($0.root + ($0.tones.contains(3) ? 3 : 4), above: 52))]
+                }
             var parts = [t(.distortedGuitar, -0.7, 0.8, 0.006, hits), t(.distortedGuitar, 0.7, 0.8, 0.008, hits)]
             if r.chance(0.25) { parts.append(t(.organ, 0, 0.4, 0, sustained(floor: 55))) }
             return parts
@@ -164,7 +199,8 @@ enum Comping {
                 let start = groove.time(hit.beat) + groove.looseness * r.normal()
                 let seconds = groove.time(hit.beat + hit.beats) - groove.time(hit.beat)
                 let sound = part.instrument.render(
-                    hit.pitches, seconds: seconds, velocity: hit.velocity, timbre: timbre, strum: part.strum, rate: rate, &r)
+                    hit.pitches, seconds: seconds, velocity: hit.velocity, timbre: timbre, strum: part.strum,
+                    rate: rate, &r)
                 track.add(sound, at: Int(max(0, start) * Double(rate)), gain: part.gain, pan: part.pan)
             }
         }
@@ -176,7 +212,8 @@ extension OtherPart {
     /// The part split in two, its lower chord tones to one side and its upper to the other:
     /// an ensemble seated across a stage.
     func spread(_ width: Float) -> [OtherPart] {
-        var low = self, high = self
+        var low = self
+        var high = self
         low.pan = pan - width
         high.pan = pan + width
         low.hits = hits.compactMap { hit in

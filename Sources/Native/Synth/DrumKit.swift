@@ -19,7 +19,9 @@ struct DrumKit {
         var voices: [[[Float]]] = []
         // Per-song character: how hard the kit is tuned and struck.
         let kickPitch = r.uniform(0.8, 1.25)
-        let kickDecay: Double, kickDrive: Float, kickClick: Float
+        let kickDecay: Double
+        let kickDrive: Float
+        let kickClick: Float
         switch genre {
         case .hiphop: (kickDecay, kickDrive, kickClick) = (r.uniform(0.35, 0.8), r.float(1.2, 2.5), 0.2)
         case .metal: (kickDecay, kickDrive, kickClick) = (r.uniform(0.08, 0.14), r.float(1.5, 3), 0.9)
@@ -27,10 +29,13 @@ struct DrumKit {
         case .disco, .pop: (kickDecay, kickDrive, kickClick) = (r.uniform(0.18, 0.32), r.float(1.2, 2), 0.4)
         default: (kickDecay, kickDrive, kickClick) = (r.uniform(0.14, 0.28), r.float(1.05, 1.8), 0.4)
         }
-        let snareTone = r.uniform(160, 250), snareNoise = r.uniform(2500, 6000)
+        let snareTone = r.uniform(160, 250)
+        let snareNoise = r.uniform(2500, 6000)
         let snareDecay = genre == .metal ? r.uniform(0.1, 0.16) : r.uniform(0.12, 0.26)
-        let hatScale = r.uniform(0.85, 1.2), hatDecay = r.uniform(0.025, 0.06)
-        let rideBell = r.uniform(420, 700), tomPitch = r.uniform(0.85, 1.2)
+        let hatScale = r.uniform(0.85, 1.2)
+        let hatDecay = r.uniform(0.025, 0.06)
+        let rideBell = r.uniform(420, 700)
+        let tomPitch = r.uniform(0.85, 1.2)
         for voice in DrumVoice.allCases {
             var takes: [[Float]] = []
             for _ in 0..<DrumKit.takes {
@@ -43,33 +48,46 @@ struct DrumKit {
                         start: 150 * kickPitch * v, end: 48 * kickPitch, sweep: 0.035, decay: kickDecay * v,
                         click: kickClick, drive: kickDrive, rate: sr, &noise)
                 case .snare:
-                    sound = DrumKit.snare(tone: snareTone * v, noiseCentre: snareNoise, decay: snareDecay * v, rate: sr, &noise)
+                    sound = DrumKit.snare(
+                        tone: snareTone * v, noiseCentre: snareNoise, decay: snareDecay * v, rate: sr, &noise)
                 case .rim:
-                    sound = DrumKit.tonal([(450 * v, 0.6), (1_350 * v, 0.3)], decay: 0.03, noise: 0.5, noiseDecay: 0.006, rate: sr, &noise)
+                    sound = DrumKit.tonal(
+                        [(450 * v, 0.6), (1_350 * v, 0.3)], decay: 0.03, noise: 0.5, noiseDecay: 0.006, rate: sr, &noise
+                    )
                 case .clap:
                     sound = DrumKit.clap(centre: 1_100 * v, rate: sr, &noise)
                 case .closedHat:
-                    sound = DrumKit.metal(scale: hatScale, highpass: 7_000, decay: hatDecay * v, duration: 0.15, rate: sr, &noise)
+                    sound = DrumKit.metal(
+                        scale: hatScale, highpass: 7_000, decay: hatDecay * v, duration: 0.15, rate: sr, &noise)
                 case .pedalHat:
-                    sound = DrumKit.metal(scale: hatScale, highpass: 6_000, decay: 0.02 * v, duration: 0.08, rate: sr, &noise).map { $0 * 0.6 }
+                    sound = DrumKit.metal(
+                        scale: hatScale, highpass: 6_000, decay: 0.02 * v, duration: 0.08, rate: sr, &noise
+                    ).map { $0 * 0.6 }
                 case .openHat:
-                    sound = DrumKit.metal(scale: hatScale, highpass: 6_500, decay: 0.3 * v, duration: 0.8, rate: sr, &noise)
+                    sound = DrumKit.metal(
+                        scale: hatScale, highpass: 6_500, decay: 0.3 * v, duration: 0.8, rate: sr, &noise)
                 case .ride:
                     let bell = DrumKit.tonal(
                         [(rideBell, 0.35), (rideBell * 2.41, 0.3), (rideBell * 3.73, 0.2), (rideBell * 5.27, 0.15)],
                         decay: 0.27 * v, noise: 0, noiseDecay: 0, rate: sr, &noise)
-                    let wash = DrumKit.metal(scale: hatScale * 0.8, highpass: 4_500, decay: 0.6 * v, duration: 1.6, rate: sr, &noise)
+                    let wash = DrumKit.metal(
+                        scale: hatScale * 0.8, highpass: 4_500, decay: 0.6 * v, duration: 1.6, rate: sr, &noise)
                     sound = (0..<wash.count).map { i in 0.5 * wash[i] + (i < bell.count ? 0.5 * bell[i] : 0) }
                 case .crash:
-                    sound = DrumKit.metal(scale: hatScale * 0.7, highpass: 3_000, decay: 1.1 * v, duration: 2.5, rate: sr, &noise)
+                    sound = DrumKit.metal(
+                        scale: hatScale * 0.7, highpass: 3_000, decay: 1.1 * v, duration: 2.5, rate: sr, &noise)
                 case .brushSwish:
                     sound = DrumKit.swish(centre: 2_800 * v, attack: 0.05, decay: 0.14, rate: sr, &noise)
                 case .brushTap:
                     sound = DrumKit.swish(centre: 2_200 * v, attack: 0.002, decay: 0.045, rate: sr, &noise)
                 case .highTom:
-                    sound = DrumKit.kick(start: 260 * tomPitch, end: 180 * tomPitch, sweep: 0.05, decay: 0.22, click: 0.3, drive: 1.2, rate: sr, &noise)
+                    sound = DrumKit.kick(
+                        start: 260 * tomPitch, end: 180 * tomPitch, sweep: 0.05, decay: 0.22, click: 0.3, drive: 1.2,
+                        rate: sr, &noise)
                 case .lowTom:
-                    sound = DrumKit.kick(start: 170 * tomPitch, end: 110 * tomPitch, sweep: 0.05, decay: 0.28, click: 0.3, drive: 1.2, rate: sr, &noise)
+                    sound = DrumKit.kick(
+                        start: 170 * tomPitch, end: 110 * tomPitch, sweep: 0.05, decay: 0.28, click: 0.3, drive: 1.2,
+                        rate: sr, &noise)
                 }
                 takes.append(sound)
             }
@@ -93,7 +111,9 @@ struct DrumKit {
         var clickFilter = OnePole(3_000, rate: rate)
         // exp(-t / τ) for the three time constants, advanced by one multiply per sample.
         var (fall, ring, tick) = (1.0, 1.0, Float(1))
-        let (fallStep, ringStep, tickStep) = (exp(-1 / (sweep * rate)), exp(-1 / (decay * rate)), Float(exp(-1 / (0.004 * rate))))
+        let (fallStep, ringStep, tickStep) = (
+            exp(-1 / (sweep * rate)), exp(-1 / (decay * rate)), Float(exp(-1 / (0.004 * rate)))
+        )
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 phase += (end + (start - end) * fall) / rate
@@ -108,7 +128,9 @@ struct DrumKit {
     }
 
     /// A tuned drum head (a pitched "thump") under band-passed noise from the snare wires.
-    private static func snare(tone: Double, noiseCentre: Double, decay: Double, rate: Double, _ r: inout Random) -> [Float] {
+    private static func snare(tone: Double, noiseCentre: Double, decay: Double, rate: Double, _ r: inout Random)
+        -> [Float]
+    {
         let head = tonal([(tone, 0.5), (tone * 1.59, 0.25)], decay: 0.06, noise: 0, noiseDecay: 0, rate: rate, &r)
         let n = Int(decay * 5 * rate)
         var wires = Biquad.bandpass(noiseCentre, q: 0.6, rate: rate)
@@ -129,7 +151,8 @@ struct DrumKit {
         let n = Int(decay * 6 * rate)
         var out = [Float](repeating: 0, count: n)
         var (level, burst) = (Float(1), Float(1))
-        let step = Float(exp(-1 / (decay * rate))), burstStep = noise > 0 ? Float(exp(-1 / (noiseDecay * rate))) : 0
+        let step = Float(exp(-1 / (decay * rate)))
+        let burstStep = noise > 0 ? Float(exp(-1 / (noiseDecay * rate))) : 0
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 let t = Double(i) / rate
@@ -153,7 +176,8 @@ struct DrumKit {
         let ratios = [205.3, 304.4, 369.6, 522.7, 540.0, 800.0].map { $0 * scale * 1.8 }
         var phases = [Double](repeating: 0, count: ratios.count)
         let n = Int(duration * rate)
-        var hp1 = Biquad.highpass(highpass, rate: rate), hp2 = Biquad.highpass(highpass, rate: rate)
+        var hp1 = Biquad.highpass(highpass, rate: rate)
+        var hp2 = Biquad.highpass(highpass, rate: rate)
         var out = [Float](repeating: 0, count: n)
         var level: Float = 1
         let step = Float(exp(-1 / (decay * rate)))
@@ -186,7 +210,8 @@ struct DrumKit {
     }
 
     /// Noise with a slow attack, band-passed: a wire brush drawn across the snare head.
-    private static func swish(centre: Double, attack: Double, decay: Double, rate: Double, _ r: inout Random) -> [Float] {
+    private static func swish(centre: Double, attack: Double, decay: Double, rate: Double, _ r: inout Random) -> [Float]
+    {
         let n = Int((attack + 5 * decay) * rate)
         var band = Biquad.bandpass(centre, q: 0.5, rate: rate)
         var out = [Float](repeating: 0, count: n)

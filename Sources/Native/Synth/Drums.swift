@@ -31,14 +31,26 @@ enum DrumPart {
             ]
         case .disco:
             return [
-                [(.kick, "X...X...X...X..."), (.clap, "....X.......X..."), (.closedHat, "x.o.x.o.x.o.x.o."), (.openHat, "..x...x...x...x.")],
-                [(.kick, "X...X...X...X..."), (.snare, "....X.......X..."), (.openHat, "..X...X...X...X."), (.closedHat, "oxoooxoooxoooxoo")],
+                [
+                    (.kick, "X...X...X...X..."), (.clap, "....X.......X..."), (.closedHat, "x.o.x.o.x.o.x.o."),
+                    (.openHat, "..x...x...x...x."),
+                ],
+                [
+                    (.kick, "X...X...X...X..."), (.snare, "....X.......X..."), (.openHat, "..X...X...X...X."),
+                    (.closedHat, "oxoooxoooxoooxoo"),
+                ],
             ]
         case .hiphop:
             return [
                 [(.kick, "X......xX.x....."), (.snare, "....X.......X..."), (.closedHat, "x.x.x.x.x.x.x.x.")],
-                [(.kick, "X.....x...X..x.."), (.snare, "....X.......X..."), (.clap, "....x.......x..."), (.closedHat, "xoxoxoxoxoxoxoxo")],
-                [(.kick, "X..x......X....."), (.snare, "....X..o....X..."), (.closedHat, "x.x.x.x.x.x.x.x."), (.openHat, "..............x.")],
+                [
+                    (.kick, "X.....x...X..x.."), (.snare, "....X.......X..."), (.clap, "....x.......x..."),
+                    (.closedHat, "xoxoxoxoxoxoxoxo"),
+                ],
+                [
+                    (.kick, "X..x......X....."), (.snare, "....X..o....X..."), (.closedHat, "x.x.x.x.x.x.x.x."),
+                    (.openHat, "..............x."),
+                ],
             ]
         case .jazz:
             return ballad
@@ -56,14 +68,23 @@ enum DrumPart {
             ]
         case .pop:
             return [
-                [(.kick, "X......xX.x....."), (.snare, "....X.......X..."), (.clap, "....x.......x..."), (.closedHat, "x.x.x.x.x.x.x.x.")],
+                [
+                    (.kick, "X......xX.x....."), (.snare, "....X.......X..."), (.clap, "....x.......x..."),
+                    (.closedHat, "x.x.x.x.x.x.x.x."),
+                ],
                 [(.kick, "X...X...X...X..."), (.clap, "....X.......X..."), (.closedHat, "xoxoxoxoxoxoxoxo")],
-                [(.kick, "X.....x.X......."), (.snare, "....X.......X..."), (.closedHat, "x.x.x.x.x.x.x.x."), (.openHat, "..............x.")],
+                [
+                    (.kick, "X.....x.X......."), (.snare, "....X.......X..."), (.closedHat, "x.x.x.x.x.x.x.x."),
+                    (.openHat, "..............x."),
+                ],
             ]
         case .reggae:
             return [
                 [(.kick, "........X......."), (.rim, "........X......."), (.closedHat, "x.x.x.x.x.x.x.x.")],
-                [(.kick, "X...X...X...X..."), (.rim, "........X......."), (.closedHat, "x.x.x.x.x.x.x.x."), (.openHat, "..x...x...x...x.")],
+                [
+                    (.kick, "X...X...X...X..."), (.rim, "........X......."), (.closedHat, "x.x.x.x.x.x.x.x."),
+                    (.openHat, "..x...x...x...x."),
+                ],
                 [(.kick, "X.......X......."), (.rim, "....X.......X..."), (.closedHat, "x.xxx.xxx.xxx.xx")],
             ]
         case .rock:
@@ -96,13 +117,20 @@ enum DrumPart {
                 hits.append(DrumHit(voice: .crash, beat: start, velocity: 0.8))
             }
             for step in 0..<16 where r.chance(ghosts) {
-                hits.append(DrumHit(voice: genre == .jazz && groove.isBallad ? .brushTap : .snare, beat: start + Double(step) / 4, velocity: 0.25))
+                hits.append(
+                    DrumHit(
+                        voice: genre == .jazz && groove.isBallad ? .brushTap : .snare, beat: start + Double(step) / 4,
+                        velocity: 0.25))
             }
             if fill {
                 // The last beat rolls down the toms (or brushes, for a ballad).
-                let voices: [DrumVoice] = groove.isBallad && genre == .jazz ? [.brushTap] : [.snare, .highTom, .highTom, .lowTom]
+                let voices: [DrumVoice] =
+                    groove.isBallad && genre == .jazz ? [.brushTap] : [.snare, .highTom, .highTom, .lowTom]
                 for k in 0..<4 {
-                    hits.append(DrumHit(voice: voices[k % voices.count], beat: start + 3 + Double(k) / 4, velocity: 0.6 + 0.1 * Float(k)))
+                    hits.append(
+                        DrumHit(
+                            voice: voices[k % voices.count], beat: start + 3 + Double(k) / 4,
+                            velocity: 0.6 + 0.1 * Float(k)))
                 }
             }
         }
@@ -111,7 +139,9 @@ enum DrumPart {
 
     /// Places the hits on a stereo track: kick and snare centred, hats to the right, ride to the
     /// left, toms spread, as a drummer's kit is usually panned from the audience.
-    static func render(_ hits: [DrumHit], kit: DrumKit, groove: Groove, frames: Int, rate: Int, _ r: inout Random) -> StereoTrack {
+    static func render(_ hits: [DrumHit], kit: DrumKit, groove: Groove, frames: Int, rate: Int, _ r: inout Random)
+        -> StereoTrack
+    {
         var track = StereoTrack(frames: frames)
         for hit in hits {
             let t = groove.time(hit.beat) + groove.looseness * r.normal()
@@ -126,7 +156,9 @@ enum DrumPart {
                 default: 0
                 }
             let take = Int(r.below(UInt64(DrumKit.takes)))
-            track.add(kit.sound(hit.voice, take: take), at: Int(max(0, t) * Double(rate)), gain: velocity * velocity, pan: pan)
+            track.add(
+                kit.sound(hit.voice, take: take), at: Int(max(0, t) * Double(rate)), gain: velocity * velocity, pan: pan
+            )
         }
         return track
     }

@@ -4,7 +4,9 @@ public enum Genre: Int, CaseIterable, Sendable, CustomStringConvertible {
 
     /// The lowercase name used for folders, files and labels: "blues", "hiphop", ...
     public var name: String { Genre.names[rawValue] }
-    private static let names = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+    private static let names = [
+        "blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock",
+    ]
     public var description: String { name }
 
     public init?(name: String) {
@@ -32,7 +34,8 @@ extension Groove {
         case .jazz:
             r.chance(0.4)
                 ? Groove(bpm: r.uniform(58, 92), swing: r.uniform(0.2, 0.3), swingsSixteenths: false, looseness: 0.009)
-                : Groove(bpm: r.uniform(112, 220), swing: r.uniform(0.26, 0.33), swingsSixteenths: false, looseness: 0.007)
+                : Groove(
+                    bpm: r.uniform(112, 220), swing: r.uniform(0.26, 0.33), swingsSixteenths: false, looseness: 0.007)
         case .metal:
             Groove(bpm: r.uniform(136, 200), swing: 0, swingsSixteenths: false, looseness: 0.003)
         case .pop:

@@ -68,9 +68,13 @@ struct Harmony {
         switch genre {
         case .blues:
             // The 12-bar blues, sometimes with the quick change to IV in bar 2, or in minor.
-            let I = C(0, C.dominant7), IV = C(5, C.dominant7), V = C(7, C.dominant7)
+            let I = C(0, C.dominant7)
+            let IV = C(5, C.dominant7)
+            let V = C(7, C.dominant7)
             if r.chance(0.25) {
-                let i = C(0, C.minor7), iv = C(5, C.minor7), VI = C(8, C.dominant7)
+                let i = C(0, C.minor7)
+                let iv = C(5, C.minor7)
+                let VI = C(8, C.dominant7)
                 return Harmony(
                     tonic: tonic, minor: true, scale: Scale.blues,
                     progression: Progression([i, i, i, i, iv, iv, i, i, VI, V, i, V], beatsEach: 4))
@@ -90,13 +94,19 @@ struct Harmony {
                 : [
                     [C(0, C.major), C(5, C.major), C(7, C.major), C(0, C.major)],
                     [C(0, C.major), C(9, C.minor), C(2, C.minor), C(7, C.dominant7)],
-                    [C(0, C.major), C(7, C.major), C(9, C.minor), C(4, C.minor), C(5, C.major), C(0, C.major), C(5, C.major), C(7, C.major)],
+                    [
+                        C(0, C.major), C(7, C.major), C(9, C.minor), C(4, C.minor), C(5, C.major), C(0, C.major),
+                        C(5, C.major), C(7, C.major),
+                    ],
                 ]
             return Harmony(
                 tonic: tonic, minor: minor, scale: minor ? Scale.harmonicMinor : Scale.major,
                 progression: Progression(r.pick(loops), beatsEach: r.pick([2.0, 4.0, 4.0, 8.0])))
         case .country:
-            let I = C(0, C.major), IV = C(5, C.major), V = C(7, C.major), vi = C(9, C.minor)
+            let I = C(0, C.major)
+            let IV = C(5, C.major)
+            let V = C(7, C.major)
+            let vi = C(9, C.minor)
             let loops = [[I, IV, V, I], [I, I, IV, IV, I, I, V, V], [I, V, vi, IV], [I, IV, I, V]]
             return Harmony(
                 tonic: tonic, minor: false, scale: Scale.majorPentatonic,
@@ -121,7 +131,10 @@ struct Harmony {
             let loops: [[(Chord, Double)]] = [
                 [(C(2, C.minor7), 4), (C(7, C.dominant9), 4), (C(0, C.major7), 8)],
                 [(C(0, C.major7), 4), (C(9, C.dominant7), 4), (C(2, C.minor7), 4), (C(7, C.dominant7), 4)],
-                [(C(4, C.minor7), 2), (C(9, C.dominant7), 2), (C(2, C.minor7), 2), (C(7, C.dominant7), 2), (C(0, C.major6), 8)],
+                [
+                    (C(4, C.minor7), 2), (C(9, C.dominant7), 2), (C(2, C.minor7), 2), (C(7, C.dominant7), 2),
+                    (C(0, C.major6), 8),
+                ],
                 [(C(2, C.halfDiminished), 4), (C(7, C.dominant7), 4), (C(0, C.minor7), 8)],
             ]
             return Harmony(
@@ -137,7 +150,10 @@ struct Harmony {
                 tonic: tonic, minor: true, scale: r.pick([Scale.naturalMinor, Scale.phrygian, Scale.harmonicMinor]),
                 progression: Progression(r.pick(loops), beatsEach: r.pick([2.0, 4.0])))
         case .pop:
-            let I = C(0, C.major), V = C(7, C.major), vi = C(9, C.minor), IV = C(5, C.major)
+            let I = C(0, C.major)
+            let V = C(7, C.major)
+            let vi = C(9, C.minor)
+            let IV = C(5, C.major)
             let loops = [[vi, IV, I, V], [I, V, vi, IV], [I, vi, IV, V], [IV, I, V, vi]]
             return Harmony(
                 tonic: tonic, minor: false, scale: r.chance(0.6) ? Scale.majorPentatonic : Scale.major,
@@ -152,7 +168,11 @@ struct Harmony {
                 tonic: tonic, minor: minor, scale: minor ? Scale.minorPentatonic : Scale.majorPentatonic,
                 progression: Progression(r.pick(loops), beatsEach: r.pick([4.0, 8.0])))
         case .rock:
-            let I = C(0, C.power), bVII = C(10, C.power), IV = C(5, C.power), V = C(7, C.power), vi = C(9, C.power)
+            let I = C(0, C.power)
+            let bVII = C(10, C.power)
+            let IV = C(5, C.power)
+            let V = C(7, C.power)
+            let vi = C(9, C.power)
             let loops = [[I, bVII, IV, I], [I, IV, V, IV], [I, V, vi, IV], [I, I, IV, V]]
             return Harmony(
                 tonic: tonic, minor: false, scale: r.chance(0.5) ? Scale.minorPentatonic : Scale.mixolydian,

@@ -19,13 +19,15 @@ struct Timbre {
 extension Instrument {
     /// One chord (or a single note) held `seconds`, strummed `strum` seconds between strings.
     func render(
-        _ pitches: [Double], seconds: Double, velocity: Float, timbre: Timbre, strum: Double, rate: Int, _ r: inout Random
+        _ pitches: [Double], seconds: Double, velocity: Float, timbre: Timbre, strum: Double, rate: Int,
+        _ r: inout Random
     ) -> [Float] {
         let sr = Double(rate)
         var out: [Float] = []
         for (k, pitch) in pitches.enumerated() {
             let offset = Int(Double(k) * strum * sr)
-            let note = voice(frequency(ofMidi: pitch), seconds: max(0.02, seconds - Double(k) * strum), timbre: timbre, rate: sr, &r)
+            let note = voice(
+                frequency(ofMidi: pitch), seconds: max(0.02, seconds - Double(k) * strum), timbre: timbre, rate: sr, &r)
             if out.count < offset + note.count { out += [Float](repeating: 0, count: offset + note.count - out.count) }
             for i in 0..<note.count { out[offset + i] += note[i] / Float(pitches.count).squareRoot() }
         }
@@ -35,9 +37,12 @@ extension Instrument {
             // power chord), then a closed cabinet cuts everything above a few kHz.
             let drive = 10 * timbre.drive
             let cabinet = self == .mutedGuitar ? 1_400 : 3_200 * timbre.brightness
-            var lp1 = Biquad.lowpass(cabinet, q: 0.8, rate: sr), lp2 = Biquad.lowpass(cabinet * 1.3, q: 0.6, rate: sr)
+            var lp1 = Biquad.lowpass(cabinet, q: 0.8, rate: sr)
+            var lp2 = Biquad.lowpass(cabinet * 1.3, q: 0.6, rate: sr)
             var hp = Biquad.highpass(90, rate: sr)
-            for i in 0..<out.count { out[i] = lp2.process(lp1.process(hp.process(saturate(out[i], drive: drive)))) * 0.6 }
+            for i in 0..<out.count {
+                out[i] = lp2.process(lp1.process(hp.process(saturate(out[i], drive: drive)))) * 0.6
+            }
         default:
             break
         }
@@ -48,23 +53,29 @@ extension Instrument {
     /// One tone of the instrument at `f` Hz.
     private func voice(_ f: Double, seconds: Double, timbre: Timbre, rate sr: Double, _ r: inout Random) -> [Float] {
         switch self {
-        case .distortedGuitar: return Instrument.pluck(f, seconds: seconds, decay: 2.5, brightness: 6, release: 0.05, rate: sr, &r)
-        case .mutedGuitar: return Instrument.pluck(f, seconds: seconds, decay: 0.15, brightness: 3, release: 0.02, rate: sr, &r)
+        case .distortedGuitar:
+            return Instrument.pluck(f, seconds: seconds, decay: 2.5, brightness: 6, release: 0.05, rate: sr, &r)
+        case .mutedGuitar:
+            return Instrument.pluck(f, seconds: seconds, decay: 0.15, brightness: 3, release: 0.02, rate: sr, &r)
         case .cleanGuitar:
-            return Instrument.pluck(f, seconds: seconds, decay: 1.2 * timbre.ring, brightness: 5 * timbre.brightness, release: 0.06, rate: sr, &r)
+            return Instrument.pluck(
+                f, seconds: seconds, decay: 1.2 * timbre.ring, brightness: 5 * timbre.brightness, release: 0.06,
+                rate: sr, &r)
         case .organ:
             // Drawbars at 16', 8', 4', 2 2/3' and 2' with a 6 Hz tremolo.
             let b = Float(timbre.brightness)
             let drawbars: [(Double, Float)] = [(0.5, 0.5), (1, 1), (2, 0.6 * b), (3, 0.4), (4, 0.25 * b)]
             return Instrument.additive(
                 f, seconds: seconds, partials: drawbars,
-                envelope: Envelope(attack: 0.008, decay: 1, sustain: 1, release: 0.04), stretch: 0, tremolo: 0.15, rate: sr)
+                envelope: Envelope(attack: 0.008, decay: 1, sustain: 1, release: 0.04), stretch: 0, tremolo: 0.15,
+                rate: sr)
         case .piano:
             // Struck-string partials, slightly sharp with order (stiffness), upper ones dying first.
             let partials = (1...8).map { n in (Double(n), Float(pow(Double(n), -1.3 / timbre.brightness))) }
             return Instrument.additive(
                 f, seconds: seconds, partials: partials,
-                envelope: Envelope(attack: 0.003, decay: 0.8 * timbre.ring, sustain: 0.15, release: 0.12), stretch: 0.0004, tremolo: 0, rate: sr)
+                envelope: Envelope(attack: 0.003, decay: 0.8 * timbre.ring, sustain: 0.15, release: 0.12),
+                stretch: 0.0004, tremolo: 0, rate: sr)
         case .electricPiano: return Instrument.fm(f, seconds: seconds, index: 1.8 * timbre.brightness, rate: sr)
         case .brass:
             return Instrument.subtractive(
@@ -86,7 +97,8 @@ extension Instrument {
     ///   y[n] = x[n] + g (y[n-D] + y[n-D-1]) / 2,   g^(f·decay) = 10^-3 (60 dB in `decay` s)
     /// D is fractional (linear interpolation); once released the string is damped by hand.
     private static func pluck(
-        _ f: Double, seconds: Double, decay: Double, brightness: Double, release: Double, rate sr: Double, _ r: inout Random
+        _ f: Double, seconds: Double, decay: Double, brightness: Double, release: Double, rate sr: Double,
+        _ r: inout Random
     ) -> [Float] {
         let period = sr / f - 0.5  // the average adds half a sample of delay
         let d = Int(period)
@@ -114,7 +126,8 @@ extension Instrument {
     /// A sum of sine partials (ratio to f, amplitude) under an envelope, the k-th partial
     /// stretched by (1 + stretch k^2) and decaying k times faster when the envelope decays.
     private static func additive(
-        _ f: Double, seconds: Double, partials: [(Double, Float)], envelope: Envelope, stretch: Double, tremolo: Float, rate sr: Double
+        _ f: Double, seconds: Double, partials: [(Double, Float)], envelope: Envelope, stretch: Double, tremolo: Float,
+        rate sr: Double
     ) -> [Float] {
         let n = Int(envelope.length(held: seconds) * sr)
         var out = [Float](repeating: 0, count: n)
@@ -161,7 +174,8 @@ extension Instrument {
     /// Detuned band-limited saws through a low-pass whose cutoff (a multiple of f) opens by
     /// `sweep` times at the attack: strings, brass and pads.
     private static func subtractive(
-        _ f: Double, seconds: Double, voices: Int, cutoff: Double, sweep: Double, envelope: Envelope, vibrato: Double, rate sr: Double
+        _ f: Double, seconds: Double, voices: Int, cutoff: Double, sweep: Double, envelope: Envelope, vibrato: Double,
+        rate sr: Double
     ) -> [Float] {
         let n = Int(envelope.length(held: seconds) * sr)
         var out = [Float](repeating: 0, count: n)

@@ -32,8 +32,11 @@ public struct MashupRecipe: Sendable {
         r.shuffle(&order)
         let songs = (0..<4).map { order[$0 % songCount] }
         let volumes = (0..<4).map { _ in r.float(0.4, 1.0) }
-        let noise = (0..<r.int(in: 1...3)).map { _ in (clip: Int(r.below(UInt64(noiseClips))), intensity: r.float(0.05, 0.35)) }
-        return MashupRecipe(id: id, genre: genre, songs: songs, volumes: volumes, noise: noise, seconds: r.uniform(15.84, 30.01))
+        let noise = (0..<r.int(in: 1...3)).map { _ in
+            (clip: Int(r.below(UInt64(noiseClips))), intensity: r.float(0.05, 0.35))
+        }
+        return MashupRecipe(
+            id: id, genre: genre, songs: songs, volumes: volumes, noise: noise, seconds: r.uniform(15.84, 30.01))
     }
 }
 

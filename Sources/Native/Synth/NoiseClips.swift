@@ -5,9 +5,22 @@ import Foundation
 /// slow swells (waves), random clicks (fire, footsteps, knocks, ticks), tonal sweeps (birds,
 /// siren), harmonic drones (engine) and decaying partials (bells).
 public enum NoiseCategory: Int, CaseIterable, Sendable {
-    case dog = 0, rain = 10, seaWaves = 11, cracklingFire = 12, crickets = 13, chirpingBirds = 14
-    case waterDrops = 15, wind = 16, clapping = 22, footsteps = 25, doorWoodKnock = 30
-    case vacuumCleaner = 36, clockTick = 38, siren = 42, engine = 44, churchBells = 46
+    case dog = 0
+    case rain = 10
+    case seaWaves = 11
+    case cracklingFire = 12
+    case crickets = 13
+    case chirpingBirds = 14
+    case waterDrops = 15
+    case wind = 16
+    case clapping = 22
+    case footsteps = 25
+    case doorWoodKnock = 30
+    case vacuumCleaner = 36
+    case clockTick = 38
+    case siren = 42
+    case engine = 44
+    case churchBells = 46
 
     /// The ESC-50 target (class index 0-49).
     public var target: Int { rawValue }
@@ -68,7 +81,9 @@ enum NoiseClip {
         /// A burst of noise through a band-pass, decaying with time constant `decay`.
         func burst(_ centre: Double, q: Double, decay: Double, gain: Float, _ r: inout Random) -> [Float] {
             var band = Biquad.bandpass(centre, q: q, rate: sr)
-            return (0..<Int(decay * 6 * sr)).map { i in gain * band.process(r.bipolar()) * Float(exp(-Double(i) / sr / decay)) }
+            return (0..<Int(decay * 6 * sr)).map { i in
+                gain * band.process(r.bipolar()) * Float(exp(-Double(i) / sr / decay))
+            }
         }
         /// A sine gliding from f0 to f1 over `length` seconds under a sine-shaped envelope.
         func chirp(_ f0: Double, _ f1: Double, length: Double, gain: Float) -> [Float] {
@@ -89,7 +104,8 @@ enum NoiseClip {
                 let t = Double(i) / sr
                 if i % 256 == 0 {
                     drift = min(1, max(0, drift + 0.02 * r.normal()))
-                    lowpass.retune(Biquad.lowpass(cutoff.lowerBound + (cutoff.upperBound - cutoff.lowerBound) * drift, rate: sr))
+                    lowpass.retune(
+                        Biquad.lowpass(cutoff.lowerBound + (cutoff.upperBound - cutoff.lowerBound) * drift, rate: sr))
                 }
                 let s = sin(Double.pi * (t / period + phase))
                 let level = 1 - swell + swell * s * s
@@ -100,14 +116,18 @@ enum NoiseClip {
         switch category {
         case .rain:
             drifting(cutoff: 3_000...6_000, swell: 0.1, period: 5)
-            scatter(Int(r.uniform(400, 1_200))) { r in burst(r.uniform(2_000, 7_000), q: 2, decay: 0.004, gain: r.float(0.3, 1.5), &r) }
+            scatter(Int(r.uniform(400, 1_200))) { r in
+                burst(r.uniform(2_000, 7_000), q: 2, decay: 0.004, gain: r.float(0.3, 1.5), &r)
+            }
         case .wind:
             drifting(cutoff: 200...1_400, swell: 0.8, period: r.uniform(1.5, 4))
         case .seaWaves:
             drifting(cutoff: 500...2_500, swell: 0.95, period: r.uniform(3, 6))
         case .cracklingFire:
             drifting(cutoff: 150...400, swell: 0.3, period: 2)
-            scatter(Int(r.uniform(60, 250))) { r in burst(r.uniform(1_500, 6_000), q: 1, decay: 0.002, gain: r.float(1, 8), &r) }
+            scatter(Int(r.uniform(60, 250))) { r in
+                burst(r.uniform(1_500, 6_000), q: 1, decay: 0.002, gain: r.float(1, 8), &r)
+            }
         case .crickets:
             let f = r.uniform(3_800, 5_200)
             periodic(r.uniform(0.3, 0.7), jitter: 0.05) { r in
@@ -143,10 +163,13 @@ enum NoiseClip {
                 }
             }
         case .clapping:
-            scatter(Int(r.uniform(80, 300))) { r in burst(r.uniform(900, 2_000), q: 1.5, decay: 0.01, gain: r.float(0.5, 1.5), &r) }
+            scatter(Int(r.uniform(80, 300))) { r in
+                burst(r.uniform(900, 2_000), q: 1.5, decay: 0.01, gain: r.float(0.5, 1.5), &r)
+            }
         case .footsteps:
             periodic(r.uniform(0.45, 0.7), jitter: 0.05) { r in
-                burst(r.uniform(120, 300), q: 0.8, decay: 0.03, gain: 3, &r) + burst(3_000, q: 0.7, decay: 0.02, gain: 0.4, &r)
+                burst(r.uniform(120, 300), q: 0.8, decay: 0.03, gain: 3, &r)
+                    + burst(3_000, q: 0.7, decay: 0.02, gain: 0.4, &r)
             }
         case .doorWoodKnock:
             let body = r.uniform(180, 400)
@@ -168,7 +191,9 @@ enum NoiseClip {
                 return burst(tock ? f : f * 0.8, q: 8, decay: 0.004, gain: 6, &r)
             }
         case .siren:
-            let low = r.uniform(500, 800), high = low * r.uniform(1.6, 2.2), cycle = r.uniform(1, 3)
+            let low = r.uniform(500, 800)
+            let high = low * r.uniform(1.6, 2.2)
+            let cycle = r.uniform(1, 3)
             var phase = 0.0
             for i in 0..<n {
                 let t = Double(i) / sr
@@ -196,7 +221,9 @@ enum NoiseClip {
                 (0..<Int(3 * sr)).map { i in
                     let t = Double(i) / sr
                     var y = 0.0
-                    for (ratio, a) in [(0.5, 0.6), (1.0, 1.0), (1.19, 0.5), (1.5, 0.4), (2.0, 0.5), (2.52, 0.3), (3.0, 0.2)] {
+                    for (ratio, a) in [
+                        (0.5, 0.6), (1.0, 1.0), (1.19, 0.5), (1.5, 0.4), (2.0, 0.5), (2.52, 0.3), (3.0, 0.2),
+                    ] {
                         y += a * sin(2 * Double.pi * f * ratio * t) * exp(-t * ratio / 1.2)
                     }
                     return Float(0.3 * y)

@@ -32,7 +32,8 @@ struct Envelope {
         var out = [Float](repeating: 0, count: count)
         let attackEnd = min(count, Int(attack * rate))
         let releaseAt = min(count, max(0, Int(held * rate)))
-        let decayStep = exp(-1 / (decay * rate)), releaseStep = exp(-1 / (release * rate))
+        let decayStep = exp(-1 / (decay * rate))
+        let releaseStep = exp(-1 / (release * rate))
         var fall = 1.0  // exp(-(t - attack) / decay)
         var level = 0.0
         for i in 0..<releaseAt {

@@ -52,7 +52,8 @@ struct Singer {
         let widths = [80.0, 100, 140]
         var resonators = (0..<3).map { Biquad.bandpass(formants[$0], q: formants[$0] / widths[$0], rate: sr) }
         let gains: [Float] = [1, 0.6, 0.3 + twang]
-        var glottis = SawOscillator(), tilt = OnePole(600 * formantScale, rate: sr)
+        var glottis = SawOscillator()
+        var tilt = OnePole(600 * formantScale, rate: sr)
         var hiss = Biquad.highpass(3_500, rate: sr)
         let level = envelope.curve(held: seconds, count: n, rate: sr)
         let rough = grit > 1.05
@@ -61,7 +62,9 @@ struct Singer {
         SineTable.values.withUnsafeBufferPointer { table in
             for i in 0..<n {
                 let t = Double(i) / sr
-                let vibrato = vibratoDepth * Double(SineTable.sine(table, vibratoRate * t)) * min(1, max(0, (t - vibratoDelay) / 0.25))
+                let vibrato =
+                    vibratoDepth * Double(SineTable.sine(table, vibratoRate * t))
+                    * min(1, max(0, (t - vibratoDelay) / 0.25))
                 let pitch = s.note.pitch + (from - s.note.pitch) * glide + vibrato
                 glide *= glideStep
                 let f0 = frequency(ofMidi: pitch)
@@ -88,7 +91,10 @@ struct Singer {
         case .classical: (s.vibratoDepth, s.vibratoDelay, s.scoop) = (r.uniform(0.4, 0.7), 0.05, 0.1)
         case .country: (s.twang, s.scoop) = (r.float(0.4, 0.9), r.uniform(0.5, 1.2))
         case .hiphop: (s.vibratoDepth, s.scoop, s.breath) = (0, 0.3, r.float(0.04, 0.09))
-        case .jazz: (s.vibratoDepth, s.vibratoDelay, s.breath) = (r.uniform(0.2, 0.4), r.uniform(0.25, 0.45), r.float(0.03, 0.08))
+        case .jazz:
+            (s.vibratoDepth, s.vibratoDelay, s.breath) = (
+                r.uniform(0.2, 0.4), r.uniform(0.25, 0.45), r.float(0.03, 0.08)
+            )
         case .metal: (s.grit, s.vibratoDepth, s.breath) = (r.float(3, 8), r.uniform(0.3, 0.5), r.float(0.05, 0.15))
         case .rock: (s.grit, s.scoop) = (r.float(1.5, 3.5), r.uniform(0.3, 1))
         case .pop: (s.vibratoDepth, s.breath) = (r.uniform(0.05, 0.2), r.float(0.03, 0.07))

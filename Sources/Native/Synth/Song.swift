@@ -51,8 +51,11 @@ extension SynthSong {
         var streams = (2...5).map { r.stream(UInt64($0)) }
         var other = Comping.render(parts, groove: groove, frames: frames, rate: rate, &streams[0])
         var bass = BassPart.render(bassNotes, tone: bassTone, groove: groove, frames: frames, rate: rate, &streams[1])
-        var vocals = VocalLine.render(syllables, singer: singer, groove: groove, frames: frames, rate: rate, &streams[2])
-        var drums = kit.map { DrumPart.render(drumHits, kit: $0, groove: groove, frames: frames, rate: rate, &streams[3]) }
+        var vocals = VocalLine.render(
+            syllables, singer: singer, groove: groove, frames: frames, rate: rate, &streams[2])
+        var drums = kit.map {
+            DrumPart.render(drumHits, kit: $0, groove: groove, frames: frames, rate: rate, &streams[3])
+        }
 
         // Mix levels: each stem brought to an RMS level drawn around a typical stem loudness.
         level(&other, dB: r.uniform(-20, -15))
@@ -66,7 +69,8 @@ extension SynthSong {
 
         let audio = { (t: StereoTrack) in Audio(samples: t.interleaved(), channels: 2, rate: rate) }
         return SynthSong(
-            genre: genre, index: index, bpm: groove.bpm, swing: groove.swing, tonic: harmony.tonic, minor: harmony.minor,
+            genre: genre, index: index, bpm: groove.bpm, swing: groove.swing, tonic: harmony.tonic,
+            minor: harmony.minor,
             stems: [.drums: audio(drums!), .vocals: audio(vocals), .bass: audio(bass), .other: audio(other)])
     }
 

@@ -26,7 +26,8 @@ public enum Synth {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw SynthError(dir, "exists and is not a folder; expected a folder (new or from an earlier run) to write into")
+            throw SynthError(
+                dir, "exists and is not a folder; expected a folder (new or from an earlier run) to write into")
         }
         let esc = root.appendingPathComponent("ESC-50-master")
         do {
@@ -36,7 +37,8 @@ public enum Synth {
             for genre in Genre.allCases {
                 for i in 0..<config.songsPerGenre {
                     try fm.createDirectory(
-                        at: root.appendingPathComponent("genres_stems/\(genre.name)/\(genre.name).\(String(format: "%05d", i))"),
+                        at: root.appendingPathComponent(
+                            "genres_stems/\(genre.name)/\(genre.name).\(String(format: "%05d", i))"),
                         withIntermediateDirectories: true)
                 }
             }
@@ -51,7 +53,8 @@ public enum Synth {
 
         // Noise clips: names first (sequential draws), then the sounds in parallel.
         let clips = noiseClipNames(config.noiseClips, base.stream(1 << 40))
-        let noiseAt22k = try parallelChunks(config.noiseClips, stage: "noise", done: &done, total: total, progress) { i in
+        let noiseAt22k = try parallelChunks(config.noiseClips, stage: "noise", done: &done, total: total, progress) {
+            i in
             var r = base.stream(2 << 40 | UInt64(i))
             let sound = NoiseClip.make(clips[i].category, &r)
             let audio = Audio(samples: sound, channels: 1, rate: NoiseClip.rate)
@@ -66,13 +69,15 @@ public enum Synth {
         planner.shuffle(&genres)
         let recipes = genres.enumerated().map { k, genre in
             var r = base.stream(4 << 40 | UInt64(k))
-            return MashupRecipe.draw(id: k + 1, genre: genre, songCount: config.songsPerGenre, noiseClips: config.noiseClips, &r)
+            return MashupRecipe.draw(
+                id: k + 1, genre: genre, songCount: config.songsPerGenre, noiseClips: config.noiseClips, &r)
         }
         let mixSeed = base.stream(5 << 40)
 
         var songs: [SynthSummary.Song] = []
         for genre in Genre.allCases {
-            let sources = try parallelChunks(config.songsPerGenre, stage: "songs", done: &done, total: total, progress) { i in
+            let sources = try parallelChunks(config.songsPerGenre, stage: "songs", done: &done, total: total, progress)
+            { i in
                 let song = SynthSong.make(genre: genre, index: i, seconds: config.seconds, base: base)
                 let folder = root.appendingPathComponent("genres_stems/\(genre.name)/\(song.folder)")
                 var stems: [[Float]] = []
@@ -85,7 +90,8 @@ public enum Synth {
             }
             songs += sources.map { song, _ in
                 SynthSummary.Song(
-                    genre: genre, index: song.index, bpm: song.bpm, swing: song.swing, tonic: song.tonic, minor: song.minor,
+                    genre: genre, index: song.index, bpm: song.bpm, swing: song.swing, tonic: song.tonic,
+                    minor: song.minor,
                     folder: "genres_stems/\(genre.name)/\(song.folder)")
             }
             let mine = recipes.filter { $0.genre == genre }
@@ -93,17 +99,21 @@ public enum Synth {
             _ = try parallelChunks(mine.count, stage: "mashups", done: &done, total: total, progress) { k in
                 let samples = mine[k].mix(sources: mixes, noiseClips: noiseAt22k, seed: mixSeed)
                 try AudioFile.write(
-                    Audio(samples: samples, channels: 1, rate: MashupRecipe.rate), to: root.appendingPathComponent(mine[k].filename).path)
+                    Audio(samples: samples, channels: 1, rate: MashupRecipe.rate),
+                    to: root.appendingPathComponent(mine[k].filename).path)
             }
         }
 
-        try writeText(root.appendingPathComponent("test.csv"), "id,filename\n" + recipes.map { "\($0.id),\($0.filename)\n" }.joined())
+        try writeText(
+            root.appendingPathComponent("test.csv"),
+            "id,filename\n" + recipes.map { "\($0.id),\($0.filename)\n" }.joined())
         // The sample submission guesses at random, as the competition's does; it is not the answer.
         var guesser = base.stream(6 << 40)
         try writeText(
             root.appendingPathComponent("sample_submission.csv"),
             "id,genre\n" + recipes.map { "\($0.id),\(guesser.pick(Genre.allCases).name)\n" }.joined())
-        try writeText(URL(fileURLWithPath: labelsPath), "id,genre\n" + recipes.map { "\($0.id),\($0.genre.name)\n" }.joined())
+        try writeText(
+            URL(fileURLWithPath: labelsPath), "id,genre\n" + recipes.map { "\($0.id),\($0.genre.name)\n" }.joined())
         return SynthSummary(
             root: root.path, labelsPath: labelsPath, songs: songs,
             noiseClips: clips.map { SynthSummary.NoiseClip(path: $0.path, category: $0.category) }, mashups: recipes,
@@ -144,7 +154,9 @@ public enum Synth {
 
     /// ESC-50 file names `{fold}-{src_file}-{take}-{target}.wav`: folds 1-5 in turn, categories
     /// in turn, a distinct made-up source id for each clip.
-    private static func noiseClipNames(_ count: Int, _ seed: Random) -> [(path: String, name: String, fold: Int, category: NoiseCategory, source: Int)] {
+    private static func noiseClipNames(_ count: Int, _ seed: Random) -> [(
+        path: String, name: String, fold: Int, category: NoiseCategory, source: Int
+    )] {
         var r = seed
         var used = Set<Int>()
         let categories = NoiseCategory.allCases
@@ -158,7 +170,9 @@ public enum Synth {
         }
     }
 
-    private static func esc50CSV(_ clips: [(path: String, name: String, fold: Int, category: NoiseCategory, source: Int)]) -> String {
+    private static func esc50CSV(
+        _ clips: [(path: String, name: String, fold: Int, category: NoiseCategory, source: Int)]
+    ) -> String {
         "filename,fold,target,category,esc10,src_file,take\n"
             + clips.sorted { $0.name < $1.name }.map { c in
                 "\(c.name),\(c.fold),\(c.category.target),\(c.category.name),\(c.category.esc10 ? "True" : "False"),\(c.source),A\n"
@@ -171,7 +185,8 @@ public enum Synth {
         do {
             try Data(text.utf8).write(to: temp)
             guard rename(temp.path, url.path) == 0 else {
-                throw SynthError(url.path, "cannot move the written file into place: \(String(cString: strerror(errno)))")
+                throw SynthError(
+                    url.path, "cannot move the written file into place: \(String(cString: strerror(errno)))")
             }
         } catch let error as SynthError {
             unlink(temp.path)

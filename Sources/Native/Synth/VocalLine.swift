@@ -4,7 +4,9 @@ import Foundation
 /// come back (A B A B'), the way a verse repeats its lines. Each genre phrases in its own
 /// rhythm (a rapper's sixteenths, a ballad's long notes) and range.
 enum VocalLine {
-    static func syllables(genre: Genre, harmony: Harmony, groove: Groove, female: Bool, bars: Int, _ r: inout Random) -> [Syllable] {
+    static func syllables(genre: Genre, harmony: Harmony, groove: Groove, female: Bool, bars: Int, _ r: inout Random)
+        -> [Syllable]
+    {
         if genre == .classical && r.chance(0.5) { return [] }  // many classical pieces have no voice
         let rapping = genre == .hiphop && r.chance(0.85)
         // Rhythm values (beats) a phrase is cut into, and the range sung, by genre.
@@ -32,7 +34,8 @@ enum VocalLine {
             let end = Double(4 * phraseBars) - 0.5
             while beat < end {
                 let length = min(r.pick(rhythm), end - beat)
-                k = max(0, min(notes.count - 1, k + (rapping ? r.pick([-1, 0, 0, 1]) : r.pick([-2, -1, -1, 0, 1, 1, 2]))))
+                k = max(
+                    0, min(notes.count - 1, k + (rapping ? r.pick([-1, 0, 0, 1]) : r.pick([-2, -1, -1, 0, 1, 1, 2]))))
                 out.append((beat, length, k))
                 beat += length
             }
@@ -52,7 +55,9 @@ enum VocalLine {
                 let chord = harmony.progression.chord(at: beat)
                 if offset.truncatingRemainder(dividingBy: 1) == 0 {
                     let tones = Set(chord.tones.map { ((harmony.tonic + chord.root + $0) % 12 + 12) % 12 })
-                    if let near = notes.filter({ tones.contains($0 % 12) }).min(by: { abs(Double($0) - pitch) < abs(Double($1) - pitch) }) {
+                    if let near = notes.filter({ tones.contains($0 % 12) }).min(by: {
+                        abs(Double($0) - pitch) < abs(Double($1) - pitch)
+                    }) {
                         pitch = Double(near)
                     }
                 }
@@ -60,7 +65,8 @@ enum VocalLine {
                 if rapping { pitch -= offset * 0.25 }
                 syllables.append(
                     Syllable(
-                        note: Note(beat: beat, beats: length * (rapping ? 0.8 : 0.92), pitch: pitch, velocity: r.float(0.7, 1)),
+                        note: Note(
+                            beat: beat, beats: length * (rapping ? 0.8 : 0.92), pitch: pitch, velocity: r.float(0.7, 1)),
                         vowel: Vowel(rawValue: Int(r.below(5)))!, consonant: rapping || r.chance(0.5)))
             }
             bar += phraseBars + restBars
@@ -69,7 +75,9 @@ enum VocalLine {
         return syllables
     }
 
-    static func render(_ syllables: [Syllable], singer: Singer, groove: Groove, frames: Int, rate: Int, _ r: inout Random) -> StereoTrack {
+    static func render(
+        _ syllables: [Syllable], singer: Singer, groove: Groove, frames: Int, rate: Int, _ r: inout Random
+    ) -> StereoTrack {
         var track = StereoTrack(frames: frames)
         var previous: Syllable?
         for s in syllables {

@@ -12,8 +12,6 @@ defaults.model = "small"
 defaults.epochs = 20
 defaults.mashups_per_song = 6
 defaults.val_mashups_per_song = 10
-defaults.patience = 5
-defaults.lr = 2e-3
 
 local cfg = options.parse(arg, defaults, "scripts/quickstart.lua", recipe.notes)
 return recipe.run(cfg, "scripts/quickstart.lua")

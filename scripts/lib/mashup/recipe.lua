@@ -15,7 +15,7 @@ M.kaggle = {
   runs = "runs",
   sr = 22050, duration = 30, n_mels = 128, n_fft = 2048, hop = 512, fmin = 20, fmax = 8000,
   noise_intensity = {0.05, 0.35}, noise_clips = {1, 3}, stem_volume = {0.4, 1.0},
-  batch = 16, epochs = 30, lr = 1e-3, weight_decay = 1e-4,
+  batch = 16, epochs = 30, lr = 1e-3, weight_decay = 1e-4, pct_start = 0.3,
   mashups_per_song = 5, val_split = 0.15, val_mashups_per_song = 10,
   label_smoothing = 0.1, mixup_alpha = 0.4, mixup_p = 1.0, patience = 7,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
@@ -120,7 +120,8 @@ function M.run(cfg, script)
 
   local net = M.model(cfg)
   local opt = mm.optim.adamw(net, {lr = cfg.lr, weight_decay = cfg.weight_decay})
-  local sched = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #loader})
+  local sched = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #loader,
+                                         pct_start = cfg.pct_start})
   if not mm.quiet then
     print(("model %s: %d parameters; %d training and %d validation spectrograms, %d batches an epoch"):format(
       cfg.model, net:parameter_count(), #train_cache, #val_cache, #loader))
@@ -128,7 +129,7 @@ function M.run(cfg, script)
 
   local stopper, records = train.fit{
     run = run, model = net, optimizer = opt, scheduler = sched, loader = loader, validation = validation,
-    epochs = cfg.epochs, patience = cfg.patience, classes = genres, label_smoothing = cfg.label_smoothing,
+    epochs = cfg.epochs, patience = cfg.patience, patience_start = math.ceil(cfg.pct_start * cfg.epochs), classes = genres, label_smoothing = cfg.label_smoothing,
     mixup = train.mixup{alpha = cfg.mixup_alpha, p = cfg.mixup_p, classes = #genres},
     resume_state = cfg.resume ~= nil, script = script,
   }

@@ -7,10 +7,12 @@ local M = {}
 
 --- Early stopping on a metric: `stopper:update(value, epoch)` returns improved, stop.
 --- mode "max" for scores (macro F1), "min" for losses; patience counts epochs without a gain
---- larger than min_delta.
+--- larger than min_delta, from epoch `start` on (validation swings while a one-cycle
+--- schedule's learning rate climbs, so the recipe starts counting at its peak).
 function M.early_stopping(opts)
   opts = opts or {}
   local stopper = {
+    start = opts.start or 1,
     patience = opts.patience or 7,
     mode = opts.mode or "max",
     min_delta = opts.min_delta or 0,
@@ -24,7 +26,7 @@ function M.early_stopping(opts)
       or (self.mode == "min" and value < self.best - self.min_delta)
     if better then
       self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
-    else
+    elseif epoch >= self.start then
       self.bad_epochs = self.bad_epochs + 1
     end
     return better, self.bad_epochs >= self.patience
@@ -113,7 +115,7 @@ end
 --- Returns the stopper and the list of epoch records.
 function M.fit(ctx)
   local run, net = ctx.run, ctx.model
-  local stopper = M.early_stopping{patience = ctx.patience, mode = "max"}
+  local stopper = M.early_stopping{patience = ctx.patience, mode = "max", start = ctx.patience_start}
   local first = 1
   if ctx.resume_state then
     local state = mm.optim.load_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler})

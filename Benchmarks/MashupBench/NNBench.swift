@@ -92,8 +92,10 @@ enum NNBench {
             emit("\(label).train", Double(input[0]) / train, "samples/s", ["input": shape])
         }
         net.setTraining(false)
-        _ = try net.forward(x)
-        let infer = try best(steps) { _ = try net.forward(x) }
+        let infer = try net.workspace.withoutRecording {
+            _ = try net.forward(x)
+            return try best(steps) { _ = try net.forward(x) }
+        }
         emit("\(label).inference", Double(input[0]) / infer, "samples/s", ["input": shape])
         emit("\(label).peak_rss", peakRSSMiB(), "MiB", ["params": String(net.parameterCount)])
     }

@@ -182,11 +182,13 @@ private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ pane
     return (UnsafePointer(scratch.col), ld)
 }
 
-/// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC).
+/// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC), then
+/// max(0, .) when relu (applied to each panel while it is in cache).
 /// scratch holds workers * scratchPerWorker(images per worker) floats.
 func conv2d_forward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int
+    _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int,
+    relu: Bool = false
 ) {
     let (P, CKK, OC) = (g.P, g.CKK, g.OC)
     let perWorker = (N + workers - 1) / workers
@@ -205,11 +207,16 @@ func conv2d_forward(
                 for oc in 0..<OC { (out + (n * OC + oc) * P).update(from: s.panel + oc * width + j * P, count: P) }
             }
         }
-        guard let bias else { return }
+        guard bias != nil || relu else { return }
         for n in panel.images {
             for oc in 0..<OC {
-                let b = bias[oc], row = out + (n * OC + oc) * P + p0
-                for p in 0..<(panel.rows.count * g.OW) { row[p] += b }
+                let b = bias?[oc] ?? 0, row = out + (n * OC + oc) * P + p0
+                let count = panel.rows.count * g.OW
+                if relu {
+                    for p in 0..<count { row[p] = max(0, row[p] + b) }
+                } else {
+                    for p in 0..<count { row[p] += b }
+                }
             }
         }
     }
@@ -286,13 +293,12 @@ public final class Conv2d: Module {
     public let weight: Parameter
     public let bias: Parameter?
     public var isTraining = true
+    public var workspace = Workspace()
     /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
     public var computesInputGradient = true
 
+    // recorded: the input (dweight needs it)
     private var input: Tensor?
-    private var output: Tensor?
-    private var dinput: Tensor?
-    private var scratch: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) throws {
         guard inChannels > 0, outChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
@@ -324,31 +330,54 @@ public final class Conv2d: Module {
         return g
     }
 
-    private func scratchBuffer(_ g: ConvGeometry, _ n: Int, _ workers: Int) -> UnsafeMutablePointer<Float> {
-        Tensor.reuse(&scratch, [workers, g.scratchPerWorker((n + workers - 1) / workers)]).data
+    /// Runs `body` with the workspace's scratch sized for a batch of n.
+    private func withScratch(_ g: ConvGeometry, _ n: Int, _ workers: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        workspace.withScratch(workers * g.scratchPerWorker((n + workers - 1) / workers), body)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
+        try convolve(x, weight.value.data, bias?.value.data, relu: false)
+    }
+
+    /// bn(conv(x)), and the ReLU when `bn.appliesReLU`, as one convolution whose weights and bias
+    /// carry bn's running statistics: weight' = scale * weight, bias' = scale * bias + shift per
+    /// output channel. Evaluation only, with nothing recorded (see `Workspace.withoutRecording`).
+    func forward(_ x: Tensor, folding bn: BatchNorm2d) throws -> Tensor {
+        precondition(!bn.isTraining && !records, "a BatchNorm folds into its convolution only in evaluation without recording")
+        bn.forgetRecorded()
+        let (scale, shift) = bn.runningAffine()
+        let CKK = inChannels * kernelSize * kernelSize
+        let w = workspace.uninitialized(weight.value.shape), b = workspace.uninitialized([outChannels])
+        for oc in 0..<outChannels {
+            for k in 0..<CKK { w[oc * CKK + k] = Float(Double(weight.value[oc * CKK + k]) * scale[oc]) }
+            b[oc] = Float(Double(bias?.value[oc] ?? 0) * scale[oc] + shift[oc])
+        }
+        return try convolve(x, w.data, b.data, relu: bn.appliesReLU)
+    }
+
+    private func convolve(_ x: Tensor, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, relu: Bool) throws -> Tensor {
         let g = try geometry(x)
         let n = x.shape[0]
-        let out = Tensor.reuse(&output, [n, outChannels, g.OH, g.OW])
+        let out = workspace.uninitialized([n, outChannels, g.OH, g.OW])
         let workers = convWorkers(n)
-        conv2d_forward(out.data, x.data, weight.value.data, bias?.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
-        input = x
+        withScratch(g, n, workers) { conv2d_forward(out.data, x.data, w, b, n, g, $0, workers: workers, relu: relu) }
+        input = records ? x : nil
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "Conv2d")
         guard let x = input else { throw NNError("Conv2d.backward called before forward") }
         let g = try geometry(x)
+        try checkGradient(dout, [x.shape[0], outChannels, g.OH, g.OW], "Conv2d")
+        input = nil
         let n = x.shape[0]
-        let dx = Tensor.reuse(&dinput, x.shape)
-        if computesInputGradient { dx.zero() }
+        let dx = workspace.zeros(x.shape)
         let workers = convWorkers(n)
-        conv2d_backward(
-            computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
-            weight.value.data, n, g, scratchBuffer(g, n, workers), workers: workers)
+        withScratch(g, n, workers) {
+            conv2d_backward(
+                computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
+                weight.value.data, n, g, $0, workers: workers)
+        }
         return dx
     }
 }

@@ -2,15 +2,16 @@
 // maxpool2d: x (N, C, H, W) -> out (N, C, OH, OW), OH = (H + 2*PAD - K) / S + 1.
 // out[n][c][oh][ow] = max of the K x K window at (oh*S - PAD, ow*S - PAD); padding never wins
 // (PyTorch pads with -inf). argmax (N, C, OH, OW) keeps the flat index h*W + w of the winner
-// inside its plane, so backward scatters dx[n][c][argmax] += dout.
+// inside its plane, so backward scatters dx[n][c][argmax] += dout; a forward that records
+// nothing skips it.
 
 func maxpool2d_forward(
-    _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>, _ x: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?, _ x: UnsafePointer<Float>,
     _ planes: Int, _ H: Int, _ W: Int, _ OH: Int, _ OW: Int, K: Int, S: Int, PAD: Int
 ) {
     Engine.parallelFor(planes) { p in
         let src = x + p * H * W
-        let dst = out + p * OH * OW, idx = argmax + p * OH * OW
+        let dst = out + p * OH * OW, idx = argmax.map { $0 + p * OH * OW }
         for oh in 0..<OH {
             let h0 = max(0, oh * S - PAD), h1 = min(H, oh * S - PAD + K)
             for ow in 0..<OW {
@@ -24,7 +25,7 @@ func maxpool2d_forward(
                     }
                 }
                 dst[oh * OW + ow] = best
-                idx[oh * OW + ow] = Int32(at)
+                idx?[oh * OW + ow] = Int32(at)
             }
         }
     }
@@ -44,11 +45,11 @@ func maxpool2d_backward(
 public final class MaxPool2d: Module {
     public let kernelSize: Int, stride: Int, padding: Int
     public var isTraining = true
+    public var workspace = Workspace()
+    // recorded: the input's shape, and (N, C, OH, OW) each winner's index within its input
+    // plane, as Int32 in a float tensor's block
     private var inputShape: [Int]?
-    private var output: Tensor?
-    private var dinput: Tensor?
-    // (N, C, OH, OW) winner index within its input plane
-    private var argmax: [Int32] = []
+    private var argmax: Tensor?
 
     public init(kernelSize: Int, stride: Int, padding: Int = 0) throws {
         guard kernelSize > 0, stride > 0, padding >= 0, 2 * padding <= kernelSize else {
@@ -63,21 +64,27 @@ public final class MaxPool2d: Module {
         }
         let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let OH = (H + 2 * padding - kernelSize) / stride + 1, OW = (W + 2 * padding - kernelSize) / stride + 1
-        let out = Tensor.reuse(&output, [N, C, OH, OW])
-        if argmax.count != out.count { argmax = Array(repeating: 0, count: out.count) }
-        argmax.withUnsafeMutableBufferPointer {
-            maxpool2d_forward(out.data, $0.baseAddress!, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+        let out = workspace.uninitialized([N, C, OH, OW])
+        let winners = records ? workspace.uninitialized(out.shape) : nil
+        if let winners {
+            winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
+                maxpool2d_forward(out.data, $0, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+            }
+        } else {
+            maxpool2d_forward(out.data, nil, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
         }
-        inputShape = x.shape
+        (inputShape, argmax) = (winners == nil ? nil : x.shape, winners)
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "MaxPool2d")
-        let shape = inputShape!
-        let dx = Tensor.reuse(&dinput, shape)
-        dx.zero()
-        maxpool2d_backward(dx.data, dout.data, argmax, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
+        try checkGradient(dout, argmax?.shape, "MaxPool2d")
+        let (shape, winners) = (inputShape!, argmax!)
+        (inputShape, argmax) = (nil, nil)
+        let dx = workspace.zeros(shape)
+        winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
+            maxpool2d_backward(dx.data, dout.data, $0, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
+        }
         return dx
     }
 }

@@ -1,5 +1,5 @@
 // relu: out = max(0, x);  dx = dout where out > 0, else 0. Element-wise, any shape.
-// (dx is written, not accumulated: it is the layer's own buffer, and a zeroing pass is saved.)
+// (dx is written, not accumulated: it is a new tensor, and a zeroing pass is saved.)
 
 func relu_forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
     for i in 0..<count { out[i] = max(0, x[i]) }
@@ -12,21 +12,25 @@ func relu_backward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Floa
 /// nn.ReLU.
 public final class ReLU: Module {
     public var isTraining = true
+    public var workspace = Workspace()
+    // recorded: the output, whose positive entries pass the gradient
     private var output: Tensor?
-    private var dinput: Tensor?
 
     public init() {}
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let out = Tensor.reuse(&output, x.shape)
+        let out = workspace.uninitialized(x.shape)
         relu_forward(out.data, x.data, x.count)
+        output = records ? out : nil
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
         try checkGradient(dout, output?.shape, "ReLU")
-        let dx = Tensor.reuse(&dinput, dout.shape)
-        relu_backward(dx.data, dout.data, output!.data, dout.count)
+        let out = output!
+        output = nil
+        let dx = workspace.uninitialized(dout.shape)
+        relu_backward(dx.data, dout.data, out.data, dout.count)
         return dx
     }
 }

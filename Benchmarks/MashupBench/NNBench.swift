@@ -5,6 +5,7 @@ import Native
 // GEMM shapes, and the SE-ResNet training step / inference throughput with peak RSS.
 // NN_BENCH_FULL=0 skips the reference model (16 x 1 x 128 x 1292, several seconds a step);
 // NN_BENCH_STEPS sets its timed steps (default 2); NN_BENCH_PARTS picks among small,conv,seresnet.
+// Every time is the best of its repeats, as in tools/peers/torch_train.py: the machine is shared.
 
 enum NNBench {
     static func emit(_ name: String, _ value: Double, _ unit: String, _ extra: [String: String] = [:]) {
@@ -87,7 +88,7 @@ enum NNBench {
         let shape = input.map(String.init).joined(separator: "x")
         if doTrain {
             try step()  // first step allocates every buffer
-            let train = try seconds { for _ in 0..<steps { try step() } } / Double(steps)
+            let train = try best(steps) { try step() }
             emit("\(label).train_step", train, "s/step", ["input": shape])
             emit("\(label).train", Double(input[0]) / train, "samples/s", ["input": shape])
         }
@@ -104,9 +105,9 @@ enum NNBench {
         let env = ProcessInfo.processInfo.environment
         let steps = Int(env["NN_BENCH_STEPS"] ?? "") ?? 2
         let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
-        if parts.contains("small") {
-            try model("small", SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1]), input: [16, 1, 128, 256], steps: 5)
-        }
+        let small = SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1])
+        if parts.contains("small") { try model("small", small, input: [16, 1, 128, 256], steps: 10) }
+        if parts.contains("small-inference") { try model("small", small, input: [16, 1, 128, 256], steps: 50, train: false) }
         if parts.contains("conv") { try convLayers() }
         if parts.contains("seresnet") && env["NN_BENCH_FULL"] != "0" {
             try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps)

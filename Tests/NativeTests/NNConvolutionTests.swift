@@ -65,6 +65,18 @@ final class NNConvolutionTests: XCTestCase {
         try compareWithDirect(n: 3, c: 1, h: 20, w: 33, oc: 4, k: 7, stride: 2, padding: 3)
     }
 
+    func testSameConvolutionsCopyShiftedPlanes() throws {
+        // stride 1 with OW == W: im2col copies whole shifted planes, in groups and in bands
+        try compareWithDirect(n: 4, c: 3, h: 6, w: 7, oc: 2, k: 3, stride: 1, padding: 1)
+        try compareWithDirect(n: 2, c: 2, h: 5, w: 4, oc: 3, k: 5, stride: 1, padding: 2)
+    }
+
+    func testSameConvolutionsOfPlanesNarrowerThanTheShift() throws {
+        // a 5x5 kernel over 1- and 2-column planes: shifts of 2 columns move everything out
+        try compareWithDirect(n: 3, c: 2, h: 4, w: 1, oc: 2, k: 5, stride: 1, padding: 2)
+        try compareWithDirect(n: 2, c: 2, h: 2, w: 2, oc: 2, k: 5, stride: 1, padding: 2)
+    }
+
     func testOneImageUsesThreadedBLAS() throws {
         try compareWithDirect(n: 1, c: 4, h: 12, w: 10, oc: 5, k: 3, stride: 1, padding: 1)
     }

@@ -39,10 +39,8 @@ def bench(label, model, shape, steps, classes=10):
 
     model.train()
     step()
-    t = time.perf_counter()
-    for _ in range(steps):
-        step()
-    train = (time.perf_counter() - t) / steps
+    # best of the steps, as Benchmarks/MashupBench/NNBench.swift: the machine is shared
+    train = min(timed(step) for _ in range(steps))
     model.eval()
     with torch.no_grad():
         model(x)
@@ -69,7 +67,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    bench("small", reference.SEResNet(widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1)), (16, 1, 128, 256), 5)
+    bench("small", reference.SEResNet(widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1)), (16, 1, 128, 256), 10)
     if not args.small_only:
         bench("seresnet", reference.SEResNet(), (16, 1, 128, 1292), args.steps)
 

@@ -118,8 +118,7 @@ func batchnorm2d_backward(
             let (sa, sb) = (scale[c], shift[c])
             for n in 0..<N {
                 let o = (n * C + c) * HW
-                let g = dout + o, xs = x + o, d = dx + o
-                for i in 0..<HW { d[i] = xs[i] * sa + sb > 0 ? g[i] : 0 }
+                passWherePositive(dx + o, dout + o, x + o, HW, scale: sa, shift: sb)
             }
         }
         let grad = relu ? UnsafePointer(dx) : dout

@@ -63,6 +63,10 @@ struct ConvGeometry {
 /// col[:, 0 ..< (rows.count * OW)] (row stride ld) <- the output rows `rows` of one image
 /// inp (C, H, W); padding reads as zero.
 func im2col(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
+    if g.S == 1 && g.OW == g.W {
+        im2colShifted(col, ld: ld, inp, g, rows: rows)
+        return
+    }
     for c in 0..<g.C {
         for kh in 0..<g.K {
             for kw in 0..<g.K {
@@ -84,6 +88,42 @@ func im2col(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Fl
                         for ow in cols { dst[ow] = src[ow * g.S] }
                     }
                     (dst + cols.upperBound).update(repeating: 0, count: g.OW - cols.upperBound)
+                }
+            }
+        }
+    }
+}
+
+/// im2col of a stride-1 "same" convolution (OW == W): the row of (c, kh, kw) is plane c shifted
+/// by (kh - PAD) rows and (kw - PAD) columns, so one contiguous copy per row of col (not one per
+/// output row) moves it, and zeros then overwrite the rows above or below the plane and the
+/// |kw - PAD| columns at the edge that the shift wrapped in from the neighbouring input row.
+private func im2colShifted(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
+    let (W, HW) = (g.W, g.H * g.W)
+    for c in 0..<g.C {
+        let plane = inp + c * HW
+        for kh in 0..<g.K {
+            // output rows whose input row oh + kh - PAD lies inside the plane
+            let lo = max(rows.lowerBound, g.PAD - kh), hi = max(lo, min(rows.upperBound, g.H + g.PAD - kh))
+            for kw in 0..<g.K {
+                let row = col + ((c * g.K + kh) * g.K + kw) * ld
+                let shift = kw - g.PAD
+                row.update(repeating: 0, count: (lo - rows.lowerBound) * W)
+                (row + (hi - rows.lowerBound) * W).update(repeating: 0, count: (rows.upperBound - hi) * W)
+                guard hi > lo else { continue }
+                // dst[j] = plane[start + j] for j in 0..<count, clipped to the plane: what
+                // falls outside it lies in an edge column, zeroed below
+                let start = (lo + kh - g.PAD) * W + shift, count = (hi - lo) * W
+                let first = max(0, -start), last = min(count, HW - start)
+                let dst = row + (lo - rows.lowerBound) * W
+                if last > first { (dst + first).update(from: plane + start + first, count: last - first) }
+                for r in 0..<(hi - lo) {
+                    let line = dst + r * W
+                    if shift < 0 {
+                        line.update(repeating: 0, count: min(W, -shift))
+                    } else if shift > 0 {
+                        (line + max(0, W - shift)).update(repeating: 0, count: min(W, shift))
+                    }
                 }
             }
         }

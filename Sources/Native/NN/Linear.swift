@@ -1,11 +1,14 @@
 // linear: x (N, I) -> out (N, O) = x @ weight^T + bias, weight (O, I), bias (O).
 // backward: dweight (O, I) += dout^T @ x, dbias += sum over N of dout, dx (N, I) = dout @ weight.
+// The products are small (a batch of pooled features): OpenBLAS runs them on one thread, as
+// waking its pool for them costs more than they do, and its woken threads then spin in
+// sched_yield beside the engine's workers for a while.
 
 func linear_forward(
     _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>?, _ N: Int, _ I: Int, _ O: Int
 ) {
-    sgemm(transA: false, transB: true, N, O, I, x, lda: I, weight, ldb: I, beta: 0, out, ldc: O)
+    BLASThreads.single { sgemm(transA: false, transB: true, N, O, I, x, lda: I, weight, ldb: I, beta: 0, out, ldc: O) }
     guard let bias else { return }
     for n in 0..<N {
         for o in 0..<O { out[n * O + o] += bias[o] }
@@ -16,8 +19,10 @@ func linear_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
     _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ N: Int, _ I: Int, _ O: Int
 ) {
-    sgemm(transA: true, transB: false, O, I, N, dout, lda: O, x, ldb: I, beta: 1, dweight, ldc: I)
-    sgemm(transA: false, transB: false, N, I, O, dout, lda: O, weight, ldb: I, beta: 0, dx, ldc: I)
+    BLASThreads.single {
+        sgemm(transA: true, transB: false, O, I, N, dout, lda: O, x, ldb: I, beta: 1, dweight, ldc: I)
+        sgemm(transA: false, transB: false, N, I, O, dout, lda: O, weight, ldb: I, beta: 0, dx, ldc: I)
+    }
     guard let dbias else { return }
     for n in 0..<N {
         for o in 0..<O { dbias[o] += dout[n * O + o] }

@@ -18,10 +18,12 @@ func maxpool2d_forward(
                 let w0 = max(0, ow * S - PAD), w1 = min(W, ow * S - PAD + K)
                 var best = -Float.infinity
                 var at = h0 * W + w0
+                // selects, not branches: which value of a window wins is as good as random
                 for h in h0..<h1 {
-                    for w in w0..<w1 where src[h * W + w] > best {
-                        best = src[h * W + w]
-                        at = h * W + w
+                    for w in w0..<w1 {
+                        let v = src[h * W + w], wins = v > best
+                        best = wins ? v : best
+                        at = wins ? h * W + w : at
                     }
                 }
                 dst[oh * OW + ow] = best

@@ -57,6 +57,11 @@ final class NNConvolutionTests: XCTestCase {
         try compareWithDirect(n: 5, c: 3, h: 9, w: 11, oc: 4, k: 3, stride: 2, padding: 1)
     }
 
+    func testStrideTwoGathersEvenColumnsEightAtATime() throws {
+        try compareWithDirect(n: 2, c: 2, h: 6, w: 41, oc: 3, k: 3, stride: 2, padding: 1)
+        try compareWithDirect(n: 2, c: 2, h: 5, w: 40, oc: 2, k: 1, stride: 2, padding: 0)
+    }
+
     func testPointwiseBands() throws {
         try compareWithDirect(n: 1, c: 64, h: 70, w: 300, oc: 2, k: 1, stride: 1, padding: 0)
     }

@@ -5,32 +5,123 @@
 // inside its plane, so backward scatters dx[n][c][argmax] += dout; a forward that records
 // nothing skips it.
 
+// Separably: a row pass takes, for each input row of an output row's window and each ow, the
+// max over the window's columns and where it is; a column pass keeps the first row whose max
+// is strictly larger. Both keep the first maximum in row-major window order, as one scan of the
+// window does, and the column pass is a vectorisable select over whole rows.
+
 func maxpool2d_forward(
     _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?, _ x: UnsafePointer<Float>,
     _ planes: Int, _ H: Int, _ W: Int, _ OH: Int, _ OW: Int, K: Int, S: Int, PAD: Int
 ) {
     Engine.parallelFor(planes) { p in
-        let src = x + p * H * W
-        let dst = out + p * OH * OW, idx = argmax.map { $0 + p * OH * OW }
-        for oh in 0..<OH {
-            let h0 = max(0, oh * S - PAD), h1 = min(H, oh * S - PAD + K)
-            for ow in 0..<OW {
-                let w0 = max(0, ow * S - PAD), w1 = min(W, ow * S - PAD + K)
-                var best = -Float.infinity
-                var at = h0 * W + w0
-                // selects, not branches: which value of a window wins is as good as random
-                for h in h0..<h1 {
-                    for w in w0..<w1 {
-                        let v = src[h * W + w], wins = v > best
-                        best = wins ? v : best
-                        at = wins ? h * W + w : at
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: OW) { rowMax in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: OW) { rowArg in
+                let src = x + p * H * W
+                for oh in 0..<OH {
+                    let dst = out + (p * OH + oh) * OW, idx = argmax.map { $0 + (p * OH + oh) * OW }
+                    let h0 = max(0, oh * S - PAD), h1 = min(H, oh * S - PAD + K)
+                    for h in h0..<h1 {
+                        maxpool_row(rowMax.baseAddress!, rowArg.baseAddress!, src + h * W, W, OW, K: K, S: S, PAD: PAD)
+                        let base = Int32(h * W)
+                        if h == h0 {
+                            dst.update(from: rowMax.baseAddress!, count: OW)
+                            if let idx { for ow in 0..<OW { idx[ow] = base + rowArg[ow] } }
+                        } else if let idx {
+                            maxpool_combine(dst, idx, rowMax.baseAddress!, rowArg.baseAddress!, base, OW)
+                        } else {
+                            for ow in 0..<OW {
+                                let m = rowMax[ow], d = dst[ow]
+                                dst[ow] = m > d ? m : d
+                            }
+                        }
                     }
                 }
-                dst[oh * OW + ow] = best
-                idx?[oh * OW + ow] = Int32(at)
             }
         }
     }
+}
+
+/// dst[ow], idx[ow] = rowMax[ow], base + rowArg[ow] where rowMax[ow] > dst[ow]: SIMD selects,
+/// since a scalar select here compiles to a branch on random data.
+@inline(__always)
+private func maxpool_combine(
+    _ dst: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, _ rowMax: UnsafePointer<Float>,
+    _ rowArg: UnsafePointer<Int32>, _ base: Int32, _ OW: Int
+) {
+    var ow = 0
+    while ow + 8 <= OW {
+        let m = UnsafeRawPointer(rowMax + ow).loadUnaligned(as: SIMD8<Float>.self)
+        var d = UnsafeRawPointer(dst + ow).loadUnaligned(as: SIMD8<Float>.self)
+        var i = UnsafeRawPointer(idx + ow).loadUnaligned(as: SIMD8<Int32>.self)
+        let wins = m .> d
+        d.replace(with: m, where: wins)
+        i.replace(with: UnsafeRawPointer(rowArg + ow).loadUnaligned(as: SIMD8<Int32>.self) &+ base, where: wins)
+        UnsafeMutableRawPointer(dst + ow).storeBytes(of: d, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(idx + ow).storeBytes(of: i, as: SIMD8<Int32>.self)
+        ow += 8
+    }
+    while ow < OW {
+        if rowMax[ow] > dst[ow] { (dst[ow], idx[ow]) = (rowMax[ow], base + rowArg[ow]) }
+        ow += 1
+    }
+}
+
+/// rowMax[ow], rowArg[ow] = the max of row[ow*S - PAD ..< ow*S - PAD + K] (inside 0..<W) and
+/// the column of its first occurrence; -inf at the window's first column when nothing beats it.
+@inline(__always)
+private func maxpool_row(
+    _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>, _ row: UnsafePointer<Float>,
+    _ W: Int, _ OW: Int, K: Int, S: Int, PAD: Int
+) {
+    var ow = 0
+    if K == 3 && S == 2 && PAD == 1 {
+        // the SE-ResNet stem's pool, 8 outputs at a time from two 16-float loads: window ow
+        // holds columns 2ow-1 (left), 2ow (centre), 2ow+1 (right); the scalar loop below takes
+        // ow = 0 (no left column) and the tail, where a load would run past the row
+        if OW > 0 { maxpool_window(rowMax, rowArg, row, 0, W, K: K, S: S, PAD: PAD) }
+        ow = 1
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        while 2 * ow + 16 <= W && ow + 8 <= OW {
+            let a = UnsafeRawPointer(row + 2 * ow - 1).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(row + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+            let left = lanes &+ Int32(2 * ow - 1)
+            var (best, at) = (SIMD8<Float>(repeating: -.infinity), left)
+            var wins = a.evenHalf .> best
+            best.replace(with: a.evenHalf, where: wins)
+            wins = a.oddHalf .> best
+            best.replace(with: a.oddHalf, where: wins)
+            at.replace(with: left &+ 1, where: wins)
+            wins = b.oddHalf .> best
+            best.replace(with: b.oddHalf, where: wins)
+            at.replace(with: left &+ 2, where: wins)
+            UnsafeMutableRawPointer(rowMax + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(rowArg + ow).storeBytes(of: at, as: SIMD8<Int32>.self)
+            ow += 8
+        }
+    }
+    while ow < OW {
+        maxpool_window(rowMax, rowArg, row, ow, W, K: K, S: S, PAD: PAD)
+        ow += 1
+    }
+}
+
+/// rowMax[ow], rowArg[ow] for one window of the row.
+@inline(__always)
+private func maxpool_window(
+    _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>, _ row: UnsafePointer<Float>,
+    _ ow: Int, _ W: Int, K: Int, S: Int, PAD: Int
+) {
+    let w0 = max(0, ow * S - PAD), w1 = min(W, ow * S - PAD + K)
+    var best = -Float.infinity
+    var at = w0
+    // selects, not branches: which value of a window wins is as good as random
+    for w in w0..<w1 {
+        let v = row[w], wins = v > best
+        best = wins ? v : best
+        at = wins ? w : at
+    }
+    (rowMax[ow], rowArg[ow]) = (best, Int32(at))
 }
 
 func maxpool2d_backward(

@@ -58,7 +58,7 @@ public final class BasicBlock: Module {
         let out = output!
         output = nil
         let d = workspace.uninitialized(dout.shape)
-        relu_backward(d.data, dout.data, out.data, d.count)
+        forEachChunk(d.count) { r in relu_backward(d.data + r.lowerBound, dout.data + r.lowerBound, out.data + r.lowerBound, r.count) }
         let dx = try conv1.backward(bn1.backward(conv2.backward(bn2.backward(se.backward(d)))))
         let dshortcut = try downsample?.backward(d) ?? d
         try dx.addInPlace(dshortcut)

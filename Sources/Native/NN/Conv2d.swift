@@ -423,9 +423,10 @@ public final class Conv2d: Module {
         let (scale, shift) = bn.runningAffine()
         let CKK = inChannels * kernelSize * kernelSize
         let w = workspace.uninitialized(weight.value.shape), b = workspace.uninitialized([outChannels])
-        for oc in 0..<outChannels {
-            for k in 0..<CKK { w[oc * CKK + k] = Float(Double(weight.value[oc * CKK + k]) * scale[oc]) }
-            b[oc] = Float(Double(bias?.value[oc] ?? 0) * scale[oc] + shift[oc])
+        let (weights, biases) = (weight.value, bias?.value)
+        Engine.parallelFor(outChannels) { oc in
+            for k in 0..<CKK { w[oc * CKK + k] = Float(Double(weights[oc * CKK + k]) * scale[oc]) }
+            b[oc] = Float(Double(biases?[oc] ?? 0) * scale[oc] + shift[oc])
         }
         return try convolve(x, w.data, b.data, relu: bn.appliesReLU)
     }

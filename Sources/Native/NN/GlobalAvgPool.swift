@@ -2,11 +2,11 @@
 // backward: dx[n][c][h][w] = dout[n][c] / (H*W).
 
 func global_avgpool_forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ planes: Int, _ HW: Int) {
-    for p in 0..<planes { out[p] = Float(sumOfFloats(x + p * HW, HW) / Double(HW)) }
+    Engine.parallelFor(planes) { p in out[p] = Float(sumOfFloats(x + p * HW, HW) / Double(HW)) }
 }
 
 func global_avgpool_backward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ planes: Int, _ HW: Int) {
-    for p in 0..<planes { (dx + p * HW).update(repeating: dout[p] / Float(HW), count: HW) }
+    Engine.parallelFor(planes) { p in (dx + p * HW).update(repeating: dout[p] / Float(HW), count: HW) }
 }
 
 /// nn.AdaptiveAvgPool2d(1) followed by flatten: (N, C, H, W) -> (N, C).

@@ -36,7 +36,9 @@ extension Tensor {
     public func addInPlace(_ other: Tensor, alpha: Float = 1) throws {
         try checkSameShape(other, "add")
         let a = data, b = other.data
-        for i in 0..<count { a[i] += alpha * b[i] }
+        forEachChunk(count) { range in
+            for i in range { a[i] += alpha * b[i] }
+        }
     }
 
     public func scaleInPlace(_ s: Float) {
@@ -68,6 +70,13 @@ extension Tensor {
         for r in 0..<(count / cols) { softmaxRow(out.data + r * cols, cols) }
         return out
     }
+}
+
+/// Runs `body(range)` over 0..<count in blocks of at least 64K elements on the engine's workers
+/// (element-wise work: the split does not change any result).
+func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = max(1, min(Engine.threads, count / 65536))
+    Engine.parallelFor(chunks) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
 }
 
 /// In-place softmax of one row: exp(x - max) / sum, the max shift keeps exp finite.

@@ -45,9 +45,12 @@ public final class Workspace: Sendable {
         Tensor(storage: TensorStorage(count: shape.reduce(1, *), workspace: self, zeroed: false), offset: 0, shape: shape)
     }
 
-    /// A zero-filled tensor, for outputs a kernel accumulates into.
+    /// A zero-filled tensor, for outputs a kernel accumulates into; the workers clear it.
     public func zeros(_ shape: [Int]) -> Tensor {
-        Tensor(storage: TensorStorage(count: shape.reduce(1, *), workspace: self, zeroed: true), offset: 0, shape: shape)
+        let t = uninitialized(shape)
+        let data = t.data
+        forEachChunk(t.count) { range in (data + range.lowerBound).update(repeating: 0, count: range.count) }
+        return t
     }
 
     /// Runs `body` with `count` floats of scratch, contents undefined. Layers take turns with one

@@ -9,8 +9,11 @@ import Native
 
 enum NNBench {
     static func emit(_ name: String, _ value: Double, _ unit: String, _ extra: [String: String] = [:]) {
-        var fields = ["\"suite\":\"nn\"", "\"name\":\"\(name)\"", "\"value\":\(String(format: "%.4g", value))", "\"unit\":\"\(unit)\"",
-                      "\"threads\":\(Engine.threads)"]
+        var fields = [
+            "\"suite\":\"nn\"", "\"name\":\"\(name)\"", "\"value\":\(String(format: "%.4g", value))",
+            "\"unit\":\"\(unit)\"",
+            "\"threads\":\(Engine.threads)",
+        ]
         fields += extra.sorted(by: { $0.key < $1.key }).map { "\"\($0.key)\":\"\($0.value)\"" }
         print("{\(fields.joined(separator: ","))}")
     }
@@ -68,7 +71,8 @@ enum NNBench {
                 _ = try conv.forward(x)  // backward consumes what forward recorded
                 bwd = min(bwd, try seconds { _ = try conv.backward(dout) })
             }
-            let a = random([oc, c * k * k]), b = random([c * k * k, p])
+            let a = random([oc, c * k * k])
+            let b = random([c * k * k, p])
             let gemm = try best(3) { for _ in 0..<n { _ = try a.matmul(b) } }
             emit("conv.\(name).forward", flops / fwd / 1e9, "GFLOP/s")
             emit("conv.\(name).backward", 2 * flops / bwd / 1e9, "GFLOP/s")
@@ -77,7 +81,9 @@ enum NNBench {
     }
 
     /// Training steps (forward, label-smoothed loss, backward, AdamW) and inference.
-    static func model(_ label: String, _ config: SEResNetConfig, input: [Int], steps: Int, train doTrain: Bool = true) throws {
+    static func model(_ label: String, _ config: SEResNetConfig, input: [Int], steps: Int, train doTrain: Bool = true)
+        throws
+    {
         Engine.seed(1)
         let net = try SEResNet(config)
         let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
@@ -111,7 +117,9 @@ enum NNBench {
         let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
         let small = SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1])
         if parts.contains("small") { try model("small", small, input: [16, 1, 128, 256], steps: 10) }
-        if parts.contains("small-inference") { try model("small", small, input: [16, 1, 128, 256], steps: 50, train: false) }
+        if parts.contains("small-inference") {
+            try model("small", small, input: [16, 1, 128, 256], steps: 50, train: false)
+        }
         if parts.contains("conv") { try convLayers() }
         if parts.contains("seresnet") && env["NN_BENCH_FULL"] != "0" {
             try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps)

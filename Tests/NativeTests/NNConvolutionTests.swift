@@ -5,7 +5,10 @@ import XCTest
 /// Conv2d against a direct (seven nested loops, double) convolution, on shapes that take each
 /// path of the panel kernel: bands of output rows, groups of images, pointwise without im2col.
 final class NNConvolutionTests: XCTestCase {
-    private func compareWithDirect(n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func compareWithDirect(
+        n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         Engine.seed(3)
         let conv = try Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding)
         let x = randomTensor([n, c, h, w], seed: 1)
@@ -29,7 +32,8 @@ final class NNConvolutionTests: XCTestCase {
                                 for kw in 0..<k {
                                     let (iy, ix) = (y * stride - padding + kh, z * stride - padding + kw)
                                     guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                    let xi = ((b * c + ci) * h + iy) * w + ix, wi = ((o * c + ci) * k + kh) * k + kw
+                                    let xi = ((b * c + ci) * h + iy) * w + ix
+                                    let wi = ((o * c + ci) * k + kh) * k + kw
                                     acc += Double(x[xi]) * Double(wt[wi])
                                     dxExpected[xi] += Double(dout[oi]) * Double(wt[wi])
                                     dwExpected[wi] += Double(dout[oi]) * Double(x[xi])
@@ -43,9 +47,13 @@ final class NNConvolutionTests: XCTestCase {
         }
         // float32 sums of O(1) terms: outputs and input gradients (up to C*K*K terms) are judged
         // relative to 1e-2 when smaller, weight gradients (N*OH*OW terms, O(100)) relative to 1
-        assertClose(out.array, expected.map(Float.init), "forward", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
-        assertClose(dx.array, dxExpected.map(Float.init), "dinput", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
-        assertClose(conv.weight.grad.array, dwExpected.map(Float.init), "dweight", tolerance: 1e-4, floor: 1, file: file, line: line)
+        assertClose(
+            out.array, expected.map(Float.init), "forward", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(
+            dx.array, dxExpected.map(Float.init), "dinput", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(
+            conv.weight.grad.array, dwExpected.map(Float.init), "dweight", tolerance: 1e-4, floor: 1, file: file,
+            line: line)
     }
 
     func testBandsOfOutputRows() throws {

@@ -15,7 +15,8 @@ final class NNPoolingTests: XCTestCase {
         let (oh, ow) = (out.shape[2], out.shape[3])
         let dout = randomTensor(out.shape, seed: 5)
         let dx = try pool.backward(dout)
-        var expected = [Float](repeating: 0, count: out.count), dxExpected = [Float](repeating: 0, count: x.count)
+        var expected = [Float](repeating: 0, count: out.count)
+        var dxExpected = [Float](repeating: 0, count: x.count)
         for p in 0..<(n * c) {
             for y in 0..<oh {
                 for z in 0..<ow {

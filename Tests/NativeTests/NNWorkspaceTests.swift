@@ -8,7 +8,8 @@ import XCTest
 final class NNWorkspaceTests: XCTestCase {
     private func smallNet() throws -> SEResNet {
         Engine.seed(11)
-        return try SEResNet(SEResNetConfig(widths: [4, 8, 8, 16], blocks: [2, 1, 1, 1], reduction: 4, classes: 5, dropout: 0.3))
+        return try SEResNet(
+            SEResNetConfig(widths: [4, 8, 8, 16], blocks: [2, 1, 1, 1], reduction: 4, classes: 5, dropout: 0.3))
     }
 
     /// Running statistics far from (0, 1), so that a folding mistake shows.
@@ -16,7 +17,9 @@ final class NNWorkspaceTests: XCTestCase {
         for (k, (name, entry)) in net.stateDict().enumerated() {
             guard case .tensor(let t) = entry else { continue }
             if name.hasSuffix("running_mean") { try! t.assign(randomTensor(t.shape, seed: UInt64(k), scale: 0.5)) }
-            if name.hasSuffix("running_var") { try! t.assign(randomTensor(t.shape, seed: UInt64(k)).map { 0.3 + abs($0) }) }
+            if name.hasSuffix("running_var") {
+                try! t.assign(randomTensor(t.shape, seed: UInt64(k)).map { 0.3 + abs($0) })
+            }
         }
     }
 

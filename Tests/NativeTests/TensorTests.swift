@@ -60,7 +60,8 @@ final class TensorTests: XCTestCase {
     }
 
     func testMatmulAgainstTheDefinition() throws {
-        let a = randomTensor([5, 7], seed: 1), b = randomTensor([7, 3], seed: 2)
+        let a = randomTensor([5, 7], seed: 1)
+        let b = randomTensor([7, 3], seed: 2)
         let c = try a.matmul(b)
         for i in 0..<5 {
             for j in 0..<3 {
@@ -83,7 +84,8 @@ final class TensorTests: XCTestCase {
     }
 
     func testElementwiseOpsCheckShapes() throws {
-        let a = try Tensor(shape: [3], values: [1, 2, 3]), b = try Tensor(shape: [3], values: [4, 5, 6])
+        let a = try Tensor(shape: [3], values: [1, 2, 3])
+        let b = try Tensor(shape: [3], values: [4, 5, 6])
         XCTAssertEqual(try a.adding(b).array, [5, 7, 9])
         XCTAssertEqual(try a.multiplying(b).array, [4, 10, 18])
         XCTAssertEqual(a.scaled(2).array, [2, 4, 6])

@@ -28,7 +28,10 @@ public final class BasicBlock: Module {
         bn2 = try BatchNorm2d(channels)
         se = try SqueezeExcitation(channels: channels, reduction: reduction)
         if stride != 1 || inChannels != channels {
-            let s = (conv: try Conv2d(inChannels, channels, kernelSize: 1, stride: stride, padding: 0, bias: false), bn: try BatchNorm2d(channels))
+            let s = (
+                conv: try Conv2d(inChannels, channels, kernelSize: 1, stride: stride, padding: 0, bias: false),
+                bn: try BatchNorm2d(channels)
+            )
             shortcut = s
             downsample = Sequential([s.conv, s.bn])
         } else {
@@ -58,7 +61,9 @@ public final class BasicBlock: Module {
         let out = output!
         output = nil
         let d = workspace.uninitialized(dout.shape)
-        forEachChunk(d.count) { r in relu_backward(d.data + r.lowerBound, dout.data + r.lowerBound, out.data + r.lowerBound, r.count) }
+        forEachChunk(d.count) { r in
+            relu_backward(d.data + r.lowerBound, dout.data + r.lowerBound, out.data + r.lowerBound, r.count)
+        }
         let dx = try conv1.backward(bn1.backward(conv2.backward(bn2.backward(se.backward(d)))))
         let dshortcut = try downsample?.backward(d) ?? d
         try dx.addInPlace(dshortcut)

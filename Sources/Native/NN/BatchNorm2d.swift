@@ -51,7 +51,8 @@ private func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, _ m: Fl
 /// variance, and the affine map y = scale * x + shift the output used, all cached for backward.
 func batchnorm2d_forward_train(
     _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>,
-    _ variance: UnsafeMutablePointer<Double>, _ scale: UnsafeMutablePointer<Float>, _ shift: UnsafeMutablePointer<Float>,
+    _ variance: UnsafeMutablePointer<Double>, _ scale: UnsafeMutablePointer<Float>,
+    _ shift: UnsafeMutablePointer<Float>,
     _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
     _ N: Int, _ C: Int, _ HW: Int, eps: Double, relu: Bool
 ) {
@@ -70,7 +71,8 @@ func batchnorm2d_forward_train(
 func batchnorm2d_forward_eval(
     _ out: UnsafeMutablePointer<Float>, _ scale: UnsafeMutablePointer<Float>, _ shift: UnsafeMutablePointer<Float>,
     _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-    _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, eps: Double, relu: Bool
+    _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, eps: Double,
+    relu: Bool
 ) {
     Engine.parallelFor(C) { c in
         let r = 1 / (Double(runningVar[c]) + eps).squareRoot()
@@ -93,7 +95,8 @@ private func normalizePlanes(
     _ a: Float, _ b: Float, relu: Bool
 ) {
     for n in 0..<N {
-        let src = x + (n * C + c) * HW, dst = out + (n * C + c) * HW
+        let src = x + (n * C + c) * HW
+        let dst = out + (n * C + c) * HW
         if relu {
             for i in 0..<HW { dst[i] = max(0, src[i] * a + b) }
         } else {
@@ -108,7 +111,8 @@ private func normalizePlanes(
 /// written into dx first; without, g = dout.
 func batchnorm2d_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
-    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>,
+    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>,
+    _ rstd: UnsafePointer<Double>,
     _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ N: Int, _ C: Int, _ HW: Int, training: Bool, relu: Bool
 ) {
@@ -137,7 +141,9 @@ func batchnorm2d_backward(
         let (fa, fbx, fb0) = (Float(a), Float(bx), Float(b0))
         for n in 0..<N {
             let o = (n * C + c) * HW
-            let g = grad + o, xs = x + o, d = dx + o
+            let g = grad + o
+            let xs = x + o
+            let d = dx + o
             for i in 0..<HW { d[i] = fa * g[i] + fbx * xs[i] + fb0 }
         }
     }
@@ -173,7 +179,8 @@ public final class BatchNorm2d: Module {
 
     public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) throws {
         guard channels > 0, eps > 0, momentum >= 0, momentum <= 1 else {
-            throw NNError("BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
+            throw NNError(
+                "BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
         }
         (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
         weight = Parameter(Tensor(shape: [channels]))
@@ -191,7 +198,10 @@ public final class BatchNorm2d: Module {
 
     public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
     public var ownBuffers: [(name: String, entry: StateEntry)] {
-        [("running_mean", .tensor(runningMean)), ("running_var", .tensor(runningVar)), ("num_batches_tracked", .counter(batchesTracked))]
+        [
+            ("running_mean", .tensor(runningMean)), ("running_var", .tensor(runningVar)),
+            ("num_batches_tracked", .counter(batchesTracked)),
+        ]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -204,9 +214,11 @@ public final class BatchNorm2d: Module {
                 throw NNError("BatchNorm2d: training needs more than 1 value per channel, got input \(x.shape)")
             }
             batchnorm2d_forward_train(
-                out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N, channels, HW,
+                out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N,
+                channels, HW,
                 eps: eps, relu: appliesReLU)
-            let m = Float(momentum), unbias = Double(N * HW) / Double(N * HW - 1)
+            let m = Float(momentum)
+            let unbias = Double(N * HW) / Double(N * HW - 1)
             for c in 0..<channels {
                 runningMean[c] = (1 - m) * runningMean[c] + m * Float(mean[c])
                 runningVar[c] = (1 - m) * runningVar[c] + m * Float(variance[c] * unbias)

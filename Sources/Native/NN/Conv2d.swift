@@ -51,7 +51,9 @@ struct ConvGeometry {
     }
 
     /// Floats one worker needs: col, dcol, a gathered dout/out panel, its own dweight and dbias.
-    func scratchPerWorker(_ images: Int) -> Int { 3 * CKK * panelColumns(images) + OC * panelColumns(images) + OC * CKK + OC }
+    func scratchPerWorker(_ images: Int) -> Int {
+        3 * CKK * panelColumns(images) + OC * panelColumns(images) + OC * CKK + OC
+    }
 
     /// The output columns ow whose input column ow*S - PAD + kw lies inside 0..<W.
     func validColumns(_ kw: Int) -> Range<Int> {
@@ -64,7 +66,9 @@ struct ConvGeometry {
 
 /// col[:, 0 ..< (rows.count * OW)] (row stride ld) <- the output rows `rows` of one image
 /// inp (C, H, W); padding reads as zero.
-func im2col(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
+func im2col(
+    _ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>
+) {
     if g.S == 1 && g.OW == g.W {
         im2colShifted(col, ld: ld, inp, g, rows: rows)
         return
@@ -133,13 +137,16 @@ private func zeroFew(_ dst: UnsafeMutablePointer<Float>, _ count: Int) {
 /// by (kh - PAD) rows and (kw - PAD) columns, so one contiguous copy per row of col (not one per
 /// output row) moves it, and zeros then overwrite the rows above or below the plane and the
 /// |kw - PAD| columns at the edge that the shift wrapped in from the neighbouring input row.
-private func im2colShifted(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
+private func im2colShifted(
+    _ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>
+) {
     let (W, HW) = (g.W, g.H * g.W)
     for c in 0..<g.C {
         let plane = inp + c * HW
         for kh in 0..<g.K {
             // output rows whose input row oh + kh - PAD lies inside the plane
-            let lo = max(rows.lowerBound, g.PAD - kh), hi = max(lo, min(rows.upperBound, g.H + g.PAD - kh))
+            let lo = max(rows.lowerBound, g.PAD - kh)
+            let hi = max(lo, min(rows.upperBound, g.H + g.PAD - kh))
             for kw in 0..<g.K {
                 let row = col + ((c * g.K + kh) * g.K + kw) * ld
                 let shift = kw - g.PAD
@@ -148,8 +155,10 @@ private func im2colShifted(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: U
                 guard hi > lo else { continue }
                 // dst[j] = plane[start + j] for j in 0..<count, clipped to the plane: what
                 // falls outside it lies in an edge column, zeroed below
-                let start = (lo + kh - g.PAD) * W + shift, count = (hi - lo) * W
-                let first = max(0, -start), last = min(count, HW - start)
+                let start = (lo + kh - g.PAD) * W + shift
+                let count = (hi - lo) * W
+                let first = max(0, -start)
+                let last = min(count, HW - start)
                 let dst = row + (lo - rows.lowerBound) * W
                 if last > first { (dst + first).update(from: plane + start + first, count: last - first) }
                 for r in 0..<(hi - lo) {
@@ -167,7 +176,9 @@ private func im2colShifted(_ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: U
 
 /// dinp (C, H, W) += the columns of dcol (row stride ld) for output rows `rows`, scattered back
 /// where im2col read them.
-func col2im(_ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, rows: Range<Int>) {
+func col2im(
+    _ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, rows: Range<Int>
+) {
     for c in 0..<g.C {
         for kh in 0..<g.K {
             for kw in 0..<g.K {
@@ -245,7 +256,9 @@ struct ConvScratch {
 
 /// The col of a panel (CKK, columns) and its row stride: the input itself for a pointwise
 /// conv of one image, else im2col into scratch.
-private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ panel: ConvPanel, _ scratch: ConvScratch) -> (UnsafePointer<Float>, Int) {
+private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ panel: ConvPanel, _ scratch: ConvScratch)
+    -> (UnsafePointer<Float>, Int)
+{
     let HWC = g.C * g.H * g.W
     if g.isPointwise && panel.images.count == 1 {
         return (inp + panel.images.lowerBound * HWC + panel.rows.lowerBound * g.OW, g.P)
@@ -271,13 +284,18 @@ func conv2d_forward(
         let s = ConvScratch(scratch, g, images: perWorker, worker: w)
         let (col, ldCol) = panelColumns(inp, g, panel, s)
         let width = panel.columns * g.OW
-        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        let n0 = panel.images.lowerBound
+        let p0 = panel.rows.lowerBound * g.OW
         if panel.images.count == 1 {
             // out_n[:, p0 ..< p0 + width] (OC, width) = weight (OC, CKK) @ col (CKK, width)
-            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, out + n0 * OC * P + p0, ldc: P)
+            sgemm(
+                transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0,
+                out + n0 * OC * P + p0, ldc: P)
         } else {
             // panel (OC, images*P) = weight @ col, then each image's (OC, P) block to its place
-            sgemm(transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, s.panel, ldc: width)
+            sgemm(
+                transA: false, transB: false, OC, width, CKK, weight, lda: CKK, col, ldb: ldCol, beta: 0, s.panel,
+                ldc: width)
             for (j, n) in panel.images.enumerated() {
                 for oc in 0..<OC { (out + (n * OC + oc) * P).update(from: s.panel + oc * width + j * P, count: P) }
             }
@@ -285,7 +303,8 @@ func conv2d_forward(
         guard bias != nil || relu else { return }
         for n in panel.images {
             for oc in 0..<OC {
-                let b = bias?[oc] ?? 0, row = out + (n * OC + oc) * P + p0
+                let b = bias?[oc] ?? 0
+                let row = out + (n * OC + oc) * P + p0
                 let count = panel.rows.count * g.OW
                 if relu {
                     for p in 0..<count { row[p] = max(0, row[p] + b) }
@@ -321,7 +340,8 @@ func conv2d_backward(
         let db = workers == 1 ? dbias : s.dbias
         let (col, ldCol) = panelColumns(inp, g, panel, s)
         let width = panel.columns * g.OW
-        let n0 = panel.images.lowerBound, p0 = panel.rows.lowerBound * g.OW
+        let n0 = panel.images.lowerBound
+        let p0 = panel.rows.lowerBound * g.OW
         // the panel's dout (OC, width): in place for one image, gathered for several
         let (d, ldD): (UnsafePointer<Float>, Int)
         if panel.images.count == 1 {
@@ -336,13 +356,17 @@ func conv2d_backward(
         sgemm(transA: false, transB: true, OC, CKK, width, d, lda: ldD, col, ldb: ldCol, beta: 1, dw, ldc: CKK)
         if let db {
             for oc in 0..<OC {
-                for j in 0..<panel.images.count { db[oc] += Float(sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW)) }
+                for j in 0..<panel.images.count {
+                    db[oc] += Float(sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW))
+                }
             }
         }
         guard let dinp else { return }
         if g.isPointwise && panel.images.count == 1 {
             // dinp_n[:, p0 ..< p0 + width] (C, width) += weight^T (C, OC) @ dout (OC, width)
-            sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1, dinp + n0 * HWC + p0, ldc: P)
+            sgemm(
+                transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1,
+                dinp + n0 * HWC + p0, ldc: P)
             return
         }
         // dcol (CKK, width) = weight^T (CKK, OC) @ dout (OC, width)
@@ -375,9 +399,13 @@ public final class Conv2d: Module {
     // recorded: the input (dweight needs it)
     private var input: Tensor?
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) throws {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
+    ) throws {
         guard inChannels > 0, outChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
-            throw NNError("Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding)")
+            throw NNError(
+                "Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding)"
+            )
         }
         (self.inChannels, self.outChannels, self.kernelSize, self.stride, self.padding) =
             (inChannels, outChannels, kernelSize, stride, padding)
@@ -398,15 +426,19 @@ public final class Conv2d: Module {
 
     private func geometry(_ x: Tensor) throws -> ConvGeometry {
         try checkImage(x, channels: inChannels, "Conv2d")
-        let g = ConvGeometry(C: inChannels, H: x.shape[2], W: x.shape[3], OC: outChannels, K: kernelSize, S: stride, PAD: padding)
+        let g = ConvGeometry(
+            C: inChannels, H: x.shape[2], W: x.shape[3], OC: outChannels, K: kernelSize, S: stride, PAD: padding)
         guard x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
-            throw NNError("Conv2d: input \(x.shape) is smaller than the \(kernelSize)x\(kernelSize) kernel with padding \(padding)")
+            throw NNError(
+                "Conv2d: input \(x.shape) is smaller than the \(kernelSize)x\(kernelSize) kernel with padding \(padding)"
+            )
         }
         return g
     }
 
     /// Runs `body` with the workspace's scratch sized for a batch of n.
-    private func withScratch(_ g: ConvGeometry, _ n: Int, _ workers: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+    private func withScratch(_ g: ConvGeometry, _ n: Int, _ workers: Int, _ body: (UnsafeMutablePointer<Float>) -> Void)
+    {
         workspace.withScratch(workers * g.scratchPerWorker((n + workers - 1) / workers), body)
     }
 
@@ -418,11 +450,13 @@ public final class Conv2d: Module {
     /// carry bn's running statistics: weight' = scale * weight, bias' = scale * bias + shift per
     /// output channel. Evaluation only, with nothing recorded (see `Workspace.withoutRecording`).
     func forward(_ x: Tensor, folding bn: BatchNorm2d) throws -> Tensor {
-        precondition(!bn.isTraining && !records, "a BatchNorm folds into its convolution only in evaluation without recording")
+        precondition(
+            !bn.isTraining && !records, "a BatchNorm folds into its convolution only in evaluation without recording")
         bn.forgetRecorded()
         let (scale, shift) = bn.runningAffine()
         let CKK = inChannels * kernelSize * kernelSize
-        let w = workspace.uninitialized(weight.value.shape), b = workspace.uninitialized([outChannels])
+        let w = workspace.uninitialized(weight.value.shape)
+        let b = workspace.uninitialized([outChannels])
         let (weights, biases) = (weight.value, bias?.value)
         Engine.parallelFor(outChannels) { oc in
             for k in 0..<CKK { w[oc * CKK + k] = Float(Double(weights[oc * CKK + k]) * scale[oc]) }
@@ -431,7 +465,9 @@ public final class Conv2d: Module {
         return try convolve(x, w.data, b.data, relu: bn.appliesReLU)
     }
 
-    private func convolve(_ x: Tensor, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, relu: Bool) throws -> Tensor {
+    private func convolve(_ x: Tensor, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, relu: Bool) throws
+        -> Tensor
+    {
         let g = try geometry(x)
         let n = x.shape[0]
         let out = workspace.uninitialized([n, outChannels, g.OH, g.OW])

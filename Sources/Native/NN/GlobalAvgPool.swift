@@ -5,7 +5,8 @@ func global_avgpool_forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePoint
     Engine.parallelFor(planes) { p in out[p] = Float(sumOfFloats(x + p * HW, HW) / Double(HW)) }
 }
 
-func global_avgpool_backward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ planes: Int, _ HW: Int) {
+func global_avgpool_backward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ planes: Int, _ HW: Int)
+{
     Engine.parallelFor(planes) { p in (dx + p * HW).update(repeating: dout[p] / Float(HW), count: HW) }
 }
 

@@ -17,7 +17,8 @@ func linear_forward(
 
 func linear_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
-    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ N: Int, _ I: Int, _ O: Int
+    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ N: Int, _ I: Int,
+    _ O: Int
 ) {
     BLASThreads.single {
         sgemm(transA: true, transB: false, O, I, N, dout, lda: O, x, ldb: I, beta: 1, dweight, ldc: I)
@@ -73,7 +74,9 @@ public final class Linear: Module {
         let x = input!
         input = nil
         let dx = workspace.uninitialized(x.shape)
-        linear_backward(dx.data, weight.grad.data, bias?.grad.data, dout.data, x.data, weight.value.data, x.shape[0], inFeatures, outFeatures)
+        linear_backward(
+            dx.data, weight.grad.data, bias?.grad.data, dout.data, x.data, weight.value.data, x.shape[0], inFeatures,
+            outFeatures)
         return dx
     }
 }

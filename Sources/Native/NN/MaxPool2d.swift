@@ -19,8 +19,10 @@ func maxpool2d_forward(
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: OW) { rowArg in
                 let src = x + p * H * W
                 for oh in 0..<OH {
-                    let dst = out + (p * OH + oh) * OW, idx = argmax.map { $0 + (p * OH + oh) * OW }
-                    let h0 = max(0, oh * S - PAD), h1 = min(H, oh * S - PAD + K)
+                    let dst = out + (p * OH + oh) * OW
+                    let idx = argmax.map { $0 + (p * OH + oh) * OW }
+                    let h0 = max(0, oh * S - PAD)
+                    let h1 = min(H, oh * S - PAD + K)
                     for h in h0..<h1 {
                         maxpool_row(rowMax.baseAddress!, rowArg.baseAddress!, src + h * W, W, OW, K: K, S: S, PAD: PAD)
                         let base = Int32(h * W)
@@ -31,7 +33,8 @@ func maxpool2d_forward(
                             maxpool_combine(dst, idx, rowMax.baseAddress!, rowArg.baseAddress!, base, OW)
                         } else {
                             for ow in 0..<OW {
-                                let m = rowMax[ow], d = dst[ow]
+                                let m = rowMax[ow]
+                                let d = dst[ow]
                                 dst[ow] = m > d ? m : d
                             }
                         }
@@ -87,14 +90,13 @@ private func maxpool_row(
             let b = UnsafeRawPointer(row + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
             let left = lanes &+ Int32(2 * ow - 1)
             var (best, at) = (SIMD8<Float>(repeating: -.infinity), left)
-            var wins = a.evenHalf .> best
-            best.replace(with: a.evenHalf, where: wins)
-            wins = a.oddHalf .> best
-            best.replace(with: a.oddHalf, where: wins)
-            at.replace(with: left &+ 1, where: wins)
-            wins = b.oddHalf .> best
-            best.replace(with: b.oddHalf, where: wins)
-            at.replace(with: left &+ 2, where: wins)
+            best.replace(with: a.evenHalf, where: a.evenHalf .> best)
+            let centreWins = a.oddHalf .> best
+            best.replace(with: a.oddHalf, where: centreWins)
+            at.replace(with: left &+ 1, where: centreWins)
+            let rightWins = b.oddHalf .> best
+            best.replace(with: b.oddHalf, where: rightWins)
+            at.replace(with: left &+ 2, where: rightWins)
             UnsafeMutableRawPointer(rowMax + ow).storeBytes(of: best, as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(rowArg + ow).storeBytes(of: at, as: SIMD8<Int32>.self)
             ow += 8
@@ -112,12 +114,14 @@ private func maxpool_window(
     _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>, _ row: UnsafePointer<Float>,
     _ ow: Int, _ W: Int, K: Int, S: Int, PAD: Int
 ) {
-    let w0 = max(0, ow * S - PAD), w1 = min(W, ow * S - PAD + K)
+    let w0 = max(0, ow * S - PAD)
+    let w1 = min(W, ow * S - PAD + K)
     var best = -Float.infinity
     var at = w0
     // selects, not branches: which value of a window wins is as good as random
     for w in w0..<w1 {
-        let v = row[w], wins = v > best
+        let v = row[w]
+        let wins = v > best
         best = wins ? v : best
         at = wins ? w : at
     }
@@ -129,7 +133,9 @@ func maxpool2d_backward(
     _ planes: Int, _ HW: Int, _ OHW: Int
 ) {
     Engine.parallelFor(planes) { p in
-        let d = dx + p * HW, g = dout + p * OHW, idx = argmax + p * OHW
+        let d = dx + p * HW
+        let g = dout + p * OHW
+        let idx = argmax + p * OHW
         for i in 0..<OHW { d[Int(idx[i])] += g[i] }
     }
 }
@@ -146,17 +152,22 @@ public final class MaxPool2d: Module {
 
     public init(kernelSize: Int, stride: Int, padding: Int = 0) throws {
         guard kernelSize > 0, stride > 0, padding >= 0, 2 * padding <= kernelSize else {
-            throw NNError("MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(kernelSize), \(stride), \(padding)")
+            throw NNError(
+                "MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(kernelSize), \(stride), \(padding)"
+            )
         }
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == 4, x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
-            throw NNError("MaxPool2d expects (N, C, H, W) at least as large as the \(kernelSize)x\(kernelSize) window, got \(x.shape)")
+            throw NNError(
+                "MaxPool2d expects (N, C, H, W) at least as large as the \(kernelSize)x\(kernelSize) window, got \(x.shape)"
+            )
         }
         let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let OH = (H + 2 * padding - kernelSize) / stride + 1, OW = (W + 2 * padding - kernelSize) / stride + 1
+        let OH = (H + 2 * padding - kernelSize) / stride + 1
+        let OW = (W + 2 * padding - kernelSize) / stride + 1
         let out = workspace.uninitialized([N, C, OH, OW])
         let winners = records ? workspace.uninitialized(out.shape) : nil
         if let winners {
@@ -176,7 +187,8 @@ public final class MaxPool2d: Module {
         (inputShape, argmax) = (nil, nil)
         let dx = workspace.zeros(shape)
         winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
-            maxpool2d_backward(dx.data, dout.data, $0, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
+            maxpool2d_backward(
+                dx.data, dout.data, $0, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
         }
         return dx
     }

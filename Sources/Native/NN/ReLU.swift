@@ -5,7 +5,9 @@ func relu_forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
     for i in 0..<count { out[i] = max(0, x[i]) }
 }
 
-func relu_backward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>, _ count: Int) {
+func relu_backward(
+    _ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>, _ count: Int
+) {
     passWherePositive(dx, dout, out, count)
 }
 

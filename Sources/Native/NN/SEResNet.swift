@@ -37,7 +37,9 @@ public final class SEResNet: Module {
         guard !c.widths.isEmpty, c.widths.count == c.blocks.count, c.widths.allSatisfy({ $0 > 0 }),
             c.blocks.allSatisfy({ $0 > 0 }), c.classes > 0, c.inChannels > 0, c.reduction > 0
         else {
-            throw NNError("SEResNet: widths and blocks need the same positive length and positive entries; classes, in_channels and reduction must be positive (got widths \(c.widths), blocks \(c.blocks), classes \(c.classes), in_channels \(c.inChannels), reduction \(c.reduction))")
+            throw NNError(
+                "SEResNet: widths and blocks need the same positive length and positive entries; classes, in_channels and reduction must be positive (got widths \(c.widths), blocks \(c.blocks), classes \(c.classes), in_channels \(c.inChannels), reduction \(c.reduction))"
+            )
         }
         self.config = c
         conv1 = try Conv2d(c.inChannels, c.widths[0], kernelSize: 7, stride: 2, padding: 3, bias: false)

@@ -53,7 +53,9 @@ public final class SqueezeExcitation: Module {
         for i in 0..<e.count { g[i] = 1 / (1 + expf(-e[i])) }
         let out = workspace.uninitialized(x.shape)
         Engine.parallelFor(g.count) { p in
-            let k = g[p], src = x.data + p * HW, dst = out.data + p * HW
+            let k = g[p]
+            let src = x.data + p * HW
+            let dst = out.data + p * HW
             if let residual {
                 let r = residual.data + p * HW
                 for i in 0..<HW { dst[i] = max(0, src[i] * k + r[i]) }
@@ -82,7 +84,10 @@ public final class SqueezeExcitation: Module {
         let ds = try fc1.backward(dh)
         let dx = workspace.uninitialized(x.shape)
         Engine.parallelFor(g.count) { p in
-            let k = g[p], pooled = ds[p] / Float(HW), d = dout.data + p * HW, dst = dx.data + p * HW
+            let k = g[p]
+            let pooled = ds[p] / Float(HW)
+            let d = dout.data + p * HW
+            let dst = dx.data + p * HW
             for i in 0..<HW { dst[i] = d[i] * k + pooled }
         }
         return dx

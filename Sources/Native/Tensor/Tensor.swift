@@ -121,7 +121,8 @@ public struct Tensor: Sendable {
             throw NNError("batch slice \(range) out of bounds for shape \(shape)")
         }
         let item = shape.dropFirst().reduce(1, *)
-        return Tensor(storage: storage, offset: offset + range.lowerBound * item, shape: [range.count] + shape.dropFirst())
+        return Tensor(
+            storage: storage, offset: offset + range.lowerBound * item, shape: [range.count] + shape.dropFirst())
     }
 
     /// A deep copy in new storage.

@@ -13,14 +13,17 @@ extension Tensor {
     private func zipMap(_ other: Tensor, _ op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
         try checkSameShape(other, op)
         let out = Tensor(shape: shape)
-        let a = data, b = other.data, o = out.data
+        let a = data
+        let b = other.data
+        let o = out.data
         for i in 0..<count { o[i] = f(a[i], b[i]) }
         return out
     }
 
     public func map(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(shape: shape)
-        let a = data, o = out.data
+        let a = data
+        let o = out.data
         for i in 0..<count { o[i] = f(a[i]) }
         return out
     }
@@ -35,7 +38,8 @@ extension Tensor {
     /// self += alpha * other.
     public func addInPlace(_ other: Tensor, alpha: Float = 1) throws {
         try checkSameShape(other, "add")
-        let a = data, b = other.data
+        let a = data
+        let b = other.data
         forEachChunk(count) { range in
             for i in range { a[i] += alpha * b[i] }
         }

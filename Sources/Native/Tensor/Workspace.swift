@@ -35,14 +35,15 @@ public final class Workspace: Sendable {
 
     deinit {
         blocks.withLock { b in
-            for list in b.idle.values { list.forEach { free($0.address) } }
+            for block in b.idle.values.joined() { free(block.address) }
             if let s = b.scratch { free(s.address) }
         }
     }
 
     /// A tensor whose numbers are whatever its block last held: for outputs a kernel overwrites.
     public func uninitialized(_ shape: [Int]) -> Tensor {
-        Tensor(storage: TensorStorage(count: shape.reduce(1, *), workspace: self, zeroed: false), offset: 0, shape: shape)
+        Tensor(
+            storage: TensorStorage(count: shape.reduce(1, *), workspace: self, zeroed: false), offset: 0, shape: shape)
     }
 
     /// A zero-filled tensor, for outputs a kernel accumulates into; the workers clear it.

@@ -4,7 +4,9 @@ import Native
 // The CNN engine: convolution GFLOP/s per layer type against plain OpenBLAS sgemm on the same
 // GEMM shapes, and the SE-ResNet training step / inference throughput with peak RSS.
 // NN_BENCH_FULL=0 skips the reference model (16 x 1 x 128 x 1292, several seconds a step);
-// NN_BENCH_STEPS sets its timed steps (default 2); NN_BENCH_PARTS picks among small,conv,seresnet.
+// NN_BENCH_STEPS sets its timed steps (default 2); NN_BENCH_PARTS picks among small,conv,seresnet
+// (and small-1292, the small model on the quickstart's full-length 128 x 1292 spectrograms;
+// small-inference and seresnet-inference, for profiling).
 // Every time is the best of its repeats, as in tools/peers/torch_train.py: the machine is shared.
 
 enum NNBench {
@@ -117,6 +119,7 @@ enum NNBench {
         let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
         let small = SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1])
         if parts.contains("small") { try model("small", small, input: [16, 1, 128, 256], steps: 10) }
+        if parts.contains("small-1292") { try model("small-1292", small, input: [16, 1, 128, 1292], steps: 5) }
         if parts.contains("small-inference") {
             try model("small", small, input: [16, 1, 128, 256], steps: 50, train: false)
         }

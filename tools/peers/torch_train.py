@@ -4,7 +4,7 @@ tools/reference/nn.py), the same batch, the same thread count. Prints JSON lines
 training step (forward, cross-entropy with label smoothing 0.1, backward, AdamW) in s/step and
 samples/s, eval-mode inference samples/s, peak RSS.
 
-Run: /work/venv-torch/bin/python tools/peers/torch_train.py [--threads 2] [--steps 2] [--small-only | --inference-only]
+Run: /work/venv-torch/bin/python tools/peers/torch_train.py [--threads 2] [--steps 2] [--small-only | --small-1292 | --inference-only]
 """
 import argparse
 import importlib.util
@@ -65,10 +65,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--small-only", action="store_true")
+    ap.add_argument("--small-1292", action="store_true", help="only the small model on 128 x 1292 inputs (the quickstart's)")
     ap.add_argument("--inference-only", action="store_true", help="time only eval-mode inference of the reference model")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.small_1292:
+        bench("small-1292", reference.SEResNet(widths=(16, 32, 64, 128), blocks=(1, 1, 1, 1)), (16, 1, 128, 1292), 5)
+        return
     if args.inference_only:
         bench("seresnet", reference.SEResNet(), (16, 1, 128, 1292), args.steps, train=False)
         return

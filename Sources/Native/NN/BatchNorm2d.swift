@@ -118,17 +118,16 @@ func batchnorm2d_backward(
 ) {
     let M = Double(N * HW)
     Engine.parallelFor(C) { c in
-        if relu {
-            let (sa, sb) = (scale[c], shift[c])
-            for n in 0..<N {
-                let o = (n * C + c) * HW
-                passWherePositive(dx + o, dout + o, x + o, HW, scale: sa, shift: sb)
-            }
-        }
         let grad = relu ? UnsafePointer(dx) : dout
-        let sumG = channelSum(grad, c, N, C, HW, sumOfFloats)
+        var sumG: Double = 0
         var sumGX: Double = 0
-        for n in 0..<N { sumGX += dotOfFloats(grad + (n * C + c) * HW, x + (n * C + c) * HW, HW) }
+        // plane by plane, so that the sums read the masked gradient while it is in cache
+        for n in 0..<N {
+            let o = (n * C + c) * HW
+            if relu { passWherePositive(dx + o, dout + o, x + o, HW, scale: scale[c], shift: shift[c]) }
+            sumG += sumOfFloats(grad + o, HW)
+            sumGX += dotOfFloats(grad + o, x + o, HW)
+        }
         let (mu, r) = (mean[c], rstd[c])
         // sum g * xhat = rstd * (sum g*x - mean * sum g)
         let sumGXhat = r * (sumGX - mu * sumG)

@@ -5,7 +5,10 @@ import XCTest
 /// Conv2d against a direct (seven nested loops, double) convolution, on shapes that take each
 /// path of the panel kernel: bands of output rows, groups of images, pointwise without im2col.
 final class NNConvolutionTests: XCTestCase {
-    private func compareWithDirect(n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func compareWithDirect(
+        n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         Engine.seed(3)
         let conv = try Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding)
         let x = randomTensor([n, c, h, w], seed: 1)
@@ -29,7 +32,8 @@ final class NNConvolutionTests: XCTestCase {
                                 for kw in 0..<k {
                                     let (iy, ix) = (y * stride - padding + kh, z * stride - padding + kw)
                                     guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                    let xi = ((b * c + ci) * h + iy) * w + ix, wi = ((o * c + ci) * k + kh) * k + kw
+                                    let xi = ((b * c + ci) * h + iy) * w + ix
+                                    let wi = ((o * c + ci) * k + kh) * k + kw
                                     acc += Double(x[xi]) * Double(wt[wi])
                                     dxExpected[xi] += Double(dout[oi]) * Double(wt[wi])
                                     dwExpected[wi] += Double(dout[oi]) * Double(x[xi])
@@ -43,9 +47,13 @@ final class NNConvolutionTests: XCTestCase {
         }
         // float32 sums of O(1) terms: outputs and input gradients (up to C*K*K terms) are judged
         // relative to 1e-2 when smaller, weight gradients (N*OH*OW terms, O(100)) relative to 1
-        assertClose(out.array, expected.map(Float.init), "forward", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
-        assertClose(dx.array, dxExpected.map(Float.init), "dinput", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
-        assertClose(conv.weight.grad.array, dwExpected.map(Float.init), "dweight", tolerance: 1e-4, floor: 1, file: file, line: line)
+        assertClose(
+            out.array, expected.map(Float.init), "forward", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(
+            dx.array, dxExpected.map(Float.init), "dinput", tolerance: 1e-4, floor: 1e-2, file: file, line: line)
+        assertClose(
+            conv.weight.grad.array, dwExpected.map(Float.init), "dweight", tolerance: 1e-4, floor: 1, file: file,
+            line: line)
     }
 
     func testBandsOfOutputRows() throws {
@@ -57,12 +65,29 @@ final class NNConvolutionTests: XCTestCase {
         try compareWithDirect(n: 5, c: 3, h: 9, w: 11, oc: 4, k: 3, stride: 2, padding: 1)
     }
 
+    func testStrideTwoGathersEvenColumnsEightAtATime() throws {
+        try compareWithDirect(n: 2, c: 2, h: 6, w: 41, oc: 3, k: 3, stride: 2, padding: 1)
+        try compareWithDirect(n: 2, c: 2, h: 5, w: 40, oc: 2, k: 1, stride: 2, padding: 0)
+    }
+
     func testPointwiseBands() throws {
         try compareWithDirect(n: 1, c: 64, h: 70, w: 300, oc: 2, k: 1, stride: 1, padding: 0)
     }
 
     func testStemSevenBySeven() throws {
         try compareWithDirect(n: 3, c: 1, h: 20, w: 33, oc: 4, k: 7, stride: 2, padding: 3)
+    }
+
+    func testSameConvolutionsCopyShiftedPlanes() throws {
+        // stride 1 with OW == W: im2col copies whole shifted planes, in groups and in bands
+        try compareWithDirect(n: 4, c: 3, h: 6, w: 7, oc: 2, k: 3, stride: 1, padding: 1)
+        try compareWithDirect(n: 2, c: 2, h: 5, w: 4, oc: 3, k: 5, stride: 1, padding: 2)
+    }
+
+    func testSameConvolutionsOfPlanesNarrowerThanTheShift() throws {
+        // a 5x5 kernel over 1- and 2-column planes: shifts of 2 columns move everything out
+        try compareWithDirect(n: 3, c: 2, h: 4, w: 1, oc: 2, k: 5, stride: 1, padding: 2)
+        try compareWithDirect(n: 2, c: 2, h: 2, w: 2, oc: 2, k: 5, stride: 1, padding: 2)
     }
 
     func testOneImageUsesThreadedBLAS() throws {

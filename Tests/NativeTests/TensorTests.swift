@@ -23,16 +23,45 @@ final class TensorTests: XCTestCase {
         XCTAssertThrowsError(try t.batch(3..<5))
     }
 
-    func testReuseKeepsABufferWhileTheShapeHolds() {
-        var buffer: Tensor?
-        let a = Tensor.reuse(&buffer, [2, 3])
-        let b = Tensor.reuse(&buffer, [2, 3])
-        XCTAssertTrue(a.storage === b.storage)
-        XCTAssertFalse(Tensor.reuse(&buffer, [3, 2]).storage === a.storage)
+    func testWorkspaceHandsADeadTensorsBlockToTheNextOfItsSize() {
+        let workspace = Workspace()
+        var a: Tensor? = workspace.zeros([2, 3])
+        let address = a!.data
+        a = nil
+        XCTAssertEqual(workspace.idleBytes, 64)
+        let b = workspace.uninitialized([3, 2])
+        XCTAssertEqual(b.data, address)
+        XCTAssertEqual(workspace.idleBytes, 0)
+        XCTAssertNotEqual(workspace.uninitialized([7]).data, address)
+    }
+
+    func testWorkspaceZerosARecycledBlock() {
+        let workspace = Workspace()
+        var a: Tensor? = workspace.uninitialized([100])
+        a!.fill(3)
+        a = nil
+        XCTAssertEqual(workspace.zeros([100]).array, [Float](repeating: 0, count: 100))
+    }
+
+    func testWorkspaceLendsOneScratchBlockGrownToTheLargestRequest() {
+        let workspace = Workspace()
+        let small = workspace.withScratch(1000) { $0 }
+        let large = workspace.withScratch(5000) { $0 }
+        XCTAssertEqual(workspace.withScratch(2000) { $0 }, large)
+        XCTAssertEqual(workspace.idleBytes, 20032)
+        _ = small
+    }
+
+    func testWorkspaceRecordingIsOffOnlyInsideWithoutRecording() {
+        let workspace = Workspace()
+        XCTAssertTrue(workspace.recordsForBackward)
+        XCTAssertFalse(workspace.withoutRecording { workspace.recordsForBackward })
+        XCTAssertTrue(workspace.recordsForBackward)
     }
 
     func testMatmulAgainstTheDefinition() throws {
-        let a = randomTensor([5, 7], seed: 1), b = randomTensor([7, 3], seed: 2)
+        let a = randomTensor([5, 7], seed: 1)
+        let b = randomTensor([7, 3], seed: 2)
         let c = try a.matmul(b)
         for i in 0..<5 {
             for j in 0..<3 {
@@ -55,7 +84,8 @@ final class TensorTests: XCTestCase {
     }
 
     func testElementwiseOpsCheckShapes() throws {
-        let a = try Tensor(shape: [3], values: [1, 2, 3]), b = try Tensor(shape: [3], values: [4, 5, 6])
+        let a = try Tensor(shape: [3], values: [1, 2, 3])
+        let b = try Tensor(shape: [3], values: [4, 5, 6])
         XCTAssertEqual(try a.adding(b).array, [5, 7, 9])
         XCTAssertEqual(try a.multiplying(b).array, [4, 10, 18])
         XCTAssertEqual(a.scaled(2).array, [2, 4, 6])

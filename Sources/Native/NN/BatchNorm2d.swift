@@ -7,11 +7,11 @@ import Foundation
 //             running_mean = (1 - momentum) * running_mean + momentum * mean
 //             running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1)
 // Evaluation: the running statistics replace mean and var.
-// Backward, with xhat = (x - mean) * rstd and g = dout:
+// Backward, with xhat = (x - mean) * rstd and g = dout (masked by y > 0 when a ReLU follows):
 //             dbias += sum g,  dweight += sum g * xhat
 //             dx = weight * rstd * (g - mean(g) - xhat * mean(g * xhat))      (training)
 //             dx = weight * rstd * g                                           (evaluation)
-// (dx is written, not accumulated: it is the layer's own buffer, and a zeroing pass is saved.)
+// (dx is written, not accumulated: it is a new tensor, and a zeroing pass is saved.)
 // Sums run per channel in a fixed order (one worker per channel), so results do not depend
 // on the thread count.
 
@@ -47,12 +47,14 @@ private func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, _ m: Fl
     return total + Double(acc.sum())
 }
 
-/// Training-mode forward: out (N, C, H, W), per-channel mean and rstd cached for backward,
-/// and the batch variance (biased) returned through `variance`.
+/// Training-mode forward: out (N, C, H, W), per-channel mean and rstd, the biased batch
+/// variance, and the affine map y = scale * x + shift the output used, all cached for backward.
 func batchnorm2d_forward_train(
     _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>,
-    _ variance: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, eps: Double
+    _ variance: UnsafeMutablePointer<Double>, _ scale: UnsafeMutablePointer<Float>,
+    _ shift: UnsafeMutablePointer<Float>,
+    _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ N: Int, _ C: Int, _ HW: Int, eps: Double, relu: Bool
 ) {
     let M = Double(N * HW)
     Engine.parallelFor(C) { c in
@@ -60,47 +62,72 @@ func batchnorm2d_forward_train(
         let v = channelSum(x, c, N, C, HW) { sumOfSquaredDeviations($0, $1, Float(mu)) } / M
         let r = 1 / (v + eps).squareRoot()
         (mean[c], rstd[c], variance[c]) = (mu, r, v)
-        normalizePlanes(out, x, c, N, C, HW, scale: Double(weight[c]) * r, mean: mu, bias: Double(bias[c]))
+        (scale[c], shift[c]) = affine(weight[c], bias[c], mean: mu, rstd: r)
+        normalizePlanes(out, x, c, N, C, HW, scale[c], shift[c], relu: relu)
     }
 }
 
 /// Evaluation-mode forward with the running statistics.
 func batchnorm2d_forward_eval(
-    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>, _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>,
-    _ N: Int, _ C: Int, _ HW: Int, eps: Double
+    _ out: UnsafeMutablePointer<Float>, _ scale: UnsafeMutablePointer<Float>, _ shift: UnsafeMutablePointer<Float>,
+    _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ runningMean: UnsafePointer<Float>, _ runningVar: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, eps: Double,
+    relu: Bool
 ) {
     Engine.parallelFor(C) { c in
         let r = 1 / (Double(runningVar[c]) + eps).squareRoot()
-        normalizePlanes(out, x, c, N, C, HW, scale: Double(weight[c]) * r, mean: Double(runningMean[c]), bias: Double(bias[c]))
+        (scale[c], shift[c]) = affine(weight[c], bias[c], mean: Double(runningMean[c]), rstd: r)
+        normalizePlanes(out, x, c, N, C, HW, scale[c], shift[c], relu: relu)
     }
 }
 
-/// out = scale * (x - mean) + bias over channel c, as one multiply-add per value.
+/// weight * (x - mean) * rstd + bias as one multiply-add: scale * x + shift.
+@inline(__always)
+private func affine(_ weight: Float, _ bias: Float, mean: Double, rstd: Double) -> (scale: Float, shift: Float) {
+    let a = Double(weight) * rstd
+    return (Float(a), Float(Double(bias) - mean * a))
+}
+
+/// out = scale * x + shift over channel c, then max(0, .) when relu.
 @inline(__always)
 private func normalizePlanes(
     _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ c: Int, _ N: Int, _ C: Int, _ HW: Int,
-    scale: Double, mean: Double, bias: Double
+    _ a: Float, _ b: Float, relu: Bool
 ) {
-    let a = Float(scale), b = Float(bias - mean * scale)
     for n in 0..<N {
-        let src = x + (n * C + c) * HW, dst = out + (n * C + c) * HW
-        for i in 0..<HW { dst[i] = src[i] * a + b }
+        let src = x + (n * C + c) * HW
+        let dst = out + (n * C + c) * HW
+        if relu {
+            for i in 0..<HW { dst[i] = max(0, src[i] * a + b) }
+        } else {
+            for i in 0..<HW { dst[i] = src[i] * a + b }
+        }
     }
 }
 
-/// dx (N, C, H, W) =, dweight (C) +=, dbias (C) += from dout, with mean and rstd from the
-/// forward pass (batch statistics in training, running ones in evaluation).
+/// dx (N, C, H, W) =, dweight (C) +=, dbias (C) += from dout, with mean, rstd and the affine
+/// map from the forward pass (batch statistics in training, running ones in evaluation). With
+/// relu, g = dout where scale * x + shift > 0 (the forward's own arithmetic, so the same mask),
+/// written into dx first; without, g = dout.
 func batchnorm2d_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
-    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>,
-    _ weight: UnsafePointer<Float>, _ N: Int, _ C: Int, _ HW: Int, training: Bool
+    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>,
+    _ rstd: UnsafePointer<Double>,
+    _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ N: Int, _ C: Int, _ HW: Int, training: Bool, relu: Bool
 ) {
     let M = Double(N * HW)
     Engine.parallelFor(C) { c in
-        let sumG = channelSum(dout, c, N, C, HW, sumOfFloats)
+        let grad = relu ? UnsafePointer(dx) : dout
+        var sumG: Double = 0
         var sumGX: Double = 0
-        for n in 0..<N { sumGX += dotOfFloats(dout + (n * C + c) * HW, x + (n * C + c) * HW, HW) }
+        // plane by plane, so that the sums read the masked gradient while it is in cache
+        for n in 0..<N {
+            let o = (n * C + c) * HW
+            if relu { passWherePositive(dx + o, dout + o, x + o, HW, scale: scale[c], shift: shift[c]) }
+            sumG += sumOfFloats(grad + o, HW)
+            sumGX += dotOfFloats(grad + o, x + o, HW)
+        }
         let (mu, r) = (mean[c], rstd[c])
         // sum g * xhat = rstd * (sum g*x - mean * sum g)
         let sumGXhat = r * (sumGX - mu * sumG)
@@ -113,13 +140,16 @@ func batchnorm2d_backward(
         let (fa, fbx, fb0) = (Float(a), Float(bx), Float(b0))
         for n in 0..<N {
             let o = (n * C + c) * HW
-            let g = dout + o, xs = x + o, d = dx + o
+            let g = grad + o
+            let xs = x + o
+            let d = dx + o
             for i in 0..<HW { d[i] = fa * g[i] + fbx * xs[i] + fb0 }
         }
     }
 }
 
-/// nn.BatchNorm2d(C, eps=1e-5, momentum=0.1, affine, track_running_stats).
+/// nn.BatchNorm2d(C, eps=1e-5, momentum=0.1, affine, track_running_stats), optionally followed
+/// by a ReLU in the same passes (`appliesReLU`).
 public final class BatchNorm2d: Module {
     public let channels: Int
     public let eps: Double
@@ -130,19 +160,26 @@ public final class BatchNorm2d: Module {
     public let runningVar: Tensor
     public let batchesTracked = Counter()
     public var isTraining = true
+    public var workspace = Workspace()
+    /// relu(bn(x)) in one pass each way; backward recomputes the ReLU's mask from the input,
+    /// so the output need not be kept.
+    public var appliesReLU = false
 
+    // recorded: the input, and whether batch statistics normalised it
     private var input: Tensor?
-    private var output: Tensor?
-    private var dinput: Tensor?
-    // (C) per channel, from the last forward: the mean and rstd its output used
+    private var forwardWasTraining = true
+    // (C) per channel, from the last forward: the mean and rstd its output used, the batch
+    // variance, and the output's affine map y = scale * x + shift
     private var mean: [Double]
     private var rstd: [Double]
     private var variance: [Double]
-    private var forwardWasTraining = true
+    private var scale: [Float]
+    private var shift: [Float]
 
     public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) throws {
         guard channels > 0, eps > 0, momentum >= 0, momentum <= 1 else {
-            throw NNError("BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
+            throw NNError(
+                "BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
         }
         (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
         weight = Parameter(Tensor(shape: [channels]))
@@ -154,47 +191,73 @@ public final class BatchNorm2d: Module {
         mean = Array(repeating: 0, count: channels)
         rstd = mean
         variance = mean
+        scale = Array(repeating: 0, count: channels)
+        shift = scale
     }
 
     public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
     public var ownBuffers: [(name: String, entry: StateEntry)] {
-        [("running_mean", .tensor(runningMean)), ("running_var", .tensor(runningVar)), ("num_batches_tracked", .counter(batchesTracked))]
+        [
+            ("running_mean", .tensor(runningMean)), ("running_var", .tensor(runningVar)),
+            ("num_batches_tracked", .counter(batchesTracked)),
+        ]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         try checkImage(x, channels: channels, "BatchNorm2d")
         let (N, HW) = (x.shape[0], x.shape[2] * x.shape[3])
-        let out = Tensor.reuse(&output, x.shape)
+        let out = workspace.uninitialized(x.shape)
         forwardWasTraining = isTraining
         if isTraining {
             guard N * HW > 1 else {
                 throw NNError("BatchNorm2d: training needs more than 1 value per channel, got input \(x.shape)")
             }
-            batchnorm2d_forward_train(out.data, &mean, &rstd, &variance, x.data, weight.value.data, bias.value.data, N, channels, HW, eps: eps)
-            let m = Float(momentum), unbias = Double(N * HW) / Double(N * HW - 1)
+            batchnorm2d_forward_train(
+                out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N,
+                channels, HW,
+                eps: eps, relu: appliesReLU)
+            let m = Float(momentum)
+            let unbias = Double(N * HW) / Double(N * HW - 1)
             for c in 0..<channels {
                 runningMean[c] = (1 - m) * runningMean[c] + m * Float(mean[c])
                 runningVar[c] = (1 - m) * runningVar[c] + m * Float(variance[c] * unbias)
             }
             batchesTracked.value += 1
         } else {
-            batchnorm2d_forward_eval(out.data, x.data, weight.value.data, bias.value.data, runningMean.data, runningVar.data, N, channels, HW, eps: eps)
+            batchnorm2d_forward_eval(
+                out.data, &scale, &shift, x.data, weight.value.data, bias.value.data, runningMean.data, runningVar.data,
+                N, channels, HW, eps: eps, relu: appliesReLU)
             for c in 0..<channels {
                 mean[c] = Double(runningMean[c])
                 rstd[c] = 1 / (Double(runningVar[c]) + eps).squareRoot()
             }
         }
-        input = x
+        input = records ? x : nil
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "BatchNorm2d")
-        guard let x = input else { throw NNError("BatchNorm2d.backward called before forward") }
-        let dx = Tensor.reuse(&dinput, x.shape)
+        try checkGradient(dout, input?.shape, "BatchNorm2d")
+        let x = input!
+        input = nil
+        let dx = workspace.uninitialized(x.shape)
         batchnorm2d_backward(
-            dx.data, weight.grad.data, bias.grad.data, dout.data, x.data, mean, rstd, weight.value.data,
-            x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining)
+            dx.data, weight.grad.data, bias.grad.data, dout.data, x.data, mean, rstd, scale, shift, weight.value.data,
+            x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining, relu: appliesReLU)
         return dx
     }
+
+    /// The evaluation-mode output as an affine map per channel, y = scale * x + shift, in double:
+    /// what a convolution before it folds into its weights and bias.
+    func runningAffine() -> (scale: [Double], shift: [Double]) {
+        var (a, b) = ([Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels))
+        for c in 0..<channels {
+            a[c] = Double(weight.value[c]) / (Double(runningVar[c]) + eps).squareRoot()
+            b[c] = Double(bias.value[c]) - Double(runningMean[c]) * a[c]
+        }
+        return (a, b)
+    }
+
+    /// Forgets what the last forward recorded, for a pass that bypassed this layer's forward.
+    func forgetRecorded() { input = nil }
 }

@@ -1,11 +1,14 @@
 // linear: x (N, I) -> out (N, O) = x @ weight^T + bias, weight (O, I), bias (O).
-// backward: dweight (O, I) += dout^T @ x, dbias += sum over N of dout, dx (N, I) += dout @ weight.
+// backward: dweight (O, I) += dout^T @ x, dbias += sum over N of dout, dx (N, I) = dout @ weight.
+// The products are small (a batch of pooled features): OpenBLAS runs them on one thread, as
+// waking its pool for them costs more than they do, and its woken threads then spin in
+// sched_yield beside the engine's workers for a while.
 
 func linear_forward(
     _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>?, _ N: Int, _ I: Int, _ O: Int
 ) {
-    sgemm(transA: false, transB: true, N, O, I, x, lda: I, weight, ldb: I, beta: 0, out, ldc: O)
+    BLASThreads.single { sgemm(transA: false, transB: true, N, O, I, x, lda: I, weight, ldb: I, beta: 0, out, ldc: O) }
     guard let bias else { return }
     for n in 0..<N {
         for o in 0..<O { out[n * O + o] += bias[o] }
@@ -14,10 +17,13 @@ func linear_forward(
 
 func linear_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
-    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ N: Int, _ I: Int, _ O: Int
+    _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ N: Int, _ I: Int,
+    _ O: Int
 ) {
-    sgemm(transA: true, transB: false, O, I, N, dout, lda: O, x, ldb: I, beta: 1, dweight, ldc: I)
-    sgemm(transA: false, transB: false, N, I, O, dout, lda: O, weight, ldb: I, beta: 1, dx, ldc: I)
+    BLASThreads.single {
+        sgemm(transA: true, transB: false, O, I, N, dout, lda: O, x, ldb: I, beta: 1, dweight, ldc: I)
+        sgemm(transA: false, transB: false, N, I, O, dout, lda: O, weight, ldb: I, beta: 0, dx, ldc: I)
+    }
     guard let dbias else { return }
     for n in 0..<N {
         for o in 0..<O { dbias[o] += dout[n * O + o] }
@@ -30,9 +36,9 @@ public final class Linear: Module {
     public let weight: Parameter
     public let bias: Parameter?
     public var isTraining = true
+    public var workspace = Workspace()
+    // recorded: the input
     private var input: Tensor?
-    private var output: Tensor?
-    private var dinput: Tensor?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
         guard inFeatures > 0, outFeatures > 0 else {
@@ -57,18 +63,20 @@ public final class Linear: Module {
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw NNError("Linear expects an input of shape (N, \(inFeatures)), got \(x.shape)")
         }
-        let out = Tensor.reuse(&output, [x.shape[0], outFeatures])
+        let out = workspace.uninitialized([x.shape[0], outFeatures])
         linear_forward(out.data, x.data, weight.value.data, bias?.value.data, x.shape[0], inFeatures, outFeatures)
-        input = x
+        input = records ? x : nil
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "Linear")
+        try checkGradient(dout, input.map { [$0.shape[0], outFeatures] }, "Linear")
         let x = input!
-        let dx = Tensor.reuse(&dinput, x.shape)
-        dx.zero()
-        linear_backward(dx.data, weight.grad.data, bias?.grad.data, dout.data, x.data, weight.value.data, x.shape[0], inFeatures, outFeatures)
+        input = nil
+        let dx = workspace.uninitialized(x.shape)
+        linear_backward(
+            dx.data, weight.grad.data, bias?.grad.data, dout.data, x.data, weight.value.data, x.shape[0], inFeatures,
+            outFeatures)
         return dx
     }
 }

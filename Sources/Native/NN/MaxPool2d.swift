@@ -2,32 +2,130 @@
 // maxpool2d: x (N, C, H, W) -> out (N, C, OH, OW), OH = (H + 2*PAD - K) / S + 1.
 // out[n][c][oh][ow] = max of the K x K window at (oh*S - PAD, ow*S - PAD); padding never wins
 // (PyTorch pads with -inf). argmax (N, C, OH, OW) keeps the flat index h*W + w of the winner
-// inside its plane, so backward scatters dx[n][c][argmax] += dout.
+// inside its plane, so backward scatters dx[n][c][argmax] += dout; a forward that records
+// nothing skips it.
+
+// Separably: a row pass takes, for each input row of an output row's window and each ow, the
+// max over the window's columns and where it is; a column pass keeps the first row whose max
+// is strictly larger. Both keep the first maximum in row-major window order, as one scan of the
+// window does, and the column pass is a vectorisable select over whole rows.
 
 func maxpool2d_forward(
-    _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>, _ x: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?, _ x: UnsafePointer<Float>,
     _ planes: Int, _ H: Int, _ W: Int, _ OH: Int, _ OW: Int, K: Int, S: Int, PAD: Int
 ) {
     Engine.parallelFor(planes) { p in
-        let src = x + p * H * W
-        let dst = out + p * OH * OW, idx = argmax + p * OH * OW
-        for oh in 0..<OH {
-            let h0 = max(0, oh * S - PAD), h1 = min(H, oh * S - PAD + K)
-            for ow in 0..<OW {
-                let w0 = max(0, ow * S - PAD), w1 = min(W, ow * S - PAD + K)
-                var best = -Float.infinity
-                var at = h0 * W + w0
-                for h in h0..<h1 {
-                    for w in w0..<w1 where src[h * W + w] > best {
-                        best = src[h * W + w]
-                        at = h * W + w
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: OW) { rowMax in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: OW) { rowArg in
+                let src = x + p * H * W
+                for oh in 0..<OH {
+                    let dst = out + (p * OH + oh) * OW
+                    let idx = argmax.map { $0 + (p * OH + oh) * OW }
+                    let h0 = max(0, oh * S - PAD)
+                    let h1 = min(H, oh * S - PAD + K)
+                    for h in h0..<h1 {
+                        maxpool_row(rowMax.baseAddress!, rowArg.baseAddress!, src + h * W, W, OW, K: K, S: S, PAD: PAD)
+                        let base = Int32(h * W)
+                        if h == h0 {
+                            dst.update(from: rowMax.baseAddress!, count: OW)
+                            if let idx { for ow in 0..<OW { idx[ow] = base + rowArg[ow] } }
+                        } else if let idx {
+                            maxpool_combine(dst, idx, rowMax.baseAddress!, rowArg.baseAddress!, base, OW)
+                        } else {
+                            for ow in 0..<OW {
+                                let m = rowMax[ow]
+                                let d = dst[ow]
+                                dst[ow] = m > d ? m : d
+                            }
+                        }
                     }
                 }
-                dst[oh * OW + ow] = best
-                idx[oh * OW + ow] = Int32(at)
             }
         }
     }
+}
+
+/// dst[ow], idx[ow] = rowMax[ow], base + rowArg[ow] where rowMax[ow] > dst[ow]: SIMD selects,
+/// since a scalar select here compiles to a branch on random data.
+@inline(__always)
+private func maxpool_combine(
+    _ dst: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>, _ rowMax: UnsafePointer<Float>,
+    _ rowArg: UnsafePointer<Int32>, _ base: Int32, _ OW: Int
+) {
+    var ow = 0
+    while ow + 8 <= OW {
+        let m = UnsafeRawPointer(rowMax + ow).loadUnaligned(as: SIMD8<Float>.self)
+        var d = UnsafeRawPointer(dst + ow).loadUnaligned(as: SIMD8<Float>.self)
+        var i = UnsafeRawPointer(idx + ow).loadUnaligned(as: SIMD8<Int32>.self)
+        let wins = m .> d
+        d.replace(with: m, where: wins)
+        i.replace(with: UnsafeRawPointer(rowArg + ow).loadUnaligned(as: SIMD8<Int32>.self) &+ base, where: wins)
+        UnsafeMutableRawPointer(dst + ow).storeBytes(of: d, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(idx + ow).storeBytes(of: i, as: SIMD8<Int32>.self)
+        ow += 8
+    }
+    while ow < OW {
+        if rowMax[ow] > dst[ow] { (dst[ow], idx[ow]) = (rowMax[ow], base + rowArg[ow]) }
+        ow += 1
+    }
+}
+
+/// rowMax[ow], rowArg[ow] = the max of row[ow*S - PAD ..< ow*S - PAD + K] (inside 0..<W) and
+/// the column of its first occurrence; -inf at the window's first column when nothing beats it.
+@inline(__always)
+private func maxpool_row(
+    _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>, _ row: UnsafePointer<Float>,
+    _ W: Int, _ OW: Int, K: Int, S: Int, PAD: Int
+) {
+    var ow = 0
+    if K == 3 && S == 2 && PAD == 1 {
+        // the SE-ResNet stem's pool, 8 outputs at a time from two 16-float loads: window ow
+        // holds columns 2ow-1 (left), 2ow (centre), 2ow+1 (right); the scalar loop below takes
+        // ow = 0 (no left column) and the tail, where a load would run past the row
+        if OW > 0 { maxpool_window(rowMax, rowArg, row, 0, W, K: K, S: S, PAD: PAD) }
+        ow = 1
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        while 2 * ow + 16 <= W && ow + 8 <= OW {
+            let a = UnsafeRawPointer(row + 2 * ow - 1).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(row + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+            let left = lanes &+ Int32(2 * ow - 1)
+            var (best, at) = (SIMD8<Float>(repeating: -.infinity), left)
+            best.replace(with: a.evenHalf, where: a.evenHalf .> best)
+            let centreWins = a.oddHalf .> best
+            best.replace(with: a.oddHalf, where: centreWins)
+            at.replace(with: left &+ 1, where: centreWins)
+            let rightWins = b.oddHalf .> best
+            best.replace(with: b.oddHalf, where: rightWins)
+            at.replace(with: left &+ 2, where: rightWins)
+            UnsafeMutableRawPointer(rowMax + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(rowArg + ow).storeBytes(of: at, as: SIMD8<Int32>.self)
+            ow += 8
+        }
+    }
+    while ow < OW {
+        maxpool_window(rowMax, rowArg, row, ow, W, K: K, S: S, PAD: PAD)
+        ow += 1
+    }
+}
+
+/// rowMax[ow], rowArg[ow] for one window of the row.
+@inline(__always)
+private func maxpool_window(
+    _ rowMax: UnsafeMutablePointer<Float>, _ rowArg: UnsafeMutablePointer<Int32>, _ row: UnsafePointer<Float>,
+    _ ow: Int, _ W: Int, K: Int, S: Int, PAD: Int
+) {
+    let w0 = max(0, ow * S - PAD)
+    let w1 = min(W, ow * S - PAD + K)
+    var best = -Float.infinity
+    var at = w0
+    // selects, not branches: which value of a window wins is as good as random
+    for w in w0..<w1 {
+        let v = row[w]
+        let wins = v > best
+        best = wins ? v : best
+        at = wins ? w : at
+    }
+    (rowMax[ow], rowArg[ow]) = (best, Int32(at))
 }
 
 func maxpool2d_backward(
@@ -35,7 +133,9 @@ func maxpool2d_backward(
     _ planes: Int, _ HW: Int, _ OHW: Int
 ) {
     Engine.parallelFor(planes) { p in
-        let d = dx + p * HW, g = dout + p * OHW, idx = argmax + p * OHW
+        let d = dx + p * HW
+        let g = dout + p * OHW
+        let idx = argmax + p * OHW
         for i in 0..<OHW { d[Int(idx[i])] += g[i] }
     }
 }
@@ -44,40 +144,52 @@ func maxpool2d_backward(
 public final class MaxPool2d: Module {
     public let kernelSize: Int, stride: Int, padding: Int
     public var isTraining = true
+    public var workspace = Workspace()
+    // recorded: the input's shape, and (N, C, OH, OW) each winner's index within its input
+    // plane, as Int32 in a float tensor's block
     private var inputShape: [Int]?
-    private var output: Tensor?
-    private var dinput: Tensor?
-    // (N, C, OH, OW) winner index within its input plane
-    private var argmax: [Int32] = []
+    private var argmax: Tensor?
 
     public init(kernelSize: Int, stride: Int, padding: Int = 0) throws {
         guard kernelSize > 0, stride > 0, padding >= 0, 2 * padding <= kernelSize else {
-            throw NNError("MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(kernelSize), \(stride), \(padding)")
+            throw NNError(
+                "MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(kernelSize), \(stride), \(padding)"
+            )
         }
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == 4, x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
-            throw NNError("MaxPool2d expects (N, C, H, W) at least as large as the \(kernelSize)x\(kernelSize) window, got \(x.shape)")
+            throw NNError(
+                "MaxPool2d expects (N, C, H, W) at least as large as the \(kernelSize)x\(kernelSize) window, got \(x.shape)"
+            )
         }
         let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let OH = (H + 2 * padding - kernelSize) / stride + 1, OW = (W + 2 * padding - kernelSize) / stride + 1
-        let out = Tensor.reuse(&output, [N, C, OH, OW])
-        if argmax.count != out.count { argmax = Array(repeating: 0, count: out.count) }
-        argmax.withUnsafeMutableBufferPointer {
-            maxpool2d_forward(out.data, $0.baseAddress!, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+        let OH = (H + 2 * padding - kernelSize) / stride + 1
+        let OW = (W + 2 * padding - kernelSize) / stride + 1
+        let out = workspace.uninitialized([N, C, OH, OW])
+        let winners = records ? workspace.uninitialized(out.shape) : nil
+        if let winners {
+            winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
+                maxpool2d_forward(out.data, $0, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+            }
+        } else {
+            maxpool2d_forward(out.data, nil, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
         }
-        inputShape = x.shape
+        (inputShape, argmax) = (winners == nil ? nil : x.shape, winners)
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "MaxPool2d")
-        let shape = inputShape!
-        let dx = Tensor.reuse(&dinput, shape)
-        dx.zero()
-        maxpool2d_backward(dx.data, dout.data, argmax, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
+        try checkGradient(dout, argmax?.shape, "MaxPool2d")
+        let (shape, winners) = (inputShape!, argmax!)
+        (inputShape, argmax) = (nil, nil)
+        let dx = workspace.zeros(shape)
+        winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
+            maxpool2d_backward(
+                dx.data, dout.data, $0, shape[0] * shape[1], shape[2] * shape[3], dout.shape[2] * dout.shape[3])
+        }
         return dx
     }
 }

@@ -31,9 +31,10 @@ public enum StateEntry {
 /// `backward` takes d(loss)/d(output), accumulates d(loss)/d(parameters) into each
 /// `Parameter.grad` and returns d(loss)/d(input).
 ///
-/// The tensors returned by `forward` and `backward` are the module's own buffers, reused on the
-/// next call with the same shapes: copy one to keep it. `backward` uses what the last `forward`
-/// cached (its input, means, argmax indices), so the two alternate.
+/// The tensors returned by `forward` and `backward` come from the module's `Workspace` and are
+/// the caller's for as long as it holds them. `backward` uses what the last `forward` recorded
+/// (its input, means, argmax indices) and then lets it go, so the two alternate; a forward
+/// under `Workspace.withoutRecording` records nothing.
 public protocol Module: AnyObject {
     func forward(_ input: Tensor) throws -> Tensor
     func backward(_ dout: Tensor) throws -> Tensor
@@ -45,6 +46,8 @@ public protocol Module: AnyObject {
     var ownBuffers: [(name: String, entry: StateEntry)] { get }
     /// True in training mode (batch statistics, dropout), false in evaluation mode.
     var isTraining: Bool { get set }
+    /// Where the module's outputs, gradients and scratch come from; see `share`.
+    var workspace: Workspace { get set }
 }
 
 extension Module {
@@ -75,6 +78,16 @@ extension Module {
         isTraining = on
         for c in children { c.module.setTraining(on) }
     }
+
+    /// Makes the whole tree work in `workspace`. A container calls it on its children, so that a
+    /// network recycles one set of blocks across its layers and lends one scratch block.
+    public func share(_ workspace: Workspace) {
+        self.workspace = workspace
+        for c in children { c.module.share(workspace) }
+    }
+
+    /// Whether forward should keep what backward needs.
+    var records: Bool { workspace.recordsForBackward }
 
     /// Clears every gradient of the tree; backward passes only add.
     public func zeroGrad() {

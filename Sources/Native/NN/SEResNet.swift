@@ -26,23 +26,26 @@ public final class SEResNet: Module {
     public let bn1: BatchNorm2d
     public let stages: [Sequential]
     public let fc: Linear
-    private let relu = ReLU()
     private let maxpool: MaxPool2d
     private let avgpool = GlobalAvgPool()
     private let dropout: Dropout
     public var isTraining = true
+    public var workspace = Workspace()
 
     public init(_ config: SEResNetConfig = SEResNetConfig()) throws {
         let c = config
         guard !c.widths.isEmpty, c.widths.count == c.blocks.count, c.widths.allSatisfy({ $0 > 0 }),
             c.blocks.allSatisfy({ $0 > 0 }), c.classes > 0, c.inChannels > 0, c.reduction > 0
         else {
-            throw NNError("SEResNet: widths and blocks need the same positive length and positive entries; classes, in_channels and reduction must be positive (got widths \(c.widths), blocks \(c.blocks), classes \(c.classes), in_channels \(c.inChannels), reduction \(c.reduction))")
+            throw NNError(
+                "SEResNet: widths and blocks need the same positive length and positive entries; classes, in_channels and reduction must be positive (got widths \(c.widths), blocks \(c.blocks), classes \(c.classes), in_channels \(c.inChannels), reduction \(c.reduction))"
+            )
         }
         self.config = c
         conv1 = try Conv2d(c.inChannels, c.widths[0], kernelSize: 7, stride: 2, padding: 3, bias: false)
         conv1.computesInputGradient = false
         bn1 = try BatchNorm2d(c.widths[0])
+        bn1.appliesReLU = true  // PyTorch's self.relu, in bn1's passes
         maxpool = try MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         var stages: [Sequential] = []
         var inC = c.widths[0]
@@ -57,6 +60,7 @@ public final class SEResNet: Module {
         self.stages = stages
         dropout = try Dropout(c.dropout)
         fc = try Linear(inC, c.classes)
+        share(workspace)
     }
 
     /// Whether `backward` computes d(loss)/d(input); off by default, as training never needs it.
@@ -66,23 +70,23 @@ public final class SEResNet: Module {
     }
 
     public var children: [(name: String, module: any Module)] {
-        [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)]
+        [("conv1", conv1), ("bn1", bn1), ("maxpool", maxpool)]
             + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
             + [("avgpool", avgpool), ("dropout", dropout), ("fc", fc)]
     }
 
-    /// Logits (N, classes) in a new tensor, the caller's to keep.
+    /// Logits (N, classes).
     public func forward(_ x: Tensor) throws -> Tensor {
         try checkImage(x, channels: config.inChannels, "SEResNet")
-        var h = try maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))))
+        var h = try maxpool.forward(convBatchNorm(conv1, bn1, x))
         for stage in stages { h = try stage.forward(h) }
-        return try fc.forward(dropout.forward(avgpool.forward(h))).copy()
+        return try fc.forward(dropout.forward(avgpool.forward(h)))
     }
 
     /// Backward from d(loss)/d(logits); returns d(loss)/d(input) when `computesInputGradient`.
     public func backward(_ dlogits: Tensor) throws -> Tensor {
         var d = try avgpool.backward(dropout.backward(fc.backward(dlogits)))
         for stage in stages.reversed() { d = try stage.backward(d) }
-        return try conv1.backward(bn1.backward(relu.backward(maxpool.backward(d))))
+        return try conv1.backward(bn1.backward(maxpool.backward(d)))
     }
 }

@@ -2,8 +2,12 @@
 public final class Sequential: Module {
     public let layers: [any Module]
     public var isTraining = true
+    public var workspace = Workspace()
 
-    public init(_ layers: [any Module]) { self.layers = layers }
+    public init(_ layers: [any Module]) {
+        self.layers = layers
+        share(workspace)
+    }
 
     public var children: [(name: String, module: any Module)] {
         layers.enumerated().map { (String($0.offset), $0.element) }

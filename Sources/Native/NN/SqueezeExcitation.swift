@@ -6,25 +6,23 @@ import Foundation
 //   e (N, C) = fc2(relu(fc1(s)))   fc1: C -> R, fc2: R -> C
 //   g (N, C) = sigmoid(e);  out = x * g[n][c]            excite: rescale each channel
 // Backward:
-//   dx += dout * g;  dg[n][c] = sum over H, W of dout * x;  de = dg * g * (1 - g)
-//   back through fc2, relu, fc1 to ds;  dx += ds[n][c] / (H*W)
+//   dg[n][c] = sum over H, W of dout * x;  de = dg * g * (1 - g)
+//   back through fc2, relu, fc1 to ds;  dx = dout * g + ds[n][c] / (H*W)
+// A residual block adds its shortcut and applies its ReLU in the same pass as the rescale:
+//   out = max(0, x * g[n][c] + shortcut).
 
 /// The SE gate of a residual block; children `fc1` and `fc2` as in PyTorch.
 public final class SqueezeExcitation: Module {
     public let channels: Int
     public let fc1: Linear
     public let fc2: Linear
-    private let relu = ReLU()
-    private let pool = GlobalAvgPool()
     public var isTraining = true
+    public var workspace = Workspace()
 
+    // recorded: the input, (N, R) relu(fc1(s)) and (N, C) the sigmoid gate
     private var input: Tensor?
-    private var output: Tensor?
-    private var dinput: Tensor?
-    // (N, C) sigmoid gate of the last forward
+    private var hidden: Tensor?
     private var gate: Tensor?
-    // (N, C) d(loss)/d(e)
-    private var dexcite: Tensor?
 
     public init(channels: Int, reduction: Int) throws {
         guard channels > 0, reduction > 0 else {
@@ -34,40 +32,64 @@ public final class SqueezeExcitation: Module {
         let hidden = max(1, channels / reduction)
         fc1 = try Linear(channels, hidden)
         fc2 = try Linear(hidden, channels)
+        share(workspace)
     }
 
     public var children: [(name: String, module: any Module)] { [("fc1", fc1), ("fc2", fc2)] }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor { try forward(x, residual: nil) }
+
+    /// x * g, or max(0, x * g + residual) when a residual block hands its shortcut.
+    func forward(_ x: Tensor, residual: Tensor?) throws -> Tensor {
         try checkImage(x, channels: channels, "SqueezeExcitation")
-        let e = try fc2.forward(relu.forward(fc1.forward(pool.forward(x))))
-        let g = Tensor.reuse(&gate, e.shape)
+        let (N, HW) = (x.shape[0], x.shape[2] * x.shape[3])
+        let s = workspace.uninitialized([N, channels])
+        global_avgpool_forward(s.data, x.data, s.count, HW)
+        let h = try fc1.forward(s)
+        let hr = workspace.uninitialized(h.shape)
+        relu_forward(hr.data, h.data, h.count)
+        let e = try fc2.forward(hr)
+        let g = workspace.uninitialized(e.shape)
         for i in 0..<e.count { g[i] = 1 / (1 + expf(-e[i])) }
-        let out = Tensor.reuse(&output, x.shape)
-        let HW = x.shape[2] * x.shape[3]
+        let out = workspace.uninitialized(x.shape)
         Engine.parallelFor(g.count) { p in
-            let s = g[p], src = x.data + p * HW, dst = out.data + p * HW
-            for i in 0..<HW { dst[i] = src[i] * s }
+            let k = g[p]
+            let src = x.data + p * HW
+            let dst = out.data + p * HW
+            if let residual {
+                let r = residual.data + p * HW
+                for i in 0..<HW { dst[i] = max(0, src[i] * k + r[i]) }
+            } else {
+                for i in 0..<HW { dst[i] = src[i] * k }
+            }
         }
-        input = x
+        (input, hidden, gate) = records ? (x, hr, g) : (nil, nil, nil)
         return out
     }
 
     public func backward(_ dout: Tensor) throws -> Tensor {
-        try checkGradient(dout, output?.shape, "SqueezeExcitation")
-        let x = input!, g = gate!
+        try checkGradient(dout, input?.shape, "SqueezeExcitation")
+        let (x, hr, g) = (input!, hidden!, gate!)
+        (input, hidden, gate) = (nil, nil, nil)
         let HW = x.shape[2] * x.shape[3]
-        let de = Tensor.reuse(&dexcite, g.shape)
-        let dx = Tensor.reuse(&dinput, x.shape)
+        let de = workspace.uninitialized(g.shape)
         Engine.parallelFor(g.count) { p in
-            let s = g[p], d = dout.data + p * HW
-            let dg = Float(dotOfFloats(d, x.data + p * HW, HW))
-            de[p] = dg * s * (1 - s)
-            let dst = dx.data + p * HW
-            for i in 0..<HW { dst[i] = d[i] * s }
+            let k = g[p]
+            let dg = Float(dotOfFloats(dout.data + p * HW, x.data + p * HW, HW))
+            de[p] = dg * k * (1 - k)
         }
-        let ds = try pool.backward(fc1.backward(relu.backward(fc2.backward(de))))
-        try dx.addInPlace(ds)
+        let dhr = try fc2.backward(de)
+        let dh = workspace.uninitialized(dhr.shape)
+        relu_backward(dh.data, dhr.data, hr.data, dh.count)
+        let ds = try fc1.backward(dh)
+        let dx = workspace.uninitialized(x.shape)
+        Engine.parallelFor(g.count) { p in
+            let k = g[p]
+            let pooled = ds[p] / Float(HW)
+            let d = dout.data + p * HW
+            let dst = dx.data + p * HW
+            for i in 0..<HW { dst[i] = d[i] * k + pooled }
+        }
         return dx
     }
 }

@@ -23,13 +23,6 @@ extension Optimizer {
     }
 }
 
-/// Runs `body(range)` over 0..<count in blocks of at least 64K elements on the engine's workers
-/// (element-wise updates: the split does not change any result).
-func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = max(1, min(Engine.threads, count / 65536))
-    Engine.parallelFor(chunks) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
-}
-
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`, as PyTorch's
 /// `clip_grad_norm_` (factor maxNorm / (norm + 1e-6), applied only when below 1). Returns the
 /// norm before clipping.

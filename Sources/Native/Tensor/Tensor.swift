@@ -7,28 +7,51 @@ public struct NNError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// A 64-byte aligned block of floats, zeroed at birth and freed with its owner.
+/// A 64-byte aligned block of floats, freed with its owner, or handed back to the `Workspace`
+/// it came from so that the next tensor of its size reuses it.
 ///
 /// `@unchecked Sendable`: the class only owns the pointer; who writes through it is decided by
 /// the kernels, which give every thread a disjoint range (see `Engine.parallelFor`).
 public final class TensorStorage: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Where the block goes when the last view dies: back to a workspace, or (nil) to the system.
+    private let workspace: Workspace?
 
-    public init(count: Int) {
+    /// A zero-filled block of its own.
+    public convenience init(count: Int) { self.init(count: count, workspace: nil, zeroed: true) }
+
+    init(count: Int, workspace: Workspace?, zeroed: Bool) {
         precondition(count >= 0, "negative tensor size")
-        var raw: UnsafeMutableRawPointer?
-        // 64 bytes: one cache line, and the widest SIMD load (AVX-512) never splits.
-        let bytes = max(64, (count * MemoryLayout<Float>.stride + 63) & ~63)
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes for a tensor")
-        }
-        memset(raw, 0, bytes)
-        base = raw.bindMemory(to: Float.self, capacity: bytes / 4)
+        let bytes = blockBytes(count)
+        let raw = workspace?.takeBlock(bytes: bytes) ?? allocateBlock(bytes: bytes)
+        if zeroed { memset(raw, 0, bytes) }
+        base = raw.assumingMemoryBound(to: Float.self)
         self.count = count
+        self.workspace = workspace
     }
 
-    deinit { free(base) }
+    deinit {
+        if let workspace {
+            workspace.recycleBlock(base, bytes: blockBytes(count))
+        } else {
+            free(base)
+        }
+    }
+}
+
+/// Bytes of the block holding `count` floats: whole cache lines (64 bytes), so that the widest
+/// SIMD load (AVX-512) never splits and two blocks never share a line.
+func blockBytes(_ count: Int) -> Int { max(64, (count * MemoryLayout<Float>.stride + 63) & ~63) }
+
+/// A 64-byte aligned block of `bytes` bytes for floats; contents undefined.
+func allocateBlock(bytes: Int) -> UnsafeMutableRawPointer {
+    var raw: UnsafeMutableRawPointer?
+    guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+        fatalError("out of memory allocating \(bytes) bytes for a tensor")
+    }
+    raw.bindMemory(to: Float.self, capacity: bytes / 4)
+    return raw
 }
 
 /// A float32 N-d array (row-major, NCHW for images) viewing a `TensorStorage`.
@@ -98,7 +121,8 @@ public struct Tensor: Sendable {
             throw NNError("batch slice \(range) out of bounds for shape \(shape)")
         }
         let item = shape.dropFirst().reduce(1, *)
-        return Tensor(storage: storage, offset: offset + range.lowerBound * item, shape: [range.count] + shape.dropFirst())
+        return Tensor(
+            storage: storage, offset: offset + range.lowerBound * item, shape: [range.count] + shape.dropFirst())
     }
 
     /// A deep copy in new storage.
@@ -117,16 +141,6 @@ public struct Tensor: Sendable {
             throw NNError("cannot assign \(other.shape) to a tensor of shape \(shape)")
         }
         data.update(from: other.data, count: count)
-    }
-
-    /// `buffer` if it already has `shape`, else a new zeroed tensor stored back into `buffer`.
-    /// Layers keep their activations and gradients this way, so a training loop with a fixed
-    /// batch shape allocates only on its first step.
-    public static func reuse(_ buffer: inout Tensor?, _ shape: [Int]) -> Tensor {
-        if let b = buffer, b.shape == shape { return b }
-        let t = Tensor(shape: shape)
-        buffer = t
-        return t
     }
 }
 

@@ -13,14 +13,17 @@ extension Tensor {
     private func zipMap(_ other: Tensor, _ op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
         try checkSameShape(other, op)
         let out = Tensor(shape: shape)
-        let a = data, b = other.data, o = out.data
+        let a = data
+        let b = other.data
+        let o = out.data
         for i in 0..<count { o[i] = f(a[i], b[i]) }
         return out
     }
 
     public func map(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(shape: shape)
-        let a = data, o = out.data
+        let a = data
+        let o = out.data
         for i in 0..<count { o[i] = f(a[i]) }
         return out
     }
@@ -35,8 +38,11 @@ extension Tensor {
     /// self += alpha * other.
     public func addInPlace(_ other: Tensor, alpha: Float = 1) throws {
         try checkSameShape(other, "add")
-        let a = data, b = other.data
-        for i in 0..<count { a[i] += alpha * b[i] }
+        let a = data
+        let b = other.data
+        forEachChunk(count) { range in
+            for i in range { a[i] += alpha * b[i] }
+        }
     }
 
     public func scaleInPlace(_ s: Float) {
@@ -68,6 +74,13 @@ extension Tensor {
         for r in 0..<(count / cols) { softmaxRow(out.data + r * cols, cols) }
         return out
     }
+}
+
+/// Runs `body(range)` over 0..<count in blocks of at least 64K elements on the engine's workers
+/// (element-wise work: the split does not change any result).
+func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = max(1, min(Engine.threads, count / 65536))
+    Engine.parallelFor(chunks) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
 }
 
 /// In-place softmax of one row: exp(x - max) / sum, the max shift keeps exp finite.

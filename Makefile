@@ -25,7 +25,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product mashup
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -28,7 +28,9 @@ extension Optimizer {
 /// norm before clipping.
 @discardableResult
 public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double) throws -> Double {
-    guard maxNorm > 0, maxNorm.isFinite else { throw NNError("clip_grad_norm: max_norm must be positive, got \(maxNorm)") }
+    guard maxNorm > 0, maxNorm.isFinite else {
+        throw NNError("clip_grad_norm: max_norm must be positive, got \(maxNorm)")
+    }
     let sumSquares = parameters.reduce(0.0) { $0 + dotOfFloats($1.grad.data, $1.grad.data, $1.grad.count) }
     let norm = sumSquares.squareRoot()
     let factor = maxNorm / (norm + 1e-6)
@@ -41,7 +43,9 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double) throws -> D
 /// Reads tensor `name` of `tensors` as floats of the given shape, for optimiser state.
 func stateTensor(_ tensors: [String: SafeTensorValue], _ name: String, shape: [Int]) throws -> Tensor {
     guard case .f32(let t)? = tensors[name] else { throw NNError("optimizer state lacks '\(name)'") }
-    guard t.shape == shape else { throw NNError("optimizer state '\(name)' has shape \(t.shape), the parameter \(shape)") }
+    guard t.shape == shape else {
+        throw NNError("optimizer state '\(name)' has shape \(t.shape), the parameter \(shape)")
+    }
     return t
 }
 

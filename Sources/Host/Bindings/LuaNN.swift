@@ -24,8 +24,9 @@ final class ModuleObject: LuaObject {
                 Lua.invoke(L) { lua in
                     let module = try receiver(lua)
                     let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
-                    // SEResNet already hands back a tensor of its own; every other layer its buffer.
-                    lua.push(TensorObject(module is SEResNet ? out : out.copy()))
+                    // Forward hands back a tensor the caller owns (the network's workspace takes its
+                    // memory back when the last reference dies): no copy.
+                    lua.push(TensorObject(out))
                     return 1
                 }
             }
@@ -40,7 +41,7 @@ final class ModuleObject: LuaObject {
                     let module = try receiver(lua)
                     let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
                     if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
-                    lua.push(TensorObject(dx.copy()))
+                    lua.push(TensorObject(dx))
                     return 1
                 }
             }

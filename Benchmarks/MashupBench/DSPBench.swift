@@ -70,7 +70,7 @@ enum DSPBench {
         let stereo = try AudioFile.read(path)
         let mono44 = stereo.mono()
         let y = try mono44.resampled(to: 22050).samples
-        func logMel(_ y: [Float]) throws -> Spectrogram { try mel(y).powerToDB(decibels).minMaxScaled() }
+        func logMel(_ y: [Float]) throws -> Spectrogram { try mel.logMel(y, decibels: decibels) }
 
         try emit("decode_wav_30s", threads: 1, runs: 20) { _ = try AudioFile.read(path) }
         emit("downmix_30s", threads: 1, runs: 20) { _ = stereo.mono() }

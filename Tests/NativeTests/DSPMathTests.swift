@@ -1,27 +1,44 @@
+import CKernels
 import Foundation
 import XCTest
 
 @testable import Native
 
-/// The vector log used by power_to_db, against the C library's double-precision log10.
+/// The vector log inside power_to_db (CKernels' mm_power_to_db), against the C library's
+/// double-precision log10, on this CPU's code path and on the generic one.
 final class DSPMathTests: XCTestCase {
-    func testFastLog10AgreesWithLog10AcrossTheDecibelRange() {
-        // amin = 1e-10 up to huge powers, on a dense geometric grid.
-        var worst: Double = 0
-        var x = 1e-12
-        while x < 1e12 {
-            let v = Float(x)
-            worst = max(worst, abs(Double(fastLog10(v)) - log10(Double(v))))
-            x *= 1.000_37
-        }
-        // About 2 ulp of a float result near 12 (10 log10 gives 2e-5 dB).
-        XCTAssertLessThan(worst, 2e-6, "max |fastLog10 - log10|")
+    /// 10 log10(x) / 10 for every x, through mm_power_to_db with ref 1, no floor, no scaling.
+    func kernelLog10(_ x: [Float]) -> [Float] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { mm_power_to_db($0.baseAddress!, $0.count, 1, 1e-30, -1, 0) }
+        return y.map { $0 / 10 }
     }
 
-    func testFastLog10IsExactAtPowersOfTen() {
-        XCTAssertEqual(fastLog10(Float(1)), 0)
-        XCTAssertEqual(fastLog10(Float(10)), 1, accuracy: 1e-7)
-        XCTAssertEqual(fastLog10(Float(1e-10)), -10, accuracy: 1e-6)
+    func testKernelLog10AgreesWithLog10AcrossTheDecibelRange() {
+        defer { mm_kernels_force_generic(0) }
+        // amin = 1e-10 up to huge powers, on a dense geometric grid.
+        var grid: [Float] = []
+        var x = 1e-12
+        while x < 1e12 {
+            grid.append(Float(x))
+            x *= 1.000_37
+        }
+        for generic: Int32 in [0, 1] {
+            mm_kernels_force_generic(generic)
+            let ours = kernelLog10(grid)
+            var worst: Double = 0
+            for (v, l) in zip(grid, ours) { worst = max(worst, abs(Double(l) - log10(Double(v)))) }
+            // About 2 ulp of a float result near 12 (10 log10 gives 2e-5 dB).
+            XCTAssertLessThan(worst, 2e-6, "max |log10 - log10| on \(LaneFFT.isa)")
+        }
+    }
+
+    func testKernelLog10IsExactAtPowersOfTen() {
+        let ours = kernelLog10([1, 10, 1e-10, 7])  // 7: a tail shorter than a vector
+        XCTAssertEqual(ours[0], 0)
+        XCTAssertEqual(ours[1], 1, accuracy: 1e-7)
+        XCTAssertEqual(ours[2], -10, accuracy: 1e-6)
+        XCTAssertEqual(ours[3], Float(log10(7.0)), accuracy: 1e-6)
     }
 
     func testPowerToDBRejectsNaNAndInfinity() {

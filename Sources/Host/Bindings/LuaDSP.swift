@@ -46,8 +46,7 @@ enum LuaDSP: LuaModule {
             "logmel",
             { L in
                 Lua.invoke(L) { lua in
-                    let mel = try melSpectrogram(lua)
-                    lua.push(SpectrogramObject(try mel.powerToDB(DecibelOptions(ref: .max)).minMaxScaled()))
+                    lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true)))
                     return 1
                 }
             }
@@ -132,7 +131,9 @@ enum LuaDSP: LuaModule {
     }
 
     /// melspec's work: arguments (buf, options) read, the transform built and run.
-    private static func melSpectrogram(_ lua: Lua) throws -> Spectrogram {
+    /// The power mel spectrogram of argument 1 with the options of argument 2, or with
+    /// `logScaled` the model's input (power_to_db with ref "max" and top_db 80, then min-max).
+    private static func melSpectrogram(_ lua: Lua, logScaled: Bool = false) throws -> Spectrogram {
         let samples = try monoSamples(lua, 1)
         let options = try lua.options(2)
         var mel = MelOptions()
@@ -144,7 +145,10 @@ enum LuaDSP: LuaModule {
         mel.fmax = try options.number("fmax") ?? mel.fmax
         mel.power = Float(try options.number("power", default: Double(mel.power)))
         mel.htk = try options.boolean("htk") ?? mel.htk
-        return try options.naming(melFields) { try MelSpectrogram(mel)(samples) }
+        return try options.naming(melFields) {
+            let transform = try MelSpectrogram(mel)
+            return logScaled ? try transform.logMel(samples) : try transform(samples)
+        }
     }
 
     private static func decibelOptions(_ options: LuaOptions) throws -> DecibelOptions {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The reference level that maps to 0 dB.
 public enum DecibelReference: Sendable, Equatable {
     /// The spectrogram's own maximum (librosa's ref=np.max).
@@ -47,22 +49,24 @@ extension Spectrogram {
 
     /// `powerToDB` for a spectrogram this library computed (finite and non-negative).
     func powerToDBUnchecked(_ options: DecibelOptions) -> Spectrogram {
-        var out = values
-        out.withUnsafeMutableBufferPointer { x in
-            let reference: Float
-            switch options.ref {
-            case .max: reference = maximum(UnsafeBufferPointer(x))
-            case .value(let r): reference = r
-            }
-            let amin = options.amin
-            let offset = 10 * fastLog10(Swift.max(amin, reference))
-            updateInLanes(x, fill: 1) { 10 * fastLog10($0.replacing(with: amin, where: $0 .< amin)) - offset }
-            if let topDB = options.topDB {
-                let floor = maximum(UnsafeBufferPointer(x)) - topDB
-                updateInLanes(x, fill: 0) { $0.replacing(with: floor, where: $0 .< floor) }
-            }
+        var out = self
+        out.applyDecibels(options, minMax: false)
+        return out
+    }
+
+    /// In place, `powerToDBUnchecked` and then, with `minMax`, `minMaxScaled`: the end of the
+    /// mel step in two passes over the values (CKernels' mm_power_to_db), without copies.
+    mutating func applyDecibels(_ options: DecibelOptions, minMax: Bool) {
+        let ref: Float
+        switch options.ref {
+        case .max: ref = -1
+        case .value(let r): ref = r
         }
-        return Spectrogram(values: out, bins: bins, frames: frames)
+        let count = values.count
+        values.withUnsafeMutableBufferPointer { x in
+            guard let base = x.baseAddress else { return }
+            mm_power_to_db(base, count, ref, options.amin, options.topDB ?? -1, minMax ? 1 : 0)
+        }
     }
 
     /// (S - min S) / (max S - min S), in [0, 1]; all zeros when S is constant.

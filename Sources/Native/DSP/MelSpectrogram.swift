@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Mel spectrograms exactly as librosa 0.11 computes them with these defaults:
@@ -51,6 +52,12 @@ public struct MelSpectrogram: Sendable {
     public let options: MelOptions
     public let filterbank: MelFilterbank
     let stft: STFT<Float>
+    /// The filterbank as the C kernel reads it: each band's non-zero weights, band after band,
+    /// and where each band starts and how many bins it covers (6 KB for the defaults, where
+    /// the full matrix is 525 KB).
+    private let packedWeights: [Float]
+    private let bandFirst: [Int32]
+    private let bandCount: [Int32]
 
     public init(_ options: MelOptions = MelOptions()) throws {
         guard options.power.isFinite, options.power > 0 else {
@@ -60,6 +67,12 @@ public struct MelSpectrogram: Sendable {
         filterbank = try MelFilterbank(
             rate: options.rate, nFFT: options.nFFT, bands: options.bands, fmin: options.fmin, fmax: options.fmax,
             htk: options.htk, slaneyNorm: options.slaneyNorm)
+        packedWeights = (0..<filterbank.bands).flatMap { [filterbank] m in
+            let row = m * filterbank.bins + filterbank.first[m]
+            return filterbank.weights[row..<(row + filterbank.count[m])]
+        }
+        bandFirst = filterbank.first.map { Int32($0) }
+        bandCount = filterbank.count.map { Int32($0) }
         self.options = options
     }
 
@@ -81,40 +94,41 @@ public struct MelSpectrogram: Sendable {
         return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
 
-    /// Frames are projected 8 at a time: their spectra are gathered bin-major into a block
-    /// [usedBins, 8] (24 KB, so it stays in L1), each filter weight multiplies 8 frames in one
-    /// vector operation, and each band's 8 results are stored contiguously in its output row.
+    /// The model's input image of mono samples at the options' rate: the mel spectrogram,
+    /// `powerToDB` (by default ref = the maximum, top_db 80) and `minMaxScaled`, the last two
+    /// fused into two passes over the values.
+    public func logMel(_ samples: [Float], decibels: DecibelOptions = DecibelOptions(ref: .max, topDB: 80)) throws
+        -> Spectrogram
+    {
+        try stft.checkLength(samples.count)
+        try decibels.validate()
+        return logMel(samples, decibels: decibels, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
+    }
+
+    /// `logMel` on checked input with one thread's scratch.
+    func logMel(_ samples: [Float], decibels: DecibelOptions, scratch: STFT<Float>.Scratch) -> Spectrogram {
+        var image = compute(samples, scratch: scratch)
+        image.applyDecibels(decibels, minMax: true)
+        return image
+    }
+
+    /// Frames come in blocks of eight from `STFT.forEachBlock`, their power spectra bin-major
+    /// [usedBins, 8]; CKernels' filterbank multiplies each filter weight into the eight frames
+    /// in one vector operation and stores each band's eight results in its output row.
     func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
-        typealias Lanes = SIMD8<Float>
-        let width = Lanes.scalarCount
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
-        let bins = filterbank.bins
-        let used = filterbank.usedBins
         var out = [Float](repeating: 0, count: bands * frames)
-        let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, used) * width)  // [used, width]
-        defer { block.deallocate() }
-        block.initialize(repeating: 0, count: max(1, used) * width)
         samples.withUnsafeBufferPointer { y in
             out.withUnsafeMutableBufferPointer { mel in
-                filterbank.weights.withUnsafeBufferPointer { w in
-                    filterbank.first.withUnsafeBufferPointer { first in
-                        filterbank.count.withUnsafeBufferPointer { count in
-                            stft.forEachFrame(y, power: options.power, scratch: scratch, used: used) { t, spectrum in
-                                let lane = t % width
-                                for k in 0..<used { block[k * width + lane] = spectrum[k] }
-                                guard lane == width - 1 || t == frames - 1 else { return }
-                                // mel[m, t0 + j] = sum_k W[m, k] P[k, j] for the block's frames j.
-                                let t0 = t - lane
-                                for m in 0..<bands {
-                                    let row = w.baseAddress! + m * bins
-                                    var sum = Lanes()
-                                    for k in first[m]..<(first[m] + count[m]) {
-                                        let p = UnsafeRawPointer(block + k * width).loadUnaligned(as: Lanes.self)
-                                        sum += row[k] * p
-                                    }
-                                    for j in 0...lane { mel[m * frames + t0 + j] = sum[j] }
-                                }
+                packedWeights.withUnsafeBufferPointer { w in
+                    bandFirst.withUnsafeBufferPointer { first in
+                        bandCount.withUnsafeBufferPointer { count in
+                            stft.forEachBlock(y, power: options.power, scratch: scratch, used: filterbank.usedBins) {
+                                t0, lanes, block in
+                                mm_filterbank_lanes(
+                                    block, w.baseAddress!, first.baseAddress!, count.baseAddress!, Int32(bands),
+                                    mel.baseAddress! + t0, frames, Int32(lanes))
                             }
                         }
                     }
@@ -144,8 +158,11 @@ public struct MelSpectrogram: Sendable {
                 let scratch = STFT<Float>.Scratch(nFFT: options.nFFT)
                 for i in (clips.count * w / workers)..<(clips.count * (w + 1) / workers) {
                     var s = compute(clips[i], scratch: scratch)
-                    if let decibels { s = s.powerToDBUnchecked(decibels) }
-                    if minMax { s = s.minMaxScaled() }
+                    if let decibels {
+                        s.applyDecibels(decibels, minMax: minMax)
+                    } else if minMax {
+                        s = s.minMaxScaled()
+                    }
                     out[i] = s
                 }
             }

@@ -13,6 +13,8 @@ struct STFT<T: FFTWScalar>: Sendable {
     let center: Bool
     let window: [T]  // [nFFT]
     let fft: RealFFT<T>
+    /// The eight-frames-at-a-time kernel, for single precision at power-of-two sizes.
+    let lanes: LaneFFT?
     var bins: Int { nFFT / 2 + 1 }
     /// 2^20 points: 47 s at 22050 Hz, far beyond any useful frame.
     static var largestFFT: Int { 1 << 20 }
@@ -28,6 +30,7 @@ struct STFT<T: FFTWScalar>: Sendable {
         self.center = center
         window = STFT.hann(nFFT)
         fft = RealFFT<T>.plan(size: nFFT)
+        lanes = T.self == Float.self ? LaneFFT.plan(size: nFFT) : nil
     }
 
     /// w[n] = 0.5 - 0.5 cos(2 pi n / N), n = 0 ..< N: the periodic ("DFT-even") Hann window,
@@ -48,11 +51,13 @@ struct STFT<T: FFTWScalar>: Sendable {
         }
     }
 
-    /// One thread's working memory for `forEachFrame`.
+    /// One thread's working memory for `forEachFrame` and `forEachBlock`.
     final class Scratch {
         let buffers: RealFFT<T>.Buffers
         let power: UnsafeMutablePointer<T>  // [bins]
         let bins: Int
+        /// For `forEachBlock`, made on first use.
+        lazy var lanes = LaneFFT.Scratch(size: bins * 2 - 2)
 
         init(nFFT: Int) {
             buffers = RealFFT<T>.Buffers(size: nFFT)
@@ -101,6 +106,67 @@ struct STFT<T: FFTWScalar>: Sendable {
                     }
                 }
                 body(t, UnsafePointer(out))
+            }
+        }
+    }
+}
+
+extension STFT where T == Float {
+    /// Calls `body(t0, frames, P)` for consecutive blocks of up to eight frames starting at
+    /// frame t0, where P[k * 8 + j] = |X_{t0+j}[k]|^p for k < used and j < frames (lanes past
+    /// the last frame hold no meaningful values). Runs the `LaneFFT` kernel when `lanes` is set, else FFTW
+    /// frame by frame into the same layout.
+    func forEachBlock(
+        _ y: UnsafeBufferPointer<Float>, power p: Float, scratch: Scratch, used: Int,
+        _ body: (_ t0: Int, _ frames: Int, _ block: UnsafePointer<Float>) -> Void
+    ) {
+        let width = LaneFFT.lanes
+        let bins = min(used, self.bins)
+        let frameTotal = frameCount(samples: y.count)
+        guard let lanes else {
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bins) * width)
+            defer { block.deallocate() }
+            block.initialize(repeating: 0, count: max(1, bins) * width)
+            forEachFrame(y, power: p, scratch: scratch, used: bins) { t, spectrum in
+                let lane = t % width
+                for k in 0..<bins { block[k * width + lane] = spectrum[k] }
+                guard lane == width - 1 || t == frameTotal - 1 else { return }
+                body(t - lane, lane + 1, block)
+            }
+            return
+        }
+        let n = y.count
+        let work = scratch.lanes
+        window.withUnsafeBufferPointer { w in
+            var t0 = 0
+            while t0 < frameTotal {
+                let count = min(width, frameTotal - t0)
+                for j in 0..<width {
+                    guard j < count else {
+                        work.frames[j] = nil
+                        continue
+                    }
+                    let start = (t0 + j) * hop - (center ? nFFT / 2 : 0)
+                    if start >= 0 && start + nFFT <= n {
+                        work.frames[j] = UnsafePointer(y.baseAddress! + start)
+                    } else {
+                        // The frame overhangs the signal: a zero-padded copy (center=True).
+                        let edge = work.edges + j * nFFT
+                        for i in 0..<nFFT {
+                            let s = start + i
+                            edge[i] = s >= 0 && s < n ? y[s] : 0
+                        }
+                        work.frames[j] = UnsafePointer(edge)
+                    }
+                }
+                lanes.power(frames: work.frames, window: w.baseAddress!, bins: bins, scratch: work)
+                if p == 1 {
+                    for i in 0..<(bins * width) { work.power[i] = work.power[i].squareRoot() }
+                } else if p != 2 {
+                    for i in 0..<(bins * width) { work.power[i] = Float(pow(Double(work.power[i]), Double(p / 2))) }
+                }
+                body(t0, count, work.power)
+                t0 += count
             }
         }
     }

@@ -40,7 +40,8 @@ public struct ModelInput: Sendable {
             throw DataError(
                 "audio", "expected mono audio at \(rate) Hz, got \(audio.channels) channels at \(audio.rate) Hz")
         }
-        let power = mel.compute(fit(audio.samples), scratch: STFT<Float>.Scratch(nFFT: options.mel.nFFT))
-        return power.powerToDBUnchecked(DecibelOptions(ref: .max, topDB: options.topDB)).minMaxScaled()
+        return mel.logMel(
+            fit(audio.samples), decibels: DecibelOptions(ref: .max, topDB: options.topDB),
+            scratch: STFT<Float>.Scratch(nFFT: options.mel.nFFT))
     }
 }

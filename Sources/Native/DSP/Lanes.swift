@@ -1,32 +1,3 @@
-/// log10(x) for positive normal floats, eight at a time, with no calls or branches:
-/// x = 2^e m with m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s) with s = (m - 1) / (m + 1),
-/// |s| <= 0.1716, summed to s^9 (the next term is below 4e-10), so
-/// log10 x = (e ln 2 + ln m) / ln 10. Agrees with log10 to within 2e-6 absolute (2 ulp of a
-/// result near 12) for x in [1e-12, 1e12] (see DSPMathTests); in decibels, 2e-5 dB.
-@inline(__always)
-func fastLog10(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-    var e = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (bits &>> 23) & 0xFF) &- 127)
-    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: SIMD8<Float>.self)  // [1, 2)
-    let high = m .> 1.414_213_5
-    m.replace(with: m * 0.5, where: high)
-    e.replace(with: e + 1, where: high)
-    let s = (m - 1) / (m + 1)
-    let s2 = s * s
-    // 2 (s + s^3/3 + s^5/5 + s^7/7 + s^9/9), by Horner in s^2
-    var series: SIMD8<Float> = s2 * Float(2.0 / 9) + Float(2.0 / 7)
-    series = series * s2 + Float(2.0 / 5)
-    series = series * s2 + Float(2.0 / 3)
-    series = series * s2 + 2
-    series *= s
-    let ln2: Float = 0.693_147_18
-    let log10e: Float = 0.434_294_48
-    return (e * ln2 + series) * log10e
-}
-
-@inline(__always)
-func fastLog10(_ x: Float) -> Float { fastLog10(SIMD8(repeating: x))[0] }
-
 /// Applies `body` to `x` eight values at a time, in place; the tail is padded with `fill`.
 @inline(__always)
 func updateInLanes(_ x: UnsafeMutableBufferPointer<Float>, fill: Float, _ body: (SIMD8<Float>) -> SIMD8<Float>) {

@@ -1,0 +1,64 @@
+// mashup's intrinsics kernels: the loops where a benchmark showed C with explicit vector
+// types and per-CPU code paths beating Swift (which compiles for the baseline x86-64 ISA) and
+// FFTW (whose Debian build has no AVX2/FMA codelets). Every function is pure computation on
+// caller-owned memory: no allocation inside the hot calls, no global state but the read-only
+// plans, safe to call from any number of threads at once.
+#ifndef MM_KERNELS_H
+#define MM_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Frames per call of the lane-parallel kernels: each vector lane carries one frame.
+#define MM_LANES 8
+
+/// A real FFT of n points (a power of two, 4 <= n <= 2^20) computed on MM_LANES frames at
+/// once: a complex FFT of n/2 points (radix-4 Stockham, one radix-2 stage when needed) in
+/// which every vector lane is a different frame, so twiddles are scalars and no data moves
+/// between lanes. Immutable after creation; share it between threads.
+typedef struct mm_rfft_lanes mm_rfft_lanes;
+
+/// NULL when n is not a power of two in range or memory is short.
+mm_rfft_lanes *mm_rfft_lanes_create(int n);
+void mm_rfft_lanes_destroy(mm_rfft_lanes *plan);
+
+/// Floats of 64-byte aligned scratch `mm_rfft_lanes_power` needs (one thread's).
+size_t mm_rfft_lanes_scratch_floats(const mm_rfft_lanes *plan);
+
+/// power[k * MM_LANES + l] = |sum_i frames[l][i] window[i] exp(-2 pi I k i / n)|^2 for
+/// k < bins (bins <= n/2 + 1) and l < MM_LANES. frames[l] points at n samples, or is NULL
+/// for a frame of zeros. `scratch` holds mm_rfft_lanes_scratch_floats floats, 64-byte aligned.
+void mm_rfft_lanes_power(const mm_rfft_lanes *plan, const float *const *frames, const float *window, int bins,
+                         float *power, float *scratch);
+
+/// A sparse filterbank applied to MM_LANES frames of power spectra laid out as
+/// `mm_rfft_lanes_power` writes them. Band m covers bins first[m] ..< first[m] + count[m]; its
+/// count[m] weights follow band m - 1's in `weights` (only the non-zero weights are stored).
+/// For every band m < bands and lane l < lanes:
+/// out[m * out_stride + l] = sum_j weights[offset_m + j] * power[(first[m] + j) * MM_LANES + l].
+void mm_filterbank_lanes(const float *power, const float *weights, const int *first, const int *count, int bands,
+                         float *out, ptrdiff_t out_stride, int lanes);
+
+/// In place, for n finite powers x >= 0, librosa.power_to_db and then optionally min-max:
+/// x = 10 log10(max(amin, x)) - 10 log10(max(amin, ref)), with ref < 0 meaning the largest x;
+/// floored at the largest result minus top_db when top_db >= 0; with `scale` != 0, then
+/// (x - min) / (max - min), or all zeros when max == min. log10 agrees with the C library's
+/// to 2e-6 (2e-5 dB).
+void mm_power_to_db(float *x, size_t n, float ref, float amin, float top_db, int scale);
+
+/// Which code path the kernels take on this CPU: "avx2+fma" or "generic" (the baseline ISA,
+/// or any CPU when the environment sets MASHUP_KERNELS=generic before the first call).
+const char *mm_kernels_isa(void);
+
+/// Tests and benchmarks: 1 makes every later call take the generic path, 0 returns to the
+/// CPU's best. Not for use while other threads run kernels.
+void mm_kernels_force_generic(int generic);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,79 @@
+import CKernels
+import Synchronization
+
+/// Power spectra of eight frames at once through CKernels' lane-parallel real FFT, for the
+/// power-of-two sizes the mel step uses.
+///
+/// Why not FFTW here: Debian's libfftw3f has SSE2 and AVX codelets but no AVX2/FMA ones, and
+/// one 2048-point r2c per frame leaves the vector units half idle. Putting one frame in each
+/// vector lane makes every twiddle a scalar and every butterfly a full-width operation; on
+/// this project's machine (AMD EPYC, one thread) 1,292 frames of 2,048 points take about
+/// 1.4 ms against 3.4 ms for FFTW_ESTIMATE and 2.2 ms for FFTW_PATIENT (BENCHMARKS.md,
+/// `window_fft_only_30s`). FFTW stays the transform for every other size and for double
+/// precision. The kernel picks AVX2+FMA or the baseline ISA once per process by CPUID, so
+/// results are identical on any number of threads; they differ from FFTW's by rounding only
+/// (parity with librosa is tested on both paths).
+final class LaneFFT: @unchecked Sendable {
+    static let lanes = Int(MM_LANES)
+    let size: Int
+    private let plan: OpaquePointer
+
+    /// The shared plan for `size` points, or nil when the kernel does not handle that size
+    /// (not a power of two, or below 16).
+    static func plan(size: Int) -> LaneFFT? {
+        guard size >= 16, size <= 1 << 20, size & (size - 1) == 0 else { return nil }
+        return lanePlans.withLock { cache in
+            if let fft = cache[size] { return fft }
+            guard let plan = mm_rfft_lanes_create(Int32(size)) else { return nil }
+            let fft = LaneFFT(size: size, plan: plan)
+            cache[size] = fft
+            return fft
+        }
+    }
+
+    private init(size: Int, plan: OpaquePointer) {
+        self.size = size
+        self.plan = plan
+    }
+
+    deinit { mm_rfft_lanes_destroy(plan) }
+
+    /// "avx2+fma" or "generic": the code path the kernels run on this machine.
+    static var isa: String { String(cString: mm_kernels_isa()) }
+
+    /// scratch.power[k * 8 + l] = |DFT(frames[l] * window)[k]|^2 for k < bins; a nil frame is zeros.
+    func power(frames: UnsafePointer<UnsafePointer<Float>?>, window: UnsafePointer<Float>, bins: Int, scratch: Scratch) {
+        mm_rfft_lanes_power(plan, frames, window, Int32(bins), scratch.power, scratch.work)
+    }
+
+    /// One thread's memory for `LaneFFT` of one size: the kernel's work area, the power block
+    /// [bins, 8] it writes, and eight zero-padded copies for frames that overhang the signal.
+    final class Scratch {
+        let work: UnsafeMutablePointer<Float>
+        let power: UnsafeMutablePointer<Float>
+        let edges: UnsafeMutablePointer<Float>  // [8, size]
+        let frames: UnsafeMutablePointer<UnsafePointer<Float>?>  // [8]
+
+        init(size: Int) {
+            let workCount = 2 * size * LaneFFT.lanes  // mm_rfft_lanes_scratch_floats
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: workCount * 4, alignment: 64)
+            work = raw.initializeMemory(as: Float.self, repeating: 0, count: workCount)
+            power = .allocate(capacity: (size / 2 + 1) * LaneFFT.lanes)
+            power.initialize(repeating: 0, count: (size / 2 + 1) * LaneFFT.lanes)
+            edges = .allocate(capacity: size * LaneFFT.lanes)
+            edges.initialize(repeating: 0, count: size * LaneFFT.lanes)
+            frames = .allocate(capacity: LaneFFT.lanes)
+            frames.initialize(repeating: nil, count: LaneFFT.lanes)
+        }
+
+        deinit {
+            UnsafeMutableRawPointer(work).deallocate()
+            power.deallocate()
+            edges.deallocate()
+            frames.deallocate()
+        }
+    }
+}
+
+/// The lane kernel's plans, one per size for the life of the process.
+private let lanePlans = Mutex<[Int: LaneFFT]>([:])

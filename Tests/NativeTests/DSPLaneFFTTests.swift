@@ -1,0 +1,144 @@
+import CKernels
+import Foundation
+import XCTest
+
+@testable import Native
+
+/// The eight-frames-at-a-time FFT kernel (CKernels) against FFTW in double precision, on the
+/// CPU's own code path and on the generic one, and the mel step on both paths against librosa.
+final class DSPLaneFFTTests: XCTestCase {
+    /// Runs `body` once on this CPU's code path and once on the generic path.
+    func onBothPaths(_ body: (String) throws -> Void) rethrows {
+        defer { mm_kernels_force_generic(0) }
+        for generic: Int32 in [0, 1] {
+            mm_kernels_force_generic(generic)
+            try body(LaneFFT.isa)
+        }
+    }
+
+    /// |DFT(x w)[k]|^2 by FFTW in double precision.
+    func referencePower(_ x: [Float], window: [Float]) -> [Double] {
+        let fft = RealFFT<Double>.plan(size: x.count)
+        let buffers = RealFFT<Double>.Buffers(size: x.count)
+        for i in x.indices { buffers.input[i] = Double(x[i]) * Double(window[i]) }
+        fft.transform(buffers)
+        return (0..<fft.bins).map {
+            buffers.output[2 * $0] * buffers.output[2 * $0] + buffers.output[2 * $0 + 1] * buffers.output[2 * $0 + 1]
+        }
+    }
+
+    func testPowerSpectraMatchDoublePrecisionFFTWForEverySize() throws {
+        var random = Random(seed: 11)
+        try onBothPaths { isa in
+            for bits in 4...13 {
+                let n = 1 << bits
+                let fft = try XCTUnwrap(LaneFFT.plan(size: n))
+                let window = STFT<Float>.hann(n)
+                let frames = (0..<LaneFFT.lanes).map { _ in (0..<n).map { _ in Float(random.normal()) } }
+                let scratch = LaneFFT.Scratch(size: n)
+                // Lane 5 is a nil frame: zeros.
+                let storage = frames.map { frame -> UnsafeMutablePointer<Float> in
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                    p.initialize(from: frame, count: n)
+                    return p
+                }
+                defer { storage.forEach { $0.deallocate() } }
+                for l in 0..<LaneFFT.lanes { scratch.frames[l] = l == 5 ? nil : UnsafePointer(storage[l]) }
+                window.withUnsafeBufferPointer {
+                    fft.power(frames: scratch.frames, window: $0.baseAddress!, bins: n / 2 + 1, scratch: scratch)
+                }
+                for l in 0..<LaneFFT.lanes {
+                    let expected =
+                        l == 5 ? [Double](repeating: 0, count: n / 2 + 1) : referencePower(frames[l], window: window)
+                    let peak = max(expected.max() ?? 0, 1e-30)
+                    var worst = 0.0
+                    for k in 0...(n / 2) {
+                        worst = max(worst, abs(Double(scratch.power[k * LaneFFT.lanes + l]) - expected[k]) / peak)
+                    }
+                    // Single-precision rounding: a few ulp of the peak.
+                    XCTAssertLessThan(worst, 2e-6, "\(isa) n=\(n) lane \(l)")
+                }
+            }
+        }
+    }
+
+    func testUnsupportedSizesFallBackToFFTW() {
+        XCTAssertNil(LaneFFT.plan(size: 1536))
+        XCTAssertNil(LaneFFT.plan(size: 8))
+        XCTAssertNotNil(LaneFFT.plan(size: 2048))
+    }
+
+    func testLogMelMatchesLibrosaOnBothCodePaths() throws {
+        try onBothPaths { isa in
+            let mel = try MelSpectrogram()
+            for clip in DSPMelTests.clips {
+                let expected = try DSPFixtures.array(clip, "db")
+                let db = try mel(DSPMelTests.input(clip)).powerToDB(DecibelOptions(ref: .max, topDB: 80))
+                assertClose(db.values, expected.values, within: 0.01, "\(isa) \(clip) power_to_db")
+            }
+        }
+    }
+
+    /// A size the kernel does not take (FFTW frame by frame) gives the projection of FFTW's
+    /// power spectrogram, so both routes into the filterbank agree.
+    func testNonPowerOfTwoMelEqualsTheFilterbankTimesThePowerSpectrogram() throws {
+        var options = MelOptions()
+        (options.nFFT, options.hop, options.bands) = (1500, 375, 40)
+        let mel = try MelSpectrogram(options)
+        XCTAssertNil(mel.stft.lanes)
+        let y = try DSPMelTests.input("sine_mix")
+        let ours = try mel(y)
+        let power = try DSP.powerSpectrogram(y, nFFT: 1500, hop: 375)
+        let bank = mel.filterbank
+        XCTAssertEqual(ours.frames, power.frames)
+        let peak = ours.values.max() ?? 1
+        for m in 0..<bank.bands {
+            for t in 0..<power.frames {
+                var sum: Float = 0
+                for k in 0..<bank.bins { sum += bank.weights[m * bank.bins + k] * power.values[k * power.frames + t] }
+                XCTAssertEqual(ours.values[m * ours.frames + t], sum, accuracy: 1e-5 * peak, "band \(m) frame \(t)")
+            }
+        }
+    }
+
+    func testMagnitudeSpectraTakeTheSquareRootOnTheKernelPath() throws {
+        var options = MelOptions()
+        options.power = 1
+        let magnitude = try MelSpectrogram(options)
+        let y = try DSPMelTests.input("chirp")
+        let frames = try DSP.powerSpectrogram(y, nFFT: 2048, hop: 512, power: 1)
+        let bank = magnitude.filterbank
+        let ours = try magnitude(y)
+        let peak = ours.values.max() ?? 1
+        for t in stride(from: 0, to: frames.frames, by: 37) {
+            for m in stride(from: 0, to: bank.bands, by: 9) {
+                var sum: Float = 0
+                for k in 0..<bank.bins { sum += bank.weights[m * bank.bins + k] * frames.values[k * frames.frames + t] }
+                XCTAssertEqual(ours.values[m * ours.frames + t], sum, accuracy: 1e-5 * peak, "band \(m) frame \(t)")
+            }
+        }
+    }
+
+    /// The fused end of the mel step (decibels, floor, min-max in two passes) equals the
+    /// separate steps, for odd lengths, a fixed reference, no floor, and constant input.
+    func testFusedDecibelsAndMinMaxEqualTheSeparateSteps() throws {
+        var random = Random(seed: 5)
+        for count in [1, 7, 8, 9, 1001] {
+            let values = (0..<count).map { _ in Float(pow(10, random.uniform(-14, 3))) }
+            for options in [
+                DecibelOptions(ref: .max, topDB: 80), DecibelOptions(ref: .value(3), topDB: nil),
+                DecibelOptions(ref: .value(1), amin: 1e-5, topDB: 20),
+            ] {
+                let s = Spectrogram(values: values, bins: 1, frames: count)
+                var fused = s
+                fused.applyDecibels(options, minMax: true)
+                let separate = try s.powerToDB(options).minMaxScaled()
+                assertClose(fused.values, separate.values, within: 1e-6, "\(count) values, \(options)")
+                XCTAssertTrue(fused.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+            }
+        }
+        var silence = Spectrogram(zeros: 3, frames: 5)
+        silence.applyDecibels(DecibelOptions(ref: .max), minMax: true)
+        XCTAssertEqual(silence.values, [Float](repeating: 0, count: 15))
+    }
+}

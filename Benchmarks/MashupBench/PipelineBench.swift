@@ -34,7 +34,7 @@ enum PipelineBench {
                 format: "\"seconds\": %.3f, \"files\": %d", Date().timeIntervalSince(start),
                 set.songs.count * 4 + set.noiseClips.count))
         let fresh = FreshExamples(builder: try MashupBuilder(bank: bank, seed: 1), input: try ModelInput())
-        let count = 48
+        let count = 192
         for threads in [1, 2] {
             Engine.threads = threads
             _ = try fresh.spectrogram(0)

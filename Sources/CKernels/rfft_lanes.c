@@ -112,7 +112,10 @@ INLINE void pack(const float *const *frames, const float *window, int n, v8 *x) 
 }
 
 /// The complex DFT of the m points in `a` (layout above), X[k] = sum_j z[j] exp(-2 pi I j k / m),
-/// by Stockham autosort stages between `a` and `b`; returns the buffer holding the result.
+/// by Stockham autosort stages between `a` and `b`, starting at the stage of length `len` and
+/// stride `s` whose twiddles begin at `tw` (len m, s 1, the plan's first twiddle for the
+/// whole transform), and stopping before the stage of length `stop` (1: run them all);
+/// returns the buffer holding the result, or the last stage's input.
 ///
 /// A stage of length len and stride s transforms, for every q < s, the sequence
 /// in[q + s j], j < len: with a..d its points p, p + len/4, p + len/2, p + 3 len/4, it writes
@@ -151,18 +154,18 @@ INLINE void butterfly4(const v8 *x, ptrdiff_t step, v8 *y, ptrdiff_t o, const v8
 }
 
 /// The complex DFT of the m points in `a` (layout above), X[k] = sum_j z[j] exp(-2 pi I j k / m),
-/// by Stockham autosort stages between `a` and `b`; returns the buffer holding the result.
+/// by Stockham autosort stages between `a` and `b`, starting at the stage of length `len` and
+/// stride `s` whose twiddles begin at `tw` (len m, s 1, the plan's first twiddle for the
+/// whole transform), and stopping before the stage of length `stop` (1: run them all);
+/// returns the buffer holding the result, or the last stage's input.
 ///
 /// A stage of length len and stride s transforms, for every q < s, the sequence
 /// in[q + s j], j < len: with a..d its points p, p + len/4, p + len/2, p + 3 len/4, it writes
 /// out[q + s (4p + t)] = w^(p t) (sum_r in[q + s (p + r len/4)] (-I)^(r t)), w = exp(-2 pi I / len),
 /// then the next stage transforms those length len/4 sequences with stride 4s. The last
 /// radix-4 stage (len 4) has only p = 0, whose twiddles are 1.
-INLINE v8 *fft(const mm_rfft_lanes *plan, v8 *a, v8 *b) {
-    const float *tw = plan->twiddles;
-    int s = 1;
-    int len = plan->m;
-    for (; len >= 4; len /= 4) {
+INLINE v8 *fft(v8 *a, v8 *b, int len, int s, const float *tw, int stop) {
+    for (; len >= 4 && len > stop; len /= 4) {
         const int quarter = len / 4;
         const ptrdiff_t step = 2 * (ptrdiff_t)s * quarter;
         const ptrdiff_t o = 2 * (ptrdiff_t)s;
@@ -183,7 +186,7 @@ INLINE v8 *fft(const mm_rfft_lanes *plan, v8 *a, v8 *b) {
         b = swap;
         s *= 4;
     }
-    if (len == 2) {
+    if (len == 2 && stop < 2) {
         const ptrdiff_t o = 2 * (ptrdiff_t)s;
         for (int q = 0; q < s; q++) {
             const v8 *x = a + 2 * q;
@@ -199,22 +202,77 @@ INLINE v8 *fft(const mm_rfft_lanes *plan, v8 *a, v8 *b) {
     return a;
 }
 
-/// From Z, the m-point DFT of z[j] = s[2j] + I s[2j+1], the real DFT of s:
+/// From Z, the m-point DFT of z[j] = s[2j] + I s[2j+1], bin k of the real DFT of s:
 /// X[k] = E[k] + exp(-2 pi I k / n) O[k], with E = (Z[k] + conj Z[m-k]) / 2 and
-/// O = (Z[k] - conj Z[m-k]) / 2I (indices mod m); power[k] = |X[k]|^2.
+/// O = (Z[k] - conj Z[m-k]) / 2I (indices mod m); power[k] = |X[k]|^2. (zr, zi) is Z[k mod m]
+/// and (yr, yi) is Z[(m - k) mod m].
+INLINE void untangle_bin(const mm_rfft_lanes *plan, int k, v8 zr, v8 zi, v8 yr, v8 yi, float *power) {
+    const v8 half = splat(0.5f);
+    v8 er = half * (zr + yr), ei = half * (zi - yi);
+    v8 or_ = half * (zi + yi), oi = half * (yr - zr);
+    const v8 c = splat(plan->untangle[2 * k]), s = splat(plan->untangle[2 * k + 1]);
+    v8 xr = er + c * or_ + s * oi;
+    v8 xi = ei + c * oi - s * or_;
+    *(v8u *)(power + (ptrdiff_t)k * MM_LANES) = xr * xr + xi * xi;
+}
+
 INLINE void untangle_power(const mm_rfft_lanes *plan, const v8 *z, int bins, float *power) {
     const int m = plan->m;
-    const v8 half = splat(0.5f);
     for (int k = 0; k < bins; k++) {
         const int j = k == m ? 0 : k;
         const int r = k == 0 ? 0 : m - k;
-        v8 zr = z[2 * j], zi = z[2 * j + 1], yr = z[2 * r], yi = z[2 * r + 1];
-        v8 er = half * (zr + yr), ei = half * (zi - yi);
-        v8 or_ = half * (zi + yi), oi = half * (yr - zr);
-        const v8 c = splat(plan->untangle[2 * k]), s = splat(plan->untangle[2 * k + 1]);
-        v8 xr = er + c * or_ + s * oi;
-        v8 xi = ei + c * oi - s * or_;
-        *(v8u *)(power + (ptrdiff_t)k * MM_LANES) = xr * xr + xi * xi;
+        untangle_bin(plan, k, z[2 * j], z[2 * j + 1], z[2 * r], z[2 * r + 1], power);
+    }
+}
+
+/// The last radix-4 stage (len 4, stride s = m/4, no twiddles) fused with `untangle_power`:
+/// butterfly q writes Z[q + s t], t < 4, whose partners Z[m - q - s t] come from butterfly
+/// s - q, so butterflies q and s - q (q <= s/2) run together and their bins are finished
+/// from registers. For m a power of 4, m >= 16.
+INLINE void last_stage_untangle(const mm_rfft_lanes *plan, const v8 *a, int bins, float *power) {
+    const int m = plan->m, s = m / 4;
+    for (int q = 0; q <= s / 2; q++) {
+        const int r = (s - q) % s;
+        v8 zq[8], zr[8];
+        butterfly4(a + 2 * q, 2 * (ptrdiff_t)s, zq, 2, NULL, 0);
+        if (r != q) butterfly4(a + 2 * r, 2 * (ptrdiff_t)s, zr, 2, NULL, 0);
+        const v8 *partner = r != q ? zr : zq;
+        for (int t = 0; t < 4; t++) {
+            const int k = q + s * t;
+            // Z[m - k] is output 3 - t of butterfly r, except for q = 0: Z[(m - s t) mod m].
+            const int u = q == 0 ? (4 - t) % 4 : 3 - t;
+            if (k < bins) untangle_bin(plan, k, zq[2 * t], zq[2 * t + 1], partner[2 * u], partner[2 * u + 1], power);
+            if (r != q && r + s * t < bins) {
+                untangle_bin(plan, r + s * t, zr[2 * t], zr[2 * t + 1], zq[2 * (3 - t)], zq[2 * (3 - t) + 1], power);
+            }
+        }
+        if (q == 0 && bins > m) untangle_bin(plan, m, zq[0], zq[1], zq[0], zq[1], power);
+    }
+}
+
+/// `pack` fused with the first radix-4 stage (len m, stride 1), which then reads the frames
+/// instead of a packed copy: for p0 in steps of 4, the 8 samples at 2 p0 + r m/2 of every
+/// frame (complex points p0 ... p0 + 3 + r m/4) are transposed for r < 4 and their four
+/// butterflies written to `b`. Needs m/4 divisible by 4 (n >= 32).
+INLINE void pack_first_stage(const mm_rfft_lanes *plan, const float *const *frames, const float *window, v8 *b) {
+    const int m = plan->m, quarter = m / 4;
+    const float *tw = plan->twiddles;
+    for (int p0 = 0; p0 < quarter; p0 += 4) {
+        v8 cols[4][8];
+        for (int r = 0; r < 4; r++) {
+            const int i = 2 * p0 + r * (m / 2);
+            const v8 w = load8(window + i);
+            for (int l = 0; l < MM_LANES; l++) cols[r][l] = frames[l] ? load8(frames[l] + i) * w : splat(0);
+            transpose8(cols[r]);
+        }
+        for (int j = 0; j < 4; j++) {
+            const int p = p0 + j;
+            const v8 x[8] = {cols[0][2 * j], cols[0][2 * j + 1], cols[1][2 * j], cols[1][2 * j + 1],
+                             cols[2][2 * j], cols[2][2 * j + 1], cols[3][2 * j], cols[3][2 * j + 1]};
+            v8 w[6];
+            for (int k = 0; k < 6; k++) w[k] = splat(tw[6 * p + k]);
+            butterfly4(x, 2, b + 8 * (ptrdiff_t)p, 2, w, 1);
+        }
     }
 }
 
@@ -222,9 +280,19 @@ INLINE void power_body(const mm_rfft_lanes *plan, const float *const *frames, co
                        float *power, float *scratch) {
     v8 *a = (v8 *)scratch;
     v8 *b = a + 2 * (ptrdiff_t)plan->m;
-    pack(frames, window, plan->n, a);
-    const v8 *z = fft(plan, a, b);
-    untangle_power(plan, z, bins, power);
+    const int m = plan->m;
+    if (m < 16) {
+        pack(frames, window, plan->n, a);
+        untangle_power(plan, fft(a, b, m, 1, plan->twiddles, 1), bins, power);
+        return;
+    }
+    pack_first_stage(plan, frames, window, b);
+    const float *tw = plan->twiddles + 6 * (m / 4);
+    if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
+        last_stage_untangle(plan, fft(b, a, m / 4, 4, tw, 4), bins, power);
+    } else {
+        untangle_power(plan, fft(b, a, m / 4, 4, tw, 1), bins, power);
+    }
 }
 
 INLINE void filterbank_body(const float *power, const float *weights, const int *first, const int *count, int bands,
@@ -306,18 +374,19 @@ INLINE void power_to_db_body(float *x, size_t n, float ref, float amin, float to
     const v8 bottom = __builtin_elementwise_max(
         floor, splat(10) * log10_v8(__builtin_elementwise_max(splat(least), vamin)) - offset);
     const float range = top[0] - bottom[0];
-    const int zeros = scale && !(range > 0);
+    if (scale && !(range > 0)) {
+        memset(x, 0, n * sizeof(float));
+        return;
+    }
     // Pass 2: decibels, the floor, and the scaling to [0, 1] (clamped: the bounds came from
     // the extremes of the power through the same logarithm).
+    const v8 inverse = splat(1 / range);  // a product, not a quotient: the divider is the bottleneck
     for (i = 0; i < n; i += 8) {
         const size_t count = n - i < 8 ? n - i : 8;
         v8 v = count == 8 ? load8(x + i) : load_tail(x + i, count, 1);
         v8 db = __builtin_elementwise_max(splat(10) * log10_v8(__builtin_elementwise_max(v, vamin)) - offset, floor);
-        if (zeros) {
-            db = splat(0);
-        } else if (scale) {
-            db = __builtin_elementwise_min(
-                __builtin_elementwise_max((db - bottom) / splat(range), splat(0)), splat(1));
+        if (scale) {
+            db = __builtin_elementwise_min(__builtin_elementwise_max((db - bottom) * inverse, splat(0)), splat(1));
         }
         if (count == 8) {
             *(v8u *)(x + i) = db;

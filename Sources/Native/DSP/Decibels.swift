@@ -79,8 +79,9 @@ extension Spectrogram {
                 x.update(repeating: 0)
                 return
             }
-            let range = hi - lo
-            updateInLanes(x, fill: 0) { ($0 - lo) / range }
+            // As mm_power_to_db scales: times the reciprocal (within an ulp of the quotient).
+            let inverse = 1 / (hi - lo)
+            updateInLanes(x, fill: 0) { (($0 - lo) * inverse).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 1)) }
         }
         return Spectrogram(values: out, bins: bins, frames: frames)
     }

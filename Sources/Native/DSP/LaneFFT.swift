@@ -54,14 +54,14 @@ final class LaneFFT: @unchecked Sendable {
         let edges: UnsafeMutablePointer<Float>  // [8, size]
         let frames: UnsafeMutablePointer<UnsafePointer<Float>?>  // [8]
 
+        /// The kernel writes the work area and the power block before reading them, and
+        /// `forEachBlock` fills an edge frame before using it: no zeroing here.
         init(size: Int) {
             let workCount = 2 * size * LaneFFT.lanes  // mm_rfft_lanes_scratch_floats
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: workCount * 4, alignment: 64)
-            work = raw.initializeMemory(as: Float.self, repeating: 0, count: workCount)
+            work = UnsafeMutableRawPointer.allocate(byteCount: workCount * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: workCount)
             power = .allocate(capacity: (size / 2 + 1) * LaneFFT.lanes)
-            power.initialize(repeating: 0, count: (size / 2 + 1) * LaneFFT.lanes)
             edges = .allocate(capacity: size * LaneFFT.lanes)
-            edges.initialize(repeating: 0, count: size * LaneFFT.lanes)
             frames = .allocate(capacity: LaneFFT.lanes)
             frames.initialize(repeating: nil, count: LaneFFT.lanes)
         }

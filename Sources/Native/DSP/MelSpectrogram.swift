@@ -118,9 +118,9 @@ public struct MelSpectrogram: Sendable {
     func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
-        var out = [Float](repeating: 0, count: bands * frames)
-        samples.withUnsafeBufferPointer { y in
-            out.withUnsafeMutableBufferPointer { mel in
+        // Every block writes all bands of its frames, so the output needs no zeroing first.
+        let out = [Float](unsafeUninitializedCapacity: bands * frames) { mel, initialized in
+            samples.withUnsafeBufferPointer { y in
                 packedWeights.withUnsafeBufferPointer { w in
                     bandFirst.withUnsafeBufferPointer { first in
                         bandCount.withUnsafeBufferPointer { count in
@@ -134,6 +134,7 @@ public struct MelSpectrogram: Sendable {
                     }
                 }
             }
+            initialized = bands * frames
         }
         return Spectrogram(values: out, bins: bands, frames: frames)
     }

@@ -42,7 +42,7 @@ final class DSPLaneFFTTests: XCTestCase {
                     p.initialize(from: frame, count: n)
                     return p
                 }
-                defer { storage.forEach { $0.deallocate() } }
+                defer { for p in storage { p.deallocate() } }
                 for l in 0..<LaneFFT.lanes { scratch.frames[l] = l == 5 ? nil : UnsafePointer(storage[l]) }
                 window.withUnsafeBufferPointer {
                     fft.power(frames: scratch.frames, window: $0.baseAddress!, bins: n / 2 + 1, scratch: scratch)

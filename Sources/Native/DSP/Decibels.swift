@@ -81,7 +81,9 @@ extension Spectrogram {
             }
             // As mm_power_to_db scales: times the reciprocal (within an ulp of the quotient).
             let inverse = 1 / (hi - lo)
-            updateInLanes(x, fill: 0) { (($0 - lo) * inverse).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 1)) }
+            updateInLanes(x, fill: 0) {
+                (($0 - lo) * inverse).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 1))
+            }
         }
         return Spectrogram(values: out, bins: bins, frames: frames)
     }

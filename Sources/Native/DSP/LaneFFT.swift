@@ -42,7 +42,8 @@ final class LaneFFT: @unchecked Sendable {
     static var isa: String { String(cString: mm_kernels_isa()) }
 
     /// scratch.power[k * 8 + l] = |DFT(frames[l] * window)[k]|^2 for k < bins; a nil frame is zeros.
-    func power(frames: UnsafePointer<UnsafePointer<Float>?>, window: UnsafePointer<Float>, bins: Int, scratch: Scratch) {
+    func power(frames: UnsafePointer<UnsafePointer<Float>?>, window: UnsafePointer<Float>, bins: Int, scratch: Scratch)
+    {
         mm_rfft_lanes_power(plan, frames, window, Int32(bins), scratch.power, scratch.work)
     }
 

@@ -9,6 +9,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("nn", NNBench.run),
     ("synth", SynthBench.run),
     ("pipeline", PipelineBench.run),
+    ("cache", CacheBench.run),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -146,7 +146,7 @@ enum LuaDSP: LuaModule {
         mel.power = Float(try options.number("power", default: Double(mel.power)))
         mel.htk = try options.boolean("htk") ?? mel.htk
         return try options.naming(melFields) {
-            let transform = try MelSpectrogram(mel)
+            let transform = try MelSpectrogram.shared(mel)
             return logScaled ? try transform.logMel(samples) : try transform(samples)
         }
     }

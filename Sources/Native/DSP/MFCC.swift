@@ -22,7 +22,7 @@ extension DSP {
             throw DSPError("n_mfcc", "expected 1 ... n_mels (\(bands)), got \(coefficients)")
         }
         try decibels.validate()
-        let mel = try MelSpectrogram(options)
+        let mel = try MelSpectrogram.shared(options)
         let db = try mel.decibelsInDouble(y, decibels)
         let frames = db.count / bands
         // dct: [coefficients, bands]

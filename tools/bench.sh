@@ -5,13 +5,14 @@
 #
 # Peers run in a virtual environment, .venv-bench (created on first use from PyPI:
 # librosa 0.11, soundfile, torch, safetensors), or under $MASHUP_PEER_PYTHON for librosa and
-# $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn pipeline synth).
+# $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn pipeline synth
+# cache); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see CacheBench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=.build/bench
 mkdir -p "$out"
-suites=${SUITES:-"dsp pipeline nn synth"}
+suites=${SUITES:-"dsp pipeline cache nn synth"}
 threads=${BENCH_THREADS:-2}
 
 if [ -z "${MASHUP_PEER_PYTHON:-}" ] || [ -z "${MASHUP_TORCH_PYTHON:-}" ]; then

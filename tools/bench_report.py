@@ -119,6 +119,13 @@ def main():
     if "pipeline" in sections:
         print("## Data pipeline (issue 6)\n")
         print(pipeline_table(rows) + "\n")
+    if "cache" in sections:
+        print("## The pre-compute step on a full-size set (issue 6)\n")
+        print("What scripts/kaggle.lua does before its first epoch, on the `full` synthetic set "
+              "(1,000 songs, 2,000 noise clips; `mashup synth DIR --scale full`, MASHUP_FULL_DIR=DIR): "
+              "index, decode every stem into the stem bank, then the caches of 5 mashups per training "
+              "song and 10 per validation song. Target: 5,000 spectrograms in ≤ 180 s on 2 cores.\n")
+        print(plain_table(rows, "cache") + "\n")
     if "nn" in sections:
         print("## CNN engine (issue 4)\n")
         print(nn_table(rows) + "\n")

@@ -93,7 +93,13 @@ final class LuaDataBuilderTests: XCTestCase {
         XCTAssertTrue(
             message.contains("bad argument #2 to 'bank' (field 'budget_gb': the 83 stems and noise clips need"), message
         )
-        XCTAssertTrue(message.contains("raise budget_gb or choose precision float16)"), message)
+        XCTAssertTrue(message.contains(" GiB at float16 ("), message)
+        XCTAssertTrue(message.hasSuffix("raise budget_gb)"), message)
+        let single = try XCTUnwrap(
+            LuaState().failure(
+                try LuaDataFixture.prelude() + "mm.data.bank(ds, {budget_gb = 0.001, precision = 'float32'})"))
+        XCTAssertTrue(single.contains("raise budget_gb or choose precision float16)"), single)
+        XCTAssertEqual(try run("return mm.data.bank(ds, {precision = 'auto'}).precision"), ["float32"])
     }
 
     func testBuilderOptionErrorsNameTheField() throws {

@@ -34,12 +34,32 @@ final class DataBuilderTests: XCTestCase {
     func testMemoryBudgetIsCheckedBeforeDecoding() throws {
         var options = StemBankOptions()
         options.memoryBudget = 1 << 20
+        options.precision = .float32
         XCTAssertThrowsError(try StemBank(try DataFixture.dataSet(), options: options)) { error in
             XCTAssertEqual(
                 "\(error)",
                 "memory_budget: the 130 stems and noise clips need 0.04 GiB at float32 (0.02 GiB at float16), more than the budget of 0.00 GiB; raise memory_budget or choose precision float16"
             )
         }
+        options.precision = nil
+        XCTAssertThrowsError(try StemBank(try DataFixture.dataSet(), options: options)) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "memory_budget: the 130 stems and noise clips need 0.02 GiB at float16 (0.02 GiB at float16), more than the budget of 0.00 GiB; raise memory_budget"
+            )
+        }
+    }
+
+    func testAutomaticPrecisionIsFloat32WhenItFitsAndFloat16Otherwise() throws {
+        let set = try DataFixture.dataSet()
+        let samples = (30 * 4 * 4 * 22_050 + 10 * 5 * 22_050)
+        var options = StemBankOptions()
+        XCTAssertEqual(try StemBank(set, options: options).precision, .float32)
+        options.memoryBudget = samples * 3  // room for float16 only
+        let bank = try StemBank(set, options: options)
+        XCTAssertEqual(bank.precision, .float16)
+        XCTAssertEqual(bank.options.precision, .float16, "the cache key sees the precision actually used")
+        XCTAssertEqual(bank.bytes, samples * 2)
     }
 
     func testSplitIsBySongStratifiedAndSeeded() throws {

@@ -13,7 +13,7 @@ final class StemBankObject: LuaObject, Sendable {
 
     var luaDescription: String {
         "stem bank: \(bank.stems.count) songs x 4 stems + \(bank.noise.count) noise clips, "
-            + "mono \(bank.options.rate) Hz \(bank.options.precision.rawValue), "
+            + "mono \(bank.options.rate) Hz \(bank.precision.rawValue), "
             + String(format: "%.3f GiB", Double(bank.bytes) / Double(1 << 30))
     }
 
@@ -22,7 +22,7 @@ final class StemBankObject: LuaObject, Sendable {
         switch name {
         case "bytes": lua.push(bank.bytes)
         case "rate": lua.push(bank.options.rate)
-        case "precision": lua.push(bank.options.precision.rawValue)
+        case "precision": lua.push(bank.precision.rawValue)
         case "dataset": lua.push(dataSet)
         default: return false
         }
@@ -43,16 +43,18 @@ final class StemBankObject: LuaObject, Sendable {
 }
 
 extension LuaData {
-    /// mm.data.bank(ds [, {precision = "float32"|"float16", budget_gb =, rate = 22050}])
-    /// -> every stem and noise clip decoded in parallel, mono at `rate`.
+    /// mm.data.bank(ds [, {precision = "auto"|"float32"|"float16", budget_gb =, rate = 22050}])
+    /// -> every stem and noise clip decoded in parallel, mono at `rate`; "auto" stores float32
+    /// when that fits in the budget, else float16.
     /// Throws before decoding when the headers say it would not fit in `budget_gb`.
     static let bank: LuaFunction = { L in
         Lua.invoke(L) { lua in
             let dataSet = try lua.object(1, as: DataSetObject.self)
             let o = try lua.options(2)
             var options = StemBankOptions()
-            options.precision = SamplePrecision(
-                rawValue: try o.choice("precision", SamplePrecision.allCases.map(\.rawValue), default: "float32"))!
+            let precision = try o.choice(
+                "precision", ["auto"] + SamplePrecision.allCases.map(\.rawValue), default: "auto")
+            options.precision = SamplePrecision(rawValue: precision)
             if let gib = try o.number("budget_gb") {
                 guard gib.isFinite, gib > 0, gib < 1e6 else {
                     throw o.invalid("budget_gb", "a positive number of GiB expected, got \(gib)")

@@ -43,7 +43,8 @@ public struct StemBank: Sendable {
                 "memory_budget",
                 "the \(files.count) stems and noise clips need \(Self.gib(needed)) at \(precision.rawValue) "
                     + "(\(Self.gib(frames * 2)) at float16), more than the budget of \(Self.gib(options.memoryBudget)); "
-                    + (precision == .float16 ? "raise memory_budget" : "raise memory_budget or choose precision float16"))
+                    + (precision == .float16
+                        ? "raise memory_budget" : "raise memory_budget or choose precision float16"))
         }
         var options = options
         options.precision = precision

@@ -163,6 +163,27 @@ final class LuaNNTests: XCTestCase {
         XCTAssertEqual(r, ["true"])
     }
 
+    func testPredictIsEvaluationForwardWithoutRecordingAndKeepsTheMode() throws {
+        let r = try LuaState().evaluate(
+            """
+            mm.seed(3)
+            local net = mm.nn.seresnet{widths = {4, 8, 8, 8}, blocks = {1, 1, 1, 1}, reduction = 2, classes = 3}
+            local x = mm.randn{2, 1, 32, 24}
+            net:training()
+            for _ = 1, 3 do net:forward(x) end         -- running statistics move
+            local p = net:predict(x)
+            local still_training = net:is_training()
+            net:evaluate()
+            local f = net:forward(x)
+            local d, scale = p - f, f:max() - f:min()
+            local worst = math.max(d:max(), -d:min()) / scale
+            local ok, err = pcall(function() net:predict(x); net:backward(mm.ones{2, 3}) end)
+            return still_training, worst < 1e-4, p:shape()[1] .. "x" .. p:shape()[2], ok, tostring(err)
+            """)
+        XCTAssertEqual(Array(r.prefix(4)), ["true", "true", "2x3", "false"])
+        XCTAssertTrue(r[4]?.contains("backward") ?? false, r[4] ?? "")
+    }
+
     func testTrainSmallExampleLossFalls() throws {
         let script = LuaFixtures.root.appendingPathComponent("scripts/examples/train_small.lua").path
         let r = try LuaState().evaluate("local r = dofile('\(script)') return r.first_loss, r.last_loss, r.accuracy")

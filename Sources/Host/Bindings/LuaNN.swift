@@ -31,6 +31,23 @@ final class ModuleObject: LuaObject {
                 }
             }
         ),
+        // net:predict(x) -> the output in evaluation mode with nothing recorded for backward
+        // (PyTorch's eval() under torch.no_grad()): convolutions with BatchNorm folded in and
+        // no activations kept, so faster and smaller than forward. The mode is restored after.
+        (
+            "predict",
+            { L in
+                Lua.invoke(L) { lua in
+                    let module = try receiver(lua)
+                    let x = try lua.object(2, as: TensorObject.self).tensor
+                    let wasTraining = module.isTraining
+                    module.setTraining(false)
+                    defer { module.setTraining(wasTraining) }
+                    lua.push(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
+                    return 1
+                }
+            }
+        ),
         // net:backward(grad) -> d(loss)/d(input), a new tensor; parameter gradients accumulate
         // (clear them with zero_grad). A seresnet built without `input_grad = true` skips the
         // input gradient and returns nothing.

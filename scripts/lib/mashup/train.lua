@@ -95,7 +95,7 @@ function M.evaluate(net, batches, classes)
   local truth, predicted = {}, {}
   local loss_sum = 0
   for x, labels in batches() do
-    local logits = net:forward(x)
+    local logits = net:predict(x)
     local loss = mm.nn.cross_entropy(logits, labels)
     loss_sum = loss_sum + loss * #labels
     local p = logits:argmax()

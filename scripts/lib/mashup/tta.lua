@@ -10,7 +10,7 @@ local M = {}
 function M.combine(net, views)
   local sum = nil
   for _, x in ipairs(views) do
-    local p = net:forward(x):softmax()
+    local p = net:predict(x):softmax()
     sum = sum and (sum + p) or p
   end
   return sum / #views

@@ -28,7 +28,7 @@ struct mm_rfft_lanes {
 };
 
 mm_rfft_lanes *mm_rfft_lanes_create(int n) {
-    if (n < 4 || n > (1 << 20) || (n & (n - 1)) != 0) return NULL;
+    if (n < 16 || n > (1 << 20) || (n & (n - 1)) != 0) return NULL;
     mm_rfft_lanes *plan = calloc(1, sizeof *plan);
     if (!plan) return NULL;
     plan->n = n;

@@ -15,7 +15,7 @@ extern "C" {
 /// Frames per call of the lane-parallel kernels: each vector lane carries one frame.
 #define MM_LANES 8
 
-/// A real FFT of n points (a power of two, 4 <= n <= 2^20) computed on MM_LANES frames at
+/// A real FFT of n points (a power of two, 16 <= n <= 2^20) computed on MM_LANES frames at
 /// once: a complex FFT of n/2 points (radix-4 Stockham, one radix-2 stage when needed) in
 /// which every vector lane is a different frame, so twiddles are scalars and no data moves
 /// between lanes. Immutable after creation; share it between threads.

@@ -98,6 +98,22 @@ final class LuaDSPTests: XCTestCase {
         XCTAssertEqual(Array(r[5...]), ["20", "11", "20", "11"])
     }
 
+    func testSpectrogramsKnowWhatTheirValuesAre() throws {
+        let r = try LuaState().evaluate(
+            load + """
+                local mel = mm.dsp.melspec(y)
+                return mel.unit, mm.dsp.power_to_db(mel).unit, mm.dsp.minmax(mm.dsp.power_to_db(mel)).unit,
+                    mm.dsp.logmel(y).unit, mm.dsp.stft(y, {power = 1}).unit, mm.dsp.stft(y).unit,
+                    mm.augment.spec_mask{axis = "time", width = 8}:apply(mm.dsp.logmel(y), mm.augment.rng(1)).unit
+                """)
+        XCTAssertEqual(
+            r,
+            [
+                "power", "dB", "min-max scaled, 0 to 1", "min-max scaled, 0 to 1", "magnitude", "power",
+                "min-max scaled, 0 to 1",
+            ])
+    }
+
     func testSTFTPutsASineInItsBin() throws {
         // A sine at exactly bin 100 of a 2048-point FFT at 22050 Hz.
         let r = try LuaState().evaluate(

@@ -74,7 +74,9 @@ final class AugmentationObject: LuaObject, Sendable {
                 guard let s = SpectrogramObject.peek(lua.L, 2) else {
                     throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
                 }
-                lua.push(SpectrogramObject(try augmentation.apply(s.spectrogram, random: &random, worker: 0)))
+                lua.push(
+                    SpectrogramObject(
+                        try augmentation.apply(s.spectrogram, random: &random, worker: 0), values: s.values))
             }
             return 1
         }

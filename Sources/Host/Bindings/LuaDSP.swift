@@ -24,7 +24,7 @@ enum LuaDSP: LuaModule {
                     let s = try options.naming(["n_fft", "hop", "power"]) {
                         try DSP.powerSpectrogram(samples, nFFT: nFFT, hop: hop, power: power)
                     }
-                    lua.push(SpectrogramObject(s))
+                    lua.push(SpectrogramObject(s, values: power == 1 ? .magnitude : .power))
                     return 1
                 }
             }
@@ -35,7 +35,7 @@ enum LuaDSP: LuaModule {
             "melspec",
             { L in
                 Lua.invoke(L) { lua in
-                    lua.push(SpectrogramObject(try melSpectrogram(lua)))
+                    lua.push(SpectrogramObject(try melSpectrogram(lua), values: .power))
                     return 1
                 }
             }
@@ -46,7 +46,7 @@ enum LuaDSP: LuaModule {
             "logmel",
             { L in
                 Lua.invoke(L) { lua in
-                    lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true)))
+                    lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
                     return 1
                 }
             }
@@ -60,7 +60,7 @@ enum LuaDSP: LuaModule {
                     let s = try lua.object(1, as: SpectrogramObject.self).spectrogram
                     let options = try decibelOptions(try lua.options(2))
                     let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
-                    lua.push(SpectrogramObject(db))
+                    lua.push(SpectrogramObject(db, values: .decibels))
                     return 1
                 }
             }
@@ -71,7 +71,8 @@ enum LuaDSP: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     lua.push(
-                        SpectrogramObject(try lua.object(1, as: SpectrogramObject.self).spectrogram.minMaxScaled()))
+                        SpectrogramObject(
+                            try lua.object(1, as: SpectrogramObject.self).spectrogram.minMaxScaled(), values: .scaled))
                     return 1
                 }
             }
@@ -112,7 +113,7 @@ enum LuaDSP: LuaModule {
                         lua.push(TensorObject(try Tensor(shape: [values.count], values: values)))
                         lua.setField(-2, name)
                     }
-                    lua.push(SpectrogramObject(mfcc))
+                    lua.push(SpectrogramObject(mfcc, values: .coefficients))
                     lua.setField(-2, "mfcc")
                     lua.setField(-2, "frames")
                     return 1

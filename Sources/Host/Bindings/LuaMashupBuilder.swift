@@ -181,7 +181,7 @@ final class BuilderObject: LuaObject, Sendable {
                 Lua.invoke(L) { lua in
                     let b = try receiver(lua)
                     let example = try b.builder.example(try exampleIndex(lua, 2))
-                    lua.push(SpectrogramObject(try b.input.spectrogram(example.audio)))
+                    lua.push(SpectrogramObject(try b.input.spectrogram(example.audio), values: .scaled))
                     lua.push(example.genre.name)
                     lua.push(example.label + 1)
                     return 3
@@ -196,7 +196,7 @@ final class BuilderObject: LuaObject, Sendable {
                 Lua.invoke(L) { lua in
                     let b = try receiver(lua)
                     let audio = try lua.object(2, as: AudioBuffer.self).audio
-                    lua.push(SpectrogramObject(try b.input.spectrogram(audio)))
+                    lua.push(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
                     return 1
                 }
             }

@@ -5,18 +5,35 @@ import Native
 /// `frames` columns, immutable; `mm.dsp` functions return new ones.
 final class SpectrogramObject: LuaObject {
     let spectrogram: Spectrogram
+    /// What the values are, as the function that made them knows: the colour bar's label.
+    let values: Values
 
-    init(_ spectrogram: Spectrogram) { self.spectrogram = spectrogram }
+    /// The colour bar's label for each kind of spectrogram the bindings make.
+    enum Values: String {
+        case power
+        case magnitude
+        case decibels = "dB"
+        case scaled = "min-max scaled, 0 to 1"
+        case coefficients = "coefficient"
+        case unknown = "value"
+    }
+
+    init(_ spectrogram: Spectrogram, values: Values = .unknown) {
+        self.spectrogram = spectrogram
+        self.values = values
+    }
 
     static let luaTypeName = "mashup.spectrogram"
 
     var luaDescription: String { "spectrogram: \(spectrogram.bins) bins x \(spectrogram.frames) frames" }
 
-    /// `s.bins`, `s.frames`.
+    /// `s.bins`, `s.frames`, `s.unit` (what the values are: "power", "magnitude", "dB",
+    /// "min-max scaled, 0 to 1", "coefficient" or "value").
     func property(_ name: String, lua: Lua) throws -> Bool {
         switch name {
         case "bins": lua.push(spectrogram.bins)
         case "frames": lua.push(spectrogram.frames)
+        case "unit": lua.push(values.rawValue)
         default: return false
         }
         return true
@@ -92,7 +109,7 @@ final class SpectrogramObject: LuaObject {
         plot.htk = try o.boolean("htk") ?? plot.htk
         plot.scale = .init(rawValue: try o.choice("scale", ["mel", "linear"], default: "mel"))!
         plot.title = try o.string("title")
-        plot.colorBarLabel = try o.string("colorbar") ?? plot.colorBarLabel
+        plot.colorBarLabel = try o.string("colorbar") ?? lua.object(1, as: SpectrogramObject.self).values.rawValue
         plot.width = try LuaPlot.size(o, "width", default: plot.width)
         plot.height = try LuaPlot.size(o, "height", default: plot.height)
         for (key, value) in [("rate", plot.rate), ("hop", plot.hop)] where value <= 0 {

@@ -108,6 +108,9 @@ final class LuaAudioTests: XCTestCase {
             state.failure("mm.audio.load('\(wav)', {duration = 'long'})"),
             "test:1: bad argument #2 to 'load' (field 'duration': number expected, got string)")
         XCTAssertEqual(
+            state.failure("mm.audio.load('\(wav)', {start = 1})"),
+            "test:1: bad argument #2 to 'load' (field 'start': unknown option (options: duration, offset))")
+        XCTAssertEqual(
             state.failure("mm.audio.load('\(wav)'):resample(22050, 'best')"),
             "test:1: bad argument #2 to 'resample' (quality 'quick', 'low', 'medium', 'high' or 'very_high' expected, got 'best')"
         )

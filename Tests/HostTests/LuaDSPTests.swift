@@ -163,6 +163,26 @@ final class LuaDSPTests: XCTestCase {
             ),
             ("mm.dsp.melspec(mm.zeros{3})", "bad argument #1 to 'melspec' (mashup.audio expected, got mashup.tensor)"),
             ("mm.dsp.melspec(buffer):get(129, 1)", "bad argument #1 to 'get' (bin 1 ... 128 expected, got 129)"),
+            (
+                "mm.dsp.melspec(buffer, {n_mel = 64})",
+                "bad argument #2 to 'melspec' (field 'n_mel': unknown option, did you mean 'n_mels'? (options: fmax, fmin, hop, htk, n_fft, n_mels, power))"
+            ),
+            (
+                "mm.dsp.logmel(buffer, {sr = 22050})",
+                "bad argument #2 to 'logmel' (field 'sr': unknown option (options: fmax, fmin, hop, htk, n_fft, n_mels, power))"
+            ),
+            (
+                "mm.dsp.stft(buffer, {[1] = 2048})",
+                "bad argument #2 to 'stft' (field '[number key]': unknown option (options: hop, n_fft, power))"
+            ),
+            (
+                "mm.dsp.power_to_db(mm.dsp.melspec(buffer), {topdb = 60})",
+                "bad argument #2 to 'power_to_db' (field 'topdb': unknown option, did you mean 'top_db'? (options: amin, ref, top_db))"
+            ),
+            (
+                "mm.dsp.melspec(buffer):png('x.png', {colourbar = 'dB'})",
+                "bad argument #2 to 'png' (field 'colourbar': unknown option, did you mean 'colorbar'? (options: colorbar, fmax, fmin, height, hop, htk, rate, scale, title, width))"
+            ),
         ]
         for (source, message) in cases {
             XCTAssertEqual(state.failure(source), "test:1: " + message, source)

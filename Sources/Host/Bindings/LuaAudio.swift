@@ -201,6 +201,7 @@ enum LuaAudio: LuaModule {
                 Lua.invoke(L) { lua in
                     let path = try lua.string(1)
                     let options = try lua.options(2)
+                    try options.only(["offset", "duration"])
                     let offset = try options.number("offset", default: 0)
                     let duration = try options.number("duration")
                     let audio = try options.naming(["offset", "duration"]) {

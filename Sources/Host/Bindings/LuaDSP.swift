@@ -8,6 +8,8 @@ enum LuaDSP: LuaModule {
 
     /// The options `melspec` and `logmel` read; the defaults are the seed recipe's.
     static let melFields: Set<String> = ["n_mels", "n_fft", "hop", "fmin", "fmax", "power", "htk", "rate"]
+    /// The fields a mel options table may hold (the rate is the buffer's).
+    static let melOptionNames = melFields.subtracting(["rate"])
 
     static let functions: [(String, LuaFunction)] = [
         // mm.dsp.stft(buf [, {n_fft = 2048, hop = 512, power = 2}]) -> |STFT|^power,
@@ -18,6 +20,7 @@ enum LuaDSP: LuaModule {
                 Lua.invoke(L) { lua in
                     let samples = try monoSamples(lua, 1)
                     let options = try lua.options(2)
+                    try options.only(["n_fft", "hop", "power"])
                     let nFFT = try options.integer("n_fft", default: 2048)
                     let hop = try options.integer("hop", default: 512)
                     let power = Float(try options.number("power", default: 2))
@@ -58,6 +61,7 @@ enum LuaDSP: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let s = try lua.object(1, as: SpectrogramObject.self).spectrogram
+                    try lua.options(2).only(["ref", "amin", "top_db"])
                     let options = try decibelOptions(try lua.options(2))
                     let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
                     lua.push(SpectrogramObject(db, values: .decibels))
@@ -88,6 +92,7 @@ enum LuaDSP: LuaModule {
                     let buffer = try lua.object(1, as: AudioBuffer.self)
                     let samples = try monoSamples(lua, 1)
                     let options = try lua.options(2)
+                    try options.only(["n_mfcc"])
                     let coefficients = try options.integer("n_mfcc", default: 20)
                     var mel = MelOptions.librosa
                     mel.rate = buffer.audio.rate
@@ -137,6 +142,7 @@ enum LuaDSP: LuaModule {
     private static func melSpectrogram(_ lua: Lua, logScaled: Bool = false) throws -> Spectrogram {
         let samples = try monoSamples(lua, 1)
         let options = try lua.options(2)
+        try options.only(melOptionNames)
         var mel = MelOptions()
         mel.rate = try lua.object(1, as: AudioBuffer.self).audio.rate
         mel.bands = try options.integer("n_mels", default: mel.bands)

@@ -18,6 +18,27 @@ extension LuaOptions {
         }
     }
 
+    /// Throws when the table has a field outside `fields`, so that a misspelt option is an
+    /// error instead of a silently ignored field: `bad argument #2 to 'melspec' (field 'n_mel':
+    /// unknown option, did you mean 'n_mels'? (options: fmax, fmin, ...))`. Traverses the table
+    /// with lua_next, which cannot raise while the table is left unchanged.
+    func only(_ fields: Set<String>) throws {
+        guard let index else { return }
+        try lua.reserve(3)
+        lua.pushNil()
+        while lua_next(lua.L, index) != 0 {
+            guard lua.type(-2) == LUA_TSTRING, let key = try? lua.string(-2), fields.contains(key) else {
+                let name = lua.type(-2) == LUA_TSTRING ? ((try? lua.string(-2)) ?? "?") : "[\(lua.typeName(-2)) key]"
+                clua_pop(lua.L, 2)
+                let known = fields.sorted().joined(separator: ", ")
+                let guess = fields.filter { editDistance($0, name) <= 2 }.sorted().first
+                throw invalid(
+                    name, "unknown option\(guess.map { ", did you mean '\($0)'?" } ?? "") (options: \(known))")
+            }
+            clua_pop(lua.L, 1)
+        }
+    }
+
     /// The Lua type of field `key` (LUA_TNIL when absent), for fields that take either of two
     /// types, such as `ref = "max"` or a number. Raw access: no metamethod runs.
     func type(of key: String) -> Int32 {
@@ -71,4 +92,20 @@ extension LuaOptions {
         }
         return object
     }
+}
+
+/// The Levenshtein distance between two option names, for "did you mean".
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8)
+    let b = Array(b.utf8)
+    guard !a.isEmpty else { return b.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in stride(from: 1, through: b.count, by: 1) {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
 }

@@ -101,6 +101,7 @@ final class SpectrogramObject: LuaObject {
             throw LuaError.argument(2, "a file name ending in .\(format) expected, got '\(path)'")
         }
         let o = try lua.options(3)
+        try o.only(["rate", "hop", "fmin", "fmax", "htk", "scale", "title", "colorbar", "width", "height"])
         var plot = SpectrogramPlotOptions()
         plot.rate = try o.integer("rate", default: plot.rate)
         plot.hop = try o.integer("hop", default: plot.hop)

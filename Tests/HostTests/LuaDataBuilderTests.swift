@@ -116,11 +116,39 @@ final class LuaDataBuilderTests: XCTestCase {
             ("same_song = 2", "field 'same_song': expected a range within 0.0...1.0, got 2.0...2.0"),
             ("n_fft = 0", "field 'n_fft': "),
             ("seconds = -1", "field 'seconds': expected an input length of 0 to 600 seconds, got -1.0"),
+            ("noise_intensty = {0.1, 0.2}", "field 'noise_intensty': unknown option, did you mean 'noise_intensity'?"),
+            (
+                "rate = 16000",
+                "field 'rate': the stem bank holds audio at 22050 Hz (make it with mm.data.bank(ds, {rate = 16000})), got 16000"
+            ),
         ]
         for (option, expected) in cases {
             let message = state.failure("mm.data.builder(\(ds), nil, {\(option)})") ?? "no error"
             XCTAssertTrue(
                 message.hasPrefix("test:1: bad argument #3 to 'builder' (\(expected)"), "\(option): \(message)")
+        }
+        // The other functions that take a recipe or its parts reject misspelt fields too.
+        let others: [(String, String)] = [
+            (
+                "mm.data.cache{dataset = \(ds), folder = os.tmpname(), per_songs = 2}",
+                "bad argument #1 to 'cache' (field 'per_songs': unknown option, did you mean 'per_song'?"
+            ),
+            (
+                "mm.data.loader{source = mm.data.builder(\(ds)), batch_size = 4}",
+                "bad argument #1 to 'loader' (field 'batch_size': unknown option"
+            ),
+            (
+                "mm.data.test_set(\(ds), {view = 3})",
+                "bad argument #2 to 'test_set' (field 'view': unknown option, did you mean 'views'?"
+            ),
+            (
+                "mm.data.test_set(\(ds), {rate = 10})",
+                "bad argument #2 to 'test_set' (field 'rate': a sample rate of 1000 ... 384000 Hz expected, got 10)"
+            ),
+        ]
+        for (source, expected) in others {
+            let message = state.failure(source) ?? "no error"
+            XCTAssertTrue(message.hasPrefix("test:1: " + expected), "\(source): \(message)")
         }
         XCTAssertEqual(
             state.failure("mm.data.builder(42)"),

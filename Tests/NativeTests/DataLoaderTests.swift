@@ -61,6 +61,20 @@ final class DataLoaderTests: XCTestCase {
             try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".f16") }.count, 2)
     }
 
+    func testABuildKilledMidWayLeavesNoTemporaryFileBehindTheNextBuild() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A dead writer's file (pid 2^22 + 1 is above Linux's pid_max) and a live one's (ours).
+        let dead = ".spectrograms-0123.f16.4194305-77.tmp"
+        let live = ".spectrograms-4567.f16.\(getpid())-78.tmp"
+        for name in [dead, live] { try Data([1]).write(to: URL(fileURLWithPath: "\(folder)/\(name)")) }
+        _ = try SpectrogramCache.prepare(folder: folder, examples: try examples(), perSong: 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+        XCTAssertFalse(left.contains(dead), "\(left)")
+        XCTAssertTrue(left.contains(live), "\(left)")
+    }
+
     func testACorruptCacheFileIsNamed() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -122,6 +122,10 @@ extension LuaData {
         Lua.invoke(L) { lua in
             guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
             let o = try lua.options(1)
+            try o.only([
+                "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
+                "examples_per_epoch", "augment", "spec_augment", "seed",
+            ])
             var options = LoaderOptions()
             options.batchSize = try o.integer("batch", default: options.batchSize)
             options.shuffle = try o.boolean("shuffle") ?? options.shuffle

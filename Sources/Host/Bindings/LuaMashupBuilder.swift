@@ -73,6 +73,12 @@ final class BuilderObject: LuaObject, Sendable {
         return recipe
     }
 
+    /// The model input fields (`inputOptions`).
+    static let inputFields: Set<String> = ["seconds", "n_mels", "n_fft", "hop", "fmin", "fmax", "top_db"]
+    /// Every field a builder's options table may hold: the recipe, the model input, `seed`,
+    /// and `rate`, which must be the bank's.
+    static let builderFields = recipeFields.union(inputFields).union(["seed", "rate"])
+
     /// The model input fields: `seconds` (30), `n_mels`, `n_fft`, `hop`, `fmin`, `fmax`, `top_db`.
     static func inputOptions(_ o: LuaOptions, rate: Int) throws -> ModelInput {
         var options = ModelInputOptions()
@@ -94,6 +100,12 @@ final class BuilderObject: LuaObject, Sendable {
         if let songs, songs.dataSet.dataSet.root != bank.dataSet.dataSet.root {
             throw LuaError.message(
                 "songs: the songs belong to \(songs.dataSet.dataSet.root), the bank to \(bank.dataSet.dataSet.root)")
+        }
+        if let rate = try o.integer("rate"), rate != bank.bank.options.rate {
+            throw o.invalid(
+                "rate",
+                "the stem bank holds audio at \(bank.bank.options.rate) Hz (make it with mm.data.bank(ds, {rate = \(rate)})), got \(rate)"
+            )
         }
         let recipe = try recipe(o)
         let seed = try o.seed(default: Engine.withRandom { $0.next() })
@@ -226,7 +238,9 @@ extension LuaData {
                 throw LuaError.type(1, expected: StemBankObject.expected)
             }
             let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
-            lua.push(try BuilderObject.make(bank: bank, songs: songs, options: try lua.options(3)))
+            let options = try lua.options(3)
+            try options.only(BuilderObject.builderFields)
+            lua.push(try BuilderObject.make(bank: bank, songs: songs, options: options))
             return 1
         }
     }

@@ -107,6 +107,10 @@ extension LuaData {
         Lua.invoke(L) { lua in
             guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
             let o = try lua.options(1)
+            try o.only(
+                BuilderObject.builderFields.union([
+                    "builder", "dataset", "bank", "songs", "per_song", "folder", "augment", "progress",
+                ]))
             guard let folder = try o.string("folder") else {
                 throw o.invalid("folder", "the cache folder expected, got nil")
             }

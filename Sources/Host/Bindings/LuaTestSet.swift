@@ -134,13 +134,18 @@ final class TestSetObject: LuaObject, Sendable {
 }
 
 extension LuaData {
-    /// mm.data.test_set(ds [, {views = 1, shift = 5, seconds = 30, n_mels =, ...}]) -> the test
-    /// mashups, loaded mono at 22.05 kHz (resampled if needed), fitted to `seconds`.
+    /// mm.data.test_set(ds [, {views = 1, shift = 5, rate = 22050, seconds = 30, n_mels =, ...}])
+    /// -> the test mashups, loaded mono at `rate` (resampled if needed), fitted to `seconds`.
     static let testSet: LuaFunction = { L in
         Lua.invoke(L) { lua in
             let dataSet = try lua.object(1, as: DataSetObject.self)
             let o = try lua.options(2)
-            let input = try BuilderObject.inputOptions(o, rate: 22_050)
+            try o.only(BuilderObject.inputFields.union(["views", "shift", "rate"]))
+            let rate = try o.integer("rate", default: 22_050)
+            guard (1000...384_000).contains(rate) else {
+                throw o.invalid("rate", "a sample rate of 1000 ... 384000 Hz expected, got \(rate)")
+            }
+            let input = try BuilderObject.inputOptions(o, rate: rate)
             let views = try o.integer("views", default: 1)
             let shift = try o.number("shift", default: 5)
             let test = try o.naming(["views", "shift"]) {

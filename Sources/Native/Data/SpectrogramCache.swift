@@ -26,6 +26,9 @@ public struct SpectrogramCache: Sendable {
     private let dataOffset: Int
 
     static let magic = Array("MMSPEC01".utf8)
+    /// Part of every cache key: raise it when a change to the mashup or spectrogram code
+    /// changes what a cache holds (2: the lane-parallel mel step), so old caches rebuild.
+    static let pipelineVersion = 2
 
     /// Maps the cache for this recipe, building it first when it is missing. `progress(done,
     /// total)` is called on the calling thread while building.
@@ -43,6 +46,7 @@ public struct SpectrogramCache: Sendable {
                 builder.bank.dataSet.fingerprint, "\(builder.pool)", CacheKey.canonical(builder.options),
                 CacheKey.canonical(builder.bank.options), CacheKey.canonical(examples.input.options),
                 examples.augmentation.map { CacheKey.canonical($0) } ?? "-", "\(perSong)", "\(builder.seed)",
+                "pipeline \(pipelineVersion)",
             ].joined(separator: "\n"))
         let path = "\(folder)/spectrograms-\(key).f16"
         if FileManager.default.fileExists(atPath: path) { return try SpectrogramCache(path: path, anchors: anchors) }
@@ -51,6 +55,7 @@ public struct SpectrogramCache: Sendable {
         } catch {
             throw DataError(folder, "cannot create the cache folder: \(error.localizedDescription)")
         }
+        removeAbandonedTemporaries(in: folder, prefix: "spectrograms-")
         try build(path: path, examples: examples, anchors: anchors, progress: progress)
         return try SpectrogramCache(path: path, anchors: anchors)
     }

@@ -25,6 +25,21 @@ func writeAtomically(to path: String, _ body: (_ temporaryPath: String) throws -
     }
 }
 
+/// Removes the temporary files `writeAtomically` left in `folder` for names starting with
+/// `prefix` when their writer was killed mid-write (its process id, in the name, is gone), so
+/// that interrupted builds do not pile up. Another live process's file is left alone.
+func removeAbandonedTemporaries(in folder: String, prefix: String) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for name in names where name.hasPrefix("." + prefix) && name.hasSuffix(".tmp") {
+        // .<name>.<pid>-<nonce>.tmp
+        let fields = name.dropLast(4).split(separator: ".")
+        guard let owner = fields.last?.split(separator: "-").first, let pid = Int32(owner), pid > 0,
+            pid != getpid()
+        else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + name) }
+    }
+}
+
 /// A file that could not be read or written in a serialization format (.npy, ...). The message
 /// names the file and what was expected.
 public struct SerializationError: Error, CustomStringConvertible, Equatable {

@@ -56,19 +56,24 @@ function M.data_folder(cfg)
 end
 
 --- The mixing recipe and model-input options of cfg, as the data functions take them.
-function M.recipe(cfg)
-  return {
-    stem_volume = cfg.stem_volume, noise_clips = cfg.noise_clips, noise_intensity = cfg.noise_intensity,
-    seconds = cfg.duration, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
-    fmin = cfg.fmin, fmax = cfg.fmax,
-  }
-end
-
 local function with(t, extra)
   local out = {}
   for k, v in pairs(t) do out[k] = v end
   for k, v in pairs(extra) do out[k] = v end
   return out
+end
+
+--- The model input of cfg: the clip length and the log-mel settings, at rate cfg.sr.
+function M.input(cfg)
+  return {seconds = cfg.duration, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
+          fmin = cfg.fmin, fmax = cfg.fmax}
+end
+
+--- The mashup recipe of cfg (what mm.data.builder and mm.data.cache take): the model input
+--- and the mixing knobs.
+function M.recipe(cfg)
+  return with(M.input(cfg), {stem_volume = cfg.stem_volume, noise_clips = cfg.noise_clips,
+                             noise_intensity = cfg.noise_intensity})
 end
 
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.
@@ -106,7 +111,7 @@ function M.run(cfg, script)
   local genres = ds:genres()
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
   if not mm.quiet then print(tostring(ds)) end
-  local bank = mm.data.bank(ds)
+  local bank = mm.data.bank(ds, {rate = cfg.sr})
   local recipe = M.recipe(cfg)
   local train_cache = mm.data.cache(with(recipe, {
     dataset = bank, songs = split.train, per_song = cfg.mashups_per_song, folder = cfg.cache, seed = cfg.seed}))
@@ -146,7 +151,7 @@ function M.run(cfg, script)
   end
 
   -- Test-time augmentation over the test mashups, then the checked submission.
-  local test_set = mm.data.test_set(ds, with(recipe, {views = cfg.tta_views, shift = cfg.tta_shift}))
+  local test_set = mm.data.test_set(ds, with(M.input(cfg), {views = cfg.tta_views, shift = cfg.tta_shift}))
   local ids, probabilities, labels = tta.predict(net, test_set, {batch = cfg.batch})
   local predicted = {}
   for i, label in ipairs(labels) do predicted[i] = genres[label] end

@@ -261,9 +261,6 @@ final class LuaAugmentTests: XCTestCase {
                 "bad argument #1 to 'apply' (mashup.audio expected, got mashup.tensor)"
             ),
         ]
-        for (call, expected) in cases {
-            let message = state.failure(call) ?? "no error"
-            XCTAssertTrue(message.hasPrefix("test:1: " + expected), "\(call):\n\(message)")
-        }
+        state.assertFailures(cases)
     }
 }

@@ -34,6 +34,14 @@ extension LuaState {
         }
     }
 
+    /// Asserts that each chunk fails with a message starting `test:1: ` + its expected text.
+    func assertFailures(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
+        for (source, expected) in cases {
+            let message = failure(source) ?? "no error"
+            XCTAssertTrue(message.hasPrefix("test:1: " + expected), "\(source):\n\(message)", file: file, line: line)
+        }
+    }
+
     /// The first result of `source` as a number.
     func number(_ source: String, file: StaticString = #filePath, line: UInt = #line) throws -> Double {
         let text = try evaluate(source).first ?? nil

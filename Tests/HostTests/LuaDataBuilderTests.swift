@@ -146,10 +146,7 @@ final class LuaDataBuilderTests: XCTestCase {
                 "bad argument #2 to 'test_set' (field 'rate': a sample rate of 1000 ... 384000 Hz expected, got 10)"
             ),
         ]
-        for (source, expected) in others {
-            let message = state.failure(source) ?? "no error"
-            XCTAssertTrue(message.hasPrefix("test:1: " + expected), "\(source): \(message)")
-        }
+        state.assertFailures(others)
         XCTAssertEqual(
             state.failure("mm.data.builder(42)"),
             "test:1: bad argument #1 to 'builder' (data set (mm.data.kaggle) or stem bank (mm.data.bank) expected, got number)"

@@ -220,6 +220,26 @@ final class AudioTests: XCTestCase {
         }
     }
 
+    func testFloatWavWithNaNOrInfinityIsRejectedWithWhere() throws {
+        let folder = try DSPFixtures.scratch(self)
+        for (name, bad) in [("nan", Float.nan), ("inf", -Float.infinity)] {
+            let path = folder.appendingPathComponent("\(name).wav").path
+            // A stereo IEEE-float WAV of 3 frames; the bad value is frame 2 (0-based 1), channel 2.
+            let samples: [Float] = [0.1, 0.2, 0.3, bad, 0.5, 0.6]
+            var file = Data("RIFF".utf8) + le32(36 + 24) + Data("WAVEfmt ".utf8) + le32(16)
+            file += le16(3) + le16(2) + le32(8000) + le32(64000) + le16(8) + le16(32) + Data("data".utf8) + le32(24)
+            for s in samples { file += withUnsafeBytes(of: s.bitPattern.littleEndian) { Data($0) } }
+            try file.write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try AudioFile.read(path)) { error in
+                XCTAssertTrue(
+                    "\(error)".hasPrefix(path) && "\(error)".contains("at frame 1, channel 2: expected finite samples"),
+                    "\(error)")
+            }
+            XCTAssertThrowsError(try AudioFile.load(path))
+            XCTAssertEqual(try AudioFile.read(path, duration: 1.0 / 8000).samples, [0.1, 0.2], "a clean part loads")
+        }
+    }
+
     private func le32(_ v: UInt32) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
     private func le16(_ v: UInt16) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
 }

@@ -27,15 +27,17 @@ extension LuaOptions {
         try lua.reserve(3)
         lua.pushNil()
         while lua_next(lua.L, index) != 0 {
-            guard lua.type(-2) == LUA_TSTRING, let key = try? lua.string(-2), fields.contains(key) else {
-                let name = lua.type(-2) == LUA_TSTRING ? ((try? lua.string(-2)) ?? "?") : "[\(lua.typeName(-2)) key]"
-                clua_pop(lua.L, 2)
-                let known = fields.sorted().joined(separator: ", ")
-                let guess = fields.filter { editDistance($0, name) <= 2 }.sorted().first
-                throw invalid(
-                    name, "unknown option\(guess.map { ", did you mean '\($0)'?" } ?? "") (options: \(known))")
-            }
+            // Only a string key is read as one: lua_tolstring would turn a number key into a
+            // string in place and derail lua_next.
+            let name = lua.type(-2) == LUA_TSTRING ? ((try? lua.string(-2)) ?? "?") : "[\(lua.typeName(-2)) key]"
+            clua_pop(lua.L, 1)  // the value; the key stays for lua_next
+            if fields.contains(name) { continue }
             clua_pop(lua.L, 1)
+            let guess = fields.filter { editDistance($0, name) <= 2 }.sorted().first
+            throw invalid(
+                name,
+                "unknown option\(guess.map { ", did you mean '\($0)'?" } ?? "") "
+                    + "(options: \(fields.sorted().joined(separator: ", ")))")
         }
     }
 

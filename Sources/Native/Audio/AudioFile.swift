@@ -67,6 +67,14 @@ public enum AudioFile {
         guard count > 0 else { throw AudioError(path, "duration \(duration ?? 0) s is shorter than one frame") }
         if start > 0 { try file.seek(to: start) }
         let samples = try file.read(frames: count)
+        // A float file can hold NaN or infinity, which would turn every spectrogram and loss
+        // computed from it into NaN; integer formats cannot.
+        if file.storesFloats, let bad = firstNonFinite(samples) {
+            throw AudioError(
+                path,
+                "sample \(samples[bad]) at frame \(start + bad / file.channels), channel \(bad % file.channels + 1): "
+                    + "expected finite samples (the file is damaged)")
+        }
         return Audio(samples: samples, channels: file.channels, rate: file.rate)
     }
 
@@ -198,6 +206,12 @@ private final class SoundFile {
 
     private var isPCM16: Bool { Int(format) & SF_FORMAT_SUBMASK == SF_FORMAT_PCM_16 }
 
+    /// Whether samples are stored as floating point, and so can be NaN or infinite.
+    var storesFloats: Bool {
+        let minor = Int(format) & SF_FORMAT_SUBMASK
+        return minor == SF_FORMAT_FLOAT || minor == SF_FORMAT_DOUBLE
+    }
+
     /// 16-bit PCM read as integers and scaled here: n / 32768, exactly the floats libsndfile's
     /// own conversion gives, in a loop that vectorises (three times faster than sf_readf_float).
     private func readPCM16(into out: UnsafeMutablePointer<Float>, frames count: Int) -> Int {
@@ -260,4 +274,12 @@ private final class SoundFile {
         (SF_FORMAT_VORBIS, "VORBIS"), (SF_FORMAT_OPUS, "OPUS"),
         (SF_FORMAT_MPEG_LAYER_III, "MPEG_LAYER_III"),
     ]
+}
+
+/// The index of the first NaN or infinite value, or nil; x - x is 0 for every finite x, so one
+/// vector pass finds whether there is any before the scalar search for where.
+func firstNonFinite(_ x: [Float]) -> Int? {
+    let poisoned = x.withUnsafeBufferPointer { reduceInLanes($0, identity: 0) { $0 + ($1 - $1) }.sum() }
+    guard poisoned != 0 else { return nil }  // NaN != 0 too
+    return x.firstIndex { !$0.isFinite }
 }

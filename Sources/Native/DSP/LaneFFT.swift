@@ -7,14 +7,15 @@ import Synchronization
 /// Why not FFTW here: Debian's libfftw3f has SSE2 and AVX codelets but no AVX2/FMA ones, and
 /// one 2048-point r2c per frame leaves the vector units half idle. Putting one frame in each
 /// vector lane makes every twiddle a scalar and every butterfly a full-width operation; on
-/// this project's machine (AMD EPYC, one thread) 1,292 frames of 2,048 points take about
-/// 1.4 ms against 3.4 ms for FFTW_ESTIMATE and 2.2 ms for FFTW_PATIENT (BENCHMARKS.md,
-/// `window_fft_only_30s`). FFTW stays the transform for every other size and for double
+/// this project's machine (AMD EPYC, one thread) 1,292 frames of 2,048 points take 1.1 ms
+/// with the windowing (BENCHMARKS.md, `window_fft_only_30s`) against 3.4 ms for FFTW_ESTIMATE
+/// and 2.2 ms for FFTW_PATIENT. FFTW stays the transform for every other size and for double
 /// precision. The kernel picks AVX2+FMA or the baseline ISA once per process by CPUID, so
 /// results are identical on any number of threads; they differ from FFTW's by rounding only
 /// (parity with librosa is tested on both paths). A 16-lane AVX-512 variant was measured and
-/// dropped: on this Zen 4 machine, which splits 512-bit operations in two, it took 1.61 ms
-/// against 1.35 ms (its 16 x 16 transposes cost more than the halved instruction count saves).
+/// dropped: on this Zen 4 machine, which splits 512-bit operations in two, its FFT took 1.61 ms
+/// against 1.35 ms for these 8 lanes (its 16 x 16 transposes cost more than the halved
+/// instruction count saves).
 final class LaneFFT: @unchecked Sendable {
     static let lanes = Int(MM_LANES)
     let size: Int

@@ -55,7 +55,7 @@ function M.data_folder(cfg)
   return folder
 end
 
---- The mixing recipe and model-input options of cfg, as the data functions take them.
+--- A copy of t with the fields of extra added.
 local function with(t, extra)
   local out = {}
   for k, v in pairs(t) do out[k] = v end

@@ -2,7 +2,8 @@
 // types and per-CPU code paths beating Swift (which compiles for the baseline x86-64 ISA) and
 // FFTW (whose Debian build has no AVX2/FMA codelets). Every function is pure computation on
 // caller-owned memory: no allocation inside the hot calls, no global state but the read-only
-// plans, safe to call from any number of threads at once.
+// plans and the code path chosen at the first call, safe to call from any number of threads
+// at once (all but mm_kernels_force_generic, which is for tests).
 #ifndef MM_KERNELS_H
 #define MM_KERNELS_H
 

@@ -182,6 +182,14 @@ final class LuaOptimTests: XCTestCase {
             ),
             ("mm.optim.plateau(opt):step()", "bad argument #1 to 'step' (number expected, got no value)"),
             (
+                "mm.optim.adamw(mm.nn.Linear(1, 1), {lr = 1e-3, weight_decy = 1e-4})",
+                "bad argument #2 to 'adamw' (field 'weight_decy': unknown option, did you mean 'weight_decay'? (options: betas, eps, lr, weight_decay))"
+            ),
+            (
+                "mm.optim.onecycle(opt, {max_lr = 1, total_steps = 10, pct = 0.25})",
+                "bad argument #2 to 'onecycle' (field 'pct': unknown option (options: anneal, base_momentum, cycle_momentum, div_factor, final_div_factor, max_lr, max_momentum, pct_start, three_phase, total_steps))"
+            ),
+            (
                 "mm.optim.step_lr(opt, {step_size = 1}):step(0.5)",
                 "bad argument #1 to 'step' (step_lr steps once per batch and takes no metric)"
             ),

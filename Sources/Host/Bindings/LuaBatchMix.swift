@@ -15,6 +15,7 @@ extension LuaData {
             throw LuaError.argument(1, "a batch of shape (N, 1, bins, frames) expected, got \(x.shape)")
         }
         let o = try lua.options(3)
+        try o.only(["classes", "alpha", "seed"])
         let classes = try o.integer("classes", default: Genre.allCases.count)
         guard classes >= 1 else { throw o.invalid("classes", "at least 1 class expected, got \(classes)") }
         let n = x.shape[0]

@@ -29,6 +29,9 @@ enum LuaData: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let o = try lua.options(1)
+                    try o.only([
+                        "out", "scale", "seed", "songs_per_genre", "seconds", "mashups", "noise_clips", "progress",
+                    ])
                     guard let out = try o.string("out") else {
                         throw LuaError.argument(1, "field 'out': the folder to write into expected")
                     }

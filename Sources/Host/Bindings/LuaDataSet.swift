@@ -192,6 +192,7 @@ final class DataSetObject: LuaObject, Sendable {
                 Lua.invoke(L) { lua in
                     let ds = try receiver(lua)
                     let options = try lua.options(2)
+                    try options.only(["val", "seed"])
                     let fraction = try options.number("val", default: 0.15)
                     let seed = try options.seed(default: Engine.defaultSeed)
                     let split = try options.naming(["val"]) {
@@ -213,6 +214,7 @@ final class DataSetObject: LuaObject, Sendable {
                 Lua.invoke(L) { lua in
                     let ds = try receiver(lua)
                     let options = try lua.options(2)
+                    try options.only(["k", "seed"])
                     let k = try options.integer("k", default: 5)
                     let seed = try options.seed(default: Engine.defaultSeed)
                     let folds = try options.naming(["k"]) {

@@ -216,6 +216,9 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(1)
+                    try options.only([
+                        "widths", "blocks", "reduction", "classes", "dropout", "in_channels", "input_grad",
+                    ])
                     var config = SEResNetConfig()
                     config.widths = try options.integers("widths") ?? config.widths
                     config.blocks = try options.integers("blocks") ?? config.blocks
@@ -236,6 +239,7 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(4)
+                    try options.only(["stride", "pad", "bias"])
                     return try push(
                         lua,
                         Conv2d(
@@ -252,6 +256,7 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(2)
+                    try options.only(["eps", "momentum"])
                     return try push(
                         lua,
                         BatchNorm2d(
@@ -268,6 +273,7 @@ enum LuaNN: LuaModule {
                 Lua.invoke(L) { lua in
                     let k = try lua.integer(1)
                     let options = try lua.options(2)
+                    try options.only(["stride", "pad"])
                     return try push(
                         lua,
                         MaxPool2d(
@@ -284,6 +290,7 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(3)
+                    try options.only(["bias"])
                     return try push(
                         lua, Linear(try lua.integer(1), try lua.integer(2), bias: try options.boolean("bias") ?? true))
                 }
@@ -297,6 +304,7 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(2)
+                    try options.only(["reduction"])
                     return try push(
                         lua,
                         SqueezeExcitation(
@@ -310,6 +318,7 @@ enum LuaNN: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(3)
+                    try options.only(["stride", "reduction"])
                     return try push(
                         lua,
                         BasicBlock(
@@ -350,7 +359,9 @@ enum LuaNN: LuaModule {
                     guard logits.rank == 2, logits.count > 0 else {
                         throw LuaError.argument(1, "logits of shape (N, C) expected, got \(logits.shape)")
                     }
-                    let smoothing = try lua.options(3).number("label_smoothing", default: 0)
+                    let options = try lua.options(3)
+                    try options.only(["label_smoothing"])
+                    let smoothing = try options.number("label_smoothing", default: 0)
                     let result: (loss: Double, dlogits: Tensor)
                     if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
                         result = try crossEntropy(logits, targets: soft, labelSmoothing: smoothing)

@@ -178,6 +178,7 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let parameters = try ParameterList.argument(lua, 1)
                     let options = try lua.options(2)
+                    try options.only(["lr", "betas", "eps", "weight_decay"])
                     let betas = try options.numbers("betas") ?? [0.9, 0.999]
                     guard betas.count == 2 else {
                         throw options.invalid("betas", "two numbers {beta1, beta2} expected")
@@ -199,6 +200,7 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let parameters = try ParameterList.argument(lua, 1)
                     let options = try lua.options(2)
+                    try options.only(["lr", "momentum", "dampening", "weight_decay", "nesterov"])
                     guard let lr = try options.number("lr") else {
                         throw options.invalid("lr", "a learning rate is required")
                     }
@@ -221,6 +223,10 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
                     let o = try lua.options(2)
+                    try o.only([
+                        "max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor", "three_phase",
+                        "cycle_momentum", "base_momentum", "max_momentum",
+                    ])
                     let schedule = try OneCycleLR(
                         optimizer, maxLR: try required(o, "max_lr"), totalSteps: try requiredInteger(o, "total_steps"),
                         pctStart: try o.number("pct_start", default: 0.3),
@@ -245,6 +251,7 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
                     let o = try lua.options(2)
+                    try o.only(["total_steps", "warmup", "min_lr"])
                     let schedule = try CosineWarmupLR(
                         optimizer, warmupSteps: try o.integer("warmup", default: 0),
                         totalSteps: try requiredInteger(o, "total_steps"),
@@ -261,6 +268,7 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
                     let o = try lua.options(2)
+                    try o.only(["step_size", "gamma"])
                     let schedule = try StepLR(
                         optimizer, stepSize: try requiredInteger(o, "step_size"),
                         gamma: try o.number("gamma", default: 0.1))
@@ -277,6 +285,7 @@ enum LuaOptim: LuaModule {
                 Lua.invoke(L) { lua in
                     let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
                     let o = try lua.options(2)
+                    try o.only(["mode", "factor", "patience", "threshold", "cooldown", "min_lr", "eps"])
                     let schedule = try ReduceLROnPlateau(
                         optimizer,
                         mode: ReduceLROnPlateau.Mode(rawValue: try o.choice("mode", ["min", "max"], default: "min"))!,

@@ -51,6 +51,7 @@ extension LuaData {
         Lua.invoke(L) { lua in
             let dataSet = try lua.object(1, as: DataSetObject.self)
             let o = try lua.options(2)
+            try o.only(["precision", "budget_gb", "rate"])
             var options = StemBankOptions()
             let precision = try o.choice(
                 "precision", ["auto"] + SamplePrecision.allCases.map(\.rawValue), default: "auto")

@@ -217,6 +217,14 @@ final class LuaAugmentTests: XCTestCase {
         let state = LuaState()
         let cases: [(String, String)] = [
             (
+                "mm.augment.lowpass{cutof = 2000}",
+                "bad argument #1 to 'lowpass' (field 'cutof': unknown option, did you mean 'cutoff'? (options: cutoff, gain, q))"
+            ),
+            (
+                "mm.augment.spec_mask{axis = 'time', widths = 4}",
+                "bad argument #1 to 'spec_mask' (field 'widths': unknown option, did you mean 'width'?"
+            ),
+            (
                 "mm.augment.lowpass{}",
                 "bad argument #1 to 'lowpass' (field 'cutoff': a frequency in Hz (or a range {low, high}) expected, got nil)"
             ),

@@ -110,14 +110,16 @@ enum LuaAugment: LuaModule {
     static let name: String? = "augment"
     static var types: [any LuaObject.Type] { [AugmentationObject.self, RandomObject.self] }
 
-    /// Reads the options table (argument 1) into a stage; native errors about `fields` are
-    /// raised as errors of the Lua field they map to (`frequency` is `cutoff` for a low-pass).
+    /// Reads the options table (argument 1), which may hold only the fields in `accepts`, into
+    /// a stage; native errors about `fields` are raised as errors of the Lua field they map to
+    /// (`frequency` is `cutoff` for a low-pass).
     static func construct(
-        _ L: OpaquePointer?, _ name: String, fields: [String: String] = [:],
+        _ L: OpaquePointer?, _ name: String, accepts: Set<String>, fields: [String: String] = [:],
         _ make: (LuaOptions) throws -> AugmentationObject.Stage
     ) -> Int32 {
         Lua.invoke(L) { lua in
             let o = try lua.options(1)
+            try o.only(accepts)
             do {
                 // Options are plain values; their copy's text identifies the augmentation.
                 var capture = try LuaValueCapture(lua)
@@ -133,7 +135,10 @@ enum LuaAugment: LuaModule {
 
     /// A biquad augmentation; `frequencyField` is "cutoff" or "center", and is required.
     static func biquad(_ L: OpaquePointer?, _ kind: BiquadFilter.Kind, _ frequencyField: String) -> Int32 {
-        construct(L, kind.rawValue, fields: ["frequency": frequencyField, "q": "q", "gain": "gain"]) { o in
+        construct(
+            L, kind.rawValue, accepts: [frequencyField, "q", "gain"],
+            fields: ["frequency": frequencyField, "q": "q", "gain": "gain"]
+        ) { o in
             guard let frequency = try o.range(frequencyField) else {
                 throw o.invalid(frequencyField, "a frequency in Hz (or a range {low, high}) expected, got nil")
             }
@@ -147,18 +152,19 @@ enum LuaAugment: LuaModule {
         (
             "gain",
             { L in
-                construct(L, "gain", fields: ["gain": "db"]) { o in
+                construct(L, "gain", accepts: ["db"], fields: ["gain": "db"]) { o in
                     .audio(try Gain(decibels: try o.range("db", default: -12...12)))
                 }
             }
         ),
         // polarity{}: every sample negated.
-        ("polarity", { L in construct(L, "polarity") { _ in .audio(PolarityInversion()) } }),
+        ("polarity", { L in construct(L, "polarity", accepts: []) { _ in .audio(PolarityInversion()) } }),
         // shift{max_seconds = 2, rollover = true}: a time shift, wrapped around or filled with silence.
         (
             "shift",
             { L in
-                construct(L, "shift", fields: ["max_seconds": "max_seconds"]) { o in
+                construct(L, "shift", accepts: ["max_seconds", "rollover"], fields: ["max_seconds": "max_seconds"]) {
+                    o in
                     .audio(
                         try TimeShift(
                             maxSeconds: try o.number("max_seconds", default: 2),
@@ -167,7 +173,7 @@ enum LuaAugment: LuaModule {
             }
         ),
         // reverse{}: the frames in reverse order.
-        ("reverse", { L in construct(L, "reverse") { _ in .audio(Reverse()) } }),
+        ("reverse", { L in construct(L, "reverse", accepts: []) { _ in .audio(Reverse()) } }),
         // lowpass{cutoff = Hz or {low, high} (log-uniform), q = 0.707}, highpass{cutoff =},
         // bandpass{center =, q =}, peaking{center =, gain = dB, q =}: RBJ biquads.
         ("lowpass", { L in biquad(L, .lowpass, "cutoff") }),
@@ -178,7 +184,7 @@ enum LuaAugment: LuaModule {
         (
             "pitch_shift",
             { L in
-                construct(L, "pitch_shift", fields: ["semitones": "semitones"]) { o in
+                construct(L, "pitch_shift", accepts: ["semitones"], fields: ["semitones": "semitones"]) { o in
                     .audio(try PitchShift(semitones: try o.range("semitones", default: -2...2)))
                 }
             }
@@ -187,7 +193,7 @@ enum LuaAugment: LuaModule {
         (
             "time_stretch",
             { L in
-                construct(L, "time_stretch", fields: ["rate": "rate"]) { o in
+                construct(L, "time_stretch", accepts: ["rate"], fields: ["rate": "rate"]) { o in
                     .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
                 }
             }
@@ -196,7 +202,7 @@ enum LuaAugment: LuaModule {
         (
             "reverb",
             { L in
-                construct(L, "reverb", fields: ["rt60": "rt60", "wet": "wet"]) { o in
+                construct(L, "reverb", accepts: ["rt60", "wet"], fields: ["rt60": "rt60", "wet": "wet"]) { o in
                     .audio(
                         try Reverb(
                             rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
@@ -207,7 +213,7 @@ enum LuaAugment: LuaModule {
         (
             "clip",
             { L in
-                construct(L, "clip", fields: ["threshold": "threshold"]) { o in
+                construct(L, "clip", accepts: ["threshold"], fields: ["threshold": "threshold"]) { o in
                     .audio(try Clipping(threshold: try o.range("threshold", default: 0.3...0.9)))
                 }
             }
@@ -216,7 +222,7 @@ enum LuaAugment: LuaModule {
         (
             "tanh",
             { L in
-                construct(L, "tanh", fields: ["drive": "drive"]) { o in
+                construct(L, "tanh", accepts: ["drive"], fields: ["drive": "drive"]) { o in
                     .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
                 }
             }
@@ -225,7 +231,7 @@ enum LuaAugment: LuaModule {
         (
             "noise",
             { L in
-                construct(L, "noise", fields: ["snr": "snr"]) { o in
+                construct(L, "noise", accepts: ["color", "snr"], fields: ["snr": "snr"]) { o in
                     let colour = ColouredNoise.Colour(
                         rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
                     )!
@@ -238,7 +244,9 @@ enum LuaAugment: LuaModule {
         (
             "background",
             { L in
-                construct(L, "background", fields: ["snr": "snr", "clips": "folder"]) { o in
+                construct(
+                    L, "background", accepts: ["folder", "rate", "snr"], fields: ["snr": "snr", "clips": "folder"]
+                ) { o in
                     guard let folder = try o.string("folder") else {
                         throw o.invalid("folder", "a folder of audio files expected, got nil")
                     }
@@ -257,7 +265,7 @@ enum LuaAugment: LuaModule {
         (
             "loudness",
             { L in
-                construct(L, "loudness", fields: ["level": "level"]) { o in
+                construct(L, "loudness", accepts: ["level"], fields: ["level": "level"]) { o in
                     .audio(try LoudnessNormalization(decibels: try o.range("level", default: -20...(-20))))
                 }
             }
@@ -266,7 +274,10 @@ enum LuaAugment: LuaModule {
         (
             "spec_mask",
             { L in
-                construct(L, "spec_mask", fields: ["width": "width", "count": "count"]) { o in
+                construct(
+                    L, "spec_mask", accepts: ["axis", "width", "count", "value"],
+                    fields: ["width": "width", "count": "count"]
+                ) { o in
                     let axis: SpectrogramMask.Axis =
                         try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
                     let width = try o.integerRange("width") ?? 0...20
@@ -283,7 +294,9 @@ enum LuaAugment: LuaModule {
             "lua",
             { L in
                 Lua.invoke(L) { lua in
-                    let kind = try lua.options(2).choice("kind", ["audio", "spectrogram"], default: "audio")
+                    let options = try lua.options(2)
+                    try options.only(["kind"])
+                    let kind = try options.choice("kind", ["audio", "spectrogram"], default: "audio")
                     lua.push(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
                     return 1
                 }

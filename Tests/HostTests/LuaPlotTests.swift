@@ -203,6 +203,22 @@ final class LuaPlotTests: XCTestCase {
                 "x.jpg: expected a file name ending in .png or .svg"
             ),
             ("mm.plot.lines{path = '/nonexistent-folder/x.png', series = {{y = {1}}}}", "/nonexistent-folder"),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1}, colour = '#ff0000'}}}",
+                "bad argument #1 to 'lines' (field 'series': series 1: field 'colour': unknown option, did you mean 'color'?"
+            ),
+            (
+                "mm.plot.lines{path = 'x.png', series = {{y = {1}}}, xlabell = 'epoch'}",
+                "bad argument #1 to 'lines' (field 'xlabell': unknown option, did you mean 'xlabel'?"
+            ),
+            (
+                "mm.run.open{roots = 'runs'}",
+                "bad argument #1 to 'open' (field 'roots': unknown option, did you mean 'root'?"
+            ),
+            (
+                "mm.progress(10, {lable = 'x'})",
+                "bad argument #2 to 'progress' (field 'lable': unknown option, did you mean 'label'?"
+            ),
         ]
         for (source, message) in cases {
             let failure = lua.failure(source) ?? "(no error)"

@@ -75,6 +75,7 @@ enum LuaMetrics: LuaModule {
     /// The `digits` option of a report.
     static func digits(_ lua: Lua, _ index: Int32) throws -> Int {
         let options = try lua.options(index)
+        try options.only(["digits"])
         let digits = try options.integer("digits", default: 4)
         guard (0...15).contains(digits) else { throw options.invalid("digits", "0 ... 15 expected, got \(digits)") }
         return digits
@@ -135,6 +136,7 @@ struct ClassSet {
             count = names!.count
         case LUA_TTABLE:
             let options = try lua.options(index)
+            try options.only(["names", "classes"])
             names = try options.strings("names")
             guard let given = try options.integer("classes") ?? names?.count else {
                 throw LuaError.argument(index, expected + ", got an empty table")

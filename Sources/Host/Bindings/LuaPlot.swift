@@ -22,6 +22,7 @@ enum LuaPlot: LuaModule {
                     let records = try RunObject.peek(lua.L, 1)?.folder.log ?? lua.epochRecords(1)
                     let path = try lua.string(2)
                     let options = try lua.options(3)
+                    try options.only(["title"])
                     let title = try options.string("title") ?? "Training history"
                     return try save(lua, Figure.trainingHistory(records, title: title), to: path)
                 }
@@ -42,6 +43,7 @@ enum LuaPlot: LuaModule {
                     let names = ownNames ? confusion!.classes.displayNames : try lua.strings(2)
                     let path = try lua.string(next)
                     let options = try lua.options(next + 1)
+                    try options.only(["normalise", "title"])
                     let normalise = try options.boolean("normalise") ?? true
                     guard names.count == matrix.classes else {
                         throw LuaError.argument(2, "\(matrix.classes) class names expected, got \(names.count)")
@@ -68,14 +70,18 @@ enum LuaPlot: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     if let report = ConfidenceReportObject.peek(lua.L, 1)?.report {
-                        let title = try lua.options(3).string("title") ?? "Predictions"
+                        let options = try lua.options(3)
+                        try options.only(["title"])
+                        let title = try options.string("title") ?? "Predictions"
                         return try save(lua, Figure.predictionDistribution(report, title: title), to: try lua.string(2))
                     }
                     let counts = try lua.sequence(1, of: "count", Lua.integerEntry)
                     let confidences = try lua.numbers(2)
                     let names = try lua.strings(3)
                     let path = try lua.string(4)
-                    let title = try lua.options(5).string("title") ?? "Predictions"
+                    let options = try lua.options(5)
+                    try options.only(["title"])
+                    let title = try options.string("title") ?? "Predictions"
                     for (index, count) in [(1, counts.count), (2, confidences.count)] where count != names.count {
                         throw LuaError.argument(
                             Int32(index), "\(names.count) values expected (one per class name), got \(count)")
@@ -99,6 +105,9 @@ enum LuaPlot: LuaModule {
                 Lua.invoke(L) { lua in
                     let options = try lua.options(1)
                     guard options.index != nil else { throw LuaError.type(1, expected: "table") }
+                    try options.only([
+                        "series", "path", "xlabel", "ylabel", "xrange", "yrange", "legend", "title", "width", "height",
+                    ])
                     guard let path = try options.string("path") else {
                         throw options.invalid("path", "the file to write (.png or .svg) expected")
                     }
@@ -171,6 +180,7 @@ enum LuaPlot: LuaModule {
                     throw LuaError.argument(-1, "table expected, got \(lua.typeName(-1))")
                 }
                 let entry = try lua.options(-1)
+                try entry.only(["y", "x", "name", "color", "marker", "dashed", "width"])
                 guard let y = try entry.numbers("y"), !y.isEmpty else {
                     throw entry.invalid("y", "a non-empty sequence of numbers expected")
                 }

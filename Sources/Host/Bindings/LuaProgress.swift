@@ -24,6 +24,7 @@ enum LuaProgress: LuaModule {
                     let total = try lua.integer(1)
                     guard total >= 0 else { throw LuaError.argument(1, "a total of at least 0 expected, got \(total)") }
                     let options = try lua.options(2)
+                    try options.only(["label", "unit", "style", "columns"])
                     let label = try options.string("label") ?? "progress"
                     let unit = try options.string("unit") ?? "ex"
                     let style = try LuaProgress.style(options, quiet: lua.quiet)

@@ -20,6 +20,7 @@ enum LuaRun: LuaModule {
             { L in
                 Lua.invoke(L) { lua in
                     let options = try lua.options(1)
+                    try options.only(["root", "name"])
                     let root = try options.string("root") ?? "runs"
                     lua.push(RunObject(try RunFolder(root: root, name: try options.string("name"))))
                     return 1

@@ -28,6 +28,7 @@ enum LuaSubmission: LuaModule {
                         try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
                     }
                     let options = try lua.options(4)
+                    try options.only(["sample", "names"])
                     guard let sample = try options.string("sample") else {
                         throw options.invalid(
                             "sample",
@@ -59,6 +60,7 @@ enum LuaSubmission: LuaModule {
                         try TensorObject.peek(lua.L, 1)?.tensor ?? TensorObject.fromTable(lua, 1)
                     let names = lua.isNoneOrNil(2) ? genres : try lua.strings(2)
                     let options = try lua.options(3)
+                    try options.only(["threshold"])
                     let threshold = try options.number("threshold", default: 0.5)
                     do {
                         let report = try ConfidenceReport(

@@ -12,6 +12,7 @@ enum LuaTrainingState {
     static func save(_ lua: Lua) throws -> Int32 {
         let path = try lua.string(1)
         let options = try lua.options(2)
+        try options.only(["model", "optimizer", "scheduler", "epoch", "best", "extra"])
         let (model, optimizer, scheduler) = try parts(options)
         var state = TrainingState(
             epoch: try options.integer("epoch", default: 0), bestMetric: try options.number("best"))
@@ -24,6 +25,7 @@ enum LuaTrainingState {
     static func load(_ lua: Lua) throws -> Int32 {
         let path = try lua.string(1)
         let options = try lua.options(2)
+        try options.only(["model", "optimizer", "scheduler"])
         let (model, optimizer, scheduler) = try parts(options)
         let state = try TrainingState.load(from: path, model: model, optimizer: optimizer, scheduler: scheduler)
         try lua.reserve(4)

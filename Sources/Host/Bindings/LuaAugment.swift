@@ -175,11 +175,24 @@ enum LuaAugment: LuaModule {
         // reverse{}: the frames in reverse order.
         ("reverse", { L in construct(L, "reverse", accepts: []) { _ in .audio(Reverse()) } }),
         // lowpass{cutoff = Hz or {low, high} (log-uniform), q = 0.707}, highpass{cutoff =},
-        // bandpass{center =, q =}, peaking{center =, gain = dB, q =}: RBJ biquads.
+        // bandpass{center =, q =}, peaking{center =, gain = dB or {low, high}, q =}: RBJ biquads.
         ("lowpass", { L in biquad(L, .lowpass, "cutoff") }),
         ("highpass", { L in biquad(L, .highpass, "cutoff") }),
         ("bandpass", { L in biquad(L, .bandpass, "center") }),
         ("peaking", { L in biquad(L, .peaking, "center") }),
+        // lowshelf{cutoff =, gain = dB}, highshelf{cutoff =, gain = dB}: RBJ shelves of slope 1.
+        ("lowshelf", { L in biquad(L, .lowshelf, "cutoff") }),
+        ("highshelf", { L in biquad(L, .highshelf, "cutoff") }),
+        // eq{gain = {-6, 6}}: a random three-band equaliser (low shelf 60-400 Hz, peaking band
+        // 200 Hz-5 kHz, high shelf 2-8 kHz), each band's gain drawn from `gain` dB.
+        (
+            "eq",
+            { L in
+                construct(L, "eq", accepts: ["gain"], fields: ["gain": "gain"]) { o in
+                    .audio(try Equalizer(gain: try o.range("gain", default: -6...6)))
+                }
+            }
+        ),
         // pitch_shift{semitones = {-2, 2}}: same length, every frequency scaled by 2^(s/12).
         (
             "pitch_shift",

@@ -37,7 +37,7 @@ final class BuilderObject: LuaObject, Sendable {
 
     /// The recipe fields of an options table, as `MashupOptions` names them in snake_case.
     static let recipeFields: Set<String> = [
-        "same_song", "tempo_align", "stem_volume", "stem_dropout", "keep_stems", "crop_seconds", "noise_clips",
+        "same_song", "tempo_align", "stem_volume", "stem_eq", "stem_eq_gain", "stem_dropout", "keep_stems", "crop_seconds", "noise_clips",
         "noise_mode", "noise_intensity", "snr", "normalization", "peak_level", "rms_level",
     ]
 
@@ -46,6 +46,8 @@ final class BuilderObject: LuaObject, Sendable {
         recipe.sameSong = try o.number("same_song", default: recipe.sameSong)
         recipe.tempoAlign = try o.boolean("tempo_align") ?? recipe.tempoAlign
         recipe.stemVolume = try o.range("stem_volume", default: recipe.stemVolume)
+        recipe.stemEQ = try o.number("stem_eq", default: recipe.stemEQ)
+        recipe.stemEQGain = try o.range("stem_eq_gain", default: recipe.stemEQGain)
         recipe.stemDropout = try o.number("stem_dropout", default: recipe.stemDropout)
         if let names = try o.strings("keep_stems") {
             recipe.keepStems = Set(

@@ -85,9 +85,10 @@ enum LuaMetrics: LuaModule {
     static func pushClassification(_ lua: Lua, _ confusion: ConfusionObject) throws {
         let m = try confusion.metrics()
         try lua.reserve(6)
-        lua_createtable(lua.L, 0, 8)
+        lua_createtable(lua.L, 0, 9)
         lua.setField("accuracy", m.accuracy)
         lua.setField("macro_f1", m.macroF1)
+        lua.setField("macro_f1_se", try m.confusion.macroF1StandardError())
         lua.setField("samples", m.confusion.total)
         for (key, average) in [("macro", m.macro), ("weighted", m.weighted)] {
             lua_createtable(lua.L, 0, 3)

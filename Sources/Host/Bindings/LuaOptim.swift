@@ -168,7 +168,7 @@ private final class PlateauCheckpoint: LRScheduler {
 /// `mm.optim`: optimisers, schedules and training-state files.
 enum LuaOptim: LuaModule {
     static let name: String? = "optim"
-    static var types: [any LuaObject.Type] { [OptimizerObject.self, SchedulerObject.self] }
+    static var types: [any LuaObject.Type] { [OptimizerObject.self, SchedulerObject.self, WeightAverageObject.self] }
 
     static let functions: [(String, LuaFunction)] = [
         // mm.optim.adamw(params [, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 1e-2}])
@@ -298,6 +298,7 @@ enum LuaOptim: LuaModule {
                 }
             }
         ),
+        ("ema", WeightAverageObject.make),
         ("save_state", { L in Lua.invoke(L) { try LuaTrainingState.save($0) } }),
         ("load_state", { L in Lua.invoke(L) { try LuaTrainingState.load($0) } }),
     ]

@@ -8,26 +8,29 @@ import Native
 /// `extra` values are strings, numbers or booleans; the file keeps their Lua type as a prefix
 /// of the stored text (`s:`, `i:` integer, `n:` float, `b:`), so they come back as they went.
 enum LuaTrainingState {
-    /// save_state(path, {model =, optimizer =, scheduler =, epoch = 0, best =, extra = {}})
+    /// save_state(path, {model =, optimizer =, scheduler =, ema =, epoch = 0, best =, extra = {}})
     static func save(_ lua: Lua) throws -> Int32 {
         let path = try lua.string(1)
         let options = try lua.options(2)
-        try options.only(["model", "optimizer", "scheduler", "epoch", "best", "extra"])
+        try options.only(["model", "optimizer", "scheduler", "ema", "epoch", "best", "extra"])
         let (model, optimizer, scheduler) = try parts(options)
+        let average = try options.object("ema", as: WeightAverageObject.self)?.average
         var state = TrainingState(
             epoch: try options.integer("epoch", default: 0), bestMetric: try options.number("best"))
         state.extra = try extraValues(options)
-        try state.save(to: path, model: model, optimizer: optimizer, scheduler: scheduler)
+        try state.save(to: path, model: model, optimizer: optimizer, scheduler: scheduler, average: average)
         return 0
     }
 
-    /// load_state(path, {model =, optimizer =, scheduler =}) -> {epoch =, best =, extra = {}}
+    /// load_state(path, {model =, optimizer =, scheduler =, ema =}) -> {epoch =, best =, extra = {}}
     static func load(_ lua: Lua) throws -> Int32 {
         let path = try lua.string(1)
         let options = try lua.options(2)
-        try options.only(["model", "optimizer", "scheduler"])
+        try options.only(["model", "optimizer", "scheduler", "ema"])
         let (model, optimizer, scheduler) = try parts(options)
-        let state = try TrainingState.load(from: path, model: model, optimizer: optimizer, scheduler: scheduler)
+        let average = try options.object("ema", as: WeightAverageObject.self)?.average
+        let state = try TrainingState.load(
+            from: path, model: model, optimizer: optimizer, scheduler: scheduler, average: average)
         try lua.reserve(4)
         lua_createtable(lua.L, 0, 3)
         lua.push(state.epoch)

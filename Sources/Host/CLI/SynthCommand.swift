@@ -23,6 +23,12 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Songs per genre (overrides the scale).")
     var songsPerGenre: Int?
 
+    @Option(help: "Held-out songs per genre that the test mashups are made of, never written (overrides the scale).")
+    var testSongsPerGenre: Int?
+
+    @Flag(help: "Build the test mashups from the songs in genres_stems (the first versions' set) instead of held-out ones.")
+    var testFromTrain = false
+
     @Option(help: "Length of each song's stems in seconds (overrides the scale).")
     var seconds: Double?
 
@@ -36,6 +42,8 @@ struct SynthCommand: ParsableCommand {
         if let threads = global.threads { Engine.threads = threads }
         var config = SynthConfig(scale: scale, seed: global.seed.map { UInt64(bitPattern: $0) } ?? Engine.defaultSeed)
         if let songsPerGenre { config.songsPerGenre = songsPerGenre }
+        if let testSongsPerGenre { config.testSongsPerGenre = testSongsPerGenre }
+        config.testFromTrain = testFromTrain
         if let seconds { config.seconds = seconds }
         if let mashups { config.mashups = mashups }
         if let noiseClips { config.noiseClips = noiseClips }
@@ -46,7 +54,7 @@ struct SynthCommand: ParsableCommand {
             if !global.quiet {
                 print(
                     "wrote \(summary.songs.count) songs, \(summary.noiseClips.count) noise clips and "
-                        + "\(summary.mashups.count) mashups to \(summary.root) in \(String(format: "%.1f", summary.elapsed)) s; "
+                        + "\(summary.mashups.count) mashups (\(SynthCommand.testSource(summary))) to \(summary.root) in \(String(format: "%.1f", summary.elapsed)) s; "
                         + "answers in \(summary.labelsPath)")
             }
         } catch let error as SynthError {
@@ -54,12 +62,18 @@ struct SynthCommand: ParsableCommand {
         }
     }
 
+    /// Where the test mashups came from, for the summary line.
+    static func testSource(_ summary: SynthSummary) -> String {
+        summary.testSongs.isEmpty
+            ? "made of the training songs" : "made of \(summary.testSongs.count) held-out songs"
+    }
+
     /// The error in the words of the command line (`--songs-per-genre: ...`).
     static func optionName(_ error: SynthError) -> String {
         let flag = error.subject.reduce(into: "") { name, c in
             if c.isUppercase { name += "-" + c.lowercased() } else { name.append(c) }
         }
-        let known = ["songs-per-genre", "seconds", "mashups", "noise-clips"]
+        let known = ["songs-per-genre", "test-songs-per-genre", "seconds", "mashups", "noise-clips"]
         return known.contains(flag) ? "--\(flag): \(error.reason)" : error.description
     }
 }

@@ -24,7 +24,7 @@ final class SynthProgressBars {
         self.style = style
         stages = [
             "noise": (config.noiseClips, "clips"),
-            "songs": (Genre.allCases.count * config.songsPerGenre, "songs"),
+            "songs": (Genre.allCases.count * config.songsMade, "songs"),
             "mashups": (config.mashups, "mashups"),
         ]
     }

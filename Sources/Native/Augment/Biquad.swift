@@ -16,6 +16,25 @@ extension Biquad {
         return filter
     }
 
+    /// RBJ shelves of slope 1, A = 10^(gain/40), α = sin w0 / √2: `low` boosts or cuts below
+    /// f, otherwise above it, by `gain` dB, passing the other side at 0 dB.
+    static func shelf(low: Bool, _ f: Double, gain: Double, rate: Double) -> Biquad {
+        let w = 2 * Double.pi * min(max(f, 1), 0.49 * rate) / rate
+        let (c, a) = (cos(w), pow(10, gain / 40))
+        let beta = 2 * a.squareRoot() * sin(w) / 2.squareRoot()
+        let s: Double = low ? 1 : -1  // the high shelf is the low shelf with cos w negated in places
+        let a0 = (a + 1) + s * (a - 1) * c + beta
+        var filter = Biquad.bandpass(f, q: 1, rate: rate)
+        (filter.b0, filter.b1, filter.b2) = (
+            Float(a * ((a + 1) - s * (a - 1) * c + beta) / a0), Float(s * 2 * a * ((a - 1) - s * (a + 1) * c) / a0),
+            Float(a * ((a + 1) - s * (a - 1) * c - beta) / a0)
+        )
+        (filter.a1, filter.a2) = (
+            Float(-s * 2 * ((a - 1) + s * (a + 1) * c) / a0), Float(((a + 1) + s * (a - 1) * c - beta) / a0)
+        )
+        return filter
+    }
+
     /// |H(e^{iw})| in dB at `frequency`, from the coefficients as stored.
     func response(at frequency: Double, rate: Double) -> Double {
         let w = 2 * Double.pi * frequency / rate
@@ -37,11 +56,12 @@ extension Biquad {
     }
 }
 
-/// A low-, high-, band-pass or peaking biquad whose corner or centre frequency is drawn
-/// log-uniformly from `frequency` (and, for peaking, its gain uniformly from `gain` dB).
+/// A low-, high-, band-pass, peaking or shelving biquad whose corner or centre frequency is
+/// drawn log-uniformly from `frequency` (and, for peaking and shelves, its gain uniformly from
+/// `gain` dB).
 public struct BiquadFilter: Augmentation {
     public enum Kind: String, Sendable, CaseIterable {
-        case lowpass, highpass, bandpass, peaking
+        case lowpass, highpass, bandpass, peaking, lowshelf, highshelf
     }
 
     public var kind: Kind
@@ -66,6 +86,8 @@ public struct BiquadFilter: Augmentation {
         case .highpass: return .highpass(f, q: q, rate: r)
         case .bandpass: return .bandpass(f, q: q, rate: r)
         case .peaking: return .peaking(f, q: q, gain: g, rate: r)
+        case .lowshelf: return .shelf(low: true, f, gain: g, rate: r)
+        case .highshelf: return .shelf(low: false, f, gain: g, rate: r)
         }
     }
 
@@ -73,5 +95,42 @@ public struct BiquadFilter: Augmentation {
         let f = exp(random.uniform(log(frequency.lowerBound), log(frequency.upperBound)))
         let g = random.uniform(gain.lowerBound, gain.upperBound)
         return audio.mapChannels(design(frequency: f, gain: g, rate: audio.rate).filter)
+    }
+}
+
+/// A random equaliser, as a mastering or a recording chain colours a sound: a low shelf at
+/// 60-400 Hz, a peaking band at 200 Hz-5 kHz (Q 0.5-2) and a high shelf at 2-8 kHz, each with
+/// a gain drawn uniformly from `gain` dB. Stems recorded and produced elsewhere differ most
+/// in exactly this; a network trained on one collection's balance keys on it.
+public struct Equalizer: Augmentation {
+    public var gain: ClosedRange<Double>
+
+    public init(gain: ClosedRange<Double> = -6...6) throws {
+        try checkRange("gain", gain, within: -30...30)
+        self.gain = gain
+    }
+
+    /// The three sections of one draw at `rate`.
+    func sections(random r: inout Random, rate: Int) -> [Biquad] {
+        let rate = Double(rate)
+        func logUniform(_ a: Double, _ b: Double) -> Double { exp(r.uniform(log(a), log(b))) }
+        func g() -> Double { r.uniform(gain.lowerBound, gain.upperBound) }
+        let low = Biquad.shelf(low: true, logUniform(60, 400), gain: g(), rate: rate)
+        let mid = Biquad.peaking(logUniform(200, 5_000), q: logUniform(0.5, 2), gain: g(), rate: rate)
+        let high = Biquad.shelf(low: false, logUniform(2_000, 8_000), gain: g(), rate: rate)
+        return [low, mid, high]
+    }
+
+    /// Filters `x` in place through one draw's sections.
+    func filter(_ x: inout [Float], random: inout Random, rate: Int) {
+        for section in sections(random: &random, rate: rate) {
+            var state = section
+            for i in x.indices { x[i] = state.process(x[i]) }
+        }
+    }
+
+    public func apply(_ audio: Audio, random: inout Random, worker: Int) throws -> Audio {
+        let sections = sections(random: &random, rate: audio.rate)
+        return audio.mapChannels { channel in sections.reduce(channel) { $1.filter($0) } }
     }
 }

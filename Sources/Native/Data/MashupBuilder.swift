@@ -24,7 +24,8 @@ public struct MashupExample: Sendable {
 ///   a song of the pool (the anchor) fixes the genre and gives one stem; the other stems come
 ///   from other songs of that genre (different ones while the genre has enough); stems drop out
 ///   with `stemDropout`; each is cut at a random offset to the drawn length (looped when
-///   shorter), time-stretched to the drums' tempo when `tempoAlign`, and scaled by its volume;
+///   shorter), time-stretched to the drums' tempo when `tempoAlign`, coloured by a random
+///   equaliser with probability `stemEQ`, and scaled by its volume;
 ///   1-3 noise clips are looped over the whole length from random offsets at the drawn level;
 ///   the mix is normalised.
 ///
@@ -116,6 +117,7 @@ public struct MashupBuilder: Sendable {
 
         var music = [Float](repeating: 0, count: length)
         let tempo = tempos[songs[0]]
+        let equalizer = options.stemEQ > 0 ? try Equalizer(gain: options.stemEQGain) : nil
         for stem in 0..<stemCount {
             let source = bank.stems[songs[stem]][stem]
             // How much of the stem feeds `length` samples of output.
@@ -127,16 +129,22 @@ public struct MashupBuilder: Sendable {
             }
             let needed = Int((Double(length) * ratio).rounded(.up))
             let offset = Int(r.below(UInt64(max(1, source.count - needed + 1))))
+            // Drawn for every stem, kept or not, so that one stem's fate never moves another's draws.
+            let coloured = equalizer != nil && r.chance(options.stemEQ)
+            var eqRandom = coloured ? r.stream(UInt64(stem)) : r
             guard kept[stem], source.count > 0 else { continue }
             let gain = volumes[stem]
-            if ratio == 1 {
+            if ratio == 1 && !coloured {
                 music.withUnsafeMutableBufferPointer {
                     source.accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain)
                 }
             } else {
-                let stretched = timeStretch(
-                    source.floats(from: offset, count: needed), rate: ratio, sampleRate: Int(rate))
-                for i in 0..<min(length, stretched.count) { music[i] += gain * stretched[i] }
+                var part =
+                    ratio == 1
+                    ? source.floats(from: offset, count: length)
+                    : timeStretch(source.floats(from: offset, count: needed), rate: ratio, sampleRate: Int(rate))
+                if coloured { equalizer!.filter(&part, random: &eqRandom, rate: Int(rate)) }
+                for i in 0..<min(length, part.count) { music[i] += gain * part[i] }
             }
         }
 

@@ -26,6 +26,11 @@ public struct MashupOptions: Sendable, Equatable {
     /// half- or double-time, never by more than √2).
     public var tempoAlign = false
     public var stemVolume: ClosedRange<Double> = 0.4...1.0
+    /// Probability that a stem passes through a random equaliser (`Equalizer`: low shelf, a
+    /// peaking band, high shelf) with gains drawn from `stemEQGain` dB: each song of a
+    /// collection was recorded and mixed its own way.
+    public var stemEQ = 0.0
+    public var stemEQGain: ClosedRange<Double> = -6...6
     /// Probability that a stem is left out; the stems in `keepStems` never are.
     public var stemDropout = 0.0
     public var keepStems: Set<Stem> = [.other]
@@ -49,6 +54,8 @@ public struct MashupOptions: Sendable, Equatable {
         try checkRange("same_song", sameSong...sameSong, within: 0...1)
         try checkRange("stem_dropout", stemDropout...stemDropout, within: 0...1)
         try checkRange("stem_volume", stemVolume, within: 0...10)
+        try checkRange("stem_eq", stemEQ...stemEQ, within: 0...1)
+        try checkRange("stem_eq_gain", stemEQGain, within: -30...30)
         try checkRange("crop_seconds", cropSeconds, within: 0.1...600)
         try checkRange("noise_intensity", noiseIntensity, within: 0...100)
         try checkRange("snr", snr, within: -60...120)

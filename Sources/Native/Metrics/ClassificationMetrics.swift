@@ -57,3 +57,51 @@ public struct ClassificationMetrics: Sendable, Equatable {
             precision: supportWeighted(precision), recall: supportWeighted(recall), f1: supportWeighted(f1))
     }
 }
+
+extension ConfusionMatrix {
+    /// The standard error of macro F1 as a stratified bootstrap estimates it: each resample
+    /// redraws every true class's `support` predictions from that class's row (the class sizes
+    /// of a validation set are fixed by design, so only the predictions vary), and the result is
+    /// the standard deviation of the resamples' macro F1. Deterministic for a seed. 0.05 on a
+    /// validation set says that two epochs 0.03 apart are not told apart by it.
+    public func macroF1StandardError(resamples: Int = 200, seed: UInt64 = 0x5E_F1) throws -> Double {
+        guard resamples >= 2 else { throw MetricsError("resamples", "expected at least 2, got \(resamples)") }
+        guard total > 0 else { throw MetricsError("truth", "expected at least one sample to score, got none") }
+        var r = Random(seed: seed)
+        var scores: [Double] = []
+        scores.reserveCapacity(resamples)
+        var resampled = [Int](repeating: 0, count: classes * classes)
+        for _ in 0..<resamples {
+            for i in resampled.indices { resampled[i] = 0 }
+            for t in 0..<classes {
+                let row = counts[(t * classes)..<((t + 1) * classes)]
+                let n = row.reduce(0, +)
+                for _ in 0..<n {
+                    // Inverse CDF of the row's counts.
+                    var k = Int(r.below(UInt64(n)))
+                    var p = 0
+                    while k >= row[row.startIndex + p] {
+                        k -= row[row.startIndex + p]
+                        p += 1
+                    }
+                    resampled[t * classes + p] += 1
+                }
+            }
+            var f1 = 0.0
+            for c in 0..<classes {
+                let tp = resampled[c * classes + c]
+                var support = 0
+                var predicted = 0
+                for k in 0..<classes {
+                    support += resampled[c * classes + k]
+                    predicted += resampled[k * classes + c]
+                }
+                if support + predicted > 0 { f1 += 2 * Double(tp) / Double(support + predicted) }
+            }
+            scores.append(f1 / Double(classes))
+        }
+        let mean = scores.reduce(0, +) / Double(resamples)
+        let variance = scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(resamples - 1)
+        return variance.squareRoot()
+    }
+}

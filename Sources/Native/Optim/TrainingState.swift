@@ -14,7 +14,8 @@ public struct TrainingState: Equatable, Sendable {
     }
 
     public func save(
-        to path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil
+        to path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil,
+        average: WeightAverage? = nil
     ) throws {
         var metadata = ["format": "mashup-training-state-1", "epoch": String(epoch)]
         if let bestMetric { metadata["best_metric"] = String(bestMetric) }
@@ -23,16 +24,24 @@ public struct TrainingState: Equatable, Sendable {
         let rng = Engine.randomState.state
         metadata["rng"] = [rng.0, rng.1, rng.2, rng.3].map { String($0, radix: 16) }.joined(separator: " ")
         for (k, v) in extra { metadata["extra.\(k)"] = v }
-        let tensors =
-            model.stateTensors().map { ("model." + $0.name, $0.value) }
-            + optimizer.stateTensors().map { ("optimizer." + $0.name, $0.value) }
-        try SafeTensors.write(path, tensors, metadata: metadata)
+        if let average { metadata["ema.updates"] = String(average.updates) }
+        // The file holds the live weights as the model's even while the network holds the
+        // average (the tensors are views: write them before swapping back).
+        func write() throws {
+            let tensors =
+                model.stateTensors().map { ("model." + $0.name, $0.value) }
+                + optimizer.stateTensors().map { ("optimizer." + $0.name, $0.value) }
+                + (average?.stateTensors() ?? []).map { ("ema." + $0.name, $0.value) }
+            try SafeTensors.write(path, tensors, metadata: metadata)
+        }
+        if let average { try average.withLiveWeights(write) } else { try write() }
     }
 
     /// Restores model, optimiser, scheduler and the engine generator from `path`; returns the
     /// epoch, best metric and extras saved with them.
     public static func load(
-        from path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil
+        from path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil,
+        average: WeightAverage? = nil
     ) throws -> TrainingState {
         let file = try SafeTensors.read(path)
         let meta = file.metadata
@@ -53,7 +62,15 @@ public struct TrainingState: Equatable, Sendable {
         let words = (meta["rng"] ?? "").split(separator: " ").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("random generator state missing") }
         guard let epoch = meta["epoch"].flatMap({ Int($0) }) else { throw fail("epoch missing") }
+        var averageUpdates = 0
+        if average != nil {
+            guard let n = meta["ema.updates"].flatMap({ Int($0) }) else {
+                throw fail("it holds no weight average (the run was saved without one)")
+            }
+            averageUpdates = n
+        }
         do {
+            if let average { try average.restore(tensors("ema."), updates: averageUpdates) }
             try model.loadState(tensors("model."))
             try optimizer.restore(tensors: tensors("optimizer."), scalars: scalars("optimizer."))
             try scheduler?.restore(scalars: scalars("scheduler."))

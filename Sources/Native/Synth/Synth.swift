@@ -9,6 +9,11 @@ import Synchronization
 ///     OUT/mashups/songNNNN.wav                                              22.05 kHz mono PCM16
 ///     OUT/test.csv  OUT/sample_submission.csv
 ///     OUT.labels.csv                                                        the answers, beside OUT
+///     OUT.synth.json                                                        what was made (`SynthConfig.json`)
+///
+/// The test mashups are made of songs of their own (`testSongsPerGenre`), synthesised like the
+/// training songs but never written, so that a score on them says how a model does on music it
+/// never heard, as in the competition (`testFromTrain` builds them from the written songs).
 ///
 /// Everything is drawn from `Random(seed:)` through per-item streams, so the same seed writes
 /// byte-identical files on any thread count. Work runs genre by genre: a genre's songs are
@@ -47,7 +52,8 @@ public enum Synth {
         }
 
         let base = Random(seed: config.seed)
-        let total = config.noiseClips + Genre.allCases.count * config.songsPerGenre + config.mashups
+        let testSongCount = config.testFromTrain ? config.songsPerGenre : config.testSongsPerGenre
+        let total = config.noiseClips + Genre.allCases.count * config.songsMade + config.mashups
         var done = 0
         progress(SynthProgress(done: 0, total: total, stage: "noise"))
 
@@ -70,32 +76,38 @@ public enum Synth {
         let recipes = genres.enumerated().map { k, genre in
             var r = base.stream(4 << 40 | UInt64(k))
             return MashupRecipe.draw(
-                id: k + 1, genre: genre, songCount: config.songsPerGenre, noiseClips: config.noiseClips, &r)
+                id: k + 1, genre: genre, songCount: testSongCount, noiseClips: config.noiseClips, &r)
         }
         let mixSeed = base.stream(5 << 40)
 
         var songs: [SynthSummary.Song] = []
+        var testSongs: [SynthSummary.Song] = []
         for genre in Genre.allCases {
-            let sources = try parallelChunks(config.songsPerGenre, stage: "songs", done: &done, total: total, progress)
-            { i in
+            // Songs 0 ..< songsPerGenre are written; the held-out test songs follow them.
+            let sources = try parallelChunks(config.songsMade, stage: "songs", done: &done, total: total, progress) {
+                i in
                 let song = SynthSong.make(genre: genre, index: i, seconds: config.seconds, base: base)
                 let folder = root.appendingPathComponent("genres_stems/\(genre.name)/\(song.folder)")
                 var stems: [[Float]] = []
                 for stem in Stem.allCases {
                     let audio = song.stems[stem]!
-                    try AudioFile.write(audio, to: folder.appendingPathComponent("\(stem.rawValue).wav").path)
+                    if i < config.songsPerGenre {
+                        try AudioFile.write(audio, to: folder.appendingPathComponent("\(stem.rawValue).wav").path)
+                    }
                     stems.append(try audio.mono().resampled(to: MashupRecipe.rate).samples)
                 }
                 return (song, MashupSource(bpm: song.bpm, stems: stems))
             }
-            songs += sources.map { song, _ in
+            let described = sources.map { song, _ in
                 SynthSummary.Song(
                     genre: genre, index: song.index, bpm: song.bpm, swing: song.swing, tonic: song.tonic,
                     minor: song.minor,
                     folder: "genres_stems/\(genre.name)/\(song.folder)")
             }
+            songs += described.prefix(config.songsPerGenre)
+            testSongs += described.dropFirst(config.songsPerGenre)
             let mine = recipes.filter { $0.genre == genre }
-            let mixes = sources.map { $0.1 }
+            let mixes = config.testFromTrain ? sources.map { $0.1 } : sources.dropFirst(config.songsPerGenre).map { $0.1 }
             _ = try parallelChunks(mine.count, stage: "mashups", done: &done, total: total, progress) { k in
                 let samples = mine[k].mix(sources: mixes, noiseClips: noiseAt22k, seed: mixSeed)
                 try AudioFile.write(
@@ -114,8 +126,9 @@ public enum Synth {
             "id,genre\n" + recipes.map { "\($0.id),\(guesser.pick(Genre.allCases).name)\n" }.joined())
         try writeText(
             URL(fileURLWithPath: labelsPath), "id,genre\n" + recipes.map { "\($0.id),\($0.genre.name)\n" }.joined())
+        try writeText(URL(fileURLWithPath: root.path + ".synth.json"), config.json)
         return SynthSummary(
-            root: root.path, labelsPath: labelsPath, songs: songs,
+            root: root.path, labelsPath: labelsPath, songs: songs, testSongs: testSongs,
             noiseClips: clips.map { SynthSummary.NoiseClip(path: $0.path, category: $0.category) }, mashups: recipes,
             elapsed: Date().timeIntervalSince(started))
     }

@@ -11,6 +11,12 @@ public enum SynthScale: String, Sendable, CaseIterable {
 /// What `Synth.generate` makes. Start from a scale and override any field.
 public struct SynthConfig: Sendable, Equatable {
     public var songsPerGenre: Int
+    /// Songs per genre that only the test mashups are made of: synthesised like the others but
+    /// never written to `genres_stems`, so the test set asks about songs the model never heard,
+    /// as the competition's does.
+    public var testSongsPerGenre: Int
+    /// Build the test mashups from the `genres_stems` songs instead (the first versions' set).
+    public var testFromTrain = false
     /// Length of every training stem, in seconds.
     public var seconds: Double
     public var mashups: Int
@@ -19,9 +25,9 @@ public struct SynthConfig: Sendable, Equatable {
 
     public init(scale: SynthScale = .small, seed: UInt64 = Engine.defaultSeed) {
         switch scale {
-        case .tiny: (songsPerGenre, seconds, mashups, noiseClips) = (3, 4, 20, 10)
-        case .small: (songsPerGenre, seconds, mashups, noiseClips) = (10, 12, 200, 50)
-        case .full: (songsPerGenre, seconds, mashups, noiseClips) = (100, 30, 3_020, 2_000)
+        case .tiny: (songsPerGenre, testSongsPerGenre, seconds, mashups, noiseClips) = (3, 2, 4, 20, 10)
+        case .small: (songsPerGenre, testSongsPerGenre, seconds, mashups, noiseClips) = (10, 5, 12, 200, 50)
+        case .full: (songsPerGenre, testSongsPerGenre, seconds, mashups, noiseClips) = (100, 30, 30, 3_020, 2_000)
         }
         self.seed = seed
     }
@@ -30,10 +36,27 @@ public struct SynthConfig: Sendable, Equatable {
     public static let small = SynthConfig(scale: .small)
     public static let full = SynthConfig(scale: .full)
 
+    /// The configuration as one JSON object (written beside a generated set, so a script can
+    /// tell whether a set on disk is the one it wants).
+    public var json: String {
+        "{\"songs_per_genre\": \(songsPerGenre), \"test_songs_per_genre\": \(testFromTrain ? 0 : testSongsPerGenre), "
+            + "\"test_from_train\": \(testFromTrain), \"seconds\": \(seconds), \"mashups\": \(mashups), "
+            + "\"noise_clips\": \(noiseClips), \"seed\": \(seed)}\n"
+    }
+
+    /// Songs synthesised per genre: the written ones and the held-out test songs.
+    public var songsMade: Int { songsPerGenre + (testFromTrain ? 0 : testSongsPerGenre) }
+
     /// Throws, naming the option, when a field is outside what the generator can make.
     public func validate() throws {
         guard (1...99_999).contains(songsPerGenre) else {
             throw SynthError("songsPerGenre", "expected 1 to 99999 songs per genre, got \(songsPerGenre)")
+        }
+        guard testFromTrain || (1...99_999).contains(testSongsPerGenre) else {
+            throw SynthError(
+                "testSongsPerGenre",
+                "expected 1 to 99999 held-out test songs per genre, got \(testSongsPerGenre) (or build the test mashups from the training songs)"
+            )
         }
         guard seconds.isFinite, (2...600).contains(seconds) else {
             throw SynthError("seconds", "expected a stem length of 2 to 600 seconds, got \(seconds)")
@@ -90,7 +113,11 @@ public struct SynthSummary: Sendable {
     /// The data set's folder and the answers file beside it.
     public let root: String
     public let labelsPath: String
+    /// The songs written to `genres_stems`.
     public let songs: [Song]
+    /// The songs the test mashups were made of when they are held out (`folder` names where
+    /// each would be; nothing is written there); empty with `testFromTrain`.
+    public let testSongs: [Song]
     public let noiseClips: [NoiseClip]
     public let mashups: [MashupRecipe]
     /// Wall-clock seconds the generation took.

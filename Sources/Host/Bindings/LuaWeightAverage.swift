@@ -1,0 +1,73 @@
+import CLua
+import Native
+
+/// `mm.optim.ema(net, {decay = 0.999})`: the exponential moving average of a network's weights
+/// (Native's `WeightAverage`). `ema:update()` after each optimiser step; `ema:swap()` puts the
+/// average into the network (and the live weights aside) until the next `swap`, so that
+/// `net:predict`, `net:save` and evaluation use it.
+final class WeightAverageObject: LuaObject {
+    let average: WeightAverage
+    /// The network it averages, kept alive with it.
+    let module: ModuleObject
+
+    init(_ average: WeightAverage, of module: ModuleObject) { (self.average, self.module) = (average, module) }
+
+    static let luaTypeName = "mashup.ema"
+
+    var luaDescription: String {
+        "ema: decay \(average.decay), \(average.updates) updates\(average.swapped ? ", in the network" : "")"
+    }
+
+    /// `ema.decay`, `ema.updates`, `ema.swapped` (true while the network holds the average).
+    func property(_ name: String, lua: Lua) throws -> Bool {
+        switch name {
+        case "decay": lua.push(average.decay)
+        case "updates": lua.push(average.updates)
+        case "swapped": lua.push(average.swapped)
+        default: return false
+        }
+        return true
+    }
+
+    static func receiver(_ lua: Lua) throws -> WeightAverage { try lua.object(1, as: WeightAverageObject.self).average }
+
+    static let methods: [(String, LuaFunction)] = [
+        // ema:update(): moves the average towards the network's weights.
+        (
+            "update",
+            { L in
+                Lua.invoke(L) { lua in
+                    try receiver(lua).update()
+                    return 0
+                }
+            }
+        ),
+        // ema:swap(): exchanges the network's weights and the average; returns ema.swapped.
+        (
+            "swap",
+            { L in
+                Lua.invoke(L) { lua in
+                    let average = try receiver(lua)
+                    average.swap()
+                    lua.push(average.swapped)
+                    return 1
+                }
+            }
+        ),
+    ]
+
+    /// mm.optim.ema(net [, {decay = 0.999}]) -> the average, starting at the network's weights.
+    static let make: LuaFunction = { L in
+        Lua.invoke(L) { lua in
+            let net = try lua.object(1, as: ModuleObject.self)
+            let options = try lua.options(2)
+            try options.only(["decay"])
+            let decay = try options.number("decay", default: 0.999)
+            guard decay.isFinite, decay > 0, decay < 1 else {
+                throw options.invalid("decay", "a number in (0, 1) expected, like 0.999, got \(decay)")
+            }
+            lua.push(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
+            return 1
+        }
+    }
+}

@@ -8,27 +8,86 @@ local tta = require "mashup.tta"
 
 local M = {}
 
---- The seed's recipe: every value a named option (`--name value` on the command line).
+--- The recipe: every value a named option (`--name value` on the command line). The seed's
+--- values, except where a measurement on songs the model never heard chose otherwise (README
+--- "Results"): fresh mashups every epoch instead of a fixed cache, a weight average for
+--- validation and prediction, tempo-aligned and equalised stems.
 M.kaggle = {
   synth = "small",            -- the synthetic set made when --data is not given
-  cache = "data/cache",
+  test_from_train = false,    -- the synthetic set's test mashups from the training songs (old sets)
+  cache = false,              -- train on a fixed pre-computed cache (the seed's recipe) instead
+  cache_folder = "data/cache",
   runs = "runs",
   sr = 22050, duration = 30, n_mels = 128, n_fft = 2048, hop = 512, fmin = 20, fmax = 8000,
   noise_intensity = {0.05, 0.35}, noise_clips = {1, 3}, stem_volume = {0.4, 1.0},
   batch = 16, epochs = 30, lr = 1e-3, weight_decay = 1e-4, pct_start = 0.3,
   mashups_per_song = 5, val_split = 0.15, val_mashups_per_song = 10,
   label_smoothing = 0.1, mixup_alpha = 0.4, mixup_p = 1.0, patience = 7,
+  ema = true, ema_decay = 0.999, select_window = 1,
+  tempo_align = true, same_song = 0.0, stem_eq = 0.5,
+  eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,
 }
 
---- Options without a default (strings), with their help lines.
+--- Options without a default (strings), and help lines of the others.
 M.notes = {
   data = "the Messy Mashup folder (default: the synthetic set, made if absent)",
   run = "the run's name under --runs (default: a timestamp)",
   resume = "continue the run in this folder from its last completed epoch",
   model = "seresnet (the reference, 11.2 M parameters) or small",
+  examples_per_epoch = "fresh training mashups per epoch (default: mashups-per-song x training songs)",
+  cache = "train on a fixed cache of mashups-per-song mashups per song, the same every epoch (the seed's recipe)",
+  cache_folder = "where pre-computed spectrograms are kept",
+  test_from_train = "make the synthetic set's test mashups from its training songs (the first versions' set)",
+  ema = "validate, keep and predict with an exponential moving average of the weights",
+  ema_decay = "the average's decay per step, in (0, 1)",
+  select_window = "keep the checkpoint whose mean validation F1 over this many epochs is best",
+  tempo_align = "time-stretch every stem to the drums' tempo, as the competition's mashups are",
+  same_song = "probability that a training mashup's stems all come from one song",
+  stem_eq = "probability that a training stem passes a random 3-band equaliser (+-6 dB)",
+  eq = "probability of a random 3-band equaliser on the whole training mashup",
+  lowpass = "probability of a random low-pass (2-8 kHz) on the training mashup (lo-fi)",
+  pitch = "probability of a pitch shift of up to +-1 semitone",
+  stretch = "probability of a tempo change of up to +-8%",
+  reverb = "probability of a generated room's reverb",
+  spec_augment = "probability of SpecAugment masks (2 time, 2 frequency bands) on the spectrogram",
+  noise_intensity = "each noise clip's peak relative to the music's",
+  mashups_per_song = "cached mashups per training song (--cache), and the epoch's size otherwise",
 }
+
+--- Checks every option a run uses before any data work starts; the error names the option.
+function M.check(cfg)
+  local function fail(name, expected, got)
+    error(("--%s: %s expected, got %s"):format(name:gsub("_", "-"), expected, tostring(got)), 0)
+  end
+  local function probability(name)
+    local p = cfg[name]
+    if type(p) ~= "number" or p ~= p or p < 0 or p > 1 then fail(name, "a probability in [0, 1]", p) end
+  end
+  for _, name in ipairs{"same_song", "stem_eq", "eq", "lowpass", "pitch", "stretch", "reverb", "spec_augment",
+                        "mixup_p", "val_split"} do
+    probability(name)
+  end
+  local d = cfg.ema_decay
+  if type(d) ~= "number" or not (d > 0 and d < 1) then fail("ema_decay", "a decay in (0, 1), like 0.999", d) end
+  for _, name in ipairs{"epochs", "batch", "mashups_per_song", "val_mashups_per_song", "select_window", "workers",
+                        "tta_views"} do
+    local n = cfg[name]
+    if math.type(n) ~= "integer" or n < 1 then fail(name, "an integer of at least 1", n) end
+  end
+  if cfg.examples_per_epoch ~= nil then
+    local n = math.tointeger(tonumber(cfg.examples_per_epoch))
+    if not n or n < 1 then fail("examples_per_epoch", "an integer of at least 1", cfg.examples_per_epoch) end
+    if cfg.cache then error("--examples-per-epoch: a cached epoch has mashups-per-song x songs examples; "
+      .. "leave out --cache or --examples-per-epoch", 0) end
+    cfg.examples_per_epoch = n
+  end
+  if cfg.model ~= "small" and cfg.model ~= "seresnet" then
+    error(("--model: 'seresnet' or 'small' expected, got '%s'"):format(cfg.model), 0)
+  end
+  return cfg
+end
 
 --- The network for cfg.model.
 function M.model(cfg)
@@ -44,13 +103,15 @@ end
 --- The data folder: cfg.data, or the synthetic set of scale cfg.synth (made when absent).
 function M.data_folder(cfg)
   if cfg.data then return cfg.data end
-  local folder = "data/synth-" .. cfg.synth
-  local probe = io.open(folder .. "/test.csv")
+  local folder = "data/synth-" .. cfg.synth .. (cfg.test_from_train and "-test-from-train" or "")
+  -- A set made by an earlier version has no description beside it: its test songs may be
+  -- training songs, so it is made again.
+  local probe = io.open(folder .. ".synth.json")
   if probe then
     probe:close()
   else
     if not mm.quiet then print(("no --data given: generating the synthetic '%s' set in %s"):format(cfg.synth, folder)) end
-    mm.data.synth{out = folder, scale = cfg.synth, seed = cfg.seed}
+    mm.data.synth{out = folder, scale = cfg.synth, seed = cfg.seed, test_from_train = cfg.test_from_train}
   end
   return folder
 end
@@ -70,10 +131,57 @@ function M.input(cfg)
 end
 
 --- The mashup recipe of cfg (what mm.data.builder and mm.data.cache take): the model input
---- and the mixing knobs.
+--- and the mixing knobs of the seed. Validation mashups are made this way (tempo-aligned, as
+--- the competition's test mashups are), training ones with `M.training_recipe`.
 function M.recipe(cfg)
   return with(M.input(cfg), {stem_volume = cfg.stem_volume, noise_clips = cfg.noise_clips,
-                             noise_intensity = cfg.noise_intensity})
+                             noise_intensity = cfg.noise_intensity, tempo_align = true})
+end
+
+--- The training mashups' recipe: the seed's, with the stem-level options of cfg.
+function M.training_recipe(cfg)
+  return with(M.recipe(cfg), {tempo_align = cfg.tempo_align, same_song = cfg.same_song, stem_eq = cfg.stem_eq})
+end
+
+--- The augmentations of the training mashups (audio) and of their spectrograms, from cfg's
+--- probabilities; nil where every probability is 0.
+function M.augmentations(cfg)
+  local audio, spectrogram = {}, {}
+  local function add(list, p, augmentation)
+    if p > 0 then list[#list + 1] = {augmentation, p = p} end
+  end
+  add(audio, cfg.eq, mm.augment.eq{gain = {-6, 6}})
+  add(audio, cfg.lowpass, mm.augment.lowpass{cutoff = {2000, 8000}})
+  add(audio, cfg.pitch, mm.augment.pitch_shift{semitones = {-1, 1}})
+  add(audio, cfg.stretch, mm.augment.time_stretch{rate = {0.92, 1.08}})
+  add(audio, cfg.reverb, mm.augment.reverb{rt60 = {0.2, 1.0}, wet = {0.05, 0.3}})
+  if cfg.spec_augment > 0 then
+    spectrogram[1] = {mm.augment.mask{axis = "time", width = {0, 40}, count = 2}, p = cfg.spec_augment}
+    spectrogram[2] = {mm.augment.mask{axis = "freq", width = {0, 12}, count = 2}, p = cfg.spec_augment}
+  end
+  local function pipeline(list, kind)
+    if #list == 0 then return nil end
+    list.kind = kind
+    return mm.augment.pipeline(list)
+  end
+  return pipeline(audio, "audio"), pipeline(spectrogram, "spectrogram")
+end
+
+--- The training loader: fresh mashups every epoch from a builder (the default), or the seed's
+--- fixed cache (cfg.cache), with the augmentations of cfg either way.
+function M.training_loader(cfg, bank, songs)
+  local augment, spec_augment = M.augmentations(cfg)
+  local recipe = with(M.training_recipe(cfg), {seed = cfg.seed})
+  local source
+  if cfg.cache then
+    source = mm.data.cache(with(recipe, {dataset = bank, songs = songs, per_song = cfg.mashups_per_song,
+                                         folder = cfg.cache_folder, augment = augment}))
+  else
+    source = mm.data.builder(bank, songs, recipe)
+  end
+  return mm.data.loader{source = source, batch = cfg.batch, shuffle = true, workers = cfg.workers, seed = cfg.seed,
+                        augment = not cfg.cache and augment or nil, spec_augment = spec_augment,
+                        examples_per_epoch = not cfg.cache and (cfg.examples_per_epoch or cfg.mashups_per_song * #songs) or nil}
 end
 
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.
@@ -101,7 +209,7 @@ function M.run(cfg, script)
     cfg = saved
   else
     run = mm.run.open{root = cfg.runs, name = cfg.run}
-    run:config(cfg)
+    run:config(M.check(cfg))
   end
   mm.seed(cfg.seed)
   if not mm.quiet then print(("run folder: %s"):format(run.path)) end
@@ -112,13 +220,9 @@ function M.run(cfg, script)
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
   if not mm.quiet then print(tostring(ds)) end
   local bank = mm.data.bank(ds, {rate = cfg.sr})
-  local recipe = M.recipe(cfg)
-  local train_cache = mm.data.cache(with(recipe, {
-    dataset = bank, songs = split.train, per_song = cfg.mashups_per_song, folder = cfg.cache, seed = cfg.seed}))
-  local val_cache = mm.data.cache(with(recipe, {
-    dataset = bank, songs = split.val, per_song = cfg.val_mashups_per_song, folder = cfg.cache, seed = cfg.seed + 1}))
-  local loader = mm.data.loader{source = train_cache, batch = cfg.batch, shuffle = true, workers = cfg.workers,
-                                seed = cfg.seed}
+  local loader = M.training_loader(cfg, bank, split.train)
+  local val_cache = mm.data.cache(with(M.recipe(cfg), {
+    dataset = bank, songs = split.val, per_song = cfg.val_mashups_per_song, folder = cfg.cache_folder, seed = cfg.seed + 1}))
   local val_loader = mm.data.loader{source = val_cache, batch = cfg.batch, shuffle = false, workers = cfg.workers,
                                     seed = cfg.seed}
   local validation = function() return val_loader:epoch(1) end
@@ -127,15 +231,18 @@ function M.run(cfg, script)
   local opt = mm.optim.adamw(net, {lr = cfg.lr, weight_decay = cfg.weight_decay})
   local sched = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #loader,
                                          pct_start = cfg.pct_start})
+  local ema = cfg.ema and mm.optim.ema(net, {decay = cfg.ema_decay}) or nil
   if not mm.quiet then
-    print(("model %s: %d parameters; %d training and %d validation spectrograms, %d batches an epoch"):format(
-      cfg.model, net:parameter_count(), #train_cache, #val_cache, #loader))
+    print(("model %s: %d parameters; %d %s training and %d validation spectrograms (%d validation songs), %d batches an epoch%s"):format(
+      cfg.model, net:parameter_count(), loader.examples, cfg.cache and "cached" or "fresh", #val_cache, #split.val,
+      #loader, ema and (", weight average (decay %g)"):format(cfg.ema_decay) or ""))
   end
 
   local stopper, records = train.fit{
     run = run, model = net, optimizer = opt, scheduler = sched, loader = loader, validation = validation,
     epochs = cfg.epochs, patience = cfg.patience, patience_start = math.ceil(cfg.pct_start * cfg.epochs), classes = genres, label_smoothing = cfg.label_smoothing,
     mixup = train.mixup{alpha = cfg.mixup_alpha, p = cfg.mixup_p, classes = #genres},
+    ema = ema, window = cfg.select_window,
     resume_state = cfg.resume ~= nil, script = script,
   }
   mm.plot.history(records, run.history_png)
@@ -146,7 +253,7 @@ function M.run(cfg, script)
   local confusion = mm.metrics.confusion(val.truth, val.predicted, {classes = #genres, names = genres})
   mm.plot.confusion(confusion, run.confusion_png)
   if not mm.quiet then
-    print(("\nbest epoch %d: validation macro F1 %.4f\n"):format(stopper.best_epoch or 0, val.f1))
+    print(("\nbest epoch %d: validation macro F1 %.4f +- %.4f (standard error)\n"):format(stopper.best_epoch or 0, val.f1, val.f1_se))
     print(confusion:report())
   end
 
@@ -164,7 +271,8 @@ function M.run(cfg, script)
       run.confusion_png, run.distribution_png))
   end
 
-  local summary = {run = run.path, best_val_f1 = stopper.best, submission = run.submission}
+  local summary = {run = run.path, best_val_f1 = val.f1, best_val_f1_se = val.f1_se, best_epoch = stopper.best_epoch,
+                   epochs_run = #records, submission = run.submission}
   -- A synthetic set keeps its answers beside the folder: score the submission against them.
   local answers = M.read_labels(folder .. ".labels.csv")
   if answers then

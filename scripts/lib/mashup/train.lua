@@ -8,7 +8,9 @@ local M = {}
 --- Early stopping on a metric: `stopper:update(value, epoch)` returns improved, stop.
 --- mode "max" for scores (macro F1), "min" for losses; patience counts epochs without a gain
 --- larger than min_delta, from epoch `start` on (validation swings while a one-cycle
---- schedule's learning rate climbs, so the recipe starts counting at its peak).
+--- schedule's learning rate climbs, so the recipe starts counting at its peak). With
+--- `window` > 1 the value compared is the mean of the last `window` epochs' values, so that
+--- one epoch that happens to suit the validation set does not decide alone.
 function M.early_stopping(opts)
   opts = opts or {}
   local stopper = {
@@ -16,11 +18,19 @@ function M.early_stopping(opts)
     patience = opts.patience or 7,
     mode = opts.mode or "max",
     min_delta = opts.min_delta or 0,
+    window = opts.window or 1,
+    recent = {},
     best = nil,
     best_epoch = nil,
     bad_epochs = 0,
   }
   function stopper:update(value, epoch)
+    local recent = self.recent
+    recent[#recent + 1] = value
+    if #recent > self.window then table.remove(recent, 1) end
+    local sum = 0
+    for _, v in ipairs(recent) do sum = sum + v end
+    value = sum / #recent
     local better = self.best == nil
       or (self.mode == "max" and value > self.best + self.min_delta)
       or (self.mode == "min" and value < self.best - self.min_delta)
@@ -55,17 +65,26 @@ local function count_correct(logits, labels)
   return correct
 end
 
---- One epoch over `loader`; returns {loss =, acc =, examples =, seconds =} and, when Ctrl-C
---- arrived (see mm.defer_interrupt), the string "interrupted" after the current step.
+--- One epoch over `loader`; returns {loss =, acc =, examples =, seconds =, data_wait =} and,
+--- when Ctrl-C arrived (see mm.defer_interrupt), the string "interrupted" after the current
+--- step. data_wait is the seconds the step spent waiting for the loader's next batch: near 0
+--- when the loader's threads keep up with training. With ctx.ema, the weight average follows
+--- every step.
 function M.train_epoch(ctx, epoch)
-  local net, opt, sched = ctx.model, ctx.optimizer, ctx.scheduler
+  local net, opt, sched, ema = ctx.model, ctx.optimizer, ctx.scheduler, ctx.ema
   local mix = ctx.mixup or function(x, y) return x, y end
   net:training()
   local started = mm.clock()
-  local loss_sum, correct, seen = 0, 0, 0
+  local loss_sum, correct, seen, waited = 0, 0, 0, 0
   local bar = mm.progress(#ctx.loader, {label = ("epoch %d/%d"):format(epoch, ctx.epochs), unit = "batch"})
   local batches = 0
+  local function result()
+    return {loss = loss_sum / math.max(seen, 1), acc = correct / math.max(seen, 1), examples = seen,
+            seconds = mm.clock() - started, data_wait = waited}
+  end
+  local asked = mm.clock()
   for x, labels in ctx.loader:epoch(epoch) do
+    waited = waited + (mm.clock() - asked)
     local input, target = mix(x, labels)
     opt:zero_grad()
     local logits = net:forward(input)
@@ -73,6 +92,7 @@ function M.train_epoch(ctx, epoch)
     net:backward(grad)
     opt:step()
     sched:step()
+    if ema then ema:update() end
     local n = #labels
     loss_sum, seen = loss_sum + loss * n, seen + n
     correct = correct + count_correct(logits, labels)
@@ -80,12 +100,12 @@ function M.train_epoch(ctx, epoch)
     bar:update(batches, {loss = loss_sum / seen, acc = correct / seen})
     if mm.interrupted() then
       bar:finish()
-      return {loss = loss_sum / seen, acc = correct / seen, examples = seen, seconds = mm.clock() - started}, "interrupted"
+      return result(), "interrupted"
     end
+    asked = mm.clock()
   end
   bar:finish()
-  return {loss = loss_sum / math.max(seen, 1), acc = correct / math.max(seen, 1), examples = seen,
-          seconds = mm.clock() - started}
+  return result()
 end
 
 --- Evaluates `net` over batches (an iterator factory: `batches()` yields x, labels) in eval
@@ -106,22 +126,38 @@ function M.evaluate(net, batches, classes)
   end
   local scores = mm.metrics.classify(truth, predicted, classes)
   return {loss = loss_sum / math.max(#truth, 1), acc = scores.accuracy, f1 = scores.macro_f1,
-          truth = truth, predicted = predicted}
+          f1_se = scores.macro_f1_se, truth = truth, predicted = predicted}
 end
 
+--- Runs f() with the weight average in the network when there is one.
+local function with_average(ema, f)
+  if not ema then return f() end
+  ema:swap()
+  local ok, a, b = pcall(f)
+  ema:swap()
+  if not ok then error(a, 0) end
+  return a, b
+end
+M.with_average = with_average
+
 --- Trains for ctx.epochs epochs with early stopping on validation macro F1, logging each epoch
---- to ctx.run and keeping the best and last checkpoints. With ctx.resume_state, continues a
---- run from its last completed epoch and ends with the weights an uninterrupted run has.
---- Returns the stopper and the list of epoch records.
+--- to ctx.run and keeping the best and last checkpoints. With ctx.ema (mm.optim.ema), the
+--- weight average is what is validated and what the checkpoints hold; ctx.window smooths the
+--- selection (see early_stopping). With ctx.resume_state, continues a run from its last
+--- completed epoch and ends with the weights an uninterrupted run has. Returns the stopper
+--- and the list of epoch records.
 function M.fit(ctx)
-  local run, net = ctx.run, ctx.model
-  local stopper = M.early_stopping{patience = ctx.patience, mode = "max", start = ctx.patience_start}
+  local run, net, ema = ctx.run, ctx.model, ctx.ema
+  local stopper = M.early_stopping{patience = ctx.patience, mode = "max", start = ctx.patience_start,
+                                   window = ctx.window}
   local first = 1
   if ctx.resume_state then
-    local state = mm.optim.load_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler})
+    local state = mm.optim.load_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler,
+                                                  ema = ema})
     first = state.epoch + 1
     stopper.best, stopper.best_epoch = state.best, state.extra.best_epoch
     stopper.bad_epochs = state.extra.bad_epochs or 0
+    for k = 1, stopper.window - 1 do stopper.recent[k] = state.extra["recent" .. k] end
     if not mm.quiet then print(("resuming %s after epoch %d (best macro F1 %.4f)"):format(run.path, state.epoch, state.best or 0)) end
   end
   mm.defer_interrupt(true)
@@ -134,19 +170,24 @@ function M.fit(ctx)
         .. "resume with: mashup run %s --resume %s\n"):format(epoch, run.path, ctx.script or arg[0], run.path))
       os.exit(130)
     end
-    local val = M.evaluate(net, ctx.validation, ctx.classes)
+    local val = with_average(ema, function() return M.evaluate(net, ctx.validation, ctx.classes) end)
     local record = {epoch = epoch, train_loss = train.loss, train_acc = train.acc, val_loss = val.loss,
-                    val_acc = val.acc, val_f1 = val.f1, lr = ctx.scheduler:lr(), seconds = train.seconds}
+                    val_acc = val.acc, val_f1 = val.f1, val_f1_se = val.f1_se, lr = ctx.scheduler:lr(),
+                    seconds = train.seconds, data_wait = train.data_wait}
     run:log(record)
     local improved, stop = stopper:update(val.f1, epoch)
-    if improved then net:save(run.best_model) end
-    net:save(run.last_model)
-    mm.optim.save_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler,
-      epoch = epoch, best = stopper.best, extra = {best_epoch = stopper.best_epoch, bad_epochs = stopper.bad_epochs}})
+    with_average(ema, function()
+      if improved then net:save(run.best_model) end
+      net:save(run.last_model)
+    end)
+    local extra = {best_epoch = stopper.best_epoch, bad_epochs = stopper.bad_epochs}
+    for k = 1, #stopper.recent - 1 do extra["recent" .. k] = stopper.recent[k + 1] end
+    mm.optim.save_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler, ema = ema,
+      epoch = epoch, best = stopper.best, extra = extra})
     if not mm.quiet then
-      print(("epoch %2d  train loss %.4f acc %.3f | val loss %.4f acc %.3f macro F1 %.4f%s | lr %.2e  %.1f s"):format(
-        epoch, train.loss, train.acc, val.loss, val.acc, val.f1, improved and " *" or "  ",
-        ctx.scheduler:lr(), train.seconds))
+      print(("epoch %2d  train loss %.4f acc %.3f | val loss %.4f acc %.3f macro F1 %.4f +- %.3f%s | lr %.2e  %.1f s (data wait %.1f s)"):format(
+        epoch, train.loss, train.acc, val.loss, val.acc, val.f1, val.f1_se, improved and " *" or "  ",
+        ctx.scheduler:lr(), train.seconds, train.data_wait))
     end
     if ctx.on_epoch then ctx.on_epoch(record, val) end
     if stop then

@@ -6,13 +6,15 @@
 # Peers run in a virtual environment, .venv-bench (created on first use from PyPI:
 # librosa 0.11, soundfile, torch, safetensors), or under $MASHUP_PEER_PYTHON for librosa and
 # $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn pipeline synth
-# cache); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see CacheBench).
+# cache generalisation); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see
+# CacheBench). `generalisation` trains the quickstart's model 12 times (4 recipes x 3 seeds, about
+# an hour on 2 cores): GENERALISATION_VARIANTS and GENERALISATION_SEEDS change what it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=.build/bench
 mkdir -p "$out"
-suites=${SUITES:-"dsp pipeline cache nn synth"}
+suites=${SUITES:-"dsp pipeline cache nn synth generalisation"}
 threads=${BENCH_THREADS:-2}
 
 if [ -z "${MASHUP_PEER_PYTHON:-}" ] || [ -z "${MASHUP_TORCH_PYTHON:-}" ]; then
@@ -36,6 +38,13 @@ torch_python=${MASHUP_TORCH_PYTHON:-.venv-bench/bin/python}
 : > "$out/results.jsonl"
 for suite in $suites; do
   echo "bench: mashup $suite"
+  if [ "$suite" = generalisation ]; then
+    rm -f "$out/generalisation.jsonl"
+    .build/release/mashup --quiet run scripts/bench/generalisation.lua --out "$out/generalisation.jsonl" \
+      --variants "${GENERALISATION_VARIANTS:-cache,fresh,fresh+ema,fresh+ema+aug}" --seeds "${GENERALISATION_SEEDS:-1,2,3}"
+    cat "$out/generalisation.jsonl" >> "$out/results.jsonl"
+    continue
+  fi
   .build/release/MashupBench "$suite" | tee -a "$out/results.jsonl"
   case $suite in
     dsp) echo "bench: librosa (dsp)"; "$peer_python" tools/peers/dsp.py | tee -a "$out/results.jsonl" ;;

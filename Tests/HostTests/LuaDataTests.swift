@@ -21,6 +21,7 @@ final class LuaDataTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
         }
         try? FileManager.default.removeItem(atPath: dir.path + ".labels.csv")
+        try? FileManager.default.removeItem(atPath: dir.path + ".synth.json")
     }
 
     func testSynthOptionErrorsNameTheLuaField() {

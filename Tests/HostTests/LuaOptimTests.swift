@@ -22,6 +22,37 @@ final class LuaOptimTests: XCTestCase {
 
         """
 
+    /// mm.optim.ema: after one step the average sits a tenth of the way from the start to the
+    /// new weight (the warmed-up decay is 1/10), swap lends it to the layer and takes it back.
+    func testWeightAverageFollowsTheStepsAndSwapsIntoTheNetwork() throws {
+        let r = try LuaState().evaluate(
+            oneStep + """
+                local opt = mm.optim.sgd(layer:parameters(), {lr = 1})
+                local ema = mm.optim.ema(layer, {decay = 0.999})
+                step(opt)
+                ema:update()
+                local live = w:get(1, 1)
+                local swapped = ema:swap()
+                local averaged = w:get(1, 1)
+                ema:swap()
+                return live, averaged, w:get(1, 1), swapped, ema.updates, ema.decay
+                """)
+        let live = Double(r[0]!)!
+        XCTAssertEqual(Double(r[1]!)!, 0.1 * 0.5 + 0.9 * live, accuracy: 1e-6)
+        XCTAssertEqual(Double(r[2]!)!, live)
+        XCTAssertEqual(Array(r[3...]), ["true", "1", "0.999"])
+    }
+
+    func testWeightAverageDecayOutsideZeroToOneIsAnErrorNamingIt() throws {
+        for decay in ["1", "0", "-0.1", "1.5"] {
+            XCTAssertThrowsError(try LuaState().evaluate("mm.optim.ema(mm.nn.Linear(1, 2), {decay = \(decay)})")) {
+                error in
+                XCTAssertTrue(
+                    "\(error)".contains("field 'decay': a number in (0, 1) expected, like 0.999, got"), "\(error)")
+            }
+        }
+    }
+
     func testAdamWStepIsDecoupledDecayThenTheBiasCorrectedUpdate() throws {
         let r = try LuaState().evaluate(
             oneStep + """

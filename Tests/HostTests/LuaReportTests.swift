@@ -299,6 +299,7 @@ final class LuaReportTests: XCTestCase {
         XCTAssertTrue(lines.first!.hasPrefix("noise "), "the noise clips come first")
         XCTAssertTrue(lines.last!.hasPrefix("wrote 10 songs, 2 noise clips and 3 mashups"), lines.last!)
         try? FileManager.default.removeItem(atPath: dir.path + ".labels.csv")
+        try? FileManager.default.removeItem(atPath: dir.path + ".synth.json")
     }
 
     func testLuaSynthShowsProgressUnlessAskedNotTo() throws {

@@ -11,7 +11,7 @@ final class ScriptTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-scripts-\(getpid())/set")
         let state = LuaState(quiet: true)
         _ = try? state.evaluate(
-            "mm.data.synth{out = '\(dir.path)', songs_per_genre = 2, seconds = 3, mashups = 4, noise_clips = 2, seed = 3, progress = false}"
+            "mm.data.synth{out = '\(dir.path)', songs_per_genre = 2, test_songs_per_genre = 1, seconds = 3, mashups = 4, noise_clips = 2, seed = 3, progress = false}"
         )
         return dir
     }()
@@ -29,7 +29,7 @@ final class ScriptTests: XCTestCase {
     func recipeArguments(runs: URL, name: String, epochs: Int = 2) -> [String] {
         [
             "run", ScriptTests.kaggleScript, "--data", ScriptTests.dataSet.path, "--runs", runs.path, "--run", name,
-            "--cache", runs.appendingPathComponent("cache").path, "--epochs", String(epochs), "--model", "small",
+            "--cache-folder", runs.appendingPathComponent("cache").path, "--epochs", String(epochs), "--model", "small",
             "--duration", "8", "--batch", "2", "--mashups-per-song", "1", "--val-mashups-per-song", "1",
             "--tta-views", "2", "--tta-shift", "2", "--workers", "2",
         ]
@@ -67,6 +67,37 @@ final class ScriptTests: XCTestCase {
         let r = try runMashup(["run", ScriptTests.kaggleScript, "--noise-intensity", "0.1"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("--noise-intensity: 2 numbers expected (like 0.05,0.35), got '0.1'"), r.stderr)
+    }
+
+    /// Impossible values of the generalisation options fail at once, naming the option, before
+    /// any data is read or made (there is no data set at --data).
+    func testImpossibleRecipeValuesAreRejectedBeforeAnyDataWork() throws {
+        for (flag, value, message) in [
+            ("--examples-per-epoch", "0", "--examples-per-epoch: an integer of at least 1 expected, got 0"),
+            ("--stem-eq", "-0.1", "--stem-eq: a probability in [0, 1] expected, got -0.1"),
+            ("--spec-augment", "1.5", "--spec-augment: a probability in [0, 1] expected, got 1.5"),
+            ("--ema-decay", "1", "--ema-decay: a decay in (0, 1), like 0.999, expected, got 1"),
+            ("--ema-decay", "0", "--ema-decay: a decay in (0, 1), like 0.999, expected, got 0"),
+        ] {
+            let runs = try temporaryFolder(self)
+            let r = try runMashup([
+                "run", ScriptTests.kaggleScript, "--data", runs.appendingPathComponent("absent").path, "--runs",
+                runs.path,
+                flag, value,
+            ])
+            XCTAssertEqual(r.status, 1, r.stdout)
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertFalse(r.stderr.contains("absent"), "the data set was read before the options were checked")
+        }
+    }
+
+    /// With --cache the run trains on the seed's fixed pre-computed mashups and says so.
+    func testCacheFlagTrainsOnTheFixedCache() throws {
+        let runs = try temporaryFolder(self)
+        let r = try runMashup(recipeArguments(runs: runs, name: "cached", epochs: 1) + ["--cache", "--ema", "false"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("cached training"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("weight average"), r.stdout)
     }
 
     /// Ctrl-C in epoch 2 finishes the step and exits 130 with the resume command; resuming

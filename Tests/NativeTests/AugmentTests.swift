@@ -72,6 +72,38 @@ final class AugmentTests: XCTestCase {
         }
     }
 
+    /// A shelf moves one side of its corner by its gain and leaves the other at 0 dB, as
+    /// designed and as measured on tones.
+    func testShelvesBoostOneSideOfTheirCornerAndLeaveTheOther() throws {
+        let low = try BiquadFilter(.lowshelf, frequency: 300...300, gain: 6...6)
+        let high = try BiquadFilter(.highshelf, frequency: 3000...3000, gain: -9...(-9))
+        for (filter, probe, expected) in [
+            (low, 40.0, 6.0), (low, 6000.0, 0.0), (high, 9000.0, -9.0), (high, 100.0, 0.0),
+        ] {
+            let f = filter.kind == .lowshelf ? 300.0 : 3000.0
+            let g = filter.kind == .lowshelf ? 6.0 : -9.0
+            let designed = filter.design(frequency: f, gain: g, rate: rate).response(at: probe, rate: Double(rate))
+            XCTAssertEqual(designed, expected, accuracy: 0.3, "\(filter.kind) at \(probe) Hz")
+            let y = try apply(filter, tone(probe))
+            XCTAssertEqual(db(y.samples[4410...]) - db(tone(probe).samples[4410...]), designed, accuracy: 0.15)
+        }
+    }
+
+    /// The random equaliser changes a sound's balance within its gains and draws the same
+    /// filters for the same generator.
+    func testEqualizerColoursWithinItsGainsAndRepeatsForASeed() throws {
+        let eq = try Equalizer(gain: -6...6)
+        let x = noise(2)
+        let a = try apply(eq, x, seed: 11)
+        XCTAssertEqual(a.samples, try apply(eq, x, seed: 11).samples)
+        XCTAssertNotEqual(a.samples, try apply(eq, x, seed: 12).samples)
+        // Three sections of at most 6 dB each: at most 18 dB either way at any frequency.
+        let level = db(a.samples[...]) - db(x.samples[...])
+        XCTAssertLessThan(abs(level), 18)
+        XCTAssertNotEqual(level, 0, accuracy: 0.01)
+        XCTAssertThrowsError(try Equalizer(gain: -40...6))
+    }
+
     func testColouredNoiseAtTheRequestedSNR() throws {
         let x = tone(440, seconds: 2)
         for colour in ColouredNoise.Colour.allCases {

@@ -153,6 +153,61 @@ final class DataLoaderTests: XCTestCase {
         }
     }
 
+    /// The recipe's default loader: fresh mashups every epoch (tempo-aligned, stems equalised,
+    /// an audio augmentation), the same batches for a seed whatever the worker count, and no
+    /// example seen twice, within an epoch or across epochs.
+    func testFreshLoaderIsDeterministicAndNeverRepeatsAnExample() throws {
+        var recipe = MashupOptions()
+        recipe.cropSeconds = 1...2
+        recipe.tempoAlign = true
+        recipe.stemEQ = 0.5
+        var input = ModelInputOptions()
+        input.seconds = 2
+        let bank = try DataFixture.bank.get()
+        let split = try DataSplit(bank.dataSet, seed: 1)
+        let fresh = FreshExamples(
+            builder: try MashupBuilder(bank: bank, songs: split.train, options: recipe, seed: 9),
+            input: try ModelInput(input),
+            augmentation: try AudioPipeline([(try Equalizer(), probability: 0.5)]))
+        var options = LoaderOptions()
+        options.batchSize = 4
+        options.examplesPerEpoch = 12
+        options.seed = 3
+        func epochs(workers: Int) throws -> [[[Float]]] {
+            options.workers = workers
+            let loader = try BatchLoader(fresh: fresh, options: options)
+            return (1...2).map { e in
+                loader.epoch(e).flatMap { batch in
+                    (0..<batch.labels.count).map { n in Array(batch.x.array[(n * 128 * 87)..<((n + 1) * 128 * 87)]) }
+                }
+            }
+        }
+        let one = try epochs(workers: 1)
+        XCTAssertEqual(one, try epochs(workers: 3))
+        let all = one.flatMap { $0 }
+        XCTAssertEqual(all.count, 24)
+        XCTAssertEqual(Set(all.map { $0.map(\.bitPattern) }).count, all.count, "an example repeated")
+    }
+
+    /// A stem equaliser that never fires leaves every mashup as the builder made it without
+    /// one; one that always fires changes them.
+    func testStemEqualiserChangesMashupsOnlyWhenItFires() throws {
+        let bank = try DataFixture.bank.get()
+        var recipe = MashupOptions()
+        recipe.cropSeconds = 1...1
+        recipe.noiseClips = 0...0
+        func audio(_ p: Double) throws -> [Float] {
+            recipe.stemEQ = p
+            return try MashupBuilder(bank: bank, options: recipe, seed: 4).example(7).audio.samples
+        }
+        let plain = try audio(0)
+        XCTAssertNotEqual(plain, try audio(1))
+        recipe.stemEQ = 2
+        XCTAssertThrowsError(try MashupBuilder(bank: bank, options: recipe, seed: 4)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("stem_eq:"), "\(error)")
+        }
+    }
+
     func testTestMashupsAreLoadedFittedAndCutIntoViews() throws {
         let set = try DataFixture.dataSet()
         var options = ModelInputOptions()

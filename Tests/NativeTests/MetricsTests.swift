@@ -91,6 +91,23 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.confusion.rowNormalised, [0.5, 0.5, 0, 0, 1, 0, 0.5, 0, 0.5])
     }
 
+    /// A perfect classifier's F1 cannot vary under resampling; a coin-flip between two classes
+    /// varies as a binomial proportion does, sqrt(p (1 - p) / n) for each class's recall.
+    func testMacroF1StandardErrorIsZeroForAPerfectClassifierAndBinomialForACoinFlip() throws {
+        let perfect = try ConfusionMatrix(truth: [0, 1, 2, 0, 1, 2], predicted: [0, 1, 2, 0, 1, 2], classes: 3)
+        XCTAssertEqual(try perfect.macroF1StandardError(), 0)
+        // Two classes of 400; each half right, half predicted as the other class.
+        let truth = [Int](repeating: 0, count: 400) + [Int](repeating: 1, count: 400)
+        let predicted = (0..<800).map { $0 % 2 }
+        let coin = try ConfusionMatrix(truth: truth, predicted: predicted, classes: 2)
+        let se = try coin.macroF1StandardError(resamples: 400)
+        // F1 of each class moves with its recall; macro F1 averages two independent ones.
+        let expected = (0.25 / 400).squareRoot() / 2.squareRoot()
+        XCTAssertEqual(se, expected, accuracy: 0.3 * expected)
+        XCTAssertEqual(se, try coin.macroF1StandardError(resamples: 400), "deterministic for a seed")
+        XCTAssertThrowsError(try coin.macroF1StandardError(resamples: 1))
+    }
+
     func testConfusionMatrixAccumulatesBatches() throws {
         var c = try ConfusionMatrix(classes: 2)
         try c.add(truth: [0, 1], predicted: [0, 0])

@@ -40,6 +40,39 @@ final class SynthDataSetTests: XCTestCase {
         }
     }
 
+    /// The test mashups are made of songs of their own, as the competition's are: none of them
+    /// is written to genres_stems, and every mashup's stems come from them.
+    func testHeldOutTestSongsNeverAppearInGenresStems() throws {
+        let (dir, summary) = try Self.dataSet()
+        let perGenre = Self.config.testSongsPerGenre
+        XCTAssertEqual(summary.testSongs.count, Genre.allCases.count * perGenre)
+        let written = Set(summary.songs.map(\.folder))
+        for song in summary.testSongs {
+            XCTAssertGreaterThanOrEqual(song.index, Self.config.songsPerGenre)
+            XCTAssertFalse(written.contains(song.folder), song.folder)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + song.folder), song.folder)
+        }
+        for recipe in summary.mashups {
+            XCTAssertTrue(recipe.songs.allSatisfy { (0..<perGenre).contains($0) }, "\(recipe.songs)")
+        }
+        // The loader of the written set sees only the training songs.
+        XCTAssertEqual(try KaggleDataSet(root: dir).songs.count, summary.songs.count)
+        let description = try String(contentsOfFile: dir + ".synth.json", encoding: .utf8)
+        XCTAssertTrue(description.contains("\"test_from_train\": false"), description)
+    }
+
+    func testTestFromTrainBuildsTheMashupsFromTheWrittenSongs() throws {
+        var config = SynthConfig.tiny
+        config.testFromTrain = true
+        config.mashups = 10
+        let dir = NSTemporaryDirectory() + "synth-from-train-\(getpid())/set"
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        let summary = try Synth.generate(config, into: dir)
+        XCTAssertTrue(summary.testSongs.isEmpty)
+        XCTAssertEqual(summary.songs.count, Genre.allCases.count * config.songsPerGenre)
+        XCTAssertTrue(summary.mashups.allSatisfy { $0.songs.allSatisfy { (0..<config.songsPerGenre).contains($0) } })
+    }
+
     func testStemsAreStereo44kPCM16OfTheConfiguredLength() throws {
         let (dir, summary) = try Self.dataSet()
         for song in summary.songs {
@@ -93,8 +126,9 @@ final class SynthDataSetTests: XCTestCase {
             XCTAssertLessThanOrEqual(audio.duration, 30.01)
             let peak = audio.samples.map(abs).max()!
             XCTAssertEqual(peak, 0.98, accuracy: 0.001, "peak-normalised, not clipped")
-            XCTAssertGreaterThan(
-                Set(recipe.songs).count, Self.config.songsPerGenre >= 4 ? 3 : Self.config.songsPerGenre - 1)
+            // Different held-out songs for the stems, as far as the genre has them.
+            let songs = Self.config.testSongsPerGenre
+            XCTAssertEqual(Set(recipe.songs).count, min(4, songs))
         }
     }
 
@@ -148,13 +182,17 @@ final class SynthDataSetTests: XCTestCase {
         defer {
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: dir + ".labels.csv")
+            try? FileManager.default.removeItem(atPath: dir + ".synth.json")
         }
         var config = SynthConfig(scale: .tiny, seed: 5)
-        (config.songsPerGenre, config.seconds, config.mashups, config.noiseClips) = (1, 2, 3, 2)
+        (config.songsPerGenre, config.testSongsPerGenre, config.seconds, config.mashups, config.noiseClips) = (
+            1, 1, 2, 3, 2
+        )
         var reports: [SynthProgress] = []
         _ = try Synth.generate(config, into: dir) { reports.append($0) }
-        XCTAssertEqual(reports.first, SynthProgress(done: 0, total: 2 + 10 + 3, stage: "noise"))
-        XCTAssertEqual(reports.last?.done, 15)
+        // Noise clips, training and held-out songs, mashups.
+        XCTAssertEqual(reports.first, SynthProgress(done: 0, total: 2 + 10 + 10 + 3, stage: "noise"))
+        XCTAssertEqual(reports.last?.done, 25)
         XCTAssertEqual(reports.map(\.done), reports.map(\.done).sorted())
     }
 

@@ -95,7 +95,7 @@ for _, variant in ipairs(chosen) do
     local minutes = (mm.clock() - started) / 60
     row.val[#row.val + 1], row.test[#row.test + 1], row.minutes[#row.minutes + 1] =
       summary.best_val_f1, summary.test_f1, minutes
-    log:write(json{variant = name, seed = seed, val_f1 = summary.best_val_f1, val_f1_se = summary.best_val_f1_se,
+    log:write(json{suite = "generalisation", variant = name, seed = seed, val_f1 = summary.best_val_f1, val_f1_se = summary.best_val_f1_se,
                              test_f1 = summary.test_f1, best_epoch = summary.best_epoch, epochs_run = summary.epochs_run,
                              minutes = minutes, epochs = cfg.epochs, data = cfg.data}, "\n")
     log:flush()

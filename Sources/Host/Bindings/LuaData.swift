@@ -59,7 +59,9 @@ enum LuaData: LuaModule {
                         let field = error.subject.reduce(into: "") { name, c in
                             if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
                         }
-                        if ["songs_per_genre", "test_songs_per_genre", "seconds", "mashups", "noise_clips"].contains(field) {
+                        if ["songs_per_genre", "test_songs_per_genre", "seconds", "mashups", "noise_clips"].contains(
+                            field)
+                        {
                             throw o.invalid(field, error.reason)
                         }
                         throw LuaError.message(error.description)

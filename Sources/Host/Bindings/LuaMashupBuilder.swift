@@ -37,7 +37,8 @@ final class BuilderObject: LuaObject, Sendable {
 
     /// The recipe fields of an options table, as `MashupOptions` names them in snake_case.
     static let recipeFields: Set<String> = [
-        "same_song", "tempo_align", "stem_volume", "stem_eq", "stem_eq_gain", "stem_dropout", "keep_stems", "crop_seconds", "noise_clips",
+        "same_song", "tempo_align", "stem_volume", "stem_eq", "stem_eq_gain", "stem_dropout", "keep_stems",
+        "crop_seconds", "noise_clips",
         "noise_mode", "noise_intensity", "snr", "normalization", "peak_level", "rms_level",
     ]
 

@@ -26,7 +26,9 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Held-out songs per genre that the test mashups are made of, never written (overrides the scale).")
     var testSongsPerGenre: Int?
 
-    @Flag(help: "Build the test mashups from the songs in genres_stems (the first versions' set) instead of held-out ones.")
+    @Flag(
+        help:
+            "Build the test mashups from the songs in genres_stems (the first versions' set) instead of held-out ones.")
     var testFromTrain = false
 
     @Option(help: "Length of each song's stems in seconds (overrides the scale).")

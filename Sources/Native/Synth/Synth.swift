@@ -107,7 +107,8 @@ public enum Synth {
             songs += described.prefix(config.songsPerGenre)
             testSongs += described.dropFirst(config.songsPerGenre)
             let mine = recipes.filter { $0.genre == genre }
-            let mixes = config.testFromTrain ? sources.map { $0.1 } : sources.dropFirst(config.songsPerGenre).map { $0.1 }
+            let mixes =
+                config.testFromTrain ? sources.map { $0.1 } : sources.dropFirst(config.songsPerGenre).map { $0.1 }
             _ = try parallelChunks(mine.count, stage: "mashups", done: &done, total: total, progress) { k in
                 let samples = mine[k].mix(sources: mixes, noiseClips: noiseAt22k, seed: mixSeed)
                 try AudioFile.write(

@@ -156,8 +156,8 @@ function M.augmentations(cfg)
   add(audio, cfg.stretch, mm.augment.time_stretch{rate = {0.92, 1.08}})
   add(audio, cfg.reverb, mm.augment.reverb{rt60 = {0.2, 1.0}, wet = {0.05, 0.3}})
   if cfg.spec_augment > 0 then
-    spectrogram[1] = {mm.augment.mask{axis = "time", width = {0, 40}, count = 2}, p = cfg.spec_augment}
-    spectrogram[2] = {mm.augment.mask{axis = "freq", width = {0, 12}, count = 2}, p = cfg.spec_augment}
+    spectrogram[1] = {mm.augment.spec_mask{axis = "time", width = {0, 40}, count = 2}, p = cfg.spec_augment}
+    spectrogram[2] = {mm.augment.spec_mask{axis = "freq", width = {0, 12}, count = 2}, p = cfg.spec_augment}
   end
   local function pipeline(list, kind)
     if #list == 0 then return nil end

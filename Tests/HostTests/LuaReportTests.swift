@@ -287,17 +287,20 @@ final class LuaReportTests: XCTestCase {
     func testSynthCommandWritesASummaryLinePerStageWithoutATerminal() throws {
         let dir = try temporaryFolder(self).appendingPathComponent("set")
         let r = try runMashup([
-            "synth", dir.path, "--scale", "tiny", "--songs-per-genre", "1", "--seconds", "2", "--mashups", "3",
-            "--noise-clips", "2",
+            "synth", dir.path, "--scale", "tiny", "--songs-per-genre", "1", "--test-songs-per-genre", "1", "--seconds",
+            "2",
+            "--mashups", "3", "--noise-clips", "2",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4, r.stdout)
-        for prefix in ["noise    2 clips in ", "songs    10 songs in ", "mashups  3 mashups in "] {
+        for prefix in ["noise    2 clips in ", "songs    20 songs in ", "mashups  3 mashups in "] {
             XCTAssertEqual(lines.filter { $0.hasPrefix(prefix) }.count, 1, "\(prefix): \(r.stdout)")
         }
         XCTAssertTrue(lines.first!.hasPrefix("noise "), "the noise clips come first")
-        XCTAssertTrue(lines.last!.hasPrefix("wrote 10 songs, 2 noise clips and 3 mashups"), lines.last!)
+        XCTAssertTrue(
+            lines.last!.hasPrefix("wrote 10 songs, 2 noise clips and 3 mashups (made of 10 held-out songs)"),
+            lines.last!)
         try? FileManager.default.removeItem(atPath: dir.path + ".labels.csv")
         try? FileManager.default.removeItem(atPath: dir.path + ".synth.json")
     }

@@ -52,14 +52,6 @@ public final class WeightAverage {
         swapped.toggle()
     }
 
-    /// Runs `body` with the average in the network, and the live weights back afterwards.
-    public func withAverage<T>(_ body: () throws -> T) rethrows -> T {
-        let was = swapped
-        if !was { swap() }
-        defer { if !was { swap() } }
-        return try body()
-    }
-
     /// Runs `body` with the live weights in the network, and the average back afterwards if it
     /// was there.
     public func withLiveWeights<T>(_ body: () throws -> T) rethrows -> T {

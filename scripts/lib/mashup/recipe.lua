@@ -22,7 +22,7 @@ M.kaggle = {
   noise_intensity = {0.05, 0.35}, noise_clips = {1, 3}, stem_volume = {0.4, 1.0},
   batch = 16, epochs = 30, lr = 1e-3, weight_decay = 1e-4, pct_start = 0.3,
   mashups_per_song = 5, val_split = 0.15, val_mashups_per_song = 10,
-  label_smoothing = 0.1, mixup_alpha = 0.4, mixup_p = 1.0, patience = 7,
+  label_smoothing = 0.1, mixup_alpha = 0.4, mixup_p = 1.0, patience = 7, patience_from = 0.6,
   ema = true, ema_decay = 0.999, select_window = 1,
   tempo_align = true, same_song = 0.0, stem_eq = 0.5,
   eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
@@ -42,6 +42,8 @@ M.notes = {
   test_from_train = "make the synthetic set's test mashups from its training songs (the first versions' set)",
   ema = "validate, keep and predict with an exponential moving average of the weights",
   ema_decay = "the average's decay per step, in (0, 1)",
+  patience_from = "early stopping counts epochs without gain only after this share of the epochs "
+    .. "(the one-cycle rate is still high before)",
   select_window = "keep the checkpoint whose mean validation F1 over this many epochs is best",
   tempo_align = "time-stretch every stem to the drums' tempo, as the competition's mashups are",
   same_song = "probability that a training mashup's stems all come from one song",
@@ -66,11 +68,11 @@ function M.check(cfg)
     if type(p) ~= "number" or p ~= p or p < 0 or p > 1 then fail(name, "a probability in [0, 1]", p) end
   end
   for _, name in ipairs{"same_song", "stem_eq", "eq", "lowpass", "pitch", "stretch", "reverb", "spec_augment",
-                        "mixup_p", "val_split"} do
+                        "mixup_p", "val_split", "patience_from"} do
     probability(name)
   end
   local d = cfg.ema_decay
-  if type(d) ~= "number" or not (d > 0 and d < 1) then fail("ema_decay", "a decay in (0, 1), like 0.999", d) end
+  if type(d) ~= "number" or not (d > 0 and d < 1) then fail("ema_decay", "a decay in (0, 1) (like 0.999)", d) end
   for _, name in ipairs{"epochs", "batch", "mashups_per_song", "val_mashups_per_song", "select_window", "workers",
                         "tta_views"} do
     local n = cfg[name]
@@ -240,7 +242,7 @@ function M.run(cfg, script)
 
   local stopper, records = train.fit{
     run = run, model = net, optimizer = opt, scheduler = sched, loader = loader, validation = validation,
-    epochs = cfg.epochs, patience = cfg.patience, patience_start = math.ceil(cfg.pct_start * cfg.epochs), classes = genres, label_smoothing = cfg.label_smoothing,
+    epochs = cfg.epochs, patience = cfg.patience, patience_start = math.ceil(cfg.patience_from * cfg.epochs), classes = genres, label_smoothing = cfg.label_smoothing,
     mixup = train.mixup{alpha = cfg.mixup_alpha, p = cfg.mixup_p, classes = #genres},
     ema = ema, window = cfg.select_window,
     resume_state = cfg.resume ~= nil, script = script,

@@ -4,7 +4,10 @@
 -- Part of `make bench`; its table is README "Results".
 --
 --   mashup --quiet run scripts/bench/generalisation.lua [--seeds 1,2,3] [--variants cache,fresh,...]
---                                                       [--epochs 20] [--out FILE.jsonl]
+--                                                       [--epochs 20] [--out FILE.jsonl] [--data DIR]
+--
+-- The quickstart's set and sizes, so the rows of the default recipe (fresh+ema+aug) are
+-- `make demo` with those seeds.
 --
 -- Each finished run appends a JSON line to --out, so a long benchmark keeps what it measured.
 local options = require "mashup.options"
@@ -29,17 +32,16 @@ local variants = {
 }
 
 local cfg = options.parse(arg, {seeds = "1,2,3", variants = "cache,fresh,fresh+ema,fresh+ema+aug", epochs = 20,
-                                out = "runs/generalisation.jsonl", data = "data/bench-generalisation",
-                                runs = "runs/generalisation"},
+                                out = "runs/generalisation.jsonl", runs = "runs/generalisation"},
                           "scripts/bench/generalisation.lua",
-                          {variants = "comma-separated names: " .. (function()
+                          {data = "the data set (default: the quickstart's synthetic set)",
+                           variants = "comma-separated names: " .. (function()
                             local names = {}
                             for _, v in ipairs(variants) do names[#names + 1] = v[1] end
                             return table.concat(names, ",")
                           end)()})
-if not io.open(cfg.data .. ".synth.json") then
-  mm.data.synth{out = cfg.data, scale = "small", seed = 2026, progress = false}
-end
+-- The quickstart's data set (the recipe's fixed synthetic seed), or --data.
+cfg.data = recipe.data_folder{data = cfg.data, synth = recipe.kaggle.synth, synth_seed = recipe.kaggle.synth_seed}
 
 local seeds = {}
 for word in cfg.seeds:gmatch("[^,]+") do

@@ -14,6 +14,7 @@ local M = {}
 --- validation and prediction, tempo-aligned and equalised stems.
 M.kaggle = {
   synth = "small",            -- the synthetic set made when --data is not given
+  synth_seed = 2026,          -- its generator's seed: one fixed set whatever the run's --seed
   test_from_train = false,    -- the synthetic set's test mashups from the training songs (old sets)
   cache = false,              -- train on a fixed pre-computed cache (the seed's recipe) instead
   cache_folder = "data/cache",
@@ -33,6 +34,7 @@ M.kaggle = {
 --- Options without a default (strings), and help lines of the others.
 M.notes = {
   data = "the Messy Mashup folder (default: the synthetic set, made if absent)",
+  synth_seed = "the seed of the synthetic set made when --data is not given (a new seed makes a new folder)",
   run = "the run's name under --runs (default: a timestamp)",
   resume = "continue the run in this folder from its last completed epoch",
   model = "seresnet (the reference, 11.2 M parameters) or small",
@@ -105,15 +107,17 @@ end
 --- The data folder: cfg.data, or the synthetic set of scale cfg.synth (made when absent).
 function M.data_folder(cfg)
   if cfg.data then return cfg.data end
-  local folder = "data/synth-" .. cfg.synth .. (cfg.test_from_train and "-test-from-train" or "")
-  -- A set made by an earlier version has no description beside it: its test songs may be
-  -- training songs, so it is made again.
+  local seed = cfg.synth_seed or M.kaggle.synth_seed   -- runs saved before the option had none
+  local folder = "data/synth-" .. cfg.synth .. (seed ~= M.kaggle.synth_seed and "-" .. seed or "")
+    .. (cfg.test_from_train and "-test-from-train" or "")
+  -- A set made by another seed (earlier versions used the run's) or by a version that wrote no
+  -- description beside it (its test songs may be training songs) is made again.
   local probe = io.open(folder .. ".synth.json")
-  if probe then
-    probe:close()
-  else
+  local description = probe and probe:read("a") or ""
+  if probe then probe:close() end
+  if not description:find('"seed": ' .. seed .. "[,}]") then
     if not mm.quiet then print(("no --data given: generating the synthetic '%s' set in %s"):format(cfg.synth, folder)) end
-    mm.data.synth{out = folder, scale = cfg.synth, seed = cfg.seed, test_from_train = cfg.test_from_train}
+    mm.data.synth{out = folder, scale = cfg.synth, seed = seed, test_from_train = cfg.test_from_train}
   end
   return folder
 end

@@ -41,7 +41,7 @@ for suite in $suites; do
   if [ "$suite" = generalisation ]; then
     rm -f "$out/generalisation.jsonl"
     .build/release/mashup --quiet run scripts/bench/generalisation.lua --out "$out/generalisation.jsonl" \
-      --variants "${GENERALISATION_VARIANTS:-cache,fresh,fresh+ema,fresh+ema+aug}" --seeds "${GENERALISATION_SEEDS:-1,2,3}"
+      --variants "${GENERALISATION_VARIANTS:-baseline,cache,fresh,fresh+ema,fresh+ema+aug}" --seeds "${GENERALISATION_SEEDS:-1,2,3}"
     cat "$out/generalisation.jsonl" >> "$out/results.jsonl"
     continue
   fi

@@ -12,10 +12,12 @@
 -- Each finished run appends a JSON line to --out, so a long benchmark keeps what it measured.
 local options = require "mashup.options"
 local recipe = require "mashup.recipe"
+local baseline = require "mashup.baseline"
 
 -- Every variant starts from the recipe's defaults with the quickstart's sizes, then sets these.
 local none = {cache = false, ema = false, tempo_align = false, stem_eq = 0.0}
 local variants = {
+  {"baseline", {}},                                                             -- mashup.baseline, no CNN
   {"cache", {cache = true, ema = false, tempo_align = false, stem_eq = 0.0}},   -- the seed's recipe
   {"fresh", none},
   {"fresh+ema", {ema = true, tempo_align = false, stem_eq = 0.0}},
@@ -31,7 +33,7 @@ local variants = {
   {"defaults+same_song", {same_song = 0.2}},
 }
 
-local cfg = options.parse(arg, {seeds = "1,2,3", variants = "cache,fresh,fresh+ema,fresh+ema+aug", epochs = 20,
+local cfg = options.parse(arg, {seeds = "1,2,3", variants = "baseline,cache,fresh,fresh+ema,fresh+ema+aug", epochs = 20,
                                 out = "runs/generalisation.jsonl", runs = "runs/generalisation"},
                           "scripts/bench/generalisation.lua",
                           {data = "the data set (default: the quickstart's synthetic set)",
@@ -93,7 +95,8 @@ for _, variant in ipairs(chosen) do
     run_cfg.seed, run_cfg.data = seed, cfg.data
     run_cfg.runs, run_cfg.run = cfg.runs, ("%s-s%d-%d"):format(name, seed, os.time())
     local started = mm.clock()
-    local summary = recipe.run(run_cfg, "scripts/bench/generalisation.lua")
+    local summary = name == "baseline" and baseline.run(run_cfg)
+      or recipe.run(run_cfg, "scripts/bench/generalisation.lua")
     local minutes = (mm.clock() - started) / 60
     row.val[#row.val + 1], row.test[#row.test + 1], row.minutes[#row.minutes + 1] =
       summary.best_val_f1, summary.test_f1, minutes

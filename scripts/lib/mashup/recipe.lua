@@ -190,6 +190,13 @@ function M.training_loader(cfg, bank, songs)
                         examples_per_epoch = not cfg.cache and (cfg.examples_per_epoch or cfg.mashups_per_song * #songs) or nil}
 end
 
+--- The validation mashups: val_mashups_per_song fixed mashups of each validation song, made
+--- like the test mashups (tempo-aligned, no augmentation) and cached.
+function M.validation_cache(cfg, bank, songs)
+  return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
+                                            folder = cfg.cache_folder, seed = cfg.seed + 1}))
+end
+
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.
 function M.read_labels(path)
   local f = io.open(path)
@@ -227,8 +234,7 @@ function M.run(cfg, script)
   if not mm.quiet then print(tostring(ds)) end
   local bank = mm.data.bank(ds, {rate = cfg.sr})
   local loader = M.training_loader(cfg, bank, split.train)
-  local val_cache = mm.data.cache(with(M.recipe(cfg), {
-    dataset = bank, songs = split.val, per_song = cfg.val_mashups_per_song, folder = cfg.cache_folder, seed = cfg.seed + 1}))
+  local val_cache = M.validation_cache(cfg, bank, split.val)
   local val_loader = mm.data.loader{source = val_cache, batch = cfg.batch, shuffle = false, workers = cfg.workers,
                                     seed = cfg.seed}
   local validation = function() return val_loader:epoch(1) end

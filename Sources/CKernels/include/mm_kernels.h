@@ -58,6 +58,11 @@ const char *mm_kernels_isa(void);
 /// CPU's best. Not for use while other threads run kernels.
 void mm_kernels_force_generic(int generic);
 
+/// Flushes subnormal floats to zero on the calling thread until mm_denormals_flush_end(the
+/// returned state): for loops whose recursion decays into the subnormal range (IIR filters).
+unsigned long mm_denormals_flush_begin(void);
+void mm_denormals_flush_end(unsigned long previous);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,7 +52,7 @@ extension Biquad {
         var state = self
         state.z1 = 0
         state.z2 = 0
-        return x.map { state.process($0) }
+        return withDenormalsFlushed { x.map { state.process($0) } }
     }
 }
 
@@ -127,7 +127,9 @@ public struct Equalizer: Augmentation {
     func filter(_ x: inout [Float], random: inout Random, rate: Int) {
         let drawn = sections(random: &random, rate: rate)
         var (a, b, c) = (drawn[0], drawn[1], drawn[2])
-        for i in x.indices { x[i] = c.process(b.process(a.process(x[i]))) }
+        withDenormalsFlushed {
+            for i in x.indices { x[i] = c.process(b.process(a.process(x[i]))) }
+        }
     }
 
     public func apply(_ audio: Audio, random: inout Random, worker: Int) throws -> Audio {

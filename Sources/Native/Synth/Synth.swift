@@ -152,7 +152,8 @@ public enum Synth {
                 nonisolated(unsafe) let out = slots
                 Engine.parallelFor(end - start) { k in
                     do {
-                        out[start + k] = try body(start + k)
+                        // Envelopes and filters decay into subnormals between notes (see withDenormalsFlushed).
+                        out[start + k] = try withDenormalsFlushed { try body(start + k) }
                     } catch {
                         failure.withLock { if $0 == nil { $0 = error } }
                     }

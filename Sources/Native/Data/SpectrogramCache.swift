@@ -117,8 +117,10 @@ public struct SpectrogramCache: Sendable {
             Int(Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 8 * k, as: Int64.self)))
         }
         let (count, bins, frames) = (field(0), field(1), field(2))
+        // Sizes from the file: the products are checked before they are trusted.
         guard count == anchors.count, bins > 0, frames > 0,
-            mapped.size == Self.headerSize(count) + 2 * count * bins * frames
+            let values = checkedProduct([count, bins, frames], limit: (mapped.size - Self.headerSize(count)) / 2),
+            mapped.size == Self.headerSize(count) + 2 * values
         else {
             throw DataError(
                 path,

@@ -30,10 +30,9 @@ public enum Npy {
 
     /// Writes `values` with `shape` as a little-endian float32 array, format 1.0, atomically.
     public static func write(_ values: [Float], shape: [Int], to path: String) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw SerializationError(path, "shape \(shape) has a negative dimension")
+        guard let count = checkedProduct(shape) else {
+            throw SerializationError(path, "shape \(shape) has a negative dimension or too many values")
         }
-        let count = shape.reduce(1, *)
         guard count == values.count else {
             throw SerializationError(path, "shape \(shape) holds \(count) values, got \(values.count)")
         }
@@ -100,8 +99,10 @@ public enum Npy {
                 path, "array is in Fortran order, expected C order (save with np.ascontiguousarray)")
         }
         let shape = try parseShape(shapeText, path: path)
-        let count = shape.reduce(1, *)
         let type = try ElementType(descr: descr, path: path)
+        guard let count = checkedProduct(shape, limit: Int.max / type.size) else {
+            throw SerializationError(path, "shape \(shape) of \(descr) overflows 64-bit byte counts")
+        }
         let start = headerStart + headerLength
         guard bytes.count - start >= count * type.size else {
             throw SerializationError(

@@ -69,10 +69,12 @@ public enum SafeTensors {
             guard end <= bytes else {
                 throw fail("truncated: '\(name)' ends at byte \(end) of the data, only \(bytes) bytes present")
             }
-            let count = shape.reduce(1, *)
             guard let width = elementSize[dtype] else {
                 throw fail(
                     "'\(name)' has dtype \(dtype); supported are \(elementSize.keys.sorted().joined(separator: ", "))")
+            }
+            guard let count = checkedProduct(shape, limit: Int.max / width) else {
+                throw fail("'\(name)' has shape \(shape), whose \(dtype) size overflows 64-bit byte counts")
             }
             guard end - begin == count * width else {
                 throw fail(
@@ -88,8 +90,9 @@ public enum SafeTensors {
 
     private static let elementSize = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4]
 
+    /// `raw` holds exactly the checked product of `shape` elements of `dtype` (see `parse`).
     private static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, shape: [Int]) -> SafeTensorValue {
-        let count = shape.reduce(1, *)
+        let count = raw.count / elementSize[dtype]!
         func ints<T: FixedWidthInteger>(_: T.Type) -> SafeTensorValue {
             .i64(
                 shape: shape,

@@ -103,13 +103,13 @@ public struct Tensor: Sendable {
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         var s = newShape
         if let k = s.firstIndex(of: -1) {
-            let rest = s.enumerated().filter { $0.offset != k }.map(\.element).reduce(1, *)
+            let rest = checkedProduct(s.enumerated().filter { $0.offset != k }.map(\.element)) ?? 0
             guard rest > 0, count % rest == 0 else {
                 throw NNError("cannot reshape \(shape) to \(newShape)")
             }
             s[k] = count / rest
         }
-        guard s.allSatisfy({ $0 >= 0 }), s.reduce(1, *) == count else {
+        guard checkedProduct(s) == count else {
             throw NNError("cannot reshape \(shape) (\(count) values) to \(newShape)")
         }
         return Tensor(storage: storage, offset: offset, shape: s)

@@ -132,7 +132,7 @@ final class MetricsTests: XCTestCase {
             XCTAssertEqual("\($0)", "truth: expected at least one sample to score, got none")
         }
         XCTAssertThrowsError(try ConfusionMatrix(classes: 0)) {
-            XCTAssertEqual("\($0)", "classes: expected at least 1 class, got 0")
+            XCTAssertEqual("\($0)", "classes: expected 1 to 16384 classes, got 0")
         }
         let m = try ClassificationMetrics(truth: [0], predicted: [0], classes: 2)
         XCTAssertThrowsError(try m.report(classNames: ["only one"])) {

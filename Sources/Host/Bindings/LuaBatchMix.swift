@@ -19,6 +19,7 @@ extension LuaData {
         let classes = try o.integer("classes", default: Genre.allCases.count)
         guard classes >= 1 else { throw o.invalid("classes", "at least 1 class expected, got \(classes)") }
         let n = x.shape[0]
+        _ = try checkTensorShape([n, classes], for: "the soft targets")
         var batch: Batch
         if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
             guard soft.shape == [n, classes] else {

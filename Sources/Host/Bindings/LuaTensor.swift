@@ -416,7 +416,7 @@ enum LuaTensor: LuaModule {
     ]
 
     private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {
-        let t = Tensor(shape: try TensorObject.shapeArgument(lua, from: 1))
+        let t = try Tensor(checkedShape: try TensorObject.shapeArgument(lua, from: 1), for: "tensor")
         fill(t)
         lua.push(TensorObject(t))
         return 1

@@ -7,7 +7,10 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public private(set) var counts: [Int]  // [classes * classes], row = true class
 
     public init(classes: Int) throws {
-        guard classes > 0 else { throw MetricsError("classes", "expected at least 1 class, got \(classes)") }
+        // classes² counts: 16,384 classes already take 2 GiB.
+        guard classes > 0, classes <= 16_384 else {
+            throw MetricsError("classes", "expected 1 to 16384 classes, got \(classes)")
+        }
         self.classes = classes
         counts = [Int](repeating: 0, count: classes * classes)
     }

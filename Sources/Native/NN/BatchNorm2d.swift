@@ -182,7 +182,7 @@ public final class BatchNorm2d: Module {
                 "BatchNorm2d: need channels > 0, eps > 0 and momentum in [0, 1], got \(channels), \(eps), \(momentum)")
         }
         (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
-        weight = Parameter(Tensor(shape: [channels]))
+        weight = Parameter(try Tensor(checkedShape: [channels], for: "BatchNorm2d(\(channels)) weight"))
         weight.value.fill(1)
         bias = Parameter(Tensor(shape: [channels]))
         runningMean = Tensor(shape: [channels])

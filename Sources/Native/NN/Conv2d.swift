@@ -505,8 +505,10 @@ public final class Conv2d: Module {
         }
         (self.inChannels, self.outChannels, self.kernelSize, self.stride, self.padding) =
             (inChannels, outChannels, kernelSize, stride, padding)
+        let name = "Conv2d(\(inChannels), \(outChannels), \(kernelSize))"
+        weight = Parameter(
+            try Tensor(checkedShape: [outChannels, inChannels, kernelSize, kernelSize], for: "\(name) weight"))
         let fanIn = inChannels * kernelSize * kernelSize
-        weight = Parameter(Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize]))
         initUniform(weight.value, fanIn: fanIn)
         if bias {
             self.bias = Parameter(Tensor(shape: [outChannels]))

@@ -45,10 +45,11 @@ public final class Linear: Module {
             throw NNError("Linear: in_features and out_features must be positive, got \(inFeatures), \(outFeatures)")
         }
         (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
-        weight = Parameter(Tensor(shape: [outFeatures, inFeatures]))
+        let name = "Linear(\(inFeatures), \(outFeatures))"
+        weight = Parameter(try Tensor(checkedShape: [outFeatures, inFeatures], for: "\(name) weight"))
         initUniform(weight.value, fanIn: inFeatures)
         if bias {
-            self.bias = Parameter(Tensor(shape: [outFeatures]))
+            self.bias = Parameter(try Tensor(checkedShape: [outFeatures], for: "\(name) bias"))
             initUniform(self.bias!.value, fanIn: inFeatures)
         } else {
             self.bias = nil

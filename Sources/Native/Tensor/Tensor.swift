@@ -31,6 +31,20 @@ public final class TensorStorage: @unchecked Sendable {
         self.workspace = workspace
     }
 
+    /// A zero-filled block of its own for a size that came from outside the engine (see
+    /// `checkTensorSize`), or an error naming `what` when the system refuses the memory.
+    init(checkedCount count: Int, for what: String) throws {
+        let bytes = try checkTensorSize(count, for: what)
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            throw NNError("\(what): out of memory allocating \(bytes) bytes for \(count) values")
+        }
+        memset(raw, 0, bytes)
+        base = raw.bindMemory(to: Float.self, capacity: bytes / 4)
+        self.count = count
+        self.workspace = nil
+    }
+
     deinit {
         if let workspace {
             workspace.recycleBlock(base, bytes: blockBytes(count))
@@ -43,6 +57,35 @@ public final class TensorStorage: @unchecked Sendable {
 /// Bytes of the block holding `count` floats: whole cache lines (64 bytes), so that the widest
 /// SIMD load (AVX-512) never splits and two blocks never share a line.
 func blockBytes(_ count: Int) -> Int { max(64, (count * MemoryLayout<Float>.stride + 63) & ~63) }
+
+/// The bytes of a block of `count` floats, or an error naming `what` when they overflow or pass
+/// the machine's memory: sizes from scripts, files and arguments are checked before anything
+/// is allocated, so that they end in an error instead of a trap or the OOM killer.
+public func checkTensorSize(_ count: Int, for what: String) throws -> Int {
+    guard count >= 0, count <= (Int.max - 63) / MemoryLayout<Float>.stride else {
+        throw NNError("\(what): \(count) values do not fit in 64-bit byte counts")
+    }
+    let bytes = blockBytes(count)
+    let memory = ProcessInfo.processInfo.physicalMemory
+    guard UInt64(bytes) <= memory else {
+        throw NNError(
+            "\(what): \(count) values need \(gibibytes(bytes)) GiB, more than this machine's \(gibibytes(Int(memory))) GiB of memory"
+        )
+    }
+    return bytes
+}
+
+/// The element count of `shape`, checked as `checkTensorSize` does.
+public func checkTensorShape(_ shape: [Int], for what: String) throws -> Int {
+    guard let count = checkedProduct(shape) else {
+        throw NNError("\(what): shape \(shape) has a negative size or more values than 64-bit counts hold")
+    }
+    _ = try checkTensorSize(count, for: "\(what) of shape \(shape)")
+    return count
+}
+
+/// `bytes` in GiB with two decimals, for messages.
+private func gibibytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / Double(1 << 30)) }
 
 /// A 64-byte aligned block of `bytes` bytes for floats; contents undefined.
 func allocateBlock(bytes: Int) -> UnsafeMutableRawPointer {
@@ -69,6 +112,14 @@ public struct Tensor: Sendable {
         self.shape = shape
         self.offset = 0
         self.storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A zero-filled tensor whose shape came from a script, a file or an argument: a shape with
+    /// a negative size, one whose size overflows, or one the machine cannot hold is an error
+    /// naming `what` (a Lua error at the binding), where `init(shape:)` would trap.
+    public init(checkedShape shape: [Int], for what: String) throws {
+        let count = try checkTensorShape(shape, for: what)
+        self.init(storage: try TensorStorage(checkedCount: count, for: "\(what) of shape \(shape)"), offset: 0, shape: shape)
     }
 
     /// A tensor holding `values` in row-major order.

@@ -119,7 +119,8 @@ public struct Tensor: Sendable {
     /// naming `what` (a Lua error at the binding), where `init(shape:)` would trap.
     public init(checkedShape shape: [Int], for what: String) throws {
         let count = try checkTensorShape(shape, for: what)
-        self.init(storage: try TensorStorage(checkedCount: count, for: "\(what) of shape \(shape)"), offset: 0, shape: shape)
+        let storage = try TensorStorage(checkedCount: count, for: "\(what) of shape \(shape)")
+        self.init(storage: storage, offset: 0, shape: shape)
     }
 
     /// A tensor holding `values` in row-major order.

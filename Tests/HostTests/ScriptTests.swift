@@ -91,6 +91,32 @@ final class ScriptTests: XCTestCase {
         }
     }
 
+    /// A training-only copy of the data (no test.csv, or no sample_submission.csv) fails before
+    /// the first epoch, naming what is missing, instead of after the whole training run.
+    func testMissingTestFilesFailBeforeTraining() throws {
+        let runs = try temporaryFolder(self)
+        let copy = runs.appendingPathComponent("training-only")
+        let fm = FileManager.default
+        try fm.createDirectory(at: copy, withIntermediateDirectories: true)
+        for part in ["genres_stems", "ESC-50-master", "mashups", "test.csv"] {
+            try fm.copyItem(
+                at: ScriptTests.dataSet.appendingPathComponent(part), to: copy.appendingPathComponent(part))
+        }
+        var arguments = recipeArguments(runs: runs, name: "no-sample")
+        arguments[arguments.firstIndex(of: "--data")! + 1] = copy.path
+        let noSample = try runMashup(arguments)
+        XCTAssertEqual(noSample.status, 1)
+        XCTAssertTrue(noSample.stderr.contains("sample_submission.csv is missing"), noSample.stderr)
+        XCTAssertFalse(noSample.stdout.contains("epoch"), noSample.stdout)
+
+        try fm.removeItem(at: copy.appendingPathComponent("test.csv"))
+        try fm.removeItem(at: copy.appendingPathComponent("mashups"))
+        try fm.createDirectory(at: copy.appendingPathComponent("mashups"), withIntermediateDirectories: true)
+        let noTest = try runMashup(arguments)
+        XCTAssertEqual(noTest.status, 1)
+        XCTAssertTrue(noTest.stderr.contains("test.csv lists none"), noTest.stderr)
+    }
+
     /// With --cache the run trains on the seed's fixed pre-computed mashups and says so.
     func testCacheFlagTrainsOnTheFixedCache() throws {
         let runs = try temporaryFolder(self)

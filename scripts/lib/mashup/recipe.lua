@@ -93,6 +93,19 @@ function M.check(cfg)
   return cfg
 end
 
+--- The run ends by predicting the test mashups into a submission checked against
+--- sample_submission.csv: a data set without them (a training-only copy) fails here, before
+--- training, instead of after it.
+function M.check_test_files(ds, folder)
+  local sample = io.open(folder .. "/sample_submission.csv")
+  if sample then sample:close() end
+  if ds.test_count == 0 or not sample then
+    error(("%s: the recipe predicts the test mashups, but %s; expected test.csv (id,filename) with "
+      .. "its mashups/ and sample_submission.csv (id,genre)"):format(folder,
+      ds.test_count == 0 and "test.csv lists none (or mashups/ is empty)" or "sample_submission.csv is missing"), 0)
+  end
+end
+
 --- The network for cfg.model.
 function M.model(cfg)
   if cfg.model == "small" then
@@ -221,14 +234,20 @@ function M.run(cfg, script)
     saved.resume = cfg.resume
     cfg = saved
   else
-    run = mm.run.open{root = cfg.runs, name = cfg.run}
-    run:config(M.check(cfg))
+    M.check(cfg)
   end
   mm.seed(cfg.seed)
-  if not mm.quiet then print(("run folder: %s"):format(run.path)) end
-
   local folder = M.data_folder(cfg)
   local ds = mm.data.kaggle(folder)
+  M.check_test_files(ds, folder)
+  -- The run folder opens once the data set is known to be usable, so a bad one leaves no
+  -- half-made run behind to block the name.
+  if not run then
+    run = mm.run.open{root = cfg.runs, name = cfg.run}
+    run:config(cfg)
+  end
+  if not mm.quiet then print(("run folder: %s"):format(run.path)) end
+
   local genres = ds:genres()
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
   if not mm.quiet then print(tostring(ds)) end

@@ -153,6 +153,76 @@ final class OptimTests: XCTestCase {
         XCTAssertEqual(Engine.randomState, generatorAfterA, "the dropout generator resumes where it was saved")
     }
 
+    /// A training state that is refused at any point leaves model, optimiser, scheduler and
+    /// weight average exactly as they were, and names what is wrong.
+    func testRefusedTrainingStateChangesNothing() throws {
+        let (b, optB, schedB) = try freshRun()
+        let averageB = try WeightAverage(b, decay: 0.9)
+        try train(b, optB, schedB, steps: 2)
+        try averageB.update()
+        let good = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "state-\(UUID().uuidString).safetensors"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        try TrainingState(epoch: 1).save(to: good, model: b, optimizer: optB, scheduler: schedB, average: averageB)
+        let saved = try SafeTensors.read(good)
+
+        typealias Edit = (inout [String: SafeTensorValue], inout [String: String]) -> Void
+        let nan = try Tensor(shape: [4], values: [0, .nan, 0, 0])
+        let cases: [(String, Edit, String)] = [
+            ("scheduler step far out", { _, m in m["scheduler.last_step"] = "1000000000000" }, "last_step"),
+            ("negative optimizer step", { _, m in m["optimizer.step"] = "-1" }, "'step' is -1.0"),
+            ("NaN optimizer step", { _, m in m["optimizer.step"] = "nan" }, "'step' is nan"),
+            ("huge optimizer step", { _, m in m["optimizer.step"] = "1e30" }, "'step'"),
+            ("NaN learning rate", { _, m in m["optimizer.lr"] = "nan" }, "'lr'"),
+            ("NaN weights", { t, _ in t["model.bn1.bias"] = .f32(nan) }, "NaN or infinite values in model.bn1.bias"),
+            (
+                "a moment missing (after the average and model took theirs)",
+                { t, _ in
+                    t["optimizer.state.3.exp_avg"] = nil
+                }, "state.3.exp_avg"
+            ),
+        ]
+        for (what, edit, expected) in cases {
+            var (tensors, metadata) = (saved.tensors, saved.metadata)
+            edit(&tensors, &metadata)
+            let bad = good + ".bad"
+            defer { try? FileManager.default.removeItem(atPath: bad) }
+            try SafeTensors.write(
+                bad, tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: metadata)
+
+            Engine.seed(77)
+            let c = try SEResNet(
+                SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0.5))
+            let optC = try AdamW(c.parameters)
+            let schedC = try OneCycleLR(optC, maxLR: 1e-2, totalSteps: 10)
+            let averageC = try WeightAverage(c, decay: 0.9)
+            try train(c, optC, schedC, steps: 1)
+            try averageC.update()
+            averageC.swap()  // validating: the network holds the average
+            func snapshot() -> [[Float]] {
+                c.stateTensors().map { v in if case .f32(let t) = v.value { return t.array } else { return [] } }
+                    + optC.stateTensors().map { v in if case .f32(let t) = v.value { return t.array } else { return [] }
+                    }
+                    + averageC.stateTensors().map { v in
+                        if case .f32(let t) = v.value { return t.array } else { return [] }
+                    }
+            }
+            let before = snapshot()
+            let scalars = (optC.stateScalars, schedC.lastStep, averageC.updates, averageC.swapped)
+            XCTAssertThrowsError(
+                try TrainingState.load(from: bad, model: c, optimizer: optC, scheduler: schedC, average: averageC), what
+            ) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(what): \(error)")
+            }
+            XCTAssertTrue(snapshot() == before, "\(what): the objects changed")
+            XCTAssertEqual(optC.stateScalars, scalars.0, what)
+            XCTAssertEqual(schedC.lastStep, scalars.1, what)
+            XCTAssertEqual(averageC.updates, scalars.2, what)
+            XCTAssertEqual(averageC.swapped, scalars.3, what)
+        }
+    }
+
     func testSameSeedAndThreadCountReproduceBitForBit() throws {
         var runs: [[Float]] = []
         for _ in 0..<2 {

@@ -85,14 +85,23 @@ public final class AdamW: Optimizer {
     }
 
     public func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws {
-        for (i, p) in parameters.enumerated() {
-            try m[i].assign(stateTensor(tensors, "state.\(i).exp_avg", shape: p.value.shape))
-            try v[i].assign(stateTensor(tensors, "state.\(i).exp_avg_sq", shape: p.value.shape))
+        // Everything is read and checked before anything changes.
+        let moments = try parameters.indices.map { i in
+            let shape = parameters[i].value.shape
+            return (
+                try stateTensor(tensors, "state.\(i).exp_avg", shape: shape),
+                try stateTensor(tensors, "state.\(i).exp_avg_sq", shape: shape)
+            )
         }
-        stepCount = Int(try stateScalar(scalars, "step"))
-        (learningRate, beta1, beta2) = (
+        let step = try stateCount(scalars, "step")
+        let (lr, b1, b2) = (
             try stateScalar(scalars, "lr"), try stateScalar(scalars, "beta1"), try stateScalar(scalars, "beta2")
         )
-        (eps, weightDecay) = (try stateScalar(scalars, "eps"), try stateScalar(scalars, "weight_decay"))
+        let (e, wd) = (try stateScalar(scalars, "eps"), try stateScalar(scalars, "weight_decay"))
+        for (i, (saved1, saved2)) in moments.enumerated() {
+            try m[i].assign(saved1)
+            try v[i].assign(saved2)
+        }
+        (stepCount, learningRate, beta1, beta2, eps, weightDecay) = (step, lr, b1, b2, e, wd)
     }
 }

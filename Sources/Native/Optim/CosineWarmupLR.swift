@@ -40,7 +40,7 @@ public final class CosineWarmupLR: LRScheduler {
     public var stateScalars: [String: Double] { ["last_step": Double(lastStep)] }
 
     public func restore(scalars: [String: Double]) throws {
-        lastStep = Int(try stateScalar(scalars, "last_step"))
+        lastStep = try stateCount(scalars, "last_step")
         apply()
     }
 }

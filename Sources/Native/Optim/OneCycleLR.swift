@@ -92,11 +92,7 @@ public final class OneCycleLR: LRScheduler {
     public var stateScalars: [String: Double] { ["last_step": Double(lastStep)] }
 
     public func restore(scalars: [String: Double]) throws {
-        let t = Int(try stateScalar(scalars, "last_step"))
-        guard (0...totalSteps).contains(t) else {
-            throw NNError("onecycle: saved step \(t) is outside 0...\(totalSteps)")
-        }
-        lastStep = t
+        lastStep = try stateCount(scalars, "last_step", in: 0...totalSteps)
         apply()
     }
 }

@@ -49,7 +49,23 @@ func stateTensor(_ tensors: [String: SafeTensorValue], _ name: String, shape: [I
     return t
 }
 
-func stateScalar(_ scalars: [String: Double], _ name: String) throws -> Double {
+/// Reads scalar `name` of a saved state: never NaN, and finite unless `finite` is false (a
+/// plateau scheduler's best starts at infinity).
+func stateScalar(_ scalars: [String: Double], _ name: String, finite: Bool = true) throws -> Double {
     guard let v = scalars[name] else { throw NNError("training state lacks '\(name)'") }
+    guard !v.isNaN, !finite || v.isFinite else {
+        throw NNError("training state '\(name)' is \(v), expected a \(finite ? "finite " : "")number")
+    }
     return v
+}
+
+/// Reads a saved step or counter: a whole number in `range` (converting a NaN or 1e30 to Int
+/// would trap; a negative step turns the next AdamW update's bias correction into NaN).
+func stateCount(_ scalars: [String: Double], _ name: String, in range: ClosedRange<Int> = 0...(1 << 53)) throws -> Int {
+    let v = try stateScalar(scalars, name)
+    guard v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
+        throw NNError(
+            "training state '\(name)' is \(v), expected a whole number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return Int(v)
 }

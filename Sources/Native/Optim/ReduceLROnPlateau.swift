@@ -62,8 +62,8 @@ public final class ReduceLROnPlateau {
     }
 
     public func restore(scalars: [String: Double]) throws {
-        best = try stateScalar(scalars, "best")
-        badSteps = Int(try stateScalar(scalars, "bad_steps"))
-        cooldownLeft = Int(try stateScalar(scalars, "cooldown_left"))
+        best = try stateScalar(scalars, "best", finite: false)
+        badSteps = try stateCount(scalars, "bad_steps")
+        cooldownLeft = try stateCount(scalars, "cooldown_left")
     }
 }

@@ -74,11 +74,14 @@ public final class SGD: Optimizer {
     }
 
     public func restore(tensors: [String: SafeTensorValue], scalars: [String: Double]) throws {
-        for (i, p) in parameters.enumerated() {
-            try buffers[i].assign(stateTensor(tensors, "state.\(i).momentum_buffer", shape: p.value.shape))
+        // Everything is read and checked before anything changes.
+        let saved = try parameters.indices.map { i in
+            try stateTensor(tensors, "state.\(i).momentum_buffer", shape: parameters[i].value.shape)
         }
-        stepCount = Int(try stateScalar(scalars, "step"))
-        (learningRate, momentum) = (try stateScalar(scalars, "lr"), try stateScalar(scalars, "momentum"))
-        (dampening, weightDecay) = (try stateScalar(scalars, "dampening"), try stateScalar(scalars, "weight_decay"))
+        let step = try stateCount(scalars, "step")
+        let (lr, mom) = (try stateScalar(scalars, "lr"), try stateScalar(scalars, "momentum"))
+        let (damp, wd) = (try stateScalar(scalars, "dampening"), try stateScalar(scalars, "weight_decay"))
+        for (buffer, value) in zip(buffers, saved) { try buffer.assign(value) }
+        (stepCount, learningRate, momentum, dampening, weightDecay) = (step, lr, mom, damp, wd)
     }
 }

@@ -23,7 +23,7 @@ public final class StepLR: LRScheduler {
     public var stateScalars: [String: Double] { ["last_step": Double(lastStep)] }
 
     public func restore(scalars: [String: Double]) throws {
-        lastStep = Int(try stateScalar(scalars, "last_step"))
+        lastStep = try stateCount(scalars, "last_step")
         optimizer.learningRate = baseLR * pow(gamma, Double(lastStep / stepSize))
     }
 }

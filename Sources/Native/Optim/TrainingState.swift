@@ -69,12 +69,19 @@ public struct TrainingState: Equatable, Sendable {
             }
             averageUpdates = n
         }
+        let nonFinite = nonFiniteTensorNames(file.tensors)
+        guard nonFinite.isEmpty else { throw fail("NaN or infinite values in \(nonFinite.joined(separator: ", "))") }
+        // All or nothing: each part checks its own values before changing, but a later part
+        // can still refuse after an earlier one took its values, so a failure puts back what
+        // the objects held.
+        let before = Undo(model: model, optimizer: optimizer, scheduler: scheduler, average: average)
         do {
             if let average { try average.restore(tensors("ema."), updates: averageUpdates) }
             try model.loadState(tensors("model."))
             try optimizer.restore(tensors: tensors("optimizer."), scalars: scalars("optimizer."))
             try scheduler?.restore(scalars: scalars("scheduler."))
         } catch let e as NNError {
+            try before.putBack()
             throw fail(e.message)
         }
         Engine.randomState = Random(state: (words[0], words[1], words[2], words[3]))
@@ -83,5 +90,41 @@ public struct TrainingState: Equatable, Sendable {
                 k.hasPrefix("extra.") ? (String(k.dropFirst(6)), v) : nil
             })
         return TrainingState(epoch: epoch, bestMetric: meta["best_metric"].flatMap { Double($0) }, extra: extra)
+    }
+}
+
+/// A copy of everything `TrainingState.load` changes, to put back when it fails halfway.
+private struct Undo {
+    let model: any Module
+    let optimizer: any Optimizer
+    let scheduler: (any LRScheduler)?
+    let average: WeightAverage?
+    let modelState: [String: SafeTensorValue]
+    let optimizerState: (tensors: [String: SafeTensorValue], scalars: [String: Double])
+    let schedulerScalars: [String: Double]
+    let averageState: (tensors: [String: SafeTensorValue], updates: Int, swapped: Bool)?
+
+    init(model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)?, average: WeightAverage?) {
+        (self.model, self.optimizer, self.scheduler, self.average) = (model, optimizer, scheduler, average)
+        func copies(_ entries: [(name: String, value: SafeTensorValue)]) -> [String: SafeTensorValue] {
+            Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.value.copy()) })
+        }
+        modelState =
+            average.map { a in a.withLiveWeights { copies(model.stateTensors()) } } ?? copies(model.stateTensors())
+        optimizerState = (copies(optimizer.stateTensors()), optimizer.stateScalars)
+        schedulerScalars = scheduler?.stateScalars ?? [:]
+        averageState = average.map { (copies($0.stateTensors()), $0.updates, $0.swapped) }
+    }
+
+    /// Restores the copies; they came from the objects themselves, so every check passes (the
+    /// model's are assigned unchecked: a diverged model's NaN weights come back as they were).
+    func putBack() throws {
+        if let average, let averageState {
+            try average.restore(averageState.tensors, updates: averageState.updates)
+        }
+        try model.assignState(modelState)
+        try optimizer.restore(tensors: optimizerState.tensors, scalars: optimizerState.scalars)
+        try scheduler?.restore(scalars: schedulerScalars)
+        if let average, averageState?.swapped == true { average.swap() }
     }
 }

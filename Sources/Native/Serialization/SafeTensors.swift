@@ -12,6 +12,30 @@ public enum SafeTensorValue {
         case .i64(let shape, _): return shape
         }
     }
+
+    /// False when a float holds a NaN or an infinity (integers are always finite).
+    public var isFinite: Bool {
+        guard case .f32(let t) = self else { return true }
+        let x = t.data
+        // x * 0 is 0 for every finite x and NaN otherwise: one branch-free pass.
+        var probe: Float = 0
+        for i in 0..<t.count { probe += x[i] * 0 }
+        return probe == 0
+    }
+
+    /// A copy that shares no storage with this value.
+    public func copy() -> SafeTensorValue {
+        switch self {
+        case .f32(let t): return .f32(t.copy())
+        case .i64: return self
+        }
+    }
+}
+
+/// The names, sorted, of the float tensors among `tensors` that hold a NaN or an infinity:
+/// weights like that load without complaint and make every prediction NaN.
+public func nonFiniteTensorNames(_ tensors: [String: SafeTensorValue]) -> [String] {
+    tensors.filter { !$0.value.isFinite }.map(\.key).sorted()
 }
 
 /// The safetensors format (huggingface/safetensors): an 8-byte little-endian header length,

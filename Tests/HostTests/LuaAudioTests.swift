@@ -129,6 +129,32 @@ final class LuaAudioTests: XCTestCase {
             true)
     }
 
+    /// NaN and infinite samples never get into a buffer, and a finite signal too loud for a
+    /// float32 power spectrum is refused by the transform instead of giving an all-zero log-mel.
+    func testNonFiniteAndOverflowingSamplesAreErrors() throws {
+        let state = LuaState()
+        XCTAssertEqual(
+            state.failure("mm.audio.new({0.1, 0/0, 0.2}, 22050)"),
+            "test:1: samples: sample 2 is NaN; expected finite samples")
+        XCTAssertEqual(
+            state.failure("mm.audio.new({0.1, 1/0}, 22050)"),
+            "test:1: samples: sample 2 is inf; expected finite samples")
+        XCTAssertEqual(
+            state.failure("mm.audio.new({0.5, -0.25}, 22050):gain(1e10)"),
+            "test:1: gain: 10000000000.0 dB takes the peak 0.5 beyond the largest float; expected a smaller gain")
+        XCTAssertEqual(
+            state.failure("local a = mm.audio.new({1, 1}, 8000); a:add(a, 3e38):add(a, 3e38)"),
+            "test:1: gain: 3e+38 takes the sum beyond the largest float; expected a smaller factor")
+        let loud = try XCTUnwrap(
+            state.failure(
+                "local t = {} for i = 1, 4096 do t[i] = 1e17 * math.sin(i) end mm.dsp.logmel(mm.audio.new(t, 22050))"))
+        XCTAssertTrue(loud.contains("overflows the power spectrum for n_fft 2048 (expected peaks below 9.0"), loud)
+        XCTAssertEqual(
+            try state.number(
+                "local t = {} for i = 1, 4096 do t[i] = 1e15 * math.sin(i) end return mm.dsp.logmel(mm.audio.new(t, 22050)):to_tensor():max()"
+            ), 1)
+    }
+
     func testTenThousandAudioErrorsUnderPcall() throws {
         try LuaState().assertErrorLoopSurvives([
             "mm.audio.load('/no/such.wav')",

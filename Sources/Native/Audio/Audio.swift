@@ -13,14 +13,21 @@ public struct Audio: Sendable, Equatable {
         self.rate = rate
     }
 
-    /// The same as `init(samples:channels:rate:)`, but rejects a shape that is not audio: a
-    /// channel count or rate below 1, or a sample count that is not a whole number of frames.
+    /// The same as `init(samples:channels:rate:)`, but rejects what is not audio: a channel
+    /// count or rate below 1, a sample count that is not a whole number of frames, or a NaN or
+    /// infinite sample.
     public init(checking samples: [Float], channels: Int, rate: Int) throws {
         guard channels >= 1 else { throw AudioError("channels", "expected at least 1, got \(channels)") }
         guard rate >= 1 else { throw AudioError("rate", "expected a positive sample rate in Hz, got \(rate)") }
         guard samples.count % channels == 0 else {
             throw AudioError(
                 "samples", "expected a multiple of \(channels) channels, got \(samples.count) samples")
+        }
+        guard samples.withUnsafeBufferPointer(allFinite) else {
+            let bad = samples.firstIndex { !$0.isFinite }!
+            throw AudioError(
+                "samples",
+                "sample \(bad + 1) is \(samples[bad].isNaN ? "NaN" : "\(samples[bad])"); expected finite samples")
         }
         self.init(samples: samples, channels: channels, rate: rate)
     }

@@ -36,7 +36,12 @@ extension Audio {
     public func gained(decibels: Double) throws -> Audio {
         guard decibels.isFinite else { throw AudioError("gain", "expected a finite number of dB, got \(decibels)") }
         let factor = Float(pow(10, decibels / 20))
-        return Audio(samples: samples.map { $0 * factor }, channels: channels, rate: rate)
+        let louder = samples.map { $0 * factor }
+        guard louder.withUnsafeBufferPointer(allFinite) else {
+            throw AudioError(
+                "gain", "\(decibels) dB takes the peak \(peak) beyond the largest float; expected a smaller gain")
+        }
+        return Audio(samples: louder, channels: channels, rate: rate)
     }
 
     /// self + gain * other, frame by frame, keeping self's length: `other` starts with self's
@@ -58,6 +63,9 @@ extension Audio {
             other.samples.withUnsafeBufferPointer { x in
                 for i in 0..<n { y[i] += g * x[i] }
             }
+        }
+        guard out.withUnsafeBufferPointer(allFinite) else {
+            throw AudioError("gain", "\(gain) takes the sum beyond the largest float; expected a smaller factor")
         }
         return Audio(samples: out, channels: channels, rate: rate)
     }

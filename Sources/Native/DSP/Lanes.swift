@@ -35,3 +35,18 @@ func reduceInLanes(
     for j in i..<n { tail[j - i] = base[j] }
     return combine(acc, tail)
 }
+
+/// True when every value is finite: x * 0 is 0 for a finite x and NaN for a NaN or an infinity,
+/// so one branch-free pass sums to 0 or NaN.
+func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
+    reduceInLanes(x, identity: 0) { $0 + $1 * 0 }.sum() == 0
+}
+
+/// max |x| in one pass, or infinity when a value is NaN or infinite; 0 for none.
+func peakMagnitude(_ x: UnsafeBufferPointer<Float>) -> Float {
+    reduceInLanes(x, identity: 0) { peak, v in
+        var magnitude = v.replacing(with: -v, where: v .< 0)
+        magnitude.replace(with: .infinity, where: magnitude .!= magnitude)  // NaN
+        return peak.replacing(with: magnitude, where: magnitude .> peak)
+    }.max()
+}

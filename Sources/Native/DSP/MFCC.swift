@@ -46,7 +46,7 @@ extension MelSpectrogram {
     /// power_to_db of the mel spectrogram of `y`, [bands, frames] row-major, with the STFT,
     /// the projection and the logarithm in double precision (for `DSP.mfcc`).
     func decibelsInDouble(_ y: [Float], _ decibels: DecibelOptions) throws -> [Double] {
-        try stft.checkLength(y.count)
+        try stft.checkSamples(y)
         let stft = try STFT<Double>(nFFT: options.nFFT, hop: options.hop)
         let frames = stft.frameCount(samples: y.count)
         let bands = filterbank.bands

@@ -105,7 +105,7 @@ public struct MelSpectrogram: Sendable {
 
     /// [bands, 1 + n / hop]: mel[m, t] = sum_k W[m, k] |X_t[k]|^power.
     public func callAsFunction(_ samples: [Float]) throws -> Spectrogram {
-        try stft.checkLength(samples.count)
+        try stft.checkSamples(samples)
         return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
 
@@ -115,7 +115,7 @@ public struct MelSpectrogram: Sendable {
     public func logMel(_ samples: [Float], decibels: DecibelOptions = DecibelOptions(ref: .max, topDB: 80)) throws
         -> Spectrogram
     {
-        try stft.checkLength(samples.count)
+        try stft.checkSamples(samples)
         try decibels.validate()
         return logMel(samples, decibels: decibels, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
     }
@@ -160,7 +160,7 @@ public struct MelSpectrogram: Sendable {
     public func batch(_ clips: [[Float]], decibels: DecibelOptions? = nil, minMax: Bool = false) throws -> [Spectrogram]
     {
         for (i, clip) in clips.enumerated() {
-            do { try stft.checkLength(clip.count) } catch let error as DSPError {
+            do { try stft.checkSamples(clip) } catch let error as DSPError {
                 throw DSPError("clip \(i + 1) of \(clips.count)", error.reason)
             }
         }

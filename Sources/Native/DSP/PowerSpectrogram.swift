@@ -9,7 +9,7 @@ extension DSP {
             throw DSPError("power", "expected an exponent > 0 (2 for power, 1 for magnitude), got \(power)")
         }
         let stft = try STFT<Float>(nFFT: nFFT, hop: hop)
-        try stft.checkLength(y.count)
+        try stft.checkSamples(y)
         let frames = stft.frameCount(samples: y.count)
         let bins = stft.bins
         var out = [Float](repeating: 0, count: bins * frames)

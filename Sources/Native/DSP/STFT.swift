@@ -44,10 +44,27 @@ struct STFT<T: FFTWScalar>: Sendable {
         return padded < nFFT ? 0 : 1 + (padded - nFFT) / hop
     }
 
-    /// Throws unless the signal gives at least one frame.
-    func checkLength(_ n: Int) throws {
-        guard n > 0, frameCount(samples: n) > 0 else {
-            throw DSPError("samples", "expected at least \(center ? 1 : nFFT) samples for n_fft \(nFFT), got \(n)")
+    /// Throws unless the signal gives at least one frame, and its samples are finite and small
+    /// enough that no power |X[k]|^2 overflows: |X[k]| <= nFFT * peak, so the peak must stay below
+    /// sqrt(Float.greatestFiniteMagnitude) / nFFT (9e15 at 2048 points). A louder signal gave an
+    /// infinite power spectrum and an all-zero log-mel without a word.
+    func checkSamples(_ y: [Float]) throws {
+        guard !y.isEmpty, frameCount(samples: y.count) > 0 else {
+            throw DSPError(
+                "samples", "expected at least \(center ? 1 : nFFT) samples for n_fft \(nFFT), got \(y.count)")
+        }
+        let peak = y.withUnsafeBufferPointer(peakMagnitude)
+        guard peak.isFinite else {
+            let bad = y.firstIndex { !$0.isFinite }!
+            throw DSPError(
+                "samples", "sample \(bad + 1) is \(y[bad].isNaN ? "NaN" : "\(y[bad])"); expected finite samples")
+        }
+        let limit = Float.greatestFiniteMagnitude.squareRoot() / Float(nFFT)
+        guard peak < limit else {
+            throw DSPError(
+                "samples",
+                "the peak amplitude \(peak) overflows the power spectrum for n_fft \(nFFT) (expected peaks "
+                    + "below \(limit); audio is normally within [-1, 1]: scale it down first)")
         }
     }
 

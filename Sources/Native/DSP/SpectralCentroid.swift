@@ -7,7 +7,7 @@ extension DSP {
     {
         guard rate >= 1 else { throw DSPError("rate", "expected a positive sample rate in Hz, got \(rate)") }
         let stft = try STFT<Double>(nFFT: nFFT, hop: hop)
-        try stft.checkLength(y.count)
+        try stft.checkSamples(y)
         let spacing = 1.0 / (Double(nFFT) * (1.0 / Double(rate)))  // np.fft.rfftfreq's step
         var out = [Float](repeating: 0, count: stft.frameCount(samples: y.count))
         y.withUnsafeBufferPointer { x in

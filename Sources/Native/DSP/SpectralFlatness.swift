@@ -10,7 +10,7 @@ extension DSP {
         guard amin.isFinite, amin > 0 else { throw DSPError("amin", "expected a value > 0, got \(amin)") }
         guard power.isFinite, power > 0 else { throw DSPError("power", "expected an exponent > 0, got \(power)") }
         let stft = try STFT<Double>(nFFT: nFFT, hop: hop)
-        try stft.checkLength(y.count)
+        try stft.checkSamples(y)
         var out = [Float](repeating: 0, count: stft.frameCount(samples: y.count))
         y.withUnsafeBufferPointer { x in
             stft.forEachFrame(x, power: Double(power), scratch: STFT<Double>.Scratch(nFFT: nFFT)) { t, spectrum in

@@ -16,11 +16,7 @@ public enum SafeTensorValue {
     /// False when a float holds a NaN or an infinity (integers are always finite).
     public var isFinite: Bool {
         guard case .f32(let t) = self else { return true }
-        let x = t.data
-        // x * 0 is 0 for every finite x and NaN otherwise: one branch-free pass.
-        var probe: Float = 0
-        for i in 0..<t.count { probe += x[i] * 0 }
-        return probe == 0
+        return allFinite(UnsafeBufferPointer(start: t.data, count: t.count))
     }
 
     /// A copy that shares no storage with this value.

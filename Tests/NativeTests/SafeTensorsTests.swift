@@ -103,4 +103,24 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["x.safetensors"])
         XCTAssertThrowsError(try SafeTensors.write(dir.appendingPathComponent("no/such/dir/x.safetensors").path, []))
     }
+
+    /// A save removes what killed saves of the same file left (both temporary-name forms), and
+    /// keeps a live process's file and other names' files.
+    func testSaveRemovesTemporariesOfDeadWriters() throws {
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let live = getppid()
+        let names = [
+            ".x.safetensors.\(dead)-12345.tmp", ".x.safetensors.tmp-\(dead)", ".x.safetensors.\(live)-1.tmp",
+            ".y.safetensors.\(dead)-1.tmp",
+        ]
+        for name in names { XCTAssertTrue(FileManager.default.createFile(atPath: path(name), contents: Data([1]))) }
+        try SafeTensors.write(path("x.safetensors"), [("w", .f32(Tensor(shape: [3])))])
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)),
+            ["x.safetensors", ".x.safetensors.\(live)-1.tmp", ".y.safetensors.\(dead)-1.tmp"])
+    }
 }

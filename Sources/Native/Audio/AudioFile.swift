@@ -101,7 +101,7 @@ public enum AudioFile {
         if let bad = audio.samples.firstIndex(where: { !$0.isFinite }) {
             throw AudioError(path, "cannot write a non-finite sample (\(audio.samples[bad]) at index \(bad))")
         }
-        try writeAtomically(to: path) { temp in
+        try writeAtomically(to: path, durable: false) { temp in
             let file = try SoundFile(
                 writing: temp, target: path, format: format, channels: audio.channels, rate: audio.rate)
             try file.write(audio.samples)

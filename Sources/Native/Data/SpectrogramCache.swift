@@ -68,7 +68,7 @@ public struct SpectrogramCache: Sendable {
         let (bins, frames, count) = (examples.input.bins, examples.input.frames, anchors.count)
         let item = bins * frames
         let header = headerSize(count)
-        try writeAtomically(to: path) { temp in
+        try writeAtomically(to: path, durable: false) { temp in
             let out = try WritableMapping(creating: temp, size: header + 2 * item * count)
             var head = magic.map { UInt8($0) }
             for v in [count, bins, frames] { withUnsafeBytes(of: Int64(v).littleEndian) { head += $0 } }

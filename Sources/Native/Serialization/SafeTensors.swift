@@ -199,18 +199,13 @@ public enum SafeTensors {
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 
-    /// Writes `data` to a temporary file next to `path`, then renames it over `path`, so a
-    /// reader never sees half a file.
+    /// Writes `data` durably and whole or not at all (`writeAtomically`).
     static func atomicWrite(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
-            try data.write(to: tmp)
-            guard rename(tmp.path, url.path) == 0 else {
-                throw NNError(String(cString: strerror(errno)))
-            }
+            try writeAtomically(to: path) { temporary in try data.write(to: URL(fileURLWithPath: temporary)) }
+        } catch let error as SerializationError {
+            throw NNError("cannot write '\(path)': \(error.reason)")
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
             throw NNError("cannot write '\(path)': \(error)")
         }
     }

@@ -117,6 +117,37 @@ final class ScriptTests: XCTestCase {
         XCTAssertTrue(noTest.stderr.contains("test.csv lists none"), noTest.stderr)
     }
 
+    /// Resuming with other options says what it did with each: --epochs extends the run (and is
+    /// saved), the learning rate stays the run's own, and a new model is an error.
+    func testResumeWithChangedOptionsSaysWhatWasKeptAndApplied() throws {
+        let runs = try temporaryFolder(self)
+        let first = try runMashup(recipeArguments(runs: runs, name: "short", epochs: 1))
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let run = runs.appendingPathComponent("short")
+
+        let model = try runMashup(["run", ScriptTests.kaggleScript, "--resume", run.path, "--model", "seresnet"])
+        XCTAssertEqual(model.status, 1)
+        XCTAssertTrue(
+            model.stderr.contains("--model seresnet: the run in \(run.path) trains the small model"), model.stderr)
+
+        let longer = try runMashup([
+            "run", ScriptTests.kaggleScript, "--resume", run.path, "--epochs", "2", "--lr", "0.5",
+        ])
+        XCTAssertEqual(longer.status, 0, longer.stderr)
+        XCTAssertTrue(longer.stderr.contains("resume: applied --epochs 2 (was 1)"), longer.stderr)
+        XCTAssertTrue(longer.stderr.contains("resume: kept the run's own --lr 0.001 (not 0.5)"), longer.stderr)
+        let log = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2)
+        let config = try String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"epochs\": 2") || config.contains("\"epochs\":2"), config)
+
+        let shorter = try runMashup(["run", ScriptTests.kaggleScript, "--resume", run.path, "--epochs", "1"])
+        XCTAssertEqual(shorter.status, 1)
+        XCTAssertTrue(
+            shorter.stderr.contains("--epochs 1: the run in \(run.path) has already completed 2 epochs"), shorter.stderr
+        )
+    }
+
     /// With --cache the run trains on the seed's fixed pre-computed mashups and says so.
     func testCacheFlagTrainsOnTheFixedCache() throws {
         let runs = try temporaryFolder(self)

@@ -10,6 +10,15 @@
 -- Options whose default is nil accept a string.
 local M = {}
 
+-- The names each parsed table had on its command line (weak keys: forgotten with the table).
+local given_names = setmetatable({}, {__mode = "k"})
+
+--- The set of option names (underscored) that the command line gave for `cfg`, a table
+--- from `parse`; empty for any other table.
+function M.given(cfg)
+  return given_names[cfg] or {}
+end
+
 local function describe(value)
   if type(value) == "table" then return table.concat(value, ",") end
   return tostring(value)
@@ -49,7 +58,8 @@ end
 --- names in the order `--help` shows them; `notes` maps names to a line of help.
 function M.parse(argv, defaults, program, notes)
   notes = notes or {}
-  local cfg = {}
+  local cfg, given = {}, {}
+  given_names[cfg] = given
   for k, v in pairs(defaults) do
     cfg[k] = type(v) == "table" and table.move(v, 1, #v, 1, {}) or v
   end
@@ -83,6 +93,7 @@ function M.parse(argv, defaults, program, notes)
       end
     end
     cfg[key] = convert(name, text, defaults[key])
+    given[key] = true
     i = i + 1
   end
   return cfg

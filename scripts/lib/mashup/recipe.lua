@@ -5,6 +5,7 @@
 local mm = require "mashup"
 local train = require "mashup.train"
 local tta = require "mashup.tta"
+local options = require "mashup.options"
 
 local M = {}
 
@@ -223,16 +224,68 @@ function M.read_labels(path)
   return labels
 end
 
+local function same(a, b)
+  if type(a) == "table" and type(b) == "table" then
+    if #a ~= #b then return false end
+    for i = 1, #a do if a[i] ~= b[i] then return false end end
+    return true
+  end
+  return a == b
+end
+
+local function shown(value)
+  if type(value) == "table" then return table.concat(value, ",") end
+  return tostring(value)
+end
+
+--- The options a resumed run goes on with: those it started with (its config.json), plus the
+--- command line's --epochs (to run longer; the one-cycle schedule is recomputed for the new
+--- length from the step reached) and --data (the same set, moved), which are applied and saved.
+--- Changing --model is an error; any other option given is kept from the run. A line on
+--- standard error says what was applied and what was kept, so nothing is ignored silently.
+function M.resumed_config(run, cfg, given)
+  local saved = run:read_config()
+  local names = {}
+  for name in pairs(given) do if name ~= "resume" then names[#names + 1] = name end end
+  table.sort(names)
+  local applied, kept = {}, {}
+  for _, name in ipairs(names) do
+    local option = "--" .. name:gsub("_", "-")
+    if not same(saved[name], cfg[name]) then
+      if name == "model" then
+        error(("%s %s: the run in %s trains the %s model; a resumed run cannot change it (start a new run)")
+          :format(option, shown(cfg.model), cfg.resume, shown(saved.model)), 0)
+      elseif name == "epochs" and cfg.epochs < run.last_epoch then
+        error(("%s %d: the run in %s has already completed %d epochs"):format(option, cfg.epochs, cfg.resume,
+          run.last_epoch), 0)
+      elseif name == "epochs" or name == "data" then
+        applied[#applied + 1] = ("%s %s (was %s)"):format(option, shown(cfg[name]), shown(saved[name]))
+        saved[name] = cfg[name]
+      else
+        kept[#kept + 1] = ("%s %s (not %s)"):format(option, shown(saved[name]), shown(cfg[name]))
+      end
+    end
+  end
+  if #applied > 0 then
+    M.check(saved)
+    run:config(saved)
+    io.stderr:write(("resume: applied %s\n"):format(table.concat(applied, ", ")))
+  end
+  if #kept > 0 then
+    io.stderr:write(("resume: kept the run's own %s; only --epochs and --data can change when resuming\n")
+      :format(table.concat(kept, ", ")))
+  end
+  saved.resume = cfg.resume
+  return saved
+end
+
 --- Runs the whole experiment; returns a summary table (run folder, best validation F1,
 --- test F1 when answers are known).
 function M.run(cfg, script)
   local run
   if cfg.resume then
     run = mm.run.resume(cfg.resume)
-    -- A resumed run goes on with the options it started with.
-    local saved = run:read_config()
-    saved.resume = cfg.resume
-    cfg = saved
+    cfg = M.resumed_config(run, cfg, options.given(cfg))
   else
     M.check(cfg)
   end

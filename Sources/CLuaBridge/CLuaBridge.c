@@ -1,8 +1,10 @@
 #include "CLuaBridge.h"
 
 #include <lauxlib.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 static int mm_trampoline(lua_State *L) {
     mm_native_fn fn = (mm_native_fn)lua_touserdata(L, lua_upvalueindex(1));
@@ -70,12 +72,65 @@ static void mm_stop_hook(lua_State *L, lua_Debug *ar) {
     luaL_error(L, "interrupted!");
 }
 
+#define MM_WORKER_SLOTS 256
+static _Atomic(lua_State *) mm_workers[MM_WORKER_SLOTS];
+/// CLOCK_MONOTONIC seconds of the pending press (clock_gettime is async-signal-safe).
+static _Atomic double mm_sigint_time = 0;
+
+static double mm_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void mm_worker_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (!mm_sigint_pending) {
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
+    if (mm_sigint_deferred && mm_now() - mm_sigint_time < 2.0) {
+        lua_sethook(L, mm_worker_hook, LUA_MASKCOUNT, 100000);  // look again in a moment
+        return;
+    }
+    lua_sethook(L, NULL, 0, 0);
+    mm_sigint_raised = 1;
+    luaL_error(L, "interrupted!");
+}
+
+static void mm_hook_worker(lua_State *L) {
+    lua_sethook(L, mm_worker_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+int mm_worker_enter(lua_State *L) {
+    for (int i = 0; i < MM_WORKER_SLOTS; i++) {
+        lua_State *expected = NULL;
+        if (atomic_compare_exchange_strong(&mm_workers[i], &expected, L)) {
+            if (mm_sigint_pending) mm_hook_worker(L);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void mm_worker_leave(int slot) {
+    if (slot < 0 || slot >= MM_WORKER_SLOTS) return;
+    lua_State *L = atomic_exchange(&mm_workers[slot], NULL);
+    // A hook set by a press during the call goes with it (a stale one clears itself anyway).
+    if (L != NULL) lua_sethook(L, NULL, 0, 0);
+}
+
 static void mm_sigint_action(int sig) {
     // A second Ctrl-C before the hook runs terminates the process, as lua.c's does.
     signal(sig, SIG_DFL);
+    mm_sigint_time = mm_now();
     mm_sigint_pending = 1;
     if (mm_sigint_state != NULL && !mm_sigint_deferred)
         lua_sethook(mm_sigint_state, mm_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    for (int i = 0; i < MM_WORKER_SLOTS; i++) {
+        lua_State *L = atomic_load(&mm_workers[i]);
+        if (L != NULL) mm_hook_worker(L);
+    }
 }
 
 void mm_install_sigint(lua_State *L) {

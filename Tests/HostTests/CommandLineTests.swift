@@ -93,6 +93,35 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(message.contains("interrupted!"), message)
     }
 
+    /// A Lua augmentation runs in a state of its own: the first Ctrl-C stops it even stuck in a
+    /// loop, at once, or 2 s after the press while the script defers interrupts (a training
+    /// step finishing), instead of waiting for a second press to kill the process.
+    func testInterruptStopsALuaAugmentationStuckInALoop() throws {
+        for deferred in [false, true] {
+            let process = Process()
+            process.executableURL = mashupBinary
+            process.arguments = [
+                "-e",
+                "mm.defer_interrupt(\(deferred)); local stuck = mm.augment.lua(function(buf, rng) "
+                    + "io.write('ready\\n'); io.flush(); while true do end end); stuck(mm.audio.new({0.1, 0.2}, 8000))",
+            ]
+            let (out, err) = (Pipe(), Pipe())
+            (process.standardOutput, process.standardError) = (out, err)
+            try process.run()
+            XCTAssertEqual(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self), "ready\n")
+            let pressed = Date()
+            kill(process.processIdentifier, SIGINT)
+            // Without the worker hook the process never ends: fail instead of hanging the suite.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if process.isRunning { process.terminate() } }
+            process.waitUntilExit()
+            let waited = Date().timeIntervalSince(pressed)
+            XCTAssertEqual(process.terminationStatus, 130, "deferred \(deferred)")
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertTrue(message.contains("interrupted!"), message)
+            if deferred { XCTAssertGreaterThanOrEqual(waited, 1.9, "a deferred interrupt gives the step 2 s") }
+        }
+    }
+
     func testDeferredInterruptLetsTheScriptFinishItsStep() throws {
         let process = Process()
         process.executableURL = mashupBinary

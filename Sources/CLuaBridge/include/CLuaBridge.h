@@ -46,4 +46,14 @@ void mm_defer_interrupt(int deferred);
 int mm_interrupt_raised(void);
 void mm_clear_interrupt(void);
 
+/// Worker states (a Lua augmentation running on a loader thread, in a state of its own) are
+/// interrupted too: `mm_worker_enter` registers `L` for the length of one call and returns its
+/// slot (-1 when all are taken: that call then only stops at the second Ctrl-C), and
+/// `mm_worker_leave` removes it. While an interrupt is pending, a worker's Lua code raises
+/// "interrupted!" at once, or, when the interrupt is deferred (a training step finishing),
+/// once it has kept running 2 s after the press: a healthy augmentation finishes long before,
+/// a stuck one is stopped.
+int mm_worker_enter(lua_State *L);
+void mm_worker_leave(int slot);
+
 #endif

@@ -178,7 +178,11 @@ final class LuaWorker: @unchecked Sendable {
         value.push(into: lua)
         let rng = RandomObject(random)
         lua.push(rng)
-        guard clua_pcall(L, 2, 1, 1) == LUA_OK else {
+        // Registered while it runs, so Ctrl-C reaches a function stuck in a loop.
+        let slot = mm_worker_enter(L)
+        let status = clua_pcall(L, 2, 1, 1)
+        mm_worker_leave(slot)
+        guard status == LUA_OK else {
             let message = lua.type(-1) == LUA_TSTRING ? (try? lua.string(-1)) ?? "" : "(error object is not a string)"
             throw DataError("augmentation \(name)", Self.firstLines(message))
         }

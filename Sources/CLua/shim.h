@@ -28,6 +28,8 @@ static inline int clua_istable(lua_State *L, int idx) { return lua_type(L, idx) 
 static inline int clua_isfunction(lua_State *L, int idx) { return lua_type(L, idx) == LUA_TFUNCTION; }
 
 static inline void *clua_newuserdata(lua_State *L, size_t size) { return lua_newuserdatauv(L, size, 1); }
+/// lua_gc(L, LUA_GCSTEP, kilobytes): the collector's debt grows as if Lua had allocated that much.
+static inline int clua_gc_step(lua_State *L, int kilobytes) { return lua_gc(L, LUA_GCSTEP, kilobytes); }
 
 static inline int clua_pcall(lua_State *L, int nargs, int nresults, int msgh) {
     return lua_pcall(L, nargs, nresults, msgh);

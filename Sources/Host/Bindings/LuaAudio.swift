@@ -14,6 +14,8 @@ final class AudioBuffer: LuaObject {
         "audio: \(audio.channels) ch, \(audio.rate) Hz, \(String(format: "%.2f", audio.duration)) s"
     }
 
+    var nativeBytes: Int { audio.samples.count * MemoryLayout<Float>.size }
+
     /// `buf.rate`, `buf.channels`, `buf.frames`, `buf.duration`.
     func property(_ name: String, lua: Lua) throws -> Bool {
         switch name {

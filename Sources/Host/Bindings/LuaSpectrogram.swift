@@ -26,6 +26,7 @@ final class SpectrogramObject: LuaObject {
     static let luaTypeName = "mashup.spectrogram"
 
     var luaDescription: String { "spectrogram: \(spectrogram.bins) bins x \(spectrogram.frames) frames" }
+    var nativeBytes: Int { spectrogram.values.count * MemoryLayout<Float>.size }
 
     /// `s.bins`, `s.frames`, `s.unit` (what the values are: "power", "magnitude", "dB",
     /// "min-max scaled, 0 to 1", "coefficient" or "value").

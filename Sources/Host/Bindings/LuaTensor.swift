@@ -20,6 +20,7 @@ final class TensorObject: LuaObject {
     static let largestCount = 1 << 31
 
     var luaDescription: String { TensorPreview.text(tensor) }
+    var nativeBytes: Int { tensor.count * MemoryLayout<Float>.size }
 
     /// The tensor a method was called on.
     static func receiver(_ lua: Lua) throws -> Tensor { try lua.object(1, as: TensorObject.self).tensor }

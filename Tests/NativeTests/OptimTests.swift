@@ -232,4 +232,31 @@ final class OptimTests: XCTestCase {
         }
         XCTAssertEqual(runs[0], runs[1])
     }
+
+    /// The weight gradient is summed over shards fixed by the batch size, not by the workers:
+    /// one, two and three threads train the same bits (a batch of 8 with dropout, so the
+    /// backward pass splits the images differently on each count).
+    func testTrainingIsTheSameBitsOnAnyThreadCount() throws {
+        let saved = Engine.threads
+        defer { Engine.threads = saved }
+        var runs: [[Float]] = []
+        for threads in [1, 2, 3] {
+            Engine.threads = threads
+            Engine.seed(2024)
+            let model = try SEResNet(
+                SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0.5))
+            let opt = try AdamW(model.parameters, weightDecay: 1e-4)
+            for step in 0..<3 {
+                let x = randomTensor([8, 1, 16, 40], seed: UInt64(200 + step))
+                model.zeroGrad()
+                let (_, d) = try crossEntropy(
+                    try model.forward(x), labels: [0, 1, 2, 1, 0, 2, 2, 1], labelSmoothing: 0.1)
+                _ = try model.backward(d)
+                opt.step()
+            }
+            runs.append(model.parameters.flatMap(\.value.array))
+        }
+        XCTAssertTrue(runs[0] == runs[1], "1 and 2 threads trained different weights")
+        XCTAssertTrue(runs[0] == runs[2], "1 and 3 threads trained different weights")
+    }
 }

@@ -52,9 +52,30 @@ struct ConvGeometry {
         return g > 1 ? g * P : rowsPerBand * OW
     }
 
-    /// Floats one worker needs: col, dcol, a gathered dout/out panel, its own dweight and dbias.
-    func scratchPerWorker(_ images: Int) -> Int {
-        3 * CKK * panelColumns(images) + OC * panelColumns(images) + OC * CKK + OC
+    /// Floats of one worker's col, dcol and gathered panel, for the panels of a batch of `images`.
+    func panelScratch(_ images: Int) -> Int { 3 * CKK * panelColumns(images) + OC * panelColumns(images) }
+
+    /// Floats of scratch backward needs for a batch of `images` on `workers` workers: each
+    /// worker's panel scratch, then each gradient shard's dweight and dbias.
+    func backwardScratch(images: Int, workers: Int) -> Int {
+        let shards = gradientShards(panels(images).count)
+        return min(workers, shards) * panelScratch(images) + shards * (OC * CKK + OC)
+    }
+
+    /// The panels of a batch of N images, in order: whole images in groups of
+    /// `imagesPerPanel(N)`, or each image's bands of output rows. They depend on N and the
+    /// geometry alone, never on the worker count: a panel's matrix products (whose rounding
+    /// depends on their width) and so every output are the same bits on any number of threads.
+    func panels(_ N: Int) -> [ConvPanel] {
+        let group = imagesPerPanel(N)
+        if group > 1 {
+            return stride(from: 0, to: N, by: group).map { ConvPanel(images: $0..<min(N, $0 + group), rows: 0..<OH) }
+        }
+        return (0..<N).flatMap { n in
+            stride(from: 0, to: OH, by: rowsPerBand).map {
+                ConvPanel(images: n..<(n + 1), rows: $0..<min(OH, $0 + rowsPerBand))
+            }
+        }
     }
 
     /// Floats of scratch forward needs for a batch of `images` on `workers` workers: the weights
@@ -62,7 +83,7 @@ struct ConvGeometry {
     /// when `isSameStrideOne`; else the im2col scratch.
     func forwardScratch(images: Int, workers: Int) -> Int {
         isSameStrideOne
-            ? OC * CKK + workers * (C + OC) * H : workers * scratchPerWorker((images + workers - 1) / workers)
+            ? OC * CKK + workers * (C + OC) * H : workers * panelScratch(images)
     }
 
     /// The output columns ow whose input column ow*S - PAD + kw lies inside 0..<W.
@@ -211,10 +232,17 @@ func col2im(
     }
 }
 
-/// The workers a batch of N images is split over: batch-parallel (each worker a block of
-/// images, BLAS single-threaded) when every worker gets an image, else one worker and
-/// OpenBLAS threads the matrix products.
-func convWorkers(_ N: Int) -> Int { N >= Engine.threads ? Engine.threads : 1 }
+/// The workers a convolution of N images runs on. Its matrix products run single-threaded
+/// inside our workers, never on OpenBLAS's threads: OpenBLAS splits a product differently for
+/// each thread count, and the rounding with it, while our units of work (panels, gradient
+/// shards, images) are fixed by N, so every thread count computes the same bits. The one
+/// exception is the forward pass of a single image through a stride-1 "same" convolution (a
+/// clip explored in the REPL), which has one unit and lets OpenBLAS thread it.
+func convWorkers(_ N: Int, _ g: ConvGeometry, backward: Bool = false) -> Int {
+    let units =
+        backward ? gradientShards(g.panels(N).count) : g.isSameStrideOne ? N : g.panels(N).count
+    return max(1, min(Engine.threads, units))
+}
 
 /// One panel: images `images` and, when it holds a single image, its output rows `rows`.
 struct ConvPanel {
@@ -223,44 +251,32 @@ struct ConvPanel {
     var columns: Int { images.count * rows.count }
 }
 
-/// Runs body(worker, panel) over the batch: worker w takes the contiguous image block w and
-/// walks it panel by panel.
+/// The shards a batch's panels are split into for the weight gradient: each shard's panels
+/// sum into a dweight of its own, and the shards are added in order. Like the panels, the
+/// split never depends on the worker count, so a batch's gradient is the same bits on any
+/// number of threads (`--threads 1` and `--threads 8` train the same weights). Eight shards
+/// let eight workers run and cost one more pass over the gradient each.
+func gradientShards(_ panels: Int) -> Int { max(1, min(panels, 8)) }
+
+/// Runs body(worker, panel) over the batch's panels: worker w takes the contiguous block w.
 func forEachPanel(_ N: Int, _ g: ConvGeometry, workers: Int, _ body: (Int, ConvPanel) -> Void) {
+    let panels = g.panels(N)
     func walk(_ w: Int) {
-        let images = (N * w / workers)..<(N * (w + 1) / workers)
-        let group = g.imagesPerPanel(images.count)
-        if group > 1 {
-            for n0 in stride(from: images.lowerBound, to: images.upperBound, by: group) {
-                body(w, ConvPanel(images: n0..<min(images.upperBound, n0 + group), rows: 0..<g.OH))
-            }
-            return
-        }
-        for n in images {
-            for r0 in stride(from: 0, to: g.OH, by: g.rowsPerBand) {
-                body(w, ConvPanel(images: n..<(n + 1), rows: r0..<min(g.OH, r0 + g.rowsPerBand)))
-            }
-        }
+        for i in (panels.count * w / workers)..<(panels.count * (w + 1) / workers) { body(w, panels[i]) }
     }
-    if workers == 1 {
-        walk(0)
-    } else {
-        BLASThreads.single { Engine.parallelFor(workers) { walk($0) } }
-    }
+    BLASThreads.single { Engine.parallelFor(workers) { walk($0) } }
 }
 
-/// Worker w's scratch: col, dcol, a panel of out/dout, dweight, dbias.
+/// Worker w's scratch: col, dcol, and a gathered panel of out or dout.
 struct ConvScratch {
     let col: UnsafeMutablePointer<Float>, dcol: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>
-    let dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>
 
+    /// Worker w's part of `base`, for the panels of a batch of `images`.
     init(_ base: UnsafeMutablePointer<Float>, _ g: ConvGeometry, images: Int, worker w: Int) {
         let width = g.panelColumns(images)
-        let mine = base + w * g.scratchPerWorker(images)
-        col = mine
+        col = base + w * g.panelScratch(images)
         dcol = col + g.CKK * width
         panel = dcol + g.CKK * width
-        dweight = panel + g.OC * width
-        dbias = dweight + g.OC * g.CKK
     }
 }
 
@@ -282,7 +298,7 @@ private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ pane
 
 /// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC), then
 /// max(0, .) when relu (applied to each panel while it is in cache).
-/// scratch holds workers * scratchPerWorker(images per worker) floats.
+/// scratch holds `forwardScratch(images: N, workers: workers)` floats.
 func conv2d_forward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>?, _ N: Int, _ g: ConvGeometry, _ scratch: UnsafeMutablePointer<Float>, workers: Int,
@@ -293,9 +309,8 @@ func conv2d_forward(
         return
     }
     let (P, CKK, OC) = (g.P, g.CKK, g.OC)
-    let perWorker = (N + workers - 1) / workers
     forEachPanel(N, g, workers: workers) { w, panel in
-        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
+        let s = ConvScratch(scratch, g, images: N, worker: w)
         let (col, ldCol) = panelColumns(inp, g, panel, s)
         let width = panel.columns * g.OW
         let n0 = panel.images.lowerBound
@@ -414,6 +429,8 @@ private func conv2d_forward_shifted(
 
 /// dinp (N, C, H, W) += d/dinp, dweight (OC, C, K, K) += d/dweight, dbias (OC) += d/dbias,
 /// given dout (N, OC, OH, OW). dinp nil skips the input gradient (a network's first layer).
+/// The weight gradient is summed shard by shard (`gradientShards`), whatever `workers` is.
+/// scratch holds `backwardScratch(images: N, workers: workers)` floats.
 func conv2d_backward(
     _ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
@@ -421,63 +438,76 @@ func conv2d_backward(
 ) {
     let (P, CKK, OC) = (g.P, g.CKK, g.OC)
     let HWC = g.C * g.H * g.W
-    let perWorker = (N + workers - 1) / workers
-    if workers > 1 {
-        for w in 0..<workers {
-            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
-            s.dweight.update(repeating: 0, count: OC * CKK)
-            s.dbias.update(repeating: 0, count: OC)
-        }
-    }
-    forEachPanel(N, g, workers: workers) { w, panel in
-        let s = ConvScratch(scratch, g, images: perWorker, worker: w)
-        // each worker sums into its own dweight/dbias; they are added in worker order below
-        let dw = workers == 1 ? dweight : s.dweight
-        let db = workers == 1 ? dbias : s.dbias
-        let (col, ldCol) = panelColumns(inp, g, panel, s)
-        let width = panel.columns * g.OW
-        let n0 = panel.images.lowerBound
-        let p0 = panel.rows.lowerBound * g.OW
-        // the panel's dout (OC, width): in place for one image, gathered for several
-        let (d, ldD): (UnsafePointer<Float>, Int)
-        if panel.images.count == 1 {
-            (d, ldD) = (dout + n0 * OC * P + p0, P)
-        } else {
-            for (j, n) in panel.images.enumerated() {
-                for oc in 0..<OC { (s.panel + oc * width + j * P).update(from: dout + (n * OC + oc) * P, count: P) }
+    let panels = g.panels(N)
+    let shards = gradientShards(panels.count)
+    let workers = min(workers, shards)
+    // After the workers' panel scratch: each shard's dweight (OC * CKK) and dbias (OC).
+    let partialSize = OC * CKK + OC
+    let partials = scratch + workers * g.panelScratch(N)
+    func shard(_ k: Int, worker w: Int) {
+        let s = ConvScratch(scratch, g, images: N, worker: w)
+        let dw = partials + k * partialSize
+        let db = dbias == nil ? nil : dw + OC * CKK
+        dw.update(repeating: 0, count: partialSize)
+        for panel in panels[(panels.count * k / shards)..<(panels.count * (k + 1) / shards)] {
+            let (col, ldCol) = panelColumns(inp, g, panel, s)
+            let width = panel.columns * g.OW
+            let n0 = panel.images.lowerBound
+            let p0 = panel.rows.lowerBound * g.OW
+            // the panel's dout (OC, width): in place for one image, gathered for several
+            let (d, ldD): (UnsafePointer<Float>, Int)
+            if panel.images.count == 1 {
+                (d, ldD) = (dout + n0 * OC * P + p0, P)
+            } else {
+                for (j, n) in panel.images.enumerated() {
+                    for oc in 0..<OC { (s.panel + oc * width + j * P).update(from: dout + (n * OC + oc) * P, count: P) }
+                }
+                (d, ldD) = (UnsafePointer(s.panel), width)
             }
-            (d, ldD) = (UnsafePointer(s.panel), width)
-        }
-        // dweight (OC, CKK) += dout (OC, width) @ col^T (width, CKK)
-        sgemm(transA: false, transB: true, OC, CKK, width, d, lda: ldD, col, ldb: ldCol, beta: 1, dw, ldc: CKK)
-        if let db {
-            for oc in 0..<OC {
-                for j in 0..<panel.images.count {
-                    db[oc] += Float(sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW))
+            // dweight (OC, CKK) += dout (OC, width) @ col^T (width, CKK)
+            sgemm(transA: false, transB: true, OC, CKK, width, d, lda: ldD, col, ldb: ldCol, beta: 1, dw, ldc: CKK)
+            if let db {
+                for oc in 0..<OC {
+                    for j in 0..<panel.images.count {
+                        db[oc] += Float(
+                            sumOfFloats(d + oc * ldD + j * (panel.rows.count * g.OW), panel.rows.count * g.OW))
+                    }
                 }
             }
-        }
-        guard let dinp else { return }
-        if g.isPointwise && panel.images.count == 1 {
-            // dinp_n[:, p0 ..< p0 + width] (C, width) += weight^T (C, OC) @ dout (OC, width)
+            guard let dinp else { continue }
+            if g.isPointwise && panel.images.count == 1 {
+                // dinp_n[:, p0 ..< p0 + width] (C, width) += weight^T (C, OC) @ dout (OC, width)
+                sgemm(
+                    transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1,
+                    dinp + n0 * HWC + p0, ldc: P)
+                continue
+            }
+            // dcol (CKK, width) = weight^T (CKK, OC) @ dout (OC, width)
             sgemm(
-                transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 1,
-                dinp + n0 * HWC + p0, ldc: P)
-            return
-        }
-        // dcol (CKK, width) = weight^T (CKK, OC) @ dout (OC, width)
-        sgemm(transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 0, s.dcol, ldc: width)
-        for (j, n) in panel.images.enumerated() {
-            col2im(dinp + n * HWC, s.dcol + j * panel.rows.count * g.OW, ld: width, g, rows: panel.rows)
+                transA: true, transB: false, CKK, width, OC, weight, lda: CKK, d, ldb: ldD, beta: 0, s.dcol,
+                ldc: width)
+            for (j, n) in panel.images.enumerated() {
+                col2im(dinp + n * HWC, s.dcol + j * panel.rows.count * g.OW, ld: width, g, rows: panel.rows)
+            }
         }
     }
-    if workers > 1 {
-        for w in 0..<workers {
-            let s = ConvScratch(scratch, g, images: perWorker, worker: w)
-            for i in 0..<(OC * CKK) { dweight[i] += s.dweight[i] }
-            if let dbias {
-                for oc in 0..<OC { dbias[oc] += s.dbias[oc] }
-            }
+    BLASThreads.single {
+        Engine.parallelFor(workers) { w in
+            for k in stride(from: w, to: shards, by: workers) { shard(k, worker: w) }
+        }
+    }
+    // The shards' sums in shard order; each worker adds a slice of the entries.
+    nonisolated(unsafe) let (dw, first) = (dweight, partials)
+    Engine.parallelFor(workers) { w in
+        for i in (OC * CKK * w / workers)..<(OC * CKK * (w + 1) / workers) {
+            var sum = dw[i]
+            for k in 0..<shards { sum += first[k * partialSize + i] }
+            dw[i] = sum
+        }
+    }
+    if let dbias {
+        for oc in 0..<OC {
+            for k in 0..<shards { dbias[oc] += first[k * partialSize + OC * CKK + oc] }
         }
     }
 }
@@ -534,12 +564,6 @@ public final class Conv2d: Module {
         return g
     }
 
-    /// Runs `body` with the workspace's scratch sized for a batch of n.
-    private func withScratch(_ g: ConvGeometry, _ n: Int, _ workers: Int, _ body: (UnsafeMutablePointer<Float>) -> Void)
-    {
-        workspace.withScratch(workers * g.scratchPerWorker((n + workers - 1) / workers), body)
-    }
-
     public func forward(_ x: Tensor) throws -> Tensor {
         try convolve(x, weight.value.data, bias?.value.data, relu: false)
     }
@@ -569,7 +593,7 @@ public final class Conv2d: Module {
         let g = try geometry(x)
         let n = x.shape[0]
         let out = workspace.uninitialized([n, outChannels, g.OH, g.OW])
-        let workers = convWorkers(n)
+        let workers = convWorkers(n, g)
         workspace.withScratch(g.forwardScratch(images: n, workers: workers)) {
             conv2d_forward(out.data, x.data, w, b, n, g, $0, workers: workers, relu: relu)
         }
@@ -584,8 +608,8 @@ public final class Conv2d: Module {
         input = nil
         let n = x.shape[0]
         let dx = workspace.zeros(x.shape)
-        let workers = convWorkers(n)
-        withScratch(g, n, workers) {
+        let workers = convWorkers(n, g, backward: true)
+        workspace.withScratch(g.backwardScratch(images: n, workers: workers)) {
             conv2d_backward(
                 computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
                 weight.value.data, n, g, $0, workers: workers)

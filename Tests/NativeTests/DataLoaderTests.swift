@@ -153,8 +153,8 @@ final class DataLoaderTests: XCTestCase {
         }
     }
 
-    /// The recipe's default loader: fresh mashups every epoch (tempo-aligned, stems equalised,
-    /// an audio augmentation), the same batches for a seed whatever the worker count, and no
+    /// A fresh loader with the mixing options on: fresh mashups every epoch (tempo-aligned,
+    /// stems equalised, an audio augmentation), the same batches for a seed whatever the worker count, and no
     /// example seen twice, within an epoch or across epochs.
     func testFreshLoaderIsDeterministicAndNeverRepeatsAnExample() throws {
         var recipe = MashupOptions()

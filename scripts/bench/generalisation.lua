@@ -21,9 +21,8 @@ local variants = {
   {"cache", {cache = true, ema = false, tempo_align = false, stem_eq = 0.0}},   -- the seed's recipe
   {"fresh", none},
   {"fresh+ema", {ema = true, tempo_align = false, stem_eq = 0.0}},
-  {"fresh+ema+aug", {ema = true}},                                              -- the defaults
-  {"defaults-tempo_align", {tempo_align = false}},
-  {"defaults-stem_eq", {stem_eq = 0.0}},
+  {"fresh+ema+aug", {}},                                                        -- the defaults (stem EQ)
+  {"defaults+tempo_align", {tempo_align = true}},
   {"defaults+eq", {eq = 0.5}},
   {"defaults+lowpass", {lowpass = 0.3}},
   {"defaults+pitch", {pitch = 0.3}},

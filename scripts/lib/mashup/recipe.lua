@@ -12,7 +12,8 @@ local M = {}
 --- The recipe: every value a named option (`--name value` on the command line). The seed's
 --- values, except where a measurement on songs the model never heard chose otherwise (README
 --- "Results"): fresh mashups every epoch instead of a fixed cache, a weight average for
---- validation and prediction, tempo-aligned and equalised stems.
+--- validation and prediction, and randomly equalised stems. Tempo-aligning the training
+--- stems is an option: it lowered the unseen-song F1 on every seed measured.
 M.kaggle = {
   synth = "small",            -- the synthetic set made when --data is not given
   synth_seed = 2026,          -- its generator's seed: one fixed set whatever the run's --seed
@@ -26,7 +27,7 @@ M.kaggle = {
   mashups_per_song = 5, val_split = 0.15, val_mashups_per_song = 10,
   label_smoothing = 0.1, mixup_alpha = 0.4, mixup_p = 1.0, patience = 7, patience_from = 0.6,
   ema = true, ema_decay = 0.999, select_window = 1,
-  tempo_align = true, same_song = 0.0, stem_eq = 0.5,
+  tempo_align = false, same_song = 0.0, stem_eq = 0.5,
   eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,

@@ -6,7 +6,7 @@ DEB_PACKAGES := pkg-config liblua5.4-dev libsndfile1-dev libfftw3-dev libopenbla
 	libsoxr-dev libcairo2-dev libedit-dev fonts-dejavu-core
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test lint demo bench clean
+.PHONY: deps build test fuzz lint demo bench clean
 
 # Installs the packages that are missing; a no-op when all are present. Works as root or
 # through sudo, and runs apt-get update only when something must be installed.
@@ -28,6 +28,11 @@ build: deps
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz
+
+# Crafted files and bad arguments for every binding, under the release build users run.
+fuzz: build
+	tools/fuzz.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift

@@ -25,6 +25,11 @@ let package = Package(
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
         // Optimised in debug builds too: the tests run the mel step thousands of times.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // -Ounchecked drops bounds and overflow checks: measured 2026-12-07, plain -O makes a
+        // training mashup 20% slower (19 -> 24 ms; the log-mel and CNN step are unchanged). Sizes
+        // from files and arguments are checked before they reach Native's loops (CheckedSize,
+        // checkTensorSize), and `make test` fuzzes the release build. Host, where arguments
+        // arrive, keeps every check.
         .target(
             name: "Native",
             dependencies: ["CSndFile", "CFFTW3f", "COpenBLAS", "CSoxr", "CCairo", "CKernels"],

@@ -27,6 +27,27 @@ final class LuaSizeLimitTests: XCTestCase {
         ])
     }
 
+    /// A legal tensor that the process may not have (an address-space limit below its 4 GiB) is
+    /// a Lua error the script can catch, and the script goes on.
+    func testOutOfMemoryIsACatchableError() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            "-c",
+            "ulimit -v 4000000; exec \"$0\" -e \"local ok, err = pcall(mm.zeros, 2^30) print(ok, err) print(#mm.zeros(1000):totable())\"",
+            mashupBinary.path,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(
+            text.contains("false\ttensor of shape [1073741824]: out of memory allocating 4294967296 bytes"), text)
+        XCTAssertTrue(text.hasSuffix("1000\n"), text)
+    }
+
     func testAFittingLayerIsStillBuilt() throws {
         XCTAssertEqual(try LuaState(quiet: true).number("return mm.nn.Linear(512, 10):parameter_count()"), 5130)
     }

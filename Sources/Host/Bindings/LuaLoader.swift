@@ -55,7 +55,6 @@ final class LoaderObject: LuaObject, Sendable {
             guard let epoch = EpochObject.peek(lua.L, clua_upvalueindex(2)) else {
                 throw LuaError.message("the epoch has been released")
             }
-            lua.collectGarbage()
             guard let batch = try epoch.batches.nextBatch() else {
                 lua.pushNil()
                 return 1
@@ -86,10 +85,10 @@ final class LoaderObject: LuaObject, Sendable {
     ]
 }
 
-/// A full collection of the script's state. A batch is a userdata of a few bytes holding
-/// megabytes of tensor, which Lua's collector, paced by what Lua itself allocates, would leave
-/// alive for hundreds of batches; collecting once per batch keeps the loop's memory at the
-/// batches in use. Runs `collectgarbage` under lua_pcall (finalizers are bindings too).
+/// A full collection of a state, run as `collectgarbage` under lua_pcall (finalizers are
+/// bindings too). Loops over batches do not need it: each pushed tensor counts its native bytes
+/// towards the collector's pace (`LuaObject.nativeBytes`); measured over 600 batches of 10.6 MB,
+/// the peak memory is the same with or without a collection per batch, 5% faster without.
 extension Lua {
     func collectGarbage() {
         guard (try? reserve(3)) != nil else { return }

@@ -108,7 +108,6 @@ final class TestSetObject: LuaObject, Sendable {
             }
             let n = Int(clua_tointeger(lua.L, clua_upvalueindex(3)))
             let done = Int(clua_tointeger(lua.L, clua_upvalueindex(4)))
-            lua.collectGarbage()
             guard done < t.test.items.count else {
                 lua.pushNil()
                 return 1

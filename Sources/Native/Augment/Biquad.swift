@@ -1,6 +1,6 @@
 import Foundation
 
-/// The Synth's RBJ-cookbook `Biquad` (Synth/Filters.swift) gains the peaking response, its
+/// The RBJ-cookbook `Biquad` (Domain/Filters.swift) gains the peaking response, its
 /// designed magnitude response and a whole-buffer filter, for the augmentations.
 extension Biquad {
     /// Peaking EQ, A = 10^(gain/40): b = (1+αA, -2cos w0, 1-αA), a = (1+α/A, -2cos w0, 1-α/A).

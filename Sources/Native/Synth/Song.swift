@@ -1,10 +1,5 @@
 import Foundation
 
-/// The four stems of the competition's training songs, in the order its folders list them.
-public enum Stem: String, CaseIterable, Sendable {
-    case drums, vocals, bass, other
-}
-
 /// One synthesised song: its four aligned stereo stems at 44.1 kHz and what was drawn for it.
 public struct SynthSong: Sendable {
     public let genre: Genre

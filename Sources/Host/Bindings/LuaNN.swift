@@ -199,7 +199,7 @@ final class ParameterList: LuaObject {
     static func argument(_ lua: Lua, _ index: Int32) throws -> [Parameter] {
         if let list = ParameterList.peek(lua.L, index) { return list.named.map(\.parameter) }
         if let module = ModuleObject.peek(lua.L, index) { return module.module.parameters }
-        throw LuaError.type(index, expected: "parameters (net:parameters())")
+        throw LuaError.type(index, expected: "parameters (net:parameters(), or the network)")
     }
 }
 

@@ -190,7 +190,10 @@ final class LuaOptimTests: XCTestCase {
         let state = LuaState()
         _ = try state.evaluate("opt = mm.optim.sgd(mm.nn.Linear(1, 1), {lr = 0.1})")
         let cases: [(String, String)] = [
-            ("mm.optim.adamw(3)", "bad argument #1 to 'adamw' (parameters (net:parameters(), or the network) expected, got number)"),
+            (
+                "mm.optim.adamw(3)",
+                "bad argument #1 to 'adamw' (parameters (net:parameters(), or the network) expected, got number)"
+            ),
             (
                 "mm.optim.adamw(mm.nn.Linear(1, 1), {betas = {0.9}})",
                 "bad argument #2 to 'adamw' (field 'betas': two numbers {beta1, beta2} expected)"

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// How batches are drawn. Field names map to Lua options in snake_case.
+/// How batches are drawn. `mm.data.loader` sets them as `batch`, `shuffle`, `drop_last`,
+/// `workers`, `prefetch`, `fresh_fraction` and `examples_per_epoch`.
 public struct LoaderOptions: Sendable, Equatable {
     public var batchSize = 16
     public var shuffle = true

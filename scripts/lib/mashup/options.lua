@@ -54,8 +54,9 @@ local function convert(name, text, default)
   return text
 end
 
---- The options table for `defaults` overridden by `argv` (a script's `arg`). `order` lists the
---- names in the order `--help` shows them; `notes` maps names to a line of help.
+--- The options table for `defaults` overridden by `argv` (a script's `arg`). `program` names
+--- the script in messages; `notes` maps names to a line of help (and adds string options
+--- without a default). `--help` lists every option in alphabetical order.
 function M.parse(argv, defaults, program, notes)
   notes = notes or {}
   local cfg, given = {}, {}

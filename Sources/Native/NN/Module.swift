@@ -9,6 +9,14 @@ public final class Parameter {
     }
 }
 
+extension [Parameter] {
+    /// Clears every gradient; backward passes only add. A network's and an optimiser's
+    /// `zeroGrad` are this, as PyTorch offers both.
+    public func zeroGradients() {
+        for p in self { p.grad.zero() }
+    }
+}
+
 /// A counter kept as a state-dict entry (BatchNorm's `num_batches_tracked`, an I64 on disk).
 public final class Counter {
     public var value: Int64 = 0
@@ -90,9 +98,7 @@ extension Module {
     var records: Bool { workspace.recordsForBackward }
 
     /// Clears every gradient of the tree; backward passes only add.
-    public func zeroGrad() {
-        for p in parameters { p.grad.zero() }
-    }
+    public func zeroGrad() { parameters.zeroGradients() }
 }
 
 /// Checks that `input` is (N, C, H, W) with the channel count a layer expects.

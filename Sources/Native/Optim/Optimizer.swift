@@ -18,9 +18,7 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
-    public func zeroGrad() {
-        for p in parameters { p.grad.zero() }
-    }
+    public func zeroGrad() { parameters.zeroGradients() }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`, as PyTorch's

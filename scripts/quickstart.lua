@@ -6,12 +6,5 @@
 local options = require "mashup.options"
 local recipe = require "mashup.recipe"
 
-local defaults = {}
-for k, v in pairs(recipe.kaggle) do defaults[k] = v end
-defaults.model = "small"
-defaults.epochs = 20
-defaults.mashups_per_song = 6
-defaults.val_mashups_per_song = 10
-
-local cfg = options.parse(arg, defaults, "scripts/quickstart.lua", recipe.notes)
+local cfg = options.parse(arg, recipe.quickstart, "scripts/quickstart.lua", recipe.notes)
 return recipe.run(cfg, "scripts/quickstart.lua")

@@ -88,8 +88,8 @@ for _, variant in ipairs(chosen) do
   local row = {name = name, val = {}, test = {}, minutes = {}}
   for _, seed in ipairs(seeds) do
     local run_cfg = {}
-    for k, v in pairs(recipe.kaggle) do run_cfg[k] = v end
-    run_cfg.model, run_cfg.epochs, run_cfg.mashups_per_song, run_cfg.val_mashups_per_song = "small", cfg.epochs, 6, 10
+    for k, v in pairs(recipe.quickstart) do run_cfg[k] = v end
+    run_cfg.epochs = cfg.epochs
     for k, v in pairs(overrides) do run_cfg[k] = v end
     run_cfg.seed, run_cfg.data = seed, cfg.data
     run_cfg.runs, run_cfg.run = cfg.runs, ("%s-s%d-%d"):format(name, seed, os.time())

@@ -33,6 +33,13 @@ M.kaggle = {
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,
 }
 
+--- The quickstart's values (`make demo`, scripts/quickstart.lua, the generalisation benchmark):
+--- the recipe with the small SE-ResNet, 20 epochs and 6 training mashups per song an epoch.
+M.quickstart = {}
+for k, v in pairs(M.kaggle) do M.quickstart[k] = v end
+M.quickstart.model, M.quickstart.epochs = "small", 20
+M.quickstart.mashups_per_song, M.quickstart.val_mashups_per_song = 6, 10
+
 --- Options without a default (strings), and help lines of the others.
 M.notes = {
   data = "the Messy Mashup folder (default: the synthetic set, made if absent)",

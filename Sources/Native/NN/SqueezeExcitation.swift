@@ -50,19 +50,9 @@ public final class SqueezeExcitation: Module {
         relu_forward(hr.data, h.data, h.count)
         let e = try fc2.forward(hr)
         let g = workspace.uninitialized(e.shape)
-        for i in 0..<e.count { g[i] = 1 / (1 + expf(-e[i])) }
+        sigmoid_forward(g.data, e.data, e.count)
         let out = workspace.uninitialized(x.shape)
-        Engine.parallelFor(g.count) { p in
-            let k = g[p]
-            let src = x.data + p * HW
-            let dst = out.data + p * HW
-            if let residual {
-                let r = residual.data + p * HW
-                for i in 0..<HW { dst[i] = max(0, src[i] * k + r[i]) }
-            } else {
-                for i in 0..<HW { dst[i] = src[i] * k }
-            }
-        }
+        se_excite_forward(out.data, x.data, g.data, residual.map { UnsafePointer($0.data) }, g.count, HW)
         (input, hidden, gate) = records ? (x, hr, g) : (nil, nil, nil)
         return out
     }
@@ -73,23 +63,63 @@ public final class SqueezeExcitation: Module {
         (input, hidden, gate) = (nil, nil, nil)
         let HW = x.shape[2] * x.shape[3]
         let de = workspace.uninitialized(g.shape)
-        Engine.parallelFor(g.count) { p in
-            let k = g[p]
-            let dg = Float(dotOfFloats(dout.data + p * HW, x.data + p * HW, HW))
-            de[p] = dg * k * (1 - k)
-        }
+        se_gate_backward(de.data, dout.data, x.data, g.data, g.count, HW)
         let dhr = try fc2.backward(de)
         let dh = workspace.uninitialized(dhr.shape)
         relu_backward(dh.data, dhr.data, hr.data, dh.count)
         let ds = try fc1.backward(dh)
         let dx = workspace.uninitialized(x.shape)
-        Engine.parallelFor(g.count) { p in
-            let k = g[p]
-            let pooled = ds[p] / Float(HW)
-            let d = dout.data + p * HW
-            let dst = dx.data + p * HW
-            for i in 0..<HW { dst[i] = d[i] * k + pooled }
-        }
+        se_excite_backward(dx.data, dout.data, g.data, ds.data, g.count, HW)
         return dx
+    }
+}
+
+/// out = 1 / (1 + e^-x), elementwise.
+func sigmoid_forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
+    for i in 0..<count { out[i] = 1 / (1 + expf(-x[i])) }
+}
+
+/// The excite step over `planes` = N * C planes of HW values: out = x * g[plane], or
+/// max(0, x * g[plane] + residual) when a residual block hands its shortcut.
+func se_excite_forward(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ gate: UnsafePointer<Float>,
+    _ residual: UnsafePointer<Float>?, _ planes: Int, _ HW: Int
+) {
+    Engine.parallelFor(planes) { p in
+        let k = gate[p]
+        let src = x + p * HW
+        let dst = out + p * HW
+        if let residual {
+            let r = residual + p * HW
+            for i in 0..<HW { dst[i] = max(0, src[i] * k + r[i]) }
+        } else {
+            for i in 0..<HW { dst[i] = src[i] * k }
+        }
+    }
+}
+
+/// The gate's gradient before the sigmoid: de[plane] = (sum over the plane of dout * x) * g * (1 - g).
+func se_gate_backward(
+    _ de: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    _ gate: UnsafePointer<Float>, _ planes: Int, _ HW: Int
+) {
+    Engine.parallelFor(planes) { p in
+        let k = gate[p]
+        let dg = Float(dotOfFloats(dout + p * HW, x + p * HW, HW))
+        de[p] = dg * k * (1 - k)
+    }
+}
+
+/// Back through the excite and the squeeze: dx = dout * g[plane] + ds[plane] / HW.
+func se_excite_backward(
+    _ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ gate: UnsafePointer<Float>,
+    _ ds: UnsafePointer<Float>, _ planes: Int, _ HW: Int
+) {
+    Engine.parallelFor(planes) { p in
+        let k = gate[p]
+        let pooled = ds[p] / Float(HW)
+        let d = dout + p * HW
+        let dst = dx + p * HW
+        for i in 0..<HW { dst[i] = d[i] * k + pooled }
     }
 }

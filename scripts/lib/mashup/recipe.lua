@@ -288,9 +288,25 @@ function M.resumed_config(run, cfg, given)
   return saved
 end
 
---- Runs the whole experiment; returns a summary table (run folder, best validation F1,
---- test F1 when answers are known).
-function M.run(cfg, script)
+--- The recipe's steps. Each takes the run's context `ctx` and adds to it; `M.run` calls them in
+--- order, and a script replaces any one by passing a table of its own steps (the others come
+--- from this module):
+---
+---   local recipe = require "mashup.recipe"
+---   recipe.run(cfg, "my.lua", {build = function(ctx) recipe.build(ctx); ctx.net = my_net() end})
+---
+--- open:     the options (or a resumed run's), the seed, the data set, the run folder -> ctx.cfg,
+---           ctx.run, ctx.ds, ctx.folder, ctx.genres, ctx.split
+--- prepare:  the stem bank, the training loader, the validation cache -> ctx.bank, ctx.loader,
+---           ctx.val_cache, ctx.validation
+--- build:    the network, optimiser, schedule and weight average -> ctx.net, ctx.optimizer,
+---           ctx.scheduler, ctx.ema
+--- train:    the epochs (mashup.train.fit) and the training-history plot -> ctx.stopper, ctx.records
+--- validate: the best checkpoint on the validation songs and its confusion matrix -> ctx.val
+--- predict:  test-time augmentation over the test mashups, the checked submission and the
+---           prediction-distribution plot -> ctx.ids, ctx.predicted, ctx.probabilities
+--- score:    the summary, with the test F1 when the set's answers are known beside it
+function M.open(cfg)
   local run
   if cfg.resume then
     run = mm.run.resume(cfg.resume)
@@ -309,53 +325,72 @@ function M.run(cfg, script)
     run:config(cfg)
   end
   if not mm.quiet then print(("run folder: %s"):format(run.path)) end
-
   local genres = ds:genres()
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
   if not mm.quiet then print(tostring(ds)) end
-  local bank = mm.data.bank(ds, {rate = cfg.sr})
-  local loader = M.training_loader(cfg, bank, split.train)
-  local val_cache = M.validation_cache(cfg, bank, split.val)
-  local val_loader = mm.data.loader{source = val_cache, batch = cfg.batch, shuffle = false, workers = cfg.workers,
-                                    seed = cfg.seed}
-  local validation = function() return val_loader:epoch(1) end
+  return {cfg = cfg, run = run, ds = ds, folder = folder, genres = genres, split = split}
+end
 
+function M.prepare(ctx)
+  local cfg = ctx.cfg
+  ctx.bank = mm.data.bank(ctx.ds, {rate = cfg.sr})
+  ctx.loader = M.training_loader(cfg, ctx.bank, ctx.split.train)
+  ctx.val_cache = M.validation_cache(cfg, ctx.bank, ctx.split.val)
+  local val_loader = mm.data.loader{source = ctx.val_cache, batch = cfg.batch, shuffle = false, workers = cfg.workers,
+                                    seed = cfg.seed}
+  ctx.validation = function() return val_loader:epoch(1) end
+end
+
+function M.build(ctx)
+  local cfg = ctx.cfg
   local net = M.model(cfg)
   local opt = mm.optim.adamw(net, {lr = cfg.lr, weight_decay = cfg.weight_decay})
-  local sched = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #loader,
-                                         pct_start = cfg.pct_start})
-  local ema = cfg.ema and mm.optim.ema(net, {decay = cfg.ema_decay}) or nil
+  ctx.net, ctx.optimizer = net, opt
+  ctx.scheduler = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #ctx.loader,
+                                          pct_start = cfg.pct_start})
+  ctx.ema = cfg.ema and mm.optim.ema(net, {decay = cfg.ema_decay}) or nil
   if not mm.quiet then
     print(("model %s: %d parameters; %d %s training and %d validation spectrograms (%d validation songs), %d batches an epoch%s"):format(
-      cfg.model, net:parameter_count(), loader.examples, cfg.cache and "cached" or "fresh", #val_cache, #split.val,
-      #loader, ema and (", weight average (decay %g)"):format(cfg.ema_decay) or ""))
+      cfg.model, net:parameter_count(), ctx.loader.examples, cfg.cache and "cached" or "fresh", #ctx.val_cache,
+      #ctx.split.val, #ctx.loader, ctx.ema and (", weight average (decay %g)"):format(cfg.ema_decay) or ""))
   end
+end
 
-  local stopper, records = train.fit{
-    run = run, model = net, optimizer = opt, scheduler = sched, loader = loader, validation = validation,
-    epochs = cfg.epochs, patience = cfg.patience, patience_start = math.ceil(cfg.patience_from * cfg.epochs), classes = genres, label_smoothing = cfg.label_smoothing,
-    mixup = train.mixup{alpha = cfg.mixup_alpha, p = cfg.mixup_p, classes = #genres},
-    ema = ema, window = cfg.select_window,
+function M.train(ctx, script)
+  local cfg = ctx.cfg
+  ctx.stopper, ctx.records = train.fit{
+    run = ctx.run, model = ctx.net, optimizer = ctx.optimizer, scheduler = ctx.scheduler, loader = ctx.loader,
+    validation = ctx.validation, epochs = cfg.epochs, patience = cfg.patience,
+    patience_start = math.ceil(cfg.patience_from * cfg.epochs), classes = ctx.genres,
+    label_smoothing = cfg.label_smoothing,
+    mixup = train.mixup{alpha = cfg.mixup_alpha, p = cfg.mixup_p, classes = #ctx.genres},
+    ema = ctx.ema, window = cfg.select_window,
     resume_state = cfg.resume ~= nil, script = script,
   }
-  mm.plot.history(records, run.history_png)
+  mm.plot.history(ctx.records, ctx.run.history_png)
+end
 
-  -- The best checkpoint on the validation set: its confusion matrix.
-  net:load(run.best_model)
-  local val = train.evaluate(net, validation, genres)
+function M.validate(ctx)
+  local genres = ctx.genres
+  ctx.net:load(ctx.run.best_model)
+  local val = train.evaluate(ctx.net, ctx.validation, genres)
   local confusion = mm.metrics.confusion(val.truth, val.predicted, {classes = #genres, names = genres})
-  mm.plot.confusion(confusion, run.confusion_png)
+  mm.plot.confusion(confusion, ctx.run.confusion_png)
   if not mm.quiet then
-    print(("\nbest epoch %d: validation macro F1 %.4f +- %.4f (standard error)\n"):format(stopper.best_epoch or 0, val.f1, val.f1_se))
+    print(("\nbest epoch %d: validation macro F1 %.4f +- %.4f (standard error)\n"):format(ctx.stopper.best_epoch or 0,
+      val.f1, val.f1_se))
     print(confusion:report())
   end
+  ctx.val = val
+end
 
-  -- Test-time augmentation over the test mashups, then the checked submission.
-  local test_set = mm.data.test_set(ds, with(M.input(cfg), {views = cfg.tta_views, shift = cfg.tta_shift}))
-  local ids, probabilities, labels = tta.predict(net, test_set, {batch = cfg.batch})
+function M.predict(ctx)
+  local cfg, run, genres = ctx.cfg, ctx.run, ctx.genres
+  local test_set = mm.data.test_set(ctx.ds, with(M.input(cfg), {views = cfg.tta_views, shift = cfg.tta_shift}))
+  local ids, probabilities, labels = tta.predict(ctx.net, test_set, {batch = cfg.batch})
   local predicted = {}
   for i, label in ipairs(labels) do predicted[i] = genres[label] end
-  mm.submission.write(run.submission, ids, predicted, {sample = folder .. "/sample_submission.csv"})
+  mm.submission.write(run.submission, ids, predicted, {sample = ctx.folder .. "/sample_submission.csv"})
   local report = mm.submission.confidence(probabilities, genres, {threshold = cfg.confidence_threshold})
   mm.plot.distribution(report, run.distribution_png)
   if not mm.quiet then
@@ -363,15 +398,19 @@ function M.run(cfg, script)
     print(("wrote %s, %s, %s, %s and %s"):format(run.best_model, run.submission, run.history_png,
       run.confusion_png, run.distribution_png))
   end
+  ctx.ids, ctx.predicted, ctx.probabilities = ids, predicted, probabilities
+end
 
-  local summary = {run = run.path, best_val_f1 = val.f1, best_val_f1_se = val.f1_se, best_epoch = stopper.best_epoch,
-                   epochs_run = #records, submission = run.submission}
+function M.score(ctx)
+  local genres = ctx.genres
+  local summary = {run = ctx.run.path, best_val_f1 = ctx.val.f1, best_val_f1_se = ctx.val.f1_se,
+                   best_epoch = ctx.stopper.best_epoch, epochs_run = #ctx.records, submission = ctx.run.submission}
   -- A synthetic set keeps its answers beside the folder: score the submission against them.
-  local answers = M.read_labels(folder .. ".labels.csv")
+  local answers = M.read_labels(ctx.folder .. ".labels.csv")
   if answers then
     local truth, guess = {}, {}
-    for i, id in ipairs(ids) do
-      truth[i], guess[i] = answers[id], predicted[i]
+    for i, id in ipairs(ctx.ids) do
+      truth[i], guess[i] = answers[id], ctx.predicted[i]
     end
     local scores = mm.metrics.classify(truth, guess, {classes = #genres, names = genres})
     summary.test_f1, summary.test_acc = scores.macro_f1, scores.accuracy
@@ -381,6 +420,19 @@ function M.run(cfg, script)
     end
   end
   return summary
+end
+
+--- Runs the whole experiment, step by step (see above; `steps` replaces any of them); returns
+--- a summary table (run folder, best validation F1, test F1 when answers are known).
+function M.run(cfg, script, steps)
+  local function step(name) return steps and steps[name] or M[name] end
+  local ctx = step("open")(cfg)
+  step("prepare")(ctx)
+  step("build")(ctx)
+  step("train")(ctx, script)
+  step("validate")(ctx)
+  step("predict")(ctx)
+  return step("score")(ctx)
 end
 
 return M

@@ -105,16 +105,11 @@ final class DataLoaderTests: XCTestCase {
                 cache: cache, fresh: fresh, options: options,
                 spectrogramAugmentation: try SpectrogramPipeline([
                     (SpectrogramMask(.time, width: 0...5), probability: 0.5)
-                ]),
-                batchAugmentation: try Pipeline<Batch>([(BatchMix(.mixup), probability: 1)]))
+                ]))
             var epoch: [[Float]] = []
             for batch in loader.epoch(0) {
                 XCTAssertEqual(batch.x.shape.dropFirst(), [1, 128, 87])
-                let targets = try XCTUnwrap(batch.targets)
-                for n in 0..<batch.labels.count {
-                    XCTAssertEqual((0..<10).map { targets[n * 10 + $0] }.reduce(0, +), 1, accuracy: 1e-5)
-                }
-                epoch.append(batch.x.array + targets.array)
+                epoch.append(batch.x.array + batch.labels.map(Float.init))
             }
             XCTAssertEqual(epoch.count, loader.batchesPerEpoch)
             runs.append(epoch)

@@ -109,10 +109,10 @@ final class SchedulerObject: LuaObject {
     var luaDescription: String { "\(kind) scheduler: lr \(optimizer.learningRate)" }
 
     /// What a training-state file stores of this schedule.
-    var checkpoint: any LRScheduler {
+    var checkpoint: any ScheduleState {
         switch schedule {
         case .perBatch(let s): return s
-        case .plateau(let p): return PlateauCheckpoint(p)
+        case .plateau(let p): return p
         }
     }
 
@@ -151,18 +151,6 @@ final class SchedulerObject: LuaObject {
             }
         ),
     ]
-}
-
-/// The plateau schedule's state in a training-state file, which stores schedules through
-/// `LRScheduler`. Only `stateScalars` and `restore` are used there; the schedule itself is
-/// stepped with a metric by `SchedulerObject`, never through this adapter.
-private final class PlateauCheckpoint: LRScheduler {
-    let plateau: ReduceLROnPlateau
-    init(_ plateau: ReduceLROnPlateau) { self.plateau = plateau }
-    var lastStep: Int { 0 }
-    func step() throws { throw NNError("plateau: step needs the monitored metric") }
-    var stateScalars: [String: Double] { plateau.stateScalars }
-    func restore(scalars: [String: Double]) throws { try plateau.restore(scalars: scalars) }
 }
 
 /// `mm.optim`: optimisers, schedules and training-state files.

@@ -48,7 +48,7 @@ enum LuaTrainingState {
         return 1
     }
 
-    private static func parts(_ options: LuaOptions) throws -> (any Module, any Optimizer, (any LRScheduler)?) {
+    private static func parts(_ options: LuaOptions) throws -> (any Module, any Optimizer, (any ScheduleState)?) {
         guard let model = try options.object("model", as: ModuleObject.self) else {
             throw options.invalid("model", "the network (mm.nn module) is required")
         }

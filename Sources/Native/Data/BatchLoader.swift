@@ -32,11 +32,10 @@ public struct BatchLoader: Sendable {
     public let fresh: FreshExamples?
     public let options: LoaderOptions
     public let spectrogramAugmentation: SpectrogramPipeline?
-    public let batchAugmentation: Pipeline<Batch>?
 
     public init(
         cache: SpectrogramCache? = nil, fresh: FreshExamples? = nil, options: LoaderOptions = LoaderOptions(),
-        spectrogramAugmentation: SpectrogramPipeline? = nil, batchAugmentation: Pipeline<Batch>? = nil
+        spectrogramAugmentation: SpectrogramPipeline? = nil
     ) throws {
         guard cache != nil || fresh != nil else {
             throw DataError("loader", "expected a cache, fresh examples, or both")
@@ -64,7 +63,7 @@ public struct BatchLoader: Sendable {
             )
         }
         (self.cache, self.fresh, self.options) = (cache, fresh, options)
-        (self.spectrogramAugmentation, self.batchAugmentation) = (spectrogramAugmentation, batchAugmentation)
+        self.spectrogramAugmentation = spectrogramAugmentation
     }
 
     /// Examples per epoch.
@@ -122,12 +121,7 @@ public struct BatchLoader: Sendable {
             }
             spectrograms.append(s)
         }
-        var batch = try Batch.stack(spectrograms, labels: labels)
-        if let batchAugmentation {
-            var r = stream.stream(UInt64(1 << 40 | b))
-            batch = try batchAugmentation.apply(batch, random: &r, worker: worker)
-        }
-        return batch
+        return try Batch.stack(spectrograms, labels: labels)
     }
 
     /// The batches of epoch e, prepared by `options.workers` background threads.

@@ -4,7 +4,7 @@
 //   smaller than eps is skipped), then `cooldown` steps during which bad steps are not counted.
 // Stepped with the monitored metric, usually once per epoch.
 
-public final class ReduceLROnPlateau {
+public final class ReduceLROnPlateau: ScheduleState {
     public enum Mode: String, Sendable { case min, max }
 
     public let optimizer: any Optimizer

@@ -14,7 +14,7 @@ public struct TrainingState: Equatable, Sendable {
     }
 
     public func save(
-        to path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil,
+        to path: String, model: any Module, optimizer: any Optimizer, scheduler: (any ScheduleState)? = nil,
         average: WeightAverage? = nil
     ) throws {
         var metadata = ["format": "mashup-training-state-1", "epoch": String(epoch)]
@@ -40,7 +40,7 @@ public struct TrainingState: Equatable, Sendable {
     /// Restores model, optimiser, scheduler and the engine generator from `path`; returns the
     /// epoch, best metric and extras saved with them.
     public static func load(
-        from path: String, model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)? = nil,
+        from path: String, model: any Module, optimizer: any Optimizer, scheduler: (any ScheduleState)? = nil,
         average: WeightAverage? = nil
     ) throws -> TrainingState {
         let file = try SafeTensors.read(path)
@@ -97,14 +97,14 @@ public struct TrainingState: Equatable, Sendable {
 private struct Undo {
     let model: any Module
     let optimizer: any Optimizer
-    let scheduler: (any LRScheduler)?
+    let scheduler: (any ScheduleState)?
     let average: WeightAverage?
     let modelState: [String: SafeTensorValue]
     let optimizerState: (tensors: [String: SafeTensorValue], scalars: [String: Double])
     let schedulerScalars: [String: Double]
     let averageState: (tensors: [String: SafeTensorValue], updates: Int, swapped: Bool)?
 
-    init(model: any Module, optimizer: any Optimizer, scheduler: (any LRScheduler)?, average: WeightAverage?) {
+    init(model: any Module, optimizer: any Optimizer, scheduler: (any ScheduleState)?, average: WeightAverage?) {
         (self.model, self.optimizer, self.scheduler, self.average) = (model, optimizer, scheduler, average)
         func copies(_ entries: [(name: String, value: SafeTensorValue)]) -> [String: SafeTensorValue] {
             Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.value.copy()) })

@@ -89,6 +89,25 @@ public struct MashupBuilder: Sendable {
     /// Mashup `index`; `anchor` (a pool song) fixes the song that sets the genre, drawn
     /// uniformly from the pool when nil.
     public func example(_ index: Int, anchor: Int? = nil) throws -> MashupExample {
+        let drawn = try draw(index, anchor: anchor)
+        return MashupExample(
+            audio: Audio(samples: drawn.plan.render(), channels: 1, rate: bank.options.rate), genre: drawn.genre,
+            songs: drawn.songs, volumes: drawn.volumes, noise: drawn.noise, seconds: drawn.seconds)
+    }
+
+    /// What mashup `index` is mixed from: `example(index).audio` is `plan(index).render()`.
+    public func plan(_ index: Int, anchor: Int? = nil) throws -> MixPlan { try draw(index, anchor: anchor).plan }
+
+    private struct Drawn {
+        let plan: MixPlan
+        let genre: Genre
+        let songs: [Int?]
+        let volumes: [Float]
+        let noise: [(clip: Int, level: Double)]
+        let seconds: Double
+    }
+
+    private func draw(_ index: Int, anchor: Int?) throws -> Drawn {
         var r = Random(seed: seed).stream(UInt64(index))
         let drawn = Int(r.below(UInt64(pool.count)))
         let anchor = anchor ?? pool[drawn]
@@ -115,7 +134,7 @@ public struct MashupBuilder: Sendable {
         let seconds = r.uniform(options.cropSeconds.lowerBound, options.cropSeconds.upperBound)
         let length = max(1, Int(seconds * rate))
 
-        var music = [Float](repeating: 0, count: length)
+        var plan = MixPlan(length: length)
         let tempo = tempos[songs[0]]
         let equalizer = options.stemEQ > 0 ? try Equalizer(gain: options.stemEQGain) : nil
         for stem in 0..<stemCount {
@@ -135,57 +154,36 @@ public struct MashupBuilder: Sendable {
             guard kept[stem], source.count > 0 else { continue }
             let gain = volumes[stem]
             if ratio == 1 && !coloured {
-                music.withUnsafeMutableBufferPointer {
-                    source.accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain)
-                }
+                plan.stems.append(MixPlan.Layer(source, offset: offset, gain: gain))
             } else {
                 var part =
                     ratio == 1
                     ? source.floats(from: offset, count: length)
                     : timeStretch(source.floats(from: offset, count: needed), rate: ratio, sampleRate: Int(rate))
                 if coloured { equalizer!.filter(&part, random: &eqRandom, rate: Int(rate)) }
-                for i in 0..<min(length, part.count) { music[i] += gain * part[i] }
+                plan.stems.append(MixPlan.Layer(StoredSamples(part, precision: .float32), gain: gain, looped: false))
             }
         }
 
         let noiseCount = bank.noise.isEmpty ? 0 : r.int(in: options.noiseClips)
         var noise: [(clip: Int, level: Double)] = []
-        var bed = [Float](repeating: 0, count: noiseCount > 0 ? length : 0)
-        let musicPeak = max(peak(music), 1e-3)
         let snr = options.noiseMode == .snr ? r.uniform(options.snr.lowerBound, options.snr.upperBound) : 0
+        plan.noiseLevel = options.noiseMode == .snr ? .snr(snr) : .peak
         for _ in 0..<noiseCount {
             let clip = Int(r.below(UInt64(bank.noise.count)))
             let offset = Int(r.below(UInt64(max(1, bank.noise[clip].count))))
             let intensity = r.uniform(options.noiseIntensity.lowerBound, options.noiseIntensity.upperBound)
             guard noisePeaks[clip] > 0 else { continue }
-            // Peak mode: this clip's peak at intensity x the music's; snr mode: clips at equal peaks, levelled below.
-            let gain =
-                options.noiseMode == .peak ? Float(intensity) * musicPeak / noisePeaks[clip] : 1 / noisePeaks[clip]
-            bed.withUnsafeMutableBufferPointer {
-                bank.noise[clip].accumulate(into: $0.baseAddress!, length: length, from: offset, gain: gain)
-            }
+            plan.noise.append(MixPlan.Noise(bank.noise[clip], offset: offset, peak: noisePeaks[clip], intensity: intensity))
             noise.append((clip: clip, level: options.noiseMode == .peak ? intensity : snr))
         }
-        if options.noiseMode == .snr, !bed.isEmpty {
-            // 10 log10(P_music / (g² P_bed)) = snr.
-            let (pm, pb) = (meanSquare(music), meanSquare(bed))
-            let g = pb > 0 && pm > 0 ? Float((pm / (pb * pow(10, snr / 10))).squareRoot()) : 0
-            for i in 0..<length { music[i] += g * bed[i] }
-        } else {
-            for i in 0..<bed.count { music[i] += bed[i] }
-        }
-
         switch options.normalization {
-        case .peak:
-            let p = peak(music)
-            if p > 0 { scale(&music, Float(options.peakLevel) / p) }
-        case .rms:
-            let rms = meanSquare(music).squareRoot()
-            if rms > 0 { scale(&music, Float(pow(10, options.rmsLevel / 20) / rms)) }
-        case .none: break
+        case .peak: plan.level = .peak(options.peakLevel)
+        case .rms: plan.level = .rms(options.rmsLevel)
+        case .none: plan.level = .none
         }
-        return MashupExample(
-            audio: Audio(samples: music, channels: 1, rate: Int(rate)), genre: genre,
-            songs: (0..<stemCount).map { kept[$0] ? songs[$0] : nil }, volumes: volumes, noise: noise, seconds: seconds)
+        return Drawn(
+            plan: plan, genre: genre, songs: (0..<stemCount).map { kept[$0] ? songs[$0] : nil }, volumes: volumes,
+            noise: noise, seconds: seconds)
     }
 }

@@ -47,14 +47,20 @@ struct MashupSource {
 }
 
 extension MashupRecipe {
-    /// Mixes the mashup from its sources (indexed by song) and noise clips (22.05 kHz mono).
+    /// Mixes the mashup from its sources (indexed by song) and noise clips (22.05 kHz mono),
+    /// through the training builder's mixing routine (`MixPlan`).
     func mix(sources: [MashupSource], noiseClips: [[Float]], seed: Random) -> [Float] {
+        plan(sources: sources, noiseClips: noiseClips, seed: seed).render()
+    }
+
+    /// The mashup's stems, tempo-aligned and cut to whole bars, and its noise clips at their
+    /// drawn offsets, peak-normalised to 0.98.
+    func plan(sources: [MashupSource], noiseClips: [[Float]], seed: Random) -> MixPlan {
         var r = seed.stream(UInt64(id))
         let rate = Double(MashupRecipe.rate)
-        let count = Int(seconds * rate)
+        var plan = MixPlan(length: Int(seconds * rate))
         let tempo = sources[songs[0]].bpm
         let bar = 4 * 60 / tempo * rate  // samples per bar at the common tempo
-        var music = [Float](repeating: 0, count: count)
         for (k, song) in songs.enumerated() {
             let source = sources[song]
             // Match the beat, treating a song at about half or double the tempo as its own
@@ -67,21 +73,16 @@ extension MashupRecipe {
             let loop = bars >= 1 ? Int((Double(bars) * bar).rounded()) : stem.count
             guard loop > 0 else { continue }
             let offset = bars >= 1 ? Int((Double(Int(r.below(UInt64(bars)))) * bar).rounded()) : 0
-            let v = volumes[k]
-            for i in 0..<count { music[i] += v * stem[(offset + i) % loop] }
+            plan.stems.append(
+                MixPlan.Layer(StoredSamples(Array(stem.prefix(loop)), precision: .float32), offset: offset, gain: volumes[k]))
         }
-        let peak = music.reduce(0) { max($0, abs($1)) }
-        var out = music
         for (clip, intensity) in noise {
             let x = noiseClips[clip]
-            let clipPeak = x.reduce(0) { max($0, abs($1)) }
-            guard clipPeak > 0, !x.isEmpty else { continue }
-            let g = intensity * max(peak, 1e-3) / clipPeak
+            let peak = x.reduce(0) { max($0, abs($1)) }
+            guard peak > 0, !x.isEmpty else { continue }
             let offset = Int(r.below(UInt64(x.count)))
-            for i in 0..<count { out[i] += g * x[(offset + i) % x.count] }
+            plan.noise.append(MixPlan.Noise(StoredSamples(x, precision: .float32), offset: offset, peak: peak, intensity: Double(intensity)))
         }
-        let total = out.reduce(0) { max($0, abs($1)) }
-        let g: Float = total > 0 ? 0.98 / total : 0
-        return out.map { $0 * g }
+        return plan
     }
 }

@@ -21,6 +21,47 @@ final class OptimTests: XCTestCase {
         }
     }
 
+    /// An optimiser gathers the parameters and gradients into one block each; tensors handed
+    /// out before (here a state-dict entry) follow them there.
+    func testParametersAndGradientsLiveInOneBlockEach() throws {
+        Engine.seed(3)
+        let net = try SEResNet(SEResNetConfig(widths: [4, 8], blocks: [1, 1], reduction: 4, classes: 3, dropout: 0))
+        guard case .tensor(let early)? = net.stateDict().first(where: { $0.name.hasSuffix("conv1.weight") })?.entry
+        else { return XCTFail("no conv1.weight") }
+        let before = early.array
+        let opt = try AdamW(net.parameters, learningRate: 0.1)
+        let flat = opt.flat
+        XCTAssertEqual(flat.parameters.count, net.parameters.count)
+        for (p, range) in zip(flat.parameters, flat.ranges) {
+            XCTAssertEqual(p.value.data, flat.values.data + range.lowerBound)
+            XCTAssertEqual(p.grad.data, flat.gradients.data + range.lowerBound)
+            XCTAssertEqual(range.lowerBound % 16, 0, "each parameter starts on a cache line")
+        }
+        XCTAssertEqual(early.array, before, "values kept when gathered")
+        XCTAssertTrue(flat.ranges.contains { flat.values.data + $0.lowerBound == early.data })
+        for p in net.parameters { p.grad.fill(1) }
+        opt.step()
+        XCTAssertNotEqual(early.array, before, "the early view sees the step")
+        opt.zeroGrad()
+        XCTAssertEqual(flat.gradients.array.max(), 0)
+        let p = try parameter([1], grad: [0])
+        XCTAssertThrowsError(try AdamW([p, p])) { XCTAssertTrue("\($0)".contains("listed twice"), "\($0)") }
+    }
+
+    /// Two optimisers over shared parameters both update them (each brings them back to its
+    /// block before stepping), as two torch.optim optimisers over one tensor do.
+    func testTwoOptimisersOverSharedParametersBothStep() throws {
+        let (a, b) = (try parameter([10], grad: [1]), try parameter([20], grad: [1]))
+        let both = try SGD([a, b], learningRate: 1)
+        let second = try SGD([b], learningRate: 1)
+        second.step()
+        XCTAssertEqual([a.value[0], b.value[0]], [10, 19])
+        both.step()
+        XCTAssertEqual([a.value[0], b.value[0]], [9, 18])
+        second.step()
+        XCTAssertEqual([a.value[0], b.value[0]], [9, 17])
+    }
+
     func testSGDNesterovMatchesTheRecurrence() throws {
         let p = try parameter([1], grad: [0.5])
         let opt = try SGD([p], learningRate: 0.1, momentum: 0.9, weightDecay: 0.1, nesterov: true)

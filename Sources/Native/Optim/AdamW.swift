@@ -22,16 +22,17 @@ func adamw_update(
 }
 
 public final class AdamW: Optimizer {
-    public let parameters: [Parameter]
+    public let flat: FlatParameters
+    public var parameters: [Parameter] { flat.parameters }
     public var learningRate: Double
     public var beta1: Double
     public var beta2: Double
     public var eps: Double
     public var weightDecay: Double
     public private(set) var stepCount = 0
-    // per parameter, its shape: first and second moments
-    private let m: [Tensor]
-    private let v: [Tensor]
+    // first and second moments: one block each, laid out as `flat`, and a view per parameter
+    private let m: (block: Tensor, views: [Tensor])
+    private let v: (block: Tensor, views: [Tensor])
 
     public init(
         _ parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
@@ -42,12 +43,12 @@ public final class AdamW: Optimizer {
                 "adamw: need lr >= 0, betas in [0, 1), eps >= 0 and weight_decay >= 0, got lr \(learningRate), betas (\(beta1), \(beta2)), eps \(eps), weight_decay \(weightDecay)"
             )
         }
-        self.parameters = parameters
+        flat = try FlatParameters(parameters)
         (self.learningRate, self.beta1, self.beta2, self.eps, self.weightDecay) = (
             learningRate, beta1, beta2, eps, weightDecay
         )
-        m = parameters.map { Tensor(shape: $0.value.shape) }
-        v = parameters.map { Tensor(shape: $0.value.shape) }
+        m = flat.stateBlock()
+        v = flat.stateBlock()
     }
 
     public var momentum: Double {
@@ -61,19 +62,17 @@ public final class AdamW: Optimizer {
         let stepSize = Float(learningRate / (1 - pow(beta1, t)))
         let bc2Sqrt = Float((1 - pow(beta2, t)).squareRoot())
         let decay = Float(1 - learningRate * weightDecay)
-        for (i, p) in parameters.enumerated() {
-            let (pv, mv, vv, g) = (p.value.data, m[i].data, v[i].data, p.grad.data)
-            forEachChunk(p.value.count) { range in
-                adamw_update(
-                    pv, mv, vv, g, range, decay: decay, beta1: Float(beta1), beta2: Float(beta2),
-                    stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: Float(eps))
-            }
+        flat.gather()
+        let (pv, mv, vv, g) = (flat.values.data, m.block.data, v.block.data, flat.gradients.data)
+        let (b1, b2, e) = (Float(beta1), Float(beta2), Float(eps))
+        forEachChunk(flat.count) { range in
+            adamw_update(pv, mv, vv, g, range, decay: decay, beta1: b1, beta2: b2, stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: e)
         }
     }
 
     public func stateTensors() -> [(name: String, value: SafeTensorValue)] {
         parameters.indices.flatMap { i in
-            [("state.\(i).exp_avg", SafeTensorValue.f32(m[i])), ("state.\(i).exp_avg_sq", .f32(v[i]))]
+            [("state.\(i).exp_avg", SafeTensorValue.f32(m.views[i])), ("state.\(i).exp_avg_sq", .f32(v.views[i]))]
         }
     }
 
@@ -99,8 +98,8 @@ public final class AdamW: Optimizer {
         )
         let (e, wd) = (try stateScalar(scalars, "eps"), try stateScalar(scalars, "weight_decay"))
         for (i, (saved1, saved2)) in moments.enumerated() {
-            try m[i].assign(saved1)
-            try v[i].assign(saved2)
+            try m.views[i].assign(saved1)
+            try v.views[i].assign(saved2)
         }
         (stepCount, learningRate, beta1, beta2, eps, weightDecay) = (step, lr, b1, b2, e, wd)
     }

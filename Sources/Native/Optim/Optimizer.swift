@@ -3,6 +3,8 @@ import Foundation
 /// An optimiser in the manner of torch.optim: it owns per-parameter state and updates the
 /// parameters from their accumulated gradients.
 public protocol Optimizer: AnyObject {
+    /// The parameters and their gradients, gathered into one block each.
+    var flat: FlatParameters { get }
     var parameters: [Parameter] { get }
     var learningRate: Double { get set }
     /// What a cyclic schedule moves with the learning rate: beta1 for Adam, momentum for SGD.
@@ -18,7 +20,7 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
-    public func zeroGrad() { parameters.zeroGradients() }
+    public func zeroGrad() { flat.zeroGradients() }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`, as PyTorch's

@@ -21,15 +21,16 @@ func sgd_update(
 }
 
 public final class SGD: Optimizer {
-    public let parameters: [Parameter]
+    public let flat: FlatParameters
+    public var parameters: [Parameter] { flat.parameters }
     public var learningRate: Double
     public var momentum: Double
     public var dampening: Double
     public var weightDecay: Double
     public let nesterov: Bool
     public private(set) var stepCount = 0
-    // per parameter, its shape: the momentum buffer
-    private let buffers: [Tensor]
+    // the momentum buffer: one block laid out as `flat`, and a view per parameter
+    private let buffers: (block: Tensor, views: [Tensor])
 
     public init(
         _ parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
@@ -43,27 +44,27 @@ public final class SGD: Optimizer {
             throw NNError(
                 "sgd: nesterov needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)")
         }
-        self.parameters = parameters
+        flat = try FlatParameters(parameters)
         (self.learningRate, self.momentum, self.dampening, self.weightDecay, self.nesterov) =
             (learningRate, momentum, dampening, weightDecay, nesterov)
-        buffers = parameters.map { Tensor(shape: $0.value.shape) }
+        buffers = flat.stateBlock()
     }
 
     public func step() {
         let first = stepCount == 0
         stepCount += 1
-        for (i, p) in parameters.enumerated() {
-            let (pv, g, buf) = (p.value.data, p.grad.data, momentum != 0 ? buffers[i].data : nil)
-            forEachChunk(p.value.count) { range in
-                sgd_update(
-                    pv, buf, g, range, lr: Float(learningRate), momentum: Float(momentum), dampening: Float(dampening),
-                    weightDecay: Float(weightDecay), nesterov: nesterov, firstStep: first)
-            }
+        flat.gather()
+        let (pv, g, buf) = (flat.values.data, flat.gradients.data, momentum != 0 ? buffers.block.data : nil)
+        let (lr, mom, damp, wd) = (Float(learningRate), Float(momentum), Float(dampening), Float(weightDecay))
+        forEachChunk(flat.count) { range in
+            sgd_update(
+                pv, buf, g, range, lr: lr, momentum: mom, dampening: damp, weightDecay: wd, nesterov: nesterov,
+                firstStep: first)
         }
     }
 
     public func stateTensors() -> [(name: String, value: SafeTensorValue)] {
-        buffers.enumerated().map { ("state.\($0.offset).momentum_buffer", .f32($0.element)) }
+        buffers.views.enumerated().map { ("state.\($0.offset).momentum_buffer", .f32($0.element)) }
     }
 
     public var stateScalars: [String: Double] {
@@ -81,7 +82,7 @@ public final class SGD: Optimizer {
         let step = try stateCount(scalars, "step")
         let (lr, mom) = (try stateScalar(scalars, "lr"), try stateScalar(scalars, "momentum"))
         let (damp, wd) = (try stateScalar(scalars, "dampening"), try stateScalar(scalars, "weight_decay"))
-        for (buffer, value) in zip(buffers, saved) { try buffer.assign(value) }
+        for (buffer, value) in zip(buffers.views, saved) { try buffer.assign(value) }
         (stepCount, learningRate, momentum, dampening, weightDecay) = (step, lr, mom, damp, wd)
     }
 }

@@ -13,10 +13,14 @@ public struct NNError: Error, CustomStringConvertible, Equatable {
 /// `@unchecked Sendable`: the class only owns the pointer; who writes through it is decided by
 /// the kernels, which give every thread a disjoint range (see `Engine.parallelFor`).
 public final class TensorStorage: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
+    /// Where the numbers are: this storage's own block, or a range of another storage's block
+    /// after `move(into:at:)`.
+    public private(set) var base: UnsafeMutablePointer<Float>
     public let count: Int
     /// Where the block goes when the last view dies: back to a workspace, or (nil) to the system.
     private let workspace: Workspace?
+    /// The storage whose block now holds the numbers (kept alive while this one is), if moved.
+    private var home: TensorStorage?
 
     /// A zero-filled block of its own.
     public convenience init(count: Int) { self.init(count: count, workspace: nil, zeroed: true) }
@@ -45,7 +49,24 @@ public final class TensorStorage: @unchecked Sendable {
         self.workspace = nil
     }
 
+    /// Moves the numbers to `block` at `offset` and frees this storage's own block: every view
+    /// of this storage, wherever it is held (a module, a Lua value, a weight average), now reads
+    /// and writes them there. This is how `FlatParameters` gathers a network's parameters into
+    /// one allocation without invalidating anybody's tensors. Not for workspace blocks, and
+    /// never while a kernel runs on this storage.
+    func move(into block: TensorStorage, at offset: Int) {
+        precondition(workspace == nil, "a workspace block cannot be moved")
+        precondition(offset >= 0 && offset + count <= block.count, "move out of the block")
+        let target = block.base + offset
+        if target == base { return }
+        target.update(from: base, count: count)
+        if home == nil { free(base) }
+        base = target
+        home = block
+    }
+
     deinit {
+        if home != nil { return }
         if let workspace {
             workspace.recycleBlock(base, bytes: blockBytes(count))
         } else {

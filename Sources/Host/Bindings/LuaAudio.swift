@@ -34,145 +34,95 @@ final class AudioBuffer: LuaObject {
     /// The buffer a method was called on.
     static func receiver(_ lua: Lua) throws -> Audio { try lua.object(1, as: AudioBuffer.self).audio }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // buf:mono() -> the mean of the channels; the same buffer when already mono.
-        (
-            "mono",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    if audio.channels == 1 {
-                        lua_pushvalue(lua.L, 1)
-                    } else {
-                        lua.push(AudioBuffer(audio.mono()))
-                    }
-                    return 1
-                }
+        Binding("mono") { lua in
+            let audio = try receiver(lua)
+            if audio.channels == 1 {
+                lua_pushvalue(lua.L, 1)
+            } else {
+                lua.push(AudioBuffer(audio.mono()))
             }
-        ),
+            return 1
+        },
         // buf:resample(rate [, quality]) -> soxr resampling ("high" = librosa's soxr_hq);
         // the same buffer when the rate already matches.
-        (
-            "resample",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    let rate = try lua.integer(2)
-                    guard rate >= 1 else {
-                        throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
-                    }
-                    let quality = try resampleQuality(lua, 3)
-                    if rate == audio.rate {
-                        lua_pushvalue(lua.L, 1)
-                    } else {
-                        lua.push(AudioBuffer(try audio.resampled(to: rate, quality: quality)))
-                    }
-                    return 1
-                }
+        Binding("resample") { lua in
+            let audio = try receiver(lua)
+            let rate = try lua.integer(2)
+            guard rate >= 1 else {
+                throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
             }
-        ),
+            let quality = try resampleQuality(lua, 3)
+            if rate == audio.rate {
+                lua_pushvalue(lua.L, 1)
+            } else {
+                lua.push(AudioBuffer(try audio.resampled(to: rate, quality: quality)))
+            }
+            return 1
+        },
         // buf:slice(t0 [, t1]) -> the frames from t0 to t1 seconds (t1 defaults to the end).
-        (
-            "slice",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    let start = try lua.number(2)
-                    let end = try lua.number(3, default: audio.duration)
-                    lua.push(AudioBuffer(try audio.slice(from: start, to: end)))
-                    return 1
-                }
-            }
-        ),
+        Binding("slice") { lua in
+            let audio = try receiver(lua)
+            let start = try lua.number(2)
+            let end = try lua.number(3, default: audio.duration)
+            lua.push(AudioBuffer(try audio.slice(from: start, to: end)))
+            return 1
+        },
         // buf:save(path [, format]): "wav" (16-bit PCM), "wav_float" or "flac"; by default the
         // extension decides. Written atomically.
-        (
-            "save",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    let path = try lua.string(2)
-                    let format: AudioFileFormat?
-                    switch try lua.isNoneOrNil(3) ? nil : lua.string(3) {
-                    case nil: format = nil
-                    case "wav": format = .wavPCM16
-                    case "wav_float": format = .wavFloat
-                    case "flac": format = .flac
-                    case let other?:
-                        throw LuaError.argument(3, "format 'wav', 'wav_float' or 'flac' expected, got '\(other)'")
-                    }
-                    try AudioFile.write(audio, to: path, format: format)
-                    return 0
-                }
+        Binding("save") { lua in
+            let audio = try receiver(lua)
+            let path = try lua.string(2)
+            let format: AudioFileFormat?
+            switch try lua.isNoneOrNil(3) ? nil : lua.string(3) {
+            case nil: format = nil
+            case "wav": format = .wavPCM16
+            case "wav_float": format = .wavFloat
+            case "flac": format = .flac
+            case let other?:
+                throw LuaError.argument(3, "format 'wav', 'wav_float' or 'flac' expected, got '\(other)'")
             }
-        ),
+            try AudioFile.write(audio, to: path, format: format)
+            return 0
+        },
         // buf:peak() -> max |x|.
-        (
-            "peak",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(Double(try receiver(lua).peak))
-                    return 1
-                }
-            }
-        ),
+        Binding("peak") { lua in
+            lua.push(Double(try receiver(lua).peak))
+            return 1
+        },
         // buf:rms() -> sqrt(mean x^2) over all samples.
-        (
-            "rms",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).rms)
-                    return 1
-                }
-            }
-        ),
+        Binding("rms") { lua in
+            lua.push(try receiver(lua).rms)
+            return 1
+        },
         // buf:gain(db) -> every sample scaled by 10^(db/20).
-        (
-            "gain",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    lua.push(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
-                    return 1
-                }
-            }
-        ),
+        Binding("gain") { lua in
+            let audio = try receiver(lua)
+            lua.push(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
+            return 1
+        },
         // buf:add(other [, gain]) -> buf + gain * other (a linear factor, default 1), keeping
         // buf's length.
-        (
-            "add",
-            { L in
-                Lua.invoke(L) { lua in
-                    let audio = try receiver(lua)
-                    let other = try lua.object(2, as: AudioBuffer.self).audio
-                    lua.push(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
-                    return 1
-                }
-            }
-        ),
+        Binding("add") { lua in
+            let audio = try receiver(lua)
+            let other = try lua.object(2, as: AudioBuffer.self).audio
+            lua.push(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
+            return 1
+        },
         // buf:to_tensor() -> the samples as a (frames) or (frames, channels) tensor.
-        (
-            "to_tensor",
-            { L in
-                Lua.invoke(L) { lua in
-                    let buffer = try lua.object(1, as: AudioBuffer.self)
-                    lua.push(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
-                    return 1
-                }
-            }
-        ),
+        Binding("to_tensor") { lua in
+            let buffer = try lua.object(1, as: AudioBuffer.self)
+            lua.push(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
+            return 1
+        },
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).frames)
-                    return 1
-                }
-            }
-        )
+    static let metamethods: [Binding] = [
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).frames)
+            return 1
+        }
     ]
 
     private static func resampleQuality(_ lua: Lua, _ index: Int32) throws -> ResampleQuality {
@@ -194,71 +144,56 @@ enum LuaAudio: LuaModule {
     static let name: String? = "audio"
     static var types: [any LuaObject.Type] { [AudioBuffer.self] }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.audio.load(path [, {offset =, duration =}]) -> the file's samples as they are
         // stored (all channels, the file's rate), `duration` seconds from `offset` seconds.
-        (
-            "load",
-            { L in
-                Lua.invoke(L) { lua in
-                    let path = try lua.string(1)
-                    let options = try lua.options(2)
-                    try options.only(["offset", "duration"])
-                    let offset = try options.number("offset", default: 0)
-                    let duration = try options.number("duration")
-                    let audio = try options.naming(["offset", "duration"]) {
-                        try AudioFile.read(path, offset: offset, duration: duration)
-                    }
-                    lua.push(AudioBuffer(audio))
-                    return 1
-                }
+        Binding("load") { lua in
+            let path = try lua.string(1)
+            let options = try lua.options(2)
+            try options.only(["offset", "duration"])
+            let offset = try options.number("offset", default: 0)
+            let duration = try options.number("duration")
+            let audio = try options.naming(["offset", "duration"]) {
+                try AudioFile.read(path, offset: offset, duration: duration)
             }
-        ),
+            lua.push(AudioBuffer(audio))
+            return 1
+        },
         // mm.audio.info(path) -> {frames =, channels =, rate =, duration =, format =} from
         // the header, decoding nothing.
-        (
-            "info",
-            { L in
-                Lua.invoke(L) { lua in
-                    let info = try AudioFile.info(try lua.string(1))
-                    try lua.reserve(3)
-                    lua_createtable(lua.L, 0, 5)
-                    lua.push(info.frames)
-                    lua.setField(-2, "frames")
-                    lua.push(info.channels)
-                    lua.setField(-2, "channels")
-                    lua.push(info.rate)
-                    lua.setField(-2, "rate")
-                    lua.push(info.duration)
-                    lua.setField(-2, "duration")
-                    lua.push(info.format)
-                    lua.setField(-2, "format")
-                    return 1
-                }
-            }
-        ),
+        Binding("info") { lua in
+            let info = try AudioFile.info(try lua.string(1))
+            try lua.reserve(3)
+            lua_createtable(lua.L, 0, 5)
+            lua.push(info.frames)
+            lua.setField(-2, "frames")
+            lua.push(info.channels)
+            lua.setField(-2, "channels")
+            lua.push(info.rate)
+            lua.setField(-2, "rate")
+            lua.push(info.duration)
+            lua.setField(-2, "duration")
+            lua.push(info.format)
+            lua.setField(-2, "format")
+            return 1
+        },
         // mm.audio.new(samples, rate) -> a buffer from a tensor or a Lua table: (frames) is mono,
         // (frames, channels) interleaved by frame.
-        (
-            "new",
-            { L in
-                Lua.invoke(L) { lua in
-                    let tensor =
-                        lua.type(1) == LUA_TTABLE
-                        ? try TensorObject.fromTable(lua, 1) : try lua.object(1, as: TensorObject.self).tensor
-                    guard tensor.rank == 1 || tensor.rank == 2, tensor.count > 0 else {
-                        throw LuaError.argument(
-                            1, "samples of shape (frames) or (frames, channels) expected, got \(tensor.shape)")
-                    }
-                    let rate = try lua.integer(2)
-                    guard rate >= 1 else {
-                        throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
-                    }
-                    let channels = tensor.rank == 2 ? tensor.shape[1] : 1
-                    lua.push(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
-                    return 1
-                }
+        Binding("new") { lua in
+            let tensor =
+                lua.type(1) == LUA_TTABLE
+                ? try TensorObject.fromTable(lua, 1) : try lua.object(1, as: TensorObject.self).tensor
+            guard tensor.rank == 1 || tensor.rank == 2, tensor.count > 0 else {
+                throw LuaError.argument(
+                    1, "samples of shape (frames) or (frames, channels) expected, got \(tensor.shape)")
             }
-        ),
+            let rate = try lua.integer(2)
+            guard rate >= 1 else {
+                throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
+            }
+            let channels = tensor.rank == 2 ? tensor.shape[1] : 1
+            lua.push(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
+            return 1
+        },
     ]
 }

@@ -57,33 +57,31 @@ final class AugmentationObject: LuaObject, Sendable {
     }
 
     /// aug(x [, rng]) -> the augmented copy of x.
-    static let apply: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            let object = try lua.object(1, as: AugmentationObject.self)
-            let given = RandomObject.peek(lua.L, 3)
-            if given == nil, !lua.isNoneOrNil(3) { throw LuaError.type(3, expected: RandomObject.luaTypeName) }
-            var random = given?.random ?? Random(seed: Engine.withRandom { $0.next() })
-            defer { given?.random = random }
-            switch object.stage {
-            case .audio(let augmentation):
-                guard let buffer = AudioBuffer.peek(lua.L, 2) else {
-                    throw LuaError.type(2, expected: AudioBuffer.luaTypeName)
-                }
-                lua.push(AudioBuffer(try augmentation.apply(buffer.audio, random: &random, worker: 0)))
-            case .spectrogram(let augmentation):
-                guard let s = SpectrogramObject.peek(lua.L, 2) else {
-                    throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
-                }
-                lua.push(
-                    SpectrogramObject(
-                        try augmentation.apply(s.spectrogram, random: &random, worker: 0), values: s.values))
+    static func apply(_ lua: Lua) throws -> Int32 {
+        let object = try lua.object(1, as: AugmentationObject.self)
+        let given = RandomObject.peek(lua.L, 3)
+        if given == nil, !lua.isNoneOrNil(3) { throw LuaError.type(3, expected: RandomObject.luaTypeName) }
+        var random = given?.random ?? Random(seed: Engine.withRandom { $0.next() })
+        defer { given?.random = random }
+        switch object.stage {
+        case .audio(let augmentation):
+            guard let buffer = AudioBuffer.peek(lua.L, 2) else {
+                throw LuaError.type(2, expected: AudioBuffer.luaTypeName)
             }
-            return 1
+            lua.push(AudioBuffer(try augmentation.apply(buffer.audio, random: &random, worker: 0)))
+        case .spectrogram(let augmentation):
+            guard let s = SpectrogramObject.peek(lua.L, 2) else {
+                throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
+            }
+            lua.push(
+                SpectrogramObject(
+                    try augmentation.apply(s.spectrogram, random: &random, worker: 0), values: s.values))
         }
+        return 1
     }
 
-    static let methods: [(String, LuaFunction)] = [("apply", apply)]
-    static let metamethods: [(String, LuaFunction)] = [("__call", apply)]
+    static let methods: [Binding] = [Binding("apply") { try apply($0) }]
+    static let metamethods: [Binding] = [Binding("__call") { try apply($0) }]
 
     /// The audio augmentation at `index` for a loader or cache option `key` (a pipeline, one
     /// augmentation or a Lua function), nil when absent.
@@ -114,29 +112,27 @@ enum LuaAugment: LuaModule {
     /// a stage; native errors about `fields` are raised as errors of the Lua field they map to
     /// (`frequency` is `cutoff` for a low-pass).
     static func construct(
-        _ L: OpaquePointer?, _ name: String, accepts: Set<String>, fields: [String: String] = [:],
+        _ lua: Lua, _ name: String, accepts: Set<String>, fields: [String: String] = [:],
         _ make: (LuaOptions) throws -> AugmentationObject.Stage
-    ) -> Int32 {
-        Lua.invoke(L) { lua in
-            let o = try lua.options(1)
-            try o.only(accepts)
-            do {
-                // Options are plain values; their copy's text identifies the augmentation.
-                var capture = try LuaValueCapture(lua)
-                let options = (try? capture.capture(1, at: "options"))?.canonical ?? "{}"
-                lua.push(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
-            } catch let error as DataError {
-                if let field = fields[error.subject] { throw o.invalid(field, error.reason) }
-                throw error
-            }
-            return 1
+    ) throws -> Int32 {
+        let o = try lua.options(1)
+        try o.only(accepts)
+        do {
+            // Options are plain values; their copy's text identifies the augmentation.
+            var capture = try LuaValueCapture(lua)
+            let options = (try? capture.capture(1, at: "options"))?.canonical ?? "{}"
+            lua.push(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
+        } catch let error as DataError {
+            if let field = fields[error.subject] { throw o.invalid(field, error.reason) }
+            throw error
         }
+        return 1
     }
 
     /// A biquad augmentation; `frequencyField` is "cutoff" or "center", and is required.
-    static func biquad(_ L: OpaquePointer?, _ kind: BiquadFilter.Kind, _ frequencyField: String) -> Int32 {
-        construct(
-            L, kind.rawValue, accepts: [frequencyField, "q", "gain"],
+    static func biquad(_ lua: Lua, _ kind: BiquadFilter.Kind, _ frequencyField: String) throws -> Int32 {
+        try construct(
+            lua, kind.rawValue, accepts: [frequencyField, "q", "gain"],
             fields: ["frequency": frequencyField, "q": "q", "gain": "gain"]
         ) { o in
             guard let frequency = try o.range(frequencyField) else {
@@ -147,187 +143,141 @@ enum LuaAugment: LuaModule {
         }
     }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // gain{db = {-12, 12}}: every sample scaled by 10^(db/20).
-        (
-            "gain",
-            { L in
-                construct(L, "gain", accepts: ["db"], fields: ["gain": "db"]) { o in
-                    .audio(try Gain(decibels: try o.range("db", default: -12...12)))
-                }
+        Binding("gain") { lua in
+            try construct(lua, "gain", accepts: ["db"], fields: ["gain": "db"]) { o in
+                .audio(try Gain(decibels: try o.range("db", default: -12...12)))
             }
-        ),
+        },
         // polarity{}: every sample negated.
-        ("polarity", { L in construct(L, "polarity", accepts: []) { _ in .audio(PolarityInversion()) } }),
+        Binding("polarity") { lua in try construct(lua, "polarity", accepts: []) { _ in .audio(PolarityInversion()) } },
         // shift{max_seconds = 2, rollover = true}: a time shift, wrapped around or filled with silence.
-        (
-            "shift",
-            { L in
-                construct(L, "shift", accepts: ["max_seconds", "rollover"], fields: ["max_seconds": "max_seconds"]) {
-                    o in
-                    .audio(
-                        try TimeShift(
-                            maxSeconds: try o.number("max_seconds", default: 2),
-                            rollover: try o.boolean("rollover") ?? true))
-                }
+        Binding("shift") { lua in
+            try construct(lua, "shift", accepts: ["max_seconds", "rollover"], fields: ["max_seconds": "max_seconds"]) {
+                o in
+                .audio(
+                    try TimeShift(
+                        maxSeconds: try o.number("max_seconds", default: 2),
+                        rollover: try o.boolean("rollover") ?? true))
             }
-        ),
+        },
         // reverse{}: the frames in reverse order.
-        ("reverse", { L in construct(L, "reverse", accepts: []) { _ in .audio(Reverse()) } }),
+        Binding("reverse") { lua in try construct(lua, "reverse", accepts: []) { _ in .audio(Reverse()) } },
         // lowpass{cutoff = Hz or {low, high} (log-uniform), q = 0.707}, highpass{cutoff =},
         // bandpass{center =, q =}, peaking{center =, gain = dB or {low, high}, q =}: RBJ biquads.
-        ("lowpass", { L in biquad(L, .lowpass, "cutoff") }),
-        ("highpass", { L in biquad(L, .highpass, "cutoff") }),
-        ("bandpass", { L in biquad(L, .bandpass, "center") }),
-        ("peaking", { L in biquad(L, .peaking, "center") }),
+        Binding("lowpass") { lua in try biquad(lua, .lowpass, "cutoff") },
+        Binding("highpass") { lua in try biquad(lua, .highpass, "cutoff") },
+        Binding("bandpass") { lua in try biquad(lua, .bandpass, "center") },
+        Binding("peaking") { lua in try biquad(lua, .peaking, "center") },
         // lowshelf{cutoff =, gain = dB}, highshelf{cutoff =, gain = dB}: RBJ shelves of slope 1.
-        ("lowshelf", { L in biquad(L, .lowshelf, "cutoff") }),
-        ("highshelf", { L in biquad(L, .highshelf, "cutoff") }),
+        Binding("lowshelf") { lua in try biquad(lua, .lowshelf, "cutoff") },
+        Binding("highshelf") { lua in try biquad(lua, .highshelf, "cutoff") },
         // eq{gain = {-6, 6}}: a random three-band equaliser (low shelf 60-400 Hz, peaking band
         // 200 Hz-5 kHz, high shelf 2-8 kHz), each band's gain drawn from `gain` dB.
-        (
-            "eq",
-            { L in
-                construct(L, "eq", accepts: ["gain"], fields: ["gain": "gain"]) { o in
-                    .audio(try Equalizer(gain: try o.range("gain", default: -6...6)))
-                }
+        Binding("eq") { lua in
+            try construct(lua, "eq", accepts: ["gain"], fields: ["gain": "gain"]) { o in
+                .audio(try Equalizer(gain: try o.range("gain", default: -6...6)))
             }
-        ),
+        },
         // pitch_shift{semitones = {-2, 2}}: same length, every frequency scaled by 2^(s/12).
-        (
-            "pitch_shift",
-            { L in
-                construct(L, "pitch_shift", accepts: ["semitones"], fields: ["semitones": "semitones"]) { o in
-                    .audio(try PitchShift(semitones: try o.range("semitones", default: -2...2)))
-                }
+        Binding("pitch_shift") { lua in
+            try construct(lua, "pitch_shift", accepts: ["semitones"], fields: ["semitones": "semitones"]) { o in
+                .audio(try PitchShift(semitones: try o.range("semitones", default: -2...2)))
             }
-        ),
+        },
         // time_stretch{rate = {0.8, 1.25}}: faster (> 1) or slower at the same pitch.
-        (
-            "time_stretch",
-            { L in
-                construct(L, "time_stretch", accepts: ["rate"], fields: ["rate": "rate"]) { o in
-                    .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
-                }
+        Binding("time_stretch") { lua in
+            try construct(lua, "time_stretch", accepts: ["rate"], fields: ["rate": "rate"]) { o in
+                .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
             }
-        ),
+        },
         // reverb{rt60 = {0.2, 1.2}, wet = {0.1, 0.5}}: convolution with a generated room.
-        (
-            "reverb",
-            { L in
-                construct(L, "reverb", accepts: ["rt60", "wet"], fields: ["rt60": "rt60", "wet": "wet"]) { o in
-                    .audio(
-                        try Reverb(
-                            rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
-                }
+        Binding("reverb") { lua in
+            try construct(lua, "reverb", accepts: ["rt60", "wet"], fields: ["rt60": "rt60", "wet": "wet"]) { o in
+                .audio(
+                    try Reverb(
+                        rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
             }
-        ),
+        },
         // clip{threshold = {0.3, 0.9}}: hard clipping at a fraction of the peak.
-        (
-            "clip",
-            { L in
-                construct(L, "clip", accepts: ["threshold"], fields: ["threshold": "threshold"]) { o in
-                    .audio(try Clipping(threshold: try o.range("threshold", default: 0.3...0.9)))
-                }
+        Binding("clip") { lua in
+            try construct(lua, "clip", accepts: ["threshold"], fields: ["threshold": "threshold"]) { o in
+                .audio(try Clipping(threshold: try o.range("threshold", default: 0.3...0.9)))
             }
-        ),
+        },
         // tanh{drive = {0, 20}}: soft saturation, drive in dB, the peak kept.
-        (
-            "tanh",
-            { L in
-                construct(L, "tanh", accepts: ["drive"], fields: ["drive": "drive"]) { o in
-                    .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
-                }
+        Binding("tanh") { lua in
+            try construct(lua, "tanh", accepts: ["drive"], fields: ["drive": "drive"]) { o in
+                .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
             }
-        ),
+        },
         // noise{color = "white"|"pink"|"brown", snr = {10, 30}}: generated noise at an SNR in dB.
-        (
-            "noise",
-            { L in
-                construct(L, "noise", accepts: ["color", "snr"], fields: ["snr": "snr"]) { o in
-                    let colour = ColouredNoise.Colour(
-                        rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
-                    )!
-                    return .audio(try ColouredNoise(colour, snr: try o.range("snr", default: 10...30)))
-                }
+        Binding("noise") { lua in
+            try construct(lua, "noise", accepts: ["color", "snr"], fields: ["snr": "snr"]) { o in
+                let colour = ColouredNoise.Colour(
+                    rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
+                )!
+                return .audio(try ColouredNoise(colour, snr: try o.range("snr", default: 10...30)))
             }
-        ),
+        },
         // background{folder =, snr = {3, 30}, rate = 22050}: a clip from the folder's audio
         // files (decoded once, now), looped from a random offset, at an SNR in dB.
-        (
-            "background",
-            { L in
-                construct(
-                    L, "background", accepts: ["folder", "rate", "snr"], fields: ["snr": "snr", "clips": "folder"]
-                ) { o in
-                    guard let folder = try o.string("folder") else {
-                        throw o.invalid("folder", "a folder of audio files expected, got nil")
-                    }
-                    do {
-                        return .audio(
-                            try BackgroundNoise(
-                                folder: folder, rate: try o.integer("rate", default: 22_050),
-                                snr: try o.range("snr", default: 3...30)))
-                    } catch let error as DataError where error.subject == folder {
-                        throw o.invalid("folder", "\(folder): \(error.reason)")
-                    }
+        Binding("background") { lua in
+            try construct(
+                lua, "background", accepts: ["folder", "rate", "snr"], fields: ["snr": "snr", "clips": "folder"]
+            ) { o in
+                guard let folder = try o.string("folder") else {
+                    throw o.invalid("folder", "a folder of audio files expected, got nil")
+                }
+                do {
+                    return .audio(
+                        try BackgroundNoise(
+                            folder: folder, rate: try o.integer("rate", default: 22_050),
+                            snr: try o.range("snr", default: 3...30)))
+                } catch let error as DataError where error.subject == folder {
+                    throw o.invalid("folder", "\(folder): \(error.reason)")
                 }
             }
-        ),
+        },
         // loudness{level = -20}: the buffer scaled to an RMS level in dBFS (or a range).
-        (
-            "loudness",
-            { L in
-                construct(L, "loudness", accepts: ["level"], fields: ["level": "level"]) { o in
-                    .audio(try LoudnessNormalization(decibels: try o.range("level", default: -20...(-20))))
-                }
+        Binding("loudness") { lua in
+            try construct(lua, "loudness", accepts: ["level"], fields: ["level": "level"]) { o in
+                .audio(try LoudnessNormalization(decibels: try o.range("level", default: -20...(-20))))
             }
-        ),
+        },
         // spec_mask{axis = "time"|"freq", width = {0, 20}, count = 1, value = 0}: SpecAugment.
-        (
-            "spec_mask",
-            { L in
-                construct(
-                    L, "spec_mask", accepts: ["axis", "width", "count", "value"],
-                    fields: ["width": "width", "count": "count"]
-                ) { o in
-                    let axis: SpectrogramMask.Axis =
-                        try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
-                    let width = try o.integerRange("width") ?? 0...20
-                    return .spectrogram(
-                        try SpectrogramMask(
-                            axis, width: width, count: try o.integer("count", default: 1),
-                            value: Float(try o.number("value", default: 0))))
-                }
+        Binding("spec_mask") { lua in
+            try construct(
+                lua, "spec_mask", accepts: ["axis", "width", "count", "value"],
+                fields: ["width": "width", "count": "count"]
+            ) { o in
+                let axis: SpectrogramMask.Axis =
+                    try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
+                let width = try o.integerRange("width") ?? 0...20
+                return .spectrogram(
+                    try SpectrogramMask(
+                        axis, width: width, count: try o.integer("count", default: 1),
+                        value: Float(try o.number("value", default: 0))))
             }
-        ),
+        },
         // lua(fn or "module.name" [, {kind = "audio"|"spectrogram"}]): an augmentation written in
         // Lua, run in Lua states of its own (see LuaAugmentation for the rule it follows).
-        (
-            "lua",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(2)
-                    try options.only(["kind"])
-                    let kind = try options.choice("kind", ["audio", "spectrogram"], default: "audio")
-                    lua.push(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
-                    return 1
-                }
-            }
-        ),
+        Binding("lua") { lua in
+            let options = try lua.options(2)
+            try options.only(["kind"])
+            let kind = try options.choice("kind", ["audio", "spectrogram"], default: "audio")
+            lua.push(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
+            return 1
+        },
         // pipeline{step, ..., kind = "audio"|"spectrogram"}: steps applied in order, each an
         // augmentation, a Lua function, a module name, or {that, p = probability}.
-        ("pipeline", pipeline),
+        Binding("pipeline") { try pipeline($0) },
         // rng(seed) -> a generator to pass to augmentations (`aug(buf, rng)`) for fixed draws.
-        (
-            "rng",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1))))))
-                    return 1
-                }
-            }
-        ),
+        Binding("rng") { lua in
+            lua.push(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1))))))
+            return 1
+        },
     ]
 
     /// A Lua augmentation object from the function or module name at `index`.
@@ -352,83 +302,81 @@ enum LuaAugment: LuaModule {
         return "function at \(file):\(info.linedefined)"
     }
 
-    static let pipeline: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
-            let o = try lua.options(1)
-            let L = lua.L
-            // The kind: as given, else that of the first native step, else audio.
-            var kind = try o.string("kind")
-            if let given = kind, !["audio", "spectrogram"].contains(given) {
-                throw o.invalid("kind", "'audio' or 'spectrogram' expected, got '\(given)'")
-            }
-            var steps: [(object: AugmentationObject, probability: Double)] = []
-            try lua.reserve(4)
-            for i in 1..<(Int(lua_rawlen(L, 1)) + 1) {
-                lua_rawgeti(L, 1, lua_Integer(i))
-                defer { clua_pop(L, 1) }
-                var probability = 1.0
-                if lua.type(-1) == LUA_TTABLE {
-                    let step = LuaOptions(lua: lua, index: lua_gettop(L), argument: 1)
-                    if step.has("p") {
-                        guard let p = try? step.number("p"), p.isFinite, (0...1).contains(p) else {
-                            throw LuaError.argument(1, "step \(i): field 'p': a probability in [0, 1] expected")
-                        }
-                        probability = p
-                    }
-                    lua_rawgeti(L, -1, 1)
-                    clua_replace(L, -2)
-                }
-                if let object = AugmentationObject.peek(L, -1) {
-                    if kind == nil, object.luaFunction == nil { kind = object.kind }
-                    steps.append((object, probability))
-                } else if lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING {
-                    do {
-                        steps.append((try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability))
-                    } catch LuaError.message(let message) {
-                        // `{require "m"}` holds require's second result too: the file it loaded.
-                        let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
-                        let hint =
-                            path.hasSuffix(".lua") && i > 1
-                            ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
-                            : ""
-                        throw LuaError.argument(1, "step \(i): \(message)\(hint)")
-                    }
-                } else {
-                    throw LuaError.argument(
-                        1,
-                        "step \(i): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
-                    )
-                }
-            }
-            let isAudio = (kind ?? "audio") == "audio"
-            var names: [String] = []
-            var audio = AudioPipeline()
-            var spectrogram = SpectrogramPipeline()
-            for (i, step) in steps.enumerated() {
-                names.append(step.probability < 1 ? "\(step.object.name) (p \(step.probability))" : step.object.name)
-                if isAudio {
-                    guard let a = step.object.audio else {
-                        throw LuaError.argument(
-                            1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
-                    }
-                    try audio.append(a, probability: step.probability)
-                } else {
-                    guard let s = step.object.spectrogram else {
-                        throw LuaError.argument(
-                            1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
-                    }
-                    try spectrogram.append(s, probability: step.probability)
-                }
-            }
-            let name =
-                "pipeline (\(isAudio ? "audio" : "spectrogram")): "
-                + (names.isEmpty ? "empty" : names.joined(separator: ", "))
-            let identity =
-                "pipeline[" + steps.map { "\($0.object.identity) p=\($0.probability)" }.joined(separator: ", ") + "]"
-            lua.push(
-                AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name, identity: identity))
-            return 1
+    static func pipeline(_ lua: Lua) throws -> Int32 {
+        guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
+        let o = try lua.options(1)
+        let L = lua.L
+        // The kind: as given, else that of the first native step, else audio.
+        var kind = try o.string("kind")
+        if let given = kind, !["audio", "spectrogram"].contains(given) {
+            throw o.invalid("kind", "'audio' or 'spectrogram' expected, got '\(given)'")
         }
+        var steps: [(object: AugmentationObject, probability: Double)] = []
+        try lua.reserve(4)
+        for i in 1..<(Int(lua_rawlen(L, 1)) + 1) {
+            lua_rawgeti(L, 1, lua_Integer(i))
+            defer { clua_pop(L, 1) }
+            var probability = 1.0
+            if lua.type(-1) == LUA_TTABLE {
+                let step = LuaOptions(lua: lua, index: lua_gettop(L), argument: 1)
+                if step.has("p") {
+                    guard let p = try? step.number("p"), p.isFinite, (0...1).contains(p) else {
+                        throw LuaError.argument(1, "step \(i): field 'p': a probability in [0, 1] expected")
+                    }
+                    probability = p
+                }
+                lua_rawgeti(L, -1, 1)
+                clua_replace(L, -2)
+            }
+            if let object = AugmentationObject.peek(L, -1) {
+                if kind == nil, object.luaFunction == nil { kind = object.kind }
+                steps.append((object, probability))
+            } else if lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING {
+                do {
+                    steps.append((try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability))
+                } catch LuaError.message(let message) {
+                    // `{require "m"}` holds require's second result too: the file it loaded.
+                    let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
+                    let hint =
+                        path.hasSuffix(".lua") && i > 1
+                        ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
+                        : ""
+                    throw LuaError.argument(1, "step \(i): \(message)\(hint)")
+                }
+            } else {
+                throw LuaError.argument(
+                    1,
+                    "step \(i): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
+                )
+            }
+        }
+        let isAudio = (kind ?? "audio") == "audio"
+        var names: [String] = []
+        var audio = AudioPipeline()
+        var spectrogram = SpectrogramPipeline()
+        for (i, step) in steps.enumerated() {
+            names.append(step.probability < 1 ? "\(step.object.name) (p \(step.probability))" : step.object.name)
+            if isAudio {
+                guard let a = step.object.audio else {
+                    throw LuaError.argument(
+                        1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
+                }
+                try audio.append(a, probability: step.probability)
+            } else {
+                guard let s = step.object.spectrogram else {
+                    throw LuaError.argument(
+                        1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
+                }
+                try spectrogram.append(s, probability: step.probability)
+            }
+        }
+        let name =
+            "pipeline (\(isAudio ? "audio" : "spectrogram")): "
+            + (names.isEmpty ? "empty" : names.joined(separator: ", "))
+        let identity =
+            "pipeline[" + steps.map { "\($0.object.identity) p=\($0.probability)" }.joined(separator: ", ") + "]"
+        lua.push(
+            AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name, identity: identity))
+        return 1
     }
 }

@@ -6,10 +6,8 @@ extension LuaData {
     /// -> mixed x (a new N x 1 x bins x frames tensor), soft targets (N x classes, rows summing
     /// to 1). `labels` is a table of 1-based labels or an (N, classes) tensor of soft targets
     /// (mixing twice); λ ~ Beta(α, α) from `seed`, or from the process generator (mm.seed).
-    static let mixup: LuaFunction = { L in Lua.invoke(L) { lua in try LuaData.mix(lua, .mixup) } }
-    static let cutmix: LuaFunction = { L in Lua.invoke(L) { lua in try LuaData.mix(lua, .cutmix) } }
 
-    private static func mix(_ lua: Lua, _ method: BatchMix.Method) throws -> Int32 {
+    static func mix(_ lua: Lua, _ method: BatchMix.Method) throws -> Int32 {
         let x = try lua.object(1, as: TensorObject.self).tensor
         guard x.rank == 4, x.shape[0] >= 1 else {
             throw LuaError.argument(1, "a batch of shape (N, 1, bins, frames) expected, got \(x.shape)")

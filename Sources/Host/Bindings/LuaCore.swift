@@ -14,96 +14,61 @@ enum LuaCore: LuaModule {
         lua.setField(-2, "quiet")
     }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.threads([n]) -> n: the worker count for native kernels (and OpenBLAS).
-        (
-            "threads",
-            { L in
-                Lua.invoke(L) { lua in
-                    if !lua.isNoneOrNil(1) {
-                        let n = try lua.integer(1)
-                        guard n >= 1 else { throw LuaError.argument(1, "thread count must be at least 1, got \(n)") }
-                        Engine.threads = n
-                    }
-                    lua.push(Engine.threads)
-                    return 1
-                }
+        Binding("threads") { lua in
+            if !lua.isNoneOrNil(1) {
+                let n = try lua.integer(1)
+                guard n >= 1 else { throw LuaError.argument(1, "thread count must be at least 1, got \(n)") }
+                Engine.threads = n
             }
-        ),
+            lua.push(Engine.threads)
+            return 1
+        },
         // mm.seed(n): reseeds the native generator; the same seed reproduces every draw.
-        (
-            "seed",
-            { L in
-                Lua.invoke(L) { lua in
-                    Engine.seed(UInt64(bitPattern: Int64(try lua.integer(1))))
-                    return 0
-                }
-            }
-        ),
+        Binding("seed") { lua in
+            Engine.seed(UInt64(bitPattern: Int64(try lua.integer(1))))
+            return 0
+        },
         // mm.random() in [0,1); mm.random(m) in 1..m; mm.random(m, n) in m..n (as math.random).
-        (
-            "random",
-            { L in
-                Lua.invoke(L) { lua in
-                    switch lua.top {
-                    case 0:
-                        lua.push(Engine.withRandom { $0.uniform() })
-                    case 1, 2:
-                        let low = lua.top == 2 ? try lua.integer(1) : 1
-                        let high = try lua.integer(lua.top)
-                        guard low <= high else { throw LuaError.argument(lua.top, "interval is empty") }
-                        lua.push(Engine.withRandom { $0.int(in: low...high) })
-                    default:
-                        throw LuaError.message("wrong number of arguments to 'random'")
-                    }
-                    return 1
-                }
+        Binding("random") { lua in
+            switch lua.top {
+            case 0:
+                lua.push(Engine.withRandom { $0.uniform() })
+            case 1, 2:
+                let low = lua.top == 2 ? try lua.integer(1) : 1
+                let high = try lua.integer(lua.top)
+                guard low <= high else { throw LuaError.argument(lua.top, "interval is empty") }
+                lua.push(Engine.withRandom { $0.int(in: low...high) })
+            default:
+                throw LuaError.message("wrong number of arguments to 'random'")
             }
-        ),
+            return 1
+        },
         // mm.normal([mean [, std]]): a Gaussian draw.
-        (
-            "normal",
-            { L in
-                Lua.invoke(L) { lua in
-                    let mean = try lua.number(1, default: 0)
-                    let std = try lua.number(2, default: 1)
-                    guard std >= 0 else { throw LuaError.argument(2, "standard deviation must be >= 0, got \(std)") }
-                    lua.push(mean + std * Engine.withRandom { $0.normal() })
-                    return 1
-                }
-            }
-        ),
+        Binding("normal") { lua in
+            let mean = try lua.number(1, default: 0)
+            let std = try lua.number(2, default: 1)
+            guard std >= 0 else { throw LuaError.argument(2, "standard deviation must be >= 0, got \(std)") }
+            lua.push(mean + std * Engine.withRandom { $0.normal() })
+            return 1
+        },
         // mm.defer_interrupt(on): with on, Ctrl-C no longer stops the script at once; the
         // script polls mm.interrupted() at a safe point (after a training step, say). A second
         // Ctrl-C still ends the process.
-        (
-            "defer_interrupt",
-            { L in
-                Lua.invoke(L) { lua in
-                    mm_defer_interrupt(lua.boolean(1) ? 1 : 0)
-                    return 0
-                }
-            }
-        ),
+        Binding("defer_interrupt") { lua in
+            mm_defer_interrupt(lua.boolean(1) ? 1 : 0)
+            return 0
+        },
         // mm.interrupted(): true once Ctrl-C was pressed during this run.
-        (
-            "interrupted",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(mm_interrupt_pending() != 0)
-                    return 1
-                }
-            }
-        ),
+        Binding("interrupted") { lua in
+            lua.push(mm_interrupt_pending() != 0)
+            return 1
+        },
         // mm.clock(): monotonic seconds, for timing.
-        (
-            "clock",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9)
-                    return 1
-                }
-            }
-        ),
+        Binding("clock") { lua in
+            lua.push(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9)
+            return 1
+        },
     ]
 }

@@ -11,120 +11,90 @@ enum LuaDSP: LuaModule {
     /// The fields a mel options table may hold (the rate is the buffer's).
     static let melOptionNames = melFields.subtracting(["rate"])
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.dsp.stft(buf [, {n_fft = 2048, hop = 512, power = 2}]) -> |STFT|^power,
         // (1 + n_fft/2) bins x frames.
-        (
-            "stft",
-            { L in
-                Lua.invoke(L) { lua in
-                    let samples = try monoSamples(lua, 1)
-                    let options = try lua.options(2)
-                    try options.only(["n_fft", "hop", "power"])
-                    let nFFT = try options.integer("n_fft", default: 2048)
-                    let hop = try options.integer("hop", default: 512)
-                    let power = Float(try options.number("power", default: 2))
-                    let s = try options.naming(["n_fft", "hop", "power"]) {
-                        try DSP.powerSpectrogram(samples, nFFT: nFFT, hop: hop, power: power)
-                    }
-                    lua.push(SpectrogramObject(s, values: power == 1 ? .magnitude : .power))
-                    return 1
-                }
+        Binding("stft") { lua in
+            let samples = try monoSamples(lua, 1)
+            let options = try lua.options(2)
+            try options.only(["n_fft", "hop", "power"])
+            let nFFT = try options.integer("n_fft", default: 2048)
+            let hop = try options.integer("hop", default: 512)
+            let power = Float(try options.number("power", default: 2))
+            let s = try options.naming(["n_fft", "hop", "power"]) {
+                try DSP.powerSpectrogram(samples, nFFT: nFFT, hop: hop, power: power)
             }
-        ),
+            lua.push(SpectrogramObject(s, values: power == 1 ? .magnitude : .power))
+            return 1
+        },
         // mm.dsp.melspec(buf [, {n_mels = 128, n_fft = 2048, hop = 512, fmin = 20, fmax = 8000,
         // power = 2, htk = false}]) -> the mel power spectrogram (Slaney scale and norm).
-        (
-            "melspec",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(SpectrogramObject(try melSpectrogram(lua), values: .power))
-                    return 1
-                }
-            }
-        ),
+        Binding("melspec") { lua in
+            lua.push(SpectrogramObject(try melSpectrogram(lua), values: .power))
+            return 1
+        },
         // mm.dsp.logmel(buf [, mel options]) -> melspec, then power_to_db with ref "max" and
         // top_db 80, then minmax: the model's input, in [0, 1].
-        (
-            "logmel",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
-                    return 1
-                }
-            }
-        ),
+        Binding("logmel") { lua in
+            lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
+            return 1
+        },
         // mm.dsp.power_to_db(spec [, {ref = 1 or "max", amin = 1e-10, top_db = 80 or false}]),
         // librosa.power_to_db with its defaults.
-        (
-            "power_to_db",
-            { L in
-                Lua.invoke(L) { lua in
-                    let s = try lua.object(1, as: SpectrogramObject.self).spectrogram
-                    try lua.options(2).only(["ref", "amin", "top_db"])
-                    let options = try decibelOptions(try lua.options(2))
-                    let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
-                    lua.push(SpectrogramObject(db, values: .decibels))
-                    return 1
-                }
-            }
-        ),
+        Binding("power_to_db") { lua in
+            let s = try lua.object(1, as: SpectrogramObject.self).spectrogram
+            try lua.options(2).only(["ref", "amin", "top_db"])
+            let options = try decibelOptions(try lua.options(2))
+            let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
+            lua.push(SpectrogramObject(db, values: .decibels))
+            return 1
+        },
         // mm.dsp.minmax(spec) -> (s - min) / (max - min), all zeros for a constant spectrogram.
-        (
-            "minmax",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(
-                        SpectrogramObject(
-                            try lua.object(1, as: SpectrogramObject.self).spectrogram.minMaxScaled(), values: .scaled))
-                    return 1
-                }
-            }
-        ),
+        Binding("minmax") { lua in
+            lua.push(
+                SpectrogramObject(
+                    try lua.object(1, as: SpectrogramObject.self).spectrogram.minMaxScaled(), values: .scaled))
+            return 1
+        },
         // mm.dsp.features(buf [, {n_mfcc = 20}]) -> {rms =, zcr =, centroid =, flatness =,
         // mfcc = {n_mfcc means}, frames = {rms =, zcr =, centroid =, flatness = (1-D tensors),
         // mfcc = spectrogram n_mfcc x frames}}: the means over frames of librosa's features
         // with their defaults (n_fft / frame length 2048, hop 512), and the per-frame values.
-        (
-            "features",
-            { L in
-                Lua.invoke(L) { lua in
-                    let buffer = try lua.object(1, as: AudioBuffer.self)
-                    let samples = try monoSamples(lua, 1)
-                    let options = try lua.options(2)
-                    try options.only(["n_mfcc"])
-                    let coefficients = try options.integer("n_mfcc", default: 20)
-                    var mel = MelOptions.librosa
-                    mel.rate = buffer.audio.rate
-                    let tracks: [(String, [Float])] = [
-                        ("rms", try DSP.rms(samples)),
-                        ("zcr", try DSP.zeroCrossingRate(samples)),
-                        ("centroid", try DSP.spectralCentroid(samples, rate: buffer.audio.rate)),
-                        ("flatness", try DSP.spectralFlatness(samples)),
-                    ]
-                    let mfcc = try options.naming(["n_mfcc"]) {
-                        try DSP.mfcc(samples, coefficients: coefficients, mel: mel)
-                    }
-                    try lua.reserve(4)
-                    lua_createtable(lua.L, 0, 6)
-                    for (name, values) in tracks {
-                        lua.push(mean(values[...]))
-                        lua.setField(-2, name)
-                    }
-                    try lua.push((0..<mfcc.bins).map { mean(mfcc.row($0)) })
-                    lua.setField(-2, "mfcc")
-                    lua_createtable(lua.L, 0, 5)
-                    for (name, values) in tracks {
-                        lua.push(TensorObject(try Tensor(shape: [values.count], values: values)))
-                        lua.setField(-2, name)
-                    }
-                    lua.push(SpectrogramObject(mfcc, values: .coefficients))
-                    lua.setField(-2, "mfcc")
-                    lua.setField(-2, "frames")
-                    return 1
-                }
+        Binding("features") { lua in
+            let buffer = try lua.object(1, as: AudioBuffer.self)
+            let samples = try monoSamples(lua, 1)
+            let options = try lua.options(2)
+            try options.only(["n_mfcc"])
+            let coefficients = try options.integer("n_mfcc", default: 20)
+            var mel = MelOptions.librosa
+            mel.rate = buffer.audio.rate
+            let tracks: [(String, [Float])] = [
+                ("rms", try DSP.rms(samples)),
+                ("zcr", try DSP.zeroCrossingRate(samples)),
+                ("centroid", try DSP.spectralCentroid(samples, rate: buffer.audio.rate)),
+                ("flatness", try DSP.spectralFlatness(samples)),
+            ]
+            let mfcc = try options.naming(["n_mfcc"]) {
+                try DSP.mfcc(samples, coefficients: coefficients, mel: mel)
             }
-        ),
+            try lua.reserve(4)
+            lua_createtable(lua.L, 0, 6)
+            for (name, values) in tracks {
+                lua.push(mean(values[...]))
+                lua.setField(-2, name)
+            }
+            try lua.push((0..<mfcc.bins).map { mean(mfcc.row($0)) })
+            lua.setField(-2, "mfcc")
+            lua_createtable(lua.L, 0, 5)
+            for (name, values) in tracks {
+                lua.push(TensorObject(try Tensor(shape: [values.count], values: values)))
+                lua.setField(-2, name)
+            }
+            lua.push(SpectrogramObject(mfcc, values: .coefficients))
+            lua.setField(-2, "mfcc")
+            lua.setField(-2, "frames")
+            return 1
+        },
     ]
 
     /// The samples of the mono audio buffer at `index`.

@@ -13,78 +13,73 @@ enum LuaData: LuaModule {
         ]
     }
 
-    static let functions: [(String, LuaFunction)] = [
-        ("kaggle", kaggle),
-        ("bank", bank),
-        ("builder", builder),
-        ("cache", cache),
-        ("loader", loader),
-        ("test_set", testSet),
-        ("mixup", mixup),
-        ("cutmix", cutmix),
+    static let functions: [Binding] = [
+        Binding("kaggle") { try kaggle($0) },
+        Binding("bank") { try bank($0) },
+        Binding("builder") { try builder($0) },
+        Binding("cache") { try cache($0) },
+        Binding("loader") { try loader($0) },
+        Binding("test_set") { try testSet($0) },
+        Binding("mixup") { try mix($0, .mixup) },
+        Binding("cutmix") { try mix($0, .cutmix) },
         // mm.data.synth{out=, scale=, songs_per_genre=, test_songs_per_genre=, test_from_train = false,
         //               seconds=, mashups=, noise_clips=, seed=, progress = true}
-        (
-            "synth",
-            { L in
-                Lua.invoke(L) { lua in
-                    let o = try lua.options(1)
-                    try o.only([
-                        "out", "scale", "seed", "songs_per_genre", "test_songs_per_genre", "test_from_train",
-                        "seconds", "mashups", "noise_clips", "progress",
-                    ])
-                    guard let out = try o.string("out") else {
-                        throw LuaError.argument(1, "field 'out': the folder to write into expected")
-                    }
-                    let scaleName = try o.string("scale") ?? "small"
-                    guard let scale = SynthScale(rawValue: scaleName) else {
-                        throw o.invalid("scale", "'tiny', 'small' or 'full' expected, got '\(scaleName)'")
-                    }
-                    var config = SynthConfig(scale: scale, seed: Engine.defaultSeed)
-                    if let seed = try o.integer("seed") { config.seed = UInt64(bitPattern: Int64(seed)) }
-                    if let n = try o.integer("songs_per_genre") { config.songsPerGenre = n }
-                    if let n = try o.integer("test_songs_per_genre") { config.testSongsPerGenre = n }
-                    config.testFromTrain = try o.boolean("test_from_train") ?? false
-                    if let s = try o.number("seconds") { config.seconds = s }
-                    if let n = try o.integer("mashups") { config.mashups = n }
-                    if let n = try o.integer("noise_clips") { config.noiseClips = n }
-                    // A bar per stage unless the script runs quiet or asks for none.
-                    let quiet = try o.boolean("progress") == false || lua.quiet
-                    let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
-                    defer { bars.close() }
-                    let summary: SynthSummary
-                    do {
-                        summary = try Synth.generate(config, into: out, progress: bars.show)
-                    } catch let error as SynthError {
-                        let field = error.subject.reduce(into: "") { name, c in
-                            if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
-                        }
-                        if ["songs_per_genre", "test_songs_per_genre", "seconds", "mashups", "noise_clips"].contains(
-                            field)
-                        {
-                            throw o.invalid(field, error.reason)
-                        }
-                        throw LuaError.message(error.description)
-                    }
-                    try lua.reserve(4)
-                    lua_createtable(lua.L, 0, 7)
-                    lua.push(summary.root)
-                    lua.setField(-2, "root")
-                    lua.push(summary.labelsPath)
-                    lua.setField(-2, "labels")
-                    lua.push(summary.songs.count)
-                    lua.setField(-2, "songs")
-                    lua.push(summary.testSongs.count)
-                    lua.setField(-2, "test_songs")
-                    lua.push(summary.noiseClips.count)
-                    lua.setField(-2, "noise_clips")
-                    lua.push(summary.mashups.count)
-                    lua.setField(-2, "mashups")
-                    lua.push(summary.elapsed)
-                    lua.setField(-2, "seconds")
-                    return 1
-                }
+        Binding("synth") { lua in
+            let o = try lua.options(1)
+            try o.only([
+                "out", "scale", "seed", "songs_per_genre", "test_songs_per_genre", "test_from_train",
+                "seconds", "mashups", "noise_clips", "progress",
+            ])
+            guard let out = try o.string("out") else {
+                throw LuaError.argument(1, "field 'out': the folder to write into expected")
             }
-        ),
+            let scaleName = try o.string("scale") ?? "small"
+            guard let scale = SynthScale(rawValue: scaleName) else {
+                throw o.invalid("scale", "'tiny', 'small' or 'full' expected, got '\(scaleName)'")
+            }
+            var config = SynthConfig(scale: scale, seed: Engine.defaultSeed)
+            if let seed = try o.integer("seed") { config.seed = UInt64(bitPattern: Int64(seed)) }
+            if let n = try o.integer("songs_per_genre") { config.songsPerGenre = n }
+            if let n = try o.integer("test_songs_per_genre") { config.testSongsPerGenre = n }
+            config.testFromTrain = try o.boolean("test_from_train") ?? false
+            if let s = try o.number("seconds") { config.seconds = s }
+            if let n = try o.integer("mashups") { config.mashups = n }
+            if let n = try o.integer("noise_clips") { config.noiseClips = n }
+            // A bar per stage unless the script runs quiet or asks for none.
+            let quiet = try o.boolean("progress") == false || lua.quiet
+            let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
+            defer { bars.close() }
+            let summary: SynthSummary
+            do {
+                summary = try Synth.generate(config, into: out, progress: bars.show)
+            } catch let error as SynthError {
+                let field = error.subject.reduce(into: "") { name, c in
+                    if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
+                }
+                if ["songs_per_genre", "test_songs_per_genre", "seconds", "mashups", "noise_clips"].contains(
+                    field)
+                {
+                    throw o.invalid(field, error.reason)
+                }
+                throw LuaError.message(error.description)
+            }
+            try lua.reserve(4)
+            lua_createtable(lua.L, 0, 7)
+            lua.push(summary.root)
+            lua.setField(-2, "root")
+            lua.push(summary.labelsPath)
+            lua.setField(-2, "labels")
+            lua.push(summary.songs.count)
+            lua.setField(-2, "songs")
+            lua.push(summary.testSongs.count)
+            lua.setField(-2, "test_songs")
+            lua.push(summary.noiseClips.count)
+            lua.setField(-2, "noise_clips")
+            lua.push(summary.mashups.count)
+            lua.setField(-2, "mashups")
+            lua.push(summary.elapsed)
+            lua.setField(-2, "seconds")
+            return 1
+        },
     ]
 }

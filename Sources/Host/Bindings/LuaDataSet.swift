@@ -91,162 +91,117 @@ final class DataSetObject: LuaObject, Sendable {
         lua.setField(-2, "val")
     }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // ds:genres() -> the ten genre names in label order (label i is genres[i]).
-        (
-            "genres",
-            { L in
-                Lua.invoke(L) { lua in
-                    _ = try receiver(lua)
-                    try lua.reserve(2)
-                    lua_createtable(lua.L, Int32(Genre.allCases.count), 0)
-                    for genre in Genre.allCases {
-                        lua.push(genre.name)
-                        lua_rawseti(lua.L, -2, lua_Integer(genre.rawValue + 1))
-                    }
-                    return 1
-                }
+        Binding("genres") { lua in
+            _ = try receiver(lua)
+            try lua.reserve(2)
+            lua_createtable(lua.L, Int32(Genre.allCases.count), 0)
+            for genre in Genre.allCases {
+                lua.push(genre.name)
+                lua_rawseti(lua.L, -2, lua_Integer(genre.rawValue + 1))
             }
-        ),
+            return 1
+        },
         // ds:songs() -> every song, genre by genre: {index =, genre =, label =, name =, stems =, ...}.
-        (
-            "songs",
-            { L in
-                Lua.invoke(L) { lua in
-                    let ds = try receiver(lua)
-                    try ds.pushSongs(lua, Array(ds.dataSet.songs.indices))
-                    return 1
-                }
-            }
-        ),
+        Binding("songs") { lua in
+            let ds = try receiver(lua)
+            try ds.pushSongs(lua, Array(ds.dataSet.songs.indices))
+            return 1
+        },
         // ds:all() -> every song as a songs object (what a builder takes).
-        (
-            "all",
-            { L in
-                Lua.invoke(L) { lua in
-                    let ds = try receiver(lua)
-                    lua.push(SongsObject(ds, Array(ds.dataSet.songs.indices)))
-                    return 1
-                }
-            }
-        ),
+        Binding("all") { lua in
+            let ds = try receiver(lua)
+            lua.push(SongsObject(ds, Array(ds.dataSet.songs.indices)))
+            return 1
+        },
         // ds:test() -> the test mashups in test.csv's order: {id =, path =, seconds =}.
-        (
-            "test",
-            { L in
-                Lua.invoke(L) { lua in
-                    let items = try receiver(lua).dataSet.test
-                    try lua.reserve(4)
-                    lua_createtable(lua.L, Int32(items.count), 0)
-                    for (k, item) in items.enumerated() {
-                        lua_createtable(lua.L, 0, 3)
-                        lua.push(item.id)
-                        lua.setField(-2, "id")
-                        lua.push(item.path)
-                        lua.setField(-2, "path")
-                        lua.push(Double(item.frames) / Double(item.rate))
-                        lua.setField(-2, "seconds")
-                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-                    }
-                    return 1
-                }
+        Binding("test") { lua in
+            let items = try receiver(lua).dataSet.test
+            try lua.reserve(4)
+            lua_createtable(lua.L, Int32(items.count), 0)
+            for (k, item) in items.enumerated() {
+                lua_createtable(lua.L, 0, 3)
+                lua.push(item.id)
+                lua.setField(-2, "id")
+                lua.push(item.path)
+                lua.setField(-2, "path")
+                lua.push(Double(item.frames) / Double(item.rate))
+                lua.setField(-2, "seconds")
+                lua_rawseti(lua.L, -2, lua_Integer(k + 1))
             }
-        ),
+            return 1
+        },
         // ds:noise() -> the noise clips: {path =, category = (from esc50.csv, or nil)}.
-        (
-            "noise",
-            { L in
-                Lua.invoke(L) { lua in
-                    let clips = try receiver(lua).dataSet.noiseClips
-                    try lua.reserve(4)
-                    lua_createtable(lua.L, Int32(clips.count), 0)
-                    for (k, clip) in clips.enumerated() {
-                        lua_createtable(lua.L, 0, 2)
-                        lua.push(clip.path)
-                        lua.setField(-2, "path")
-                        if let category = clip.category {
-                            lua.push(category)
-                            lua.setField(-2, "category")
-                        }
-                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-                    }
-                    return 1
+        Binding("noise") { lua in
+            let clips = try receiver(lua).dataSet.noiseClips
+            try lua.reserve(4)
+            lua_createtable(lua.L, Int32(clips.count), 0)
+            for (k, clip) in clips.enumerated() {
+                lua_createtable(lua.L, 0, 2)
+                lua.push(clip.path)
+                lua.setField(-2, "path")
+                if let category = clip.category {
+                    lua.push(category)
+                    lua.setField(-2, "category")
                 }
+                lua_rawseti(lua.L, -2, lua_Integer(k + 1))
             }
-        ),
+            return 1
+        },
         // ds:fingerprint() -> one line per indexed file (path, size, modification time): what
         // cache keys hash.
-        (
-            "fingerprint",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).dataSet.fingerprint)
-                    return 1
-                }
-            }
-        ),
+        Binding("fingerprint") { lua in
+            lua.push(try receiver(lua).dataSet.fingerprint)
+            return 1
+        },
         // ds:split{val = 0.15, seed =} -> {train = songs, val = songs}: by song, stratified by genre.
-        (
-            "split",
-            { L in
-                Lua.invoke(L) { lua in
-                    let ds = try receiver(lua)
-                    let options = try lua.options(2)
-                    try options.only(["val", "seed"])
-                    let fraction = try options.number("val", default: 0.15)
-                    let seed = try options.seed(default: Engine.defaultSeed)
-                    let split = try options.naming(["val"]) {
-                        do {
-                            return try DataSplit(ds.dataSet, validationFraction: fraction, seed: seed)
-                        } catch let error as DataError {
-                            throw DataError("val", error.reason)
-                        }
-                    }
-                    try ds.pushSplit(lua, split)
-                    return 1
+        Binding("split") { lua in
+            let ds = try receiver(lua)
+            let options = try lua.options(2)
+            try options.only(["val", "seed"])
+            let fraction = try options.number("val", default: 0.15)
+            let seed = try options.seed(default: Engine.defaultSeed)
+            let split = try options.naming(["val"]) {
+                do {
+                    return try DataSplit(ds.dataSet, validationFraction: fraction, seed: seed)
+                } catch let error as DataError {
+                    throw DataError("val", error.reason)
                 }
             }
-        ),
+            try ds.pushSplit(lua, split)
+            return 1
+        },
         // ds:folds{k = 5, seed =} -> k splits {train =, val =}; every song is validated once.
-        (
-            "folds",
-            { L in
-                Lua.invoke(L) { lua in
-                    let ds = try receiver(lua)
-                    let options = try lua.options(2)
-                    try options.only(["k", "seed"])
-                    let k = try options.integer("k", default: 5)
-                    let seed = try options.seed(default: Engine.defaultSeed)
-                    let folds = try options.naming(["k"]) {
-                        do {
-                            return try DataSplit.folds(ds.dataSet, k: k, seed: seed)
-                        } catch let error as DataError {
-                            throw DataError("k", error.reason)
-                        }
-                    }
-                    try lua.reserve(2)
-                    lua_createtable(lua.L, Int32(folds.count), 0)
-                    for (i, fold) in folds.enumerated() {
-                        try ds.pushSplit(lua, fold)
-                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
-                    }
-                    return 1
+        Binding("folds") { lua in
+            let ds = try receiver(lua)
+            let options = try lua.options(2)
+            try options.only(["k", "seed"])
+            let k = try options.integer("k", default: 5)
+            let seed = try options.seed(default: Engine.defaultSeed)
+            let folds = try options.naming(["k"]) {
+                do {
+                    return try DataSplit.folds(ds.dataSet, k: k, seed: seed)
+                } catch let error as DataError {
+                    throw DataError("k", error.reason)
                 }
             }
-        ),
+            try lua.reserve(2)
+            lua_createtable(lua.L, Int32(folds.count), 0)
+            for (i, fold) in folds.enumerated() {
+                try ds.pushSplit(lua, fold)
+                lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+            }
+            return 1
+        },
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #ds: the number of songs.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).dataSet.songs.count)
-                    return 1
-                }
-            }
-        )
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).dataSet.songs.count)
+            return 1
+        }
     ]
 }
 
@@ -270,28 +225,18 @@ final class SongsObject: LuaObject, Sendable {
 
     static func receiver(_ lua: Lua) throws -> SongsObject { try lua.object(1, as: SongsObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // songs:songs() -> the song tables, as ds:songs() gives them.
-        (
-            "songs",
-            { L in
-                Lua.invoke(L) { lua in
-                    let songs = try receiver(lua)
-                    try songs.dataSet.pushSongs(lua, songs.indices)
-                    return 1
-                }
-            }
-        ),
+        Binding("songs") { lua in
+            let songs = try receiver(lua)
+            try songs.dataSet.pushSongs(lua, songs.indices)
+            return 1
+        },
         // songs:indices() -> the 1-based song indices into ds:songs().
-        (
-            "indices",
-            { L in
-                Lua.invoke(L) { lua in
-                    try lua.push(integers: try receiver(lua).indices.map { $0 + 1 })
-                    return 1
-                }
-            }
-        ),
+        Binding("indices") { lua in
+            try lua.push(integers: try receiver(lua).indices.map { $0 + 1 })
+            return 1
+        },
     ]
 
     /// `songs.dataset`.
@@ -301,25 +246,18 @@ final class SongsObject: LuaObject, Sendable {
         return true
     }
 
-    static let metamethods: [(String, LuaFunction)] = [
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).indices.count)
-                    return 1
-                }
-            }
-        )
+    static let metamethods: [Binding] = [
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).indices.count)
+            return 1
+        }
     ]
 }
 
 extension LuaData {
     /// mm.data.kaggle(dir) -> the data set, validated: every problem of the layout in one error.
-    static let kaggle: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            lua.push(DataSetObject(try KaggleDataSet(root: try lua.string(1))))
-            return 1
-        }
+    static func kaggle(_ lua: Lua) throws -> Int32 {
+        lua.push(DataSetObject(try KaggleDataSet(root: try lua.string(1))))
+        return 1
     }
 }

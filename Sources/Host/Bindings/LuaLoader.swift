@@ -30,58 +30,48 @@ final class LoaderObject: LuaObject, Sendable {
 
     static func receiver(_ lua: Lua) throws -> LoaderObject { try lua.object(1, as: LoaderObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // l:epoch(e) -> an iterator over epoch e's batches: `for x, y, labels in l:epoch(e)`,
         // x a tensor (N, 1, bins, frames), y the 1-based labels (a table), or the (N, C) soft
         // targets when a batch was mixed, labels always the labels. Epoch e's order and draws
         // depend only on the seed and e; breaking out early stops the workers.
-        (
-            "epoch",
-            { L in
-                Lua.invoke(L) { lua in
-                    let loader = try receiver(lua).loader
-                    let epoch = try lua.integer(2)
-                    lua.push(EpochObject(loader.epoch(epoch)))
-                    mm_push_native_closure(lua.L, nextBatch, 1)
-                    return 1
-                }
-            }
-        )
+        Binding("epoch") { lua in
+            let loader = try receiver(lua).loader
+            let epoch = try lua.integer(2)
+            lua.push(EpochObject(loader.epoch(epoch)))
+            next.push(lua.L, upvalues: 1)
+            return 1
+        }
     ]
 
     /// The iterator of `epoch`: its batches object is upvalue 2.
-    static let nextBatch: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard let epoch = EpochObject.peek(lua.L, clua_upvalueindex(2)) else {
-                throw LuaError.message("the epoch has been released")
-            }
-            guard let batch = try epoch.batches.nextBatch() else {
-                lua.pushNil()
-                return 1
-            }
-            lua.push(TensorObject(batch.x))
-            let labels = batch.labels.map { $0 + 1 }
-            if let targets = batch.targets {
-                lua.push(TensorObject(targets))
-            } else {
-                try lua.push(integers: labels)
-            }
-            try lua.push(integers: labels)
-            return 3
+    static let next = Binding("next") { try nextBatch($0) }
+
+    static func nextBatch(_ lua: Lua) throws -> Int32 {
+        guard let epoch = EpochObject.peek(lua.L, Binding.upvalue(1)) else {
+            throw LuaError.message("the epoch has been released")
         }
+        guard let batch = try epoch.batches.nextBatch() else {
+            lua.pushNil()
+            return 1
+        }
+        lua.push(TensorObject(batch.x))
+        let labels = batch.labels.map { $0 + 1 }
+        if let targets = batch.targets {
+            lua.push(TensorObject(targets))
+        } else {
+            try lua.push(integers: labels)
+        }
+        try lua.push(integers: labels)
+        return 3
     }
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #l: batches per epoch.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).loader.batchesPerEpoch)
-                    return 1
-                }
-            }
-        )
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).loader.batchesPerEpoch)
+            return 1
+        }
     ]
 }
 
@@ -109,7 +99,7 @@ final class EpochObject: LuaObject {
 
     static let luaTypeName = "mashup.epoch"
     var luaDescription: String { "epoch batches" }
-    static let methods: [(String, LuaFunction)] = []
+    static let methods: [Binding] = []
 }
 
 extension LuaData {
@@ -117,56 +107,54 @@ extension LuaData {
     /// workers = 2, prefetch = 4, fresh_fraction = 0, examples_per_epoch = (#builder with a
     /// builder), augment = audio pipeline (fresh examples), spec_augment = spectrogram
     /// pipeline, seed =} -> a loader.
-    static let loader: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
-            let o = try lua.options(1)
-            try o.only([
-                "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
-                "examples_per_epoch", "augment", "spec_augment", "seed",
-            ])
-            var options = LoaderOptions()
-            options.batchSize = try o.integer("batch", default: options.batchSize)
-            options.shuffle = try o.boolean("shuffle") ?? options.shuffle
-            options.dropLast = try o.boolean("drop_last") ?? options.dropLast
-            options.workers = try o.integer("workers", default: options.workers)
-            options.prefetch = try o.integer("prefetch", default: options.prefetch)
-            options.freshFraction = try o.number("fresh_fraction", default: options.freshFraction)
-            options.seed = try o.seed(default: Engine.withRandom { $0.next() })
-            let augment = try CacheObject.audioPipeline(o, "augment")
-            let spectrogramAugment = try AugmentationObject.spectrogramOption(o, "spec_augment").map { s in
-                try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])
-            }
-            var cache: SpectrogramCache?
-            let fresh: FreshExamples
-            try lua.reserve(2)
-            lua.push("source")
-            lua_rawget(lua.L, 1)
-            if let c = CacheObject.peek(lua.L, -1) {
-                cache = c.cache
-                fresh = FreshExamples(
-                    builder: c.examples.builder, input: c.examples.input,
-                    augmentation: augment ?? c.examples.augmentation)
-            } else if let b = BuilderObject.peek(lua.L, -1) {
-                fresh = FreshExamples(builder: b.builder, input: b.input, augmentation: augment)
-                options.examplesPerEpoch = b.builder.pool.count
-            } else {
-                throw o.invalid(
-                    "source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))"
-                )
-            }
-            clua_pop(lua.L, 1)
-            options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
-            let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch"]) {
-                do {
-                    return try BatchLoader(
-                        cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
-                } catch let error as DataError where error.subject == "batch_size" {
-                    throw DataError("batch", error.reason)
-                }
-            }
-            lua.push(LoaderObject(loader))
-            return 1
+    static func loader(_ lua: Lua) throws -> Int32 {
+        guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
+        let o = try lua.options(1)
+        try o.only([
+            "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
+            "examples_per_epoch", "augment", "spec_augment", "seed",
+        ])
+        var options = LoaderOptions()
+        options.batchSize = try o.integer("batch", default: options.batchSize)
+        options.shuffle = try o.boolean("shuffle") ?? options.shuffle
+        options.dropLast = try o.boolean("drop_last") ?? options.dropLast
+        options.workers = try o.integer("workers", default: options.workers)
+        options.prefetch = try o.integer("prefetch", default: options.prefetch)
+        options.freshFraction = try o.number("fresh_fraction", default: options.freshFraction)
+        options.seed = try o.seed(default: Engine.withRandom { $0.next() })
+        let augment = try CacheObject.audioPipeline(o, "augment")
+        let spectrogramAugment = try AugmentationObject.spectrogramOption(o, "spec_augment").map { s in
+            try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])
         }
+        var cache: SpectrogramCache?
+        let fresh: FreshExamples
+        try lua.reserve(2)
+        lua.push("source")
+        lua_rawget(lua.L, 1)
+        if let c = CacheObject.peek(lua.L, -1) {
+            cache = c.cache
+            fresh = FreshExamples(
+                builder: c.examples.builder, input: c.examples.input,
+                augmentation: augment ?? c.examples.augmentation)
+        } else if let b = BuilderObject.peek(lua.L, -1) {
+            fresh = FreshExamples(builder: b.builder, input: b.input, augmentation: augment)
+            options.examplesPerEpoch = b.builder.pool.count
+        } else {
+            throw o.invalid(
+                "source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))"
+            )
+        }
+        clua_pop(lua.L, 1)
+        options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
+        let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch"]) {
+            do {
+                return try BatchLoader(
+                    cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
+            } catch let error as DataError where error.subject == "batch_size" {
+                throw DataError("batch", error.reason)
+            }
+        }
+        lua.push(LoaderObject(loader))
+        return 1
     }
 }

@@ -171,80 +171,58 @@ final class BuilderObject: LuaObject, Sendable {
         lua.setField(-2, "noise_mode")
     }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // b:example(i) -> buf (mono, the bank's rate, the drawn length), genre, label (1-based),
         // draws. Example i is the same on every call, thread and run for the builder's seed.
-        (
-            "example",
-            { L in
-                Lua.invoke(L) { lua in
-                    let b = try receiver(lua)
-                    let example = try b.builder.example(try exampleIndex(lua, 2))
-                    lua.push(AudioBuffer(example.audio))
-                    lua.push(example.genre.name)
-                    lua.push(example.label + 1)
-                    try b.pushDraws(lua, example)
-                    return 4
-                }
-            }
-        ),
+        Binding("example") { lua in
+            let b = try receiver(lua)
+            let example = try b.builder.example(try exampleIndex(lua, 2))
+            lua.push(AudioBuffer(example.audio))
+            lua.push(example.genre.name)
+            lua.push(example.label + 1)
+            try b.pushDraws(lua, example)
+            return 4
+        },
         // b:logmel(i) -> the model input of example i (bins x frames, 128 x 1292 for 30 s),
         // genre, label.
-        (
-            "logmel",
-            { L in
-                Lua.invoke(L) { lua in
-                    let b = try receiver(lua)
-                    let example = try b.builder.example(try exampleIndex(lua, 2))
-                    lua.push(SpectrogramObject(try b.input.spectrogram(example.audio), values: .scaled))
-                    lua.push(example.genre.name)
-                    lua.push(example.label + 1)
-                    return 3
-                }
-            }
-        ),
+        Binding("logmel") { lua in
+            let b = try receiver(lua)
+            let example = try b.builder.example(try exampleIndex(lua, 2))
+            lua.push(SpectrogramObject(try b.input.spectrogram(example.audio), values: .scaled))
+            lua.push(example.genre.name)
+            lua.push(example.label + 1)
+            return 3
+        },
         // b:input(buf) -> any mono buffer at the bank's rate as the model sees it (fitted to
         // the input length, log-mel, min-max).
-        (
-            "input",
-            { L in
-                Lua.invoke(L) { lua in
-                    let b = try receiver(lua)
-                    let audio = try lua.object(2, as: AudioBuffer.self).audio
-                    lua.push(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
-                    return 1
-                }
-            }
-        ),
+        Binding("input") { lua in
+            let b = try receiver(lua)
+            let audio = try lua.object(2, as: AudioBuffer.self).audio
+            lua.push(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
+            return 1
+        },
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #b: the songs the builder draws anchors from.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).builder.pool.count)
-                    return 1
-                }
-            }
-        )
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).builder.pool.count)
+            return 1
+        }
     ]
 }
 
 extension LuaData {
     /// mm.data.builder(ds_or_bank [, songs [, {recipe..., seconds =, n_mels =, ..., seed =}]])
     /// -> a mashup builder over `songs` (a split's side; every song when nil).
-    static let builder: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard let bank = try StemBankObject.resolve(lua, 1) else {
-                throw LuaError.type(1, expected: StemBankObject.expected)
-            }
-            let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
-            let options = try lua.options(3)
-            try options.only(BuilderObject.builderFields)
-            lua.push(try BuilderObject.make(bank: bank, songs: songs, options: options))
-            return 1
+    static func builder(_ lua: Lua) throws -> Int32 {
+        guard let bank = try StemBankObject.resolve(lua, 1) else {
+            throw LuaError.type(1, expected: StemBankObject.expected)
         }
+        let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
+        let options = try lua.options(3)
+        try options.only(BuilderObject.builderFields)
+        lua.push(try BuilderObject.make(bank: bank, songs: songs, options: options))
+        return 1
     }
 }

@@ -14,62 +14,42 @@ enum LuaMetrics: LuaModule {
     static let name: String? = "metrics"
     static var types: [any LuaObject.Type] { [ConfusionObject.self] }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.metrics.confusion(truth, predicted, classes) or mm.metrics.confusion(classes) -> an
         // empty confusion matrix to accumulate into with :add(truth, predicted).
-        (
-            "confusion",
-            { L in
-                Lua.invoke(L) { lua in
-                    if lua.top <= 1 {
-                        let classes = try ClassSet(lua, 1)
-                        lua.push(try ConfusionObject(classes))
-                    } else {
-                        let classes = try ClassSet(lua, 3)
-                        let confusion = try ConfusionObject(classes)
-                        try confusion.add(lua, truth: 1)
-                        lua.push(confusion)
-                    }
-                    return 1
-                }
+        Binding("confusion") { lua in
+            if lua.top <= 1 {
+                let classes = try ClassSet(lua, 1)
+                lua.push(try ConfusionObject(classes))
+            } else {
+                let classes = try ClassSet(lua, 3)
+                let confusion = try ConfusionObject(classes)
+                try confusion.add(lua, truth: 1)
+                lua.push(confusion)
             }
-        ),
+            return 1
+        },
         // mm.metrics.classify(truth, predicted, classes) or mm.metrics.classify(confusion) ->
         // {accuracy, macro_f1, macro = {precision, recall, f1}, weighted = {...},
         //  per_class = {{name, label, precision, recall, f1, support, predicted}, ...}, confusion}
-        (
-            "classify",
-            { L in
-                Lua.invoke(L) { lua in
-                    let confusion = try ConfusionObject.from(lua, classesAt: 3)
-                    try pushClassification(lua, confusion)
-                    return 1
-                }
-            }
-        ),
+        Binding("classify") { lua in
+            let confusion = try ConfusionObject.from(lua, classesAt: 3)
+            try pushClassification(lua, confusion)
+            return 1
+        },
         // mm.metrics.macro_f1(truth, predicted, classes) or mm.metrics.macro_f1(confusion)
-        (
-            "macro_f1",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1)
-                    return 1
-                }
-            }
-        ),
+        Binding("macro_f1") { lua in
+            lua.push(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1)
+            return 1
+        },
         // mm.metrics.report(truth, predicted, names [, {digits = 4}]) or
         // mm.metrics.report(confusion [, {digits = 4}]) -> scikit-learn's classification report.
-        (
-            "report",
-            { L in
-                Lua.invoke(L) { lua in
-                    let confusion = try ConfusionObject.from(lua, classesAt: 3)
-                    let optionsIndex: Int32 = ConfusionObject.peek(lua.L, 1) != nil ? 2 : 4
-                    lua.push(try confusion.report(digits: try digits(lua, optionsIndex)))
-                    return 1
-                }
-            }
-        ),
+        Binding("report") { lua in
+            let confusion = try ConfusionObject.from(lua, classesAt: 3)
+            let optionsIndex: Int32 = ConfusionObject.peek(lua.L, 1) != nil ? 2 : 4
+            lua.push(try confusion.report(digits: try digits(lua, optionsIndex)))
+            return 1
+        },
     ]
 
     /// The `digits` option of a report.
@@ -241,60 +221,35 @@ final class ConfusionObject: LuaObject {
 
     static func receiver(_ lua: Lua) throws -> ConfusionObject { try lua.object(1, as: ConfusionObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // cm:add(truth, predicted): adds a batch of labels.
-        (
-            "add",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).add(lua, truth: 2)
-                    return 0
-                }
-            }
-        ),
+        Binding("add") { lua in
+            try receiver(lua).add(lua, truth: 2)
+            return 0
+        },
         // cm:matrix() -> rows of counts: m[t][p] samples of class t predicted as p.
-        (
-            "matrix",
-            { L in
-                Lua.invoke(L) { lua in
-                    let m = try receiver(lua).matrix
-                    try pushRows(lua, m.classes) { lua_pushinteger(lua.L, lua_Integer(m[truth: $0, predicted: $1])) }
-                    return 1
-                }
-            }
-        ),
+        Binding("matrix") { lua in
+            let m = try receiver(lua).matrix
+            try pushRows(lua, m.classes) { lua_pushinteger(lua.L, lua_Integer(m[truth: $0, predicted: $1])) }
+            return 1
+        },
         // cm:normalised() -> rows divided by their sums: the diagonal is the per-class recall.
-        (
-            "normalised",
-            { L in
-                Lua.invoke(L) { lua in
-                    let m = try receiver(lua).matrix
-                    let shares = m.rowNormalised
-                    try pushRows(lua, m.classes) { lua_pushnumber(lua.L, shares[$0 * m.classes + $1]) }
-                    return 1
-                }
-            }
-        ),
+        Binding("normalised") { lua in
+            let m = try receiver(lua).matrix
+            let shares = m.rowNormalised
+            try pushRows(lua, m.classes) { lua_pushnumber(lua.L, shares[$0 * m.classes + $1]) }
+            return 1
+        },
         // cm:classify() -> the table mm.metrics.classify returns.
-        (
-            "classify",
-            { L in
-                Lua.invoke(L) { lua in
-                    try LuaMetrics.pushClassification(lua, try receiver(lua))
-                    return 1
-                }
-            }
-        ),
+        Binding("classify") { lua in
+            try LuaMetrics.pushClassification(lua, try receiver(lua))
+            return 1
+        },
         // cm:report([{digits = 4}]) -> the classification report.
-        (
-            "report",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2)))
-                    return 1
-                }
-            }
-        ),
+        Binding("report") { lua in
+            lua.push(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2)))
+            return 1
+        },
     ]
 
     /// Pushes a classes x classes table of rows, each cell pushed by `cell(t, p)`.

@@ -16,133 +16,83 @@ final class ModuleObject: LuaObject {
     /// The module a method was called on.
     static func receiver(_ lua: Lua) throws -> any Module { try lua.object(1, as: ModuleObject.self).module }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // net:forward(x) -> the output, a new tensor.
-        (
-            "forward",
-            { L in
-                Lua.invoke(L) { lua in
-                    let module = try receiver(lua)
-                    let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
-                    // Forward hands back a tensor the caller owns (the network's workspace takes its
-                    // memory back when the last reference dies): no copy.
-                    lua.push(TensorObject(out))
-                    return 1
-                }
-            }
-        ),
+        Binding("forward") { lua in
+            let module = try receiver(lua)
+            let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
+            // Forward hands back a tensor the caller owns (the network's workspace takes its
+            // memory back when the last reference dies): no copy.
+            lua.push(TensorObject(out))
+            return 1
+        },
         // net:predict(x) -> the output in evaluation mode with nothing recorded for backward
         // (PyTorch's eval() under torch.no_grad()): convolutions with BatchNorm folded in and
         // no activations kept, so faster and smaller than forward. The mode is restored after.
-        (
-            "predict",
-            { L in
-                Lua.invoke(L) { lua in
-                    let module = try receiver(lua)
-                    let x = try lua.object(2, as: TensorObject.self).tensor
-                    let wasTraining = module.isTraining
-                    module.setTraining(false)
-                    defer { module.setTraining(wasTraining) }
-                    lua.push(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
-                    return 1
-                }
-            }
-        ),
+        Binding("predict") { lua in
+            let module = try receiver(lua)
+            let x = try lua.object(2, as: TensorObject.self).tensor
+            let wasTraining = module.isTraining
+            module.setTraining(false)
+            defer { module.setTraining(wasTraining) }
+            lua.push(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
+            return 1
+        },
         // net:backward(grad) -> d(loss)/d(input), a new tensor; parameter gradients accumulate
         // (clear them with zero_grad). A seresnet built without `input_grad = true` skips the
         // input gradient and returns nothing.
-        (
-            "backward",
-            { L in
-                Lua.invoke(L) { lua in
-                    let module = try receiver(lua)
-                    let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
-                    if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
-                    lua.push(TensorObject(dx))
-                    return 1
-                }
-            }
-        ),
+        Binding("backward") { lua in
+            let module = try receiver(lua)
+            let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
+            if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
+            lua.push(TensorObject(dx))
+            return 1
+        },
         // net:training() / net:evaluate(): batch statistics and dropout on or off; return net.
-        ("training", { L in Lua.invoke(L) { try setMode($0, training: true) } }),
-        ("evaluate", { L in Lua.invoke(L) { try setMode($0, training: false) } }),
+        Binding("training") { try setMode($0, training: true) },
+        Binding("evaluate") { try setMode($0, training: false) },
         // net:is_training() -> true in training mode.
-        (
-            "is_training",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).isTraining)
-                    return 1
-                }
-            }
-        ),
+        Binding("is_training") { lua in
+            lua.push(try receiver(lua).isTraining)
+            return 1
+        },
         // net:parameters() -> the parameter list an optimiser takes.
-        (
-            "parameters",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(ParameterList(try receiver(lua).namedParameters()))
-                    return 1
-                }
-            }
-        ),
+        Binding("parameters") { lua in
+            lua.push(ParameterList(try receiver(lua).namedParameters()))
+            return 1
+        },
         // net:parameter_count() -> trainable scalars, as PyTorch counts them.
-        (
-            "parameter_count",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).parameterCount)
-                    return 1
-                }
-            }
-        ),
+        Binding("parameter_count") { lua in
+            lua.push(try receiver(lua).parameterCount)
+            return 1
+        },
         // net:named_parameters() -> {name = tensor}, each tensor sharing the parameter's storage.
-        (
-            "named_parameters",
-            { L in
-                Lua.invoke(L) { lua in
-                    let named = try receiver(lua).namedParameters()
-                    try lua.reserve(3)
-                    lua_createtable(lua.L, 0, Int32(clamping: named.count))
-                    for (name, parameter) in named {
-                        lua.push(TensorObject(parameter.value))
-                        lua.setField(-2, name)
-                    }
-                    return 1
-                }
+        Binding("named_parameters") { lua in
+            let named = try receiver(lua).namedParameters()
+            try lua.reserve(3)
+            lua_createtable(lua.L, 0, Int32(clamping: named.count))
+            for (name, parameter) in named {
+                lua.push(TensorObject(parameter.value))
+                lua.setField(-2, name)
             }
-        ),
-        (
-            "zero_grad",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).zeroGrad()
-                    return 0
-                }
-            }
-        ),
+            return 1
+        },
+        Binding("zero_grad") { lua in
+            try receiver(lua).zeroGrad()
+            return 0
+        },
         // net:save(path): the state dict as safetensors under PyTorch's names, atomically.
-        (
-            "save",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).save(to: try lua.string(2))
-                    return 0
-                }
-            }
-        ),
+        Binding("save") { lua in
+            try receiver(lua).save(to: try lua.string(2))
+            return 0
+        },
         // net:load(path): strict by name; a mismatch lists missing, unexpected and mis-shaped
         // names and changes nothing.
-        (
-            "load",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).load(from: try lua.string(2))
-                    lua_pushvalue(lua.L, 1)
-                    return 1
-                }
-            }
-        ),
+        Binding("load") { lua in
+            try receiver(lua).load(from: try lua.string(2))
+            lua_pushvalue(lua.L, 1)
+            return 1
+        },
     ]
 
     private static func setMode(_ lua: Lua, training: Bool) throws -> Int32 {
@@ -164,35 +114,25 @@ final class ParameterList: LuaObject {
         "parameters: \(named.count) tensors, \(named.reduce(0) { $0 + $1.parameter.value.count }) values"
     }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // params:names() -> the dotted names in order.
-        (
-            "names",
-            { L in
-                Lua.invoke(L) { lua in
-                    let list = try lua.object(1, as: ParameterList.self)
-                    try lua.reserve(2)
-                    lua_createtable(lua.L, Int32(clamping: list.named.count), 0)
-                    for (i, entry) in list.named.enumerated() {
-                        lua.push(entry.name)
-                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
-                    }
-                    return 1
-                }
+        Binding("names") { lua in
+            let list = try lua.object(1, as: ParameterList.self)
+            try lua.reserve(2)
+            lua_createtable(lua.L, Int32(clamping: list.named.count), 0)
+            for (i, entry) in list.named.enumerated() {
+                lua.push(entry.name)
+                lua_rawseti(lua.L, -2, lua_Integer(i + 1))
             }
-        )
+            return 1
+        }
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try lua.object(1, as: ParameterList.self).named.count)
-                    return 1
-                }
-            }
-        )
+    static let metamethods: [Binding] = [
+        Binding("__len") { lua in
+            lua.push(try lua.object(1, as: ParameterList.self).named.count)
+            return 1
+        }
     ]
 
     /// The parameters at `index`: a parameter list, or a module (its parameters).
@@ -208,173 +148,128 @@ enum LuaNN: LuaModule {
     static let name: String? = "nn"
     static var types: [any LuaObject.Type] { [ModuleObject.self, ParameterList.self] }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.nn.seresnet{widths = {64, 128, 256, 512}, blocks = {2, 2, 2, 2}, reduction = 16,
         // classes = 10, dropout = 0.5, in_channels = 1, input_grad = false}
-        (
-            "seresnet",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(1)
-                    try options.only([
-                        "widths", "blocks", "reduction", "classes", "dropout", "in_channels", "input_grad",
-                    ])
-                    var config = SEResNetConfig()
-                    config.widths = try options.integers("widths") ?? config.widths
-                    config.blocks = try options.integers("blocks") ?? config.blocks
-                    config.reduction = try options.integer("reduction", default: config.reduction)
-                    config.classes = try options.integer("classes", default: config.classes)
-                    config.dropout = try options.number("dropout", default: config.dropout)
-                    config.inChannels = try options.integer("in_channels", default: config.inChannels)
-                    let net = try SEResNet(config)
-                    net.computesInputGradient = try options.boolean("input_grad") ?? false
-                    lua.push(ModuleObject(net))
-                    return 1
-                }
-            }
-        ),
+        Binding("seresnet") { lua in
+            let options = try lua.options(1)
+            try options.only([
+                "widths", "blocks", "reduction", "classes", "dropout", "in_channels", "input_grad",
+            ])
+            var config = SEResNetConfig()
+            config.widths = try options.integers("widths") ?? config.widths
+            config.blocks = try options.integers("blocks") ?? config.blocks
+            config.reduction = try options.integer("reduction", default: config.reduction)
+            config.classes = try options.integer("classes", default: config.classes)
+            config.dropout = try options.number("dropout", default: config.dropout)
+            config.inChannels = try options.integer("in_channels", default: config.inChannels)
+            let net = try SEResNet(config)
+            net.computesInputGradient = try options.boolean("input_grad") ?? false
+            lua.push(ModuleObject(net))
+            return 1
+        },
         // mm.nn.Conv2d(in, out, k [, {stride = 1, pad = 0, bias = true}])
-        (
-            "Conv2d",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(4)
-                    try options.only(["stride", "pad", "bias"])
-                    return try push(
-                        lua,
-                        Conv2d(
-                            try lua.integer(1), try lua.integer(2), kernelSize: try lua.integer(3),
-                            stride: try options.integer("stride", default: 1),
-                            padding: try options.integer("pad", default: 0),
-                            bias: try options.boolean("bias") ?? true))
-                }
-            }
-        ),
+        Binding("Conv2d") { lua in
+            let options = try lua.options(4)
+            try options.only(["stride", "pad", "bias"])
+            return try push(
+                lua,
+                Conv2d(
+                    try lua.integer(1), try lua.integer(2), kernelSize: try lua.integer(3),
+                    stride: try options.integer("stride", default: 1),
+                    padding: try options.integer("pad", default: 0),
+                    bias: try options.boolean("bias") ?? true))
+        },
         // mm.nn.BatchNorm2d(channels [, {eps = 1e-5, momentum = 0.1}])
-        (
-            "BatchNorm2d",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(2)
-                    try options.only(["eps", "momentum"])
-                    return try push(
-                        lua,
-                        BatchNorm2d(
-                            try lua.integer(1), eps: try options.number("eps", default: 1e-5),
-                            momentum: try options.number("momentum", default: 0.1)))
-                }
-            }
-        ),
-        ("ReLU", { L in Lua.invoke(L) { try push($0, ReLU()) } }),
+        Binding("BatchNorm2d") { lua in
+            let options = try lua.options(2)
+            try options.only(["eps", "momentum"])
+            return try push(
+                lua,
+                BatchNorm2d(
+                    try lua.integer(1), eps: try options.number("eps", default: 1e-5),
+                    momentum: try options.number("momentum", default: 0.1)))
+        },
+        Binding("ReLU") { try push($0, ReLU()) },
         // mm.nn.MaxPool2d(k [, {stride = k, pad = 0}])
-        (
-            "MaxPool2d",
-            { L in
-                Lua.invoke(L) { lua in
-                    let k = try lua.integer(1)
-                    let options = try lua.options(2)
-                    try options.only(["stride", "pad"])
-                    return try push(
-                        lua,
-                        MaxPool2d(
-                            kernelSize: k, stride: try options.integer("stride", default: k),
-                            padding: try options.integer("pad", default: 0)))
-                }
-            }
-        ),
+        Binding("MaxPool2d") { lua in
+            let k = try lua.integer(1)
+            let options = try lua.options(2)
+            try options.only(["stride", "pad"])
+            return try push(
+                lua,
+                MaxPool2d(
+                    kernelSize: k, stride: try options.integer("stride", default: k),
+                    padding: try options.integer("pad", default: 0)))
+        },
         // mm.nn.GlobalAvgPool(): (N, C, H, W) -> (N, C)
-        ("GlobalAvgPool", { L in Lua.invoke(L) { try push($0, GlobalAvgPool()) } }),
+        Binding("GlobalAvgPool") { try push($0, GlobalAvgPool()) },
         // mm.nn.Linear(in, out [, {bias = true}])
-        (
-            "Linear",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(3)
-                    try options.only(["bias"])
-                    return try push(
-                        lua, Linear(try lua.integer(1), try lua.integer(2), bias: try options.boolean("bias") ?? true))
-                }
-            }
-        ),
+        Binding("Linear") { lua in
+            let options = try lua.options(3)
+            try options.only(["bias"])
+            return try push(
+                lua, Linear(try lua.integer(1), try lua.integer(2), bias: try options.boolean("bias") ?? true))
+        },
         // mm.nn.Dropout([p = 0.5])
-        ("Dropout", { L in Lua.invoke(L) { lua in try push(lua, Dropout(try lua.number(1, default: 0.5))) } }),
+        Binding("Dropout") { lua in try push(lua, Dropout(try lua.number(1, default: 0.5))) },
         // mm.nn.SEBlock(channels [, {reduction = 16}]): squeeze-and-excitation.
-        (
-            "SEBlock",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(2)
-                    try options.only(["reduction"])
-                    return try push(
-                        lua,
-                        SqueezeExcitation(
-                            channels: try lua.integer(1), reduction: try options.integer("reduction", default: 16)))
-                }
-            }
-        ),
+        Binding("SEBlock") { lua in
+            let options = try lua.options(2)
+            try options.only(["reduction"])
+            return try push(
+                lua,
+                SqueezeExcitation(
+                    channels: try lua.integer(1), reduction: try options.integer("reduction", default: 16)))
+        },
         // mm.nn.BasicBlock(in, out [, {stride = 1, reduction = 16}]): the residual SE block.
-        (
-            "BasicBlock",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(3)
-                    try options.only(["stride", "reduction"])
-                    return try push(
-                        lua,
-                        BasicBlock(
-                            try lua.integer(1), try lua.integer(2), stride: try options.integer("stride", default: 1),
-                            reduction: try options.integer("reduction", default: 16)))
-                }
-            }
-        ),
+        Binding("BasicBlock") { lua in
+            let options = try lua.options(3)
+            try options.only(["stride", "reduction"])
+            return try push(
+                lua,
+                BasicBlock(
+                    try lua.integer(1), try lua.integer(2), stride: try options.integer("stride", default: 1),
+                    reduction: try options.integer("reduction", default: 16)))
+        },
         // mm.nn.Sequential{layer, layer, ...}: applied in order; their parameters are named
         // "0.weight", "1.weight", ... in saved files, as PyTorch names them.
-        (
-            "Sequential",
-            { L in
-                Lua.invoke(L) { lua in
-                    guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table of modules") }
-                    try lua.reserve(2)
-                    var layers: [any Module] = []
-                    for i in 1..<(Int(lua_rawlen(lua.L, 1)) + 1) {
-                        lua_rawgeti(lua.L, 1, lua_Integer(i))
-                        defer { clua_pop(lua.L, 1) }
-                        guard let layer = ModuleObject.peek(lua.L, -1) else {
-                            throw LuaError.argument(1, "entry \(i): module expected, got \(lua.typeName(-1))")
-                        }
-                        layers.append(layer.module)
-                    }
-                    return try push(lua, Sequential(layers))
+        Binding("Sequential") { lua in
+            guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table of modules") }
+            try lua.reserve(2)
+            var layers: [any Module] = []
+            for i in 1..<(Int(lua_rawlen(lua.L, 1)) + 1) {
+                lua_rawgeti(lua.L, 1, lua_Integer(i))
+                defer { clua_pop(lua.L, 1) }
+                guard let layer = ModuleObject.peek(lua.L, -1) else {
+                    throw LuaError.argument(1, "entry \(i): module expected, got \(lua.typeName(-1))")
                 }
+                layers.append(layer.module)
             }
-        ),
+            return try push(lua, Sequential(layers))
+        },
         // mm.nn.cross_entropy(logits, target [, {label_smoothing = 0}]) -> loss, d(loss)/d(logits).
         // target: a table of 1-based labels, a tensor of N labels, or an (N, C) tensor of
         // class probabilities (soft targets, as mixup makes).
-        (
-            "cross_entropy",
-            { L in
-                Lua.invoke(L) { lua in
-                    let logits = try lua.object(1, as: TensorObject.self).tensor
-                    guard logits.rank == 2, logits.count > 0 else {
-                        throw LuaError.argument(1, "logits of shape (N, C) expected, got \(logits.shape)")
-                    }
-                    let options = try lua.options(3)
-                    try options.only(["label_smoothing"])
-                    let smoothing = try options.number("label_smoothing", default: 0)
-                    let result: (loss: Double, dlogits: Tensor)
-                    if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
-                        result = try crossEntropy(logits, targets: soft, labelSmoothing: smoothing)
-                    } else {
-                        let labels = try classLabels(lua, 2, rows: logits.shape[0], classes: logits.shape[1])
-                        result = try crossEntropy(logits, labels: labels, labelSmoothing: smoothing)
-                    }
-                    lua.push(result.loss)
-                    lua.push(TensorObject(result.dlogits))
-                    return 2
-                }
+        Binding("cross_entropy") { lua in
+            let logits = try lua.object(1, as: TensorObject.self).tensor
+            guard logits.rank == 2, logits.count > 0 else {
+                throw LuaError.argument(1, "logits of shape (N, C) expected, got \(logits.shape)")
             }
-        ),
+            let options = try lua.options(3)
+            try options.only(["label_smoothing"])
+            let smoothing = try options.number("label_smoothing", default: 0)
+            let result: (loss: Double, dlogits: Tensor)
+            if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
+                result = try crossEntropy(logits, targets: soft, labelSmoothing: smoothing)
+            } else {
+                let labels = try classLabels(lua, 2, rows: logits.shape[0], classes: logits.shape[1])
+                result = try crossEntropy(logits, labels: labels, labelSmoothing: smoothing)
+            }
+            lua.push(result.loss)
+            lua.push(TensorObject(result.dlogits))
+            return 2
+        },
     ]
 
     private static func push(_ lua: Lua, _ module: @autoclosure () throws -> any Module) throws -> Int32 {

@@ -11,118 +11,98 @@ import Native
 enum LuaPlot: LuaModule {
     static let name: String? = "plot"
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.plot.history(records or run, path [, {title =}]): loss, accuracy, validation macro
         // F1 (best epoch marked) and learning rate per epoch. Records are tables with the
         // log's keys (epoch, train_loss, train_acc, val_loss, val_acc, val_f1, lr).
-        (
-            "history",
-            { L in
-                Lua.invoke(L) { lua in
-                    let records = try RunObject.peek(lua.L, 1)?.folder.log ?? lua.epochRecords(1)
-                    let path = try lua.string(2)
-                    let options = try lua.options(3)
-                    try options.only(["title"])
-                    let title = try options.string("title") ?? "Training history"
-                    return try save(lua, Figure.trainingHistory(records, title: title), to: path)
-                }
-            }
-        ),
+        Binding("history") { lua in
+            let records = try RunObject.peek(lua.L, 1)?.folder.log ?? lua.epochRecords(1)
+            let path = try lua.string(2)
+            let options = try lua.options(3)
+            try options.only(["title"])
+            let title = try options.string("title") ?? "Training history"
+            return try save(lua, Figure.trainingHistory(records, title: title), to: path)
+        },
         // mm.plot.confusion(confusion or rows of counts, names, path [, {normalise = true, title =}]),
         // or mm.plot.confusion(confusion, path [, options]) with the confusion's own names. A
         // confusion object's figure is titled with its accuracy and macro F1.
-        (
-            "confusion",
-            { L in
-                Lua.invoke(L) { lua in
-                    let confusion = ConfusionObject.peek(lua.L, 1)
-                    let matrix = try confusion?.matrix ?? countsMatrix(lua, 1)
-                    // A path right after a confusion: its own names, and the arguments move up by one.
-                    let ownNames = confusion != nil && lua.type(2) == LUA_TSTRING
-                    let next: Int32 = ownNames ? 2 : 3
-                    let names = ownNames ? confusion!.classes.displayNames : try lua.strings(2)
-                    let path = try lua.string(next)
-                    let options = try lua.options(next + 1)
-                    try options.only(["normalise", "title"])
-                    let normalise = try options.boolean("normalise") ?? true
-                    guard names.count == matrix.classes else {
-                        throw LuaError.argument(2, "\(matrix.classes) class names expected, got \(names.count)")
-                    }
-                    let figure: Figure
-                    if let title = try options.string("title") {
-                        figure = try Figure.confusionMatrix(
-                            matrix, classNames: names, normalise: normalise, title: title)
-                    } else if matrix.total > 0 {
-                        figure = try Figure.confusionMatrix(
-                            ClassificationMetrics(matrix), classNames: names, normalise: normalise)
-                    } else {
-                        figure = try Figure.confusionMatrix(matrix, classNames: names, normalise: normalise)
-                    }
-                    return try save(lua, figure, to: path)
-                }
+        Binding("confusion") { lua in
+            let confusion = ConfusionObject.peek(lua.L, 1)
+            let matrix = try confusion?.matrix ?? countsMatrix(lua, 1)
+            // A path right after a confusion: its own names, and the arguments move up by one.
+            let ownNames = confusion != nil && lua.type(2) == LUA_TSTRING
+            let next: Int32 = ownNames ? 2 : 3
+            let names = ownNames ? confusion!.classes.displayNames : try lua.strings(2)
+            let path = try lua.string(next)
+            let options = try lua.options(next + 1)
+            try options.only(["normalise", "title"])
+            let normalise = try options.boolean("normalise") ?? true
+            guard names.count == matrix.classes else {
+                throw LuaError.argument(2, "\(matrix.classes) class names expected, got \(names.count)")
             }
-        ),
+            let figure: Figure
+            if let title = try options.string("title") {
+                figure = try Figure.confusionMatrix(
+                    matrix, classNames: names, normalise: normalise, title: title)
+            } else if matrix.total > 0 {
+                figure = try Figure.confusionMatrix(
+                    ClassificationMetrics(matrix), classNames: names, normalise: normalise)
+            } else {
+                figure = try Figure.confusionMatrix(matrix, classNames: names, normalise: normalise)
+            }
+            return try save(lua, figure, to: path)
+        },
         // mm.plot.distribution(counts, mean_confidences, names, path [, {title =}]), or
         // mm.plot.distribution(confidence_report, path [, {title =}]): predictions per class
         // with their mean confidence.
-        (
-            "distribution",
-            { L in
-                Lua.invoke(L) { lua in
-                    if let report = ConfidenceReportObject.peek(lua.L, 1)?.report {
-                        let options = try lua.options(3)
-                        try options.only(["title"])
-                        let title = try options.string("title") ?? "Predictions"
-                        return try save(lua, Figure.predictionDistribution(report, title: title), to: try lua.string(2))
-                    }
-                    let counts = try lua.sequence(1, of: "count", Lua.integerEntry)
-                    let confidences = try lua.numbers(2)
-                    let names = try lua.strings(3)
-                    let path = try lua.string(4)
-                    let options = try lua.options(5)
-                    try options.only(["title"])
-                    let title = try options.string("title") ?? "Predictions"
-                    for (index, count) in [(1, counts.count), (2, confidences.count)] where count != names.count {
-                        throw LuaError.argument(
-                            Int32(index), "\(names.count) values expected (one per class name), got \(count)")
-                    }
-                    if let negative = counts.first(where: { $0 < 0 }) {
-                        throw LuaError.argument(1, "counts of at least 0 expected, got \(negative)")
-                    }
-                    let figure = try Figure.predictionDistribution(
-                        counts: counts, meanConfidence: confidences, classNames: names, title: title)
-                    return try save(lua, figure, to: path)
-                }
+        Binding("distribution") { lua in
+            if let report = ConfidenceReportObject.peek(lua.L, 1)?.report {
+                let options = try lua.options(3)
+                try options.only(["title"])
+                let title = try options.string("title") ?? "Predictions"
+                return try save(lua, Figure.predictionDistribution(report, title: title), to: try lua.string(2))
             }
-        ),
+            let counts = try lua.sequence(1, of: "count", Lua.integerEntry)
+            let confidences = try lua.numbers(2)
+            let names = try lua.strings(3)
+            let path = try lua.string(4)
+            let options = try lua.options(5)
+            try options.only(["title"])
+            let title = try options.string("title") ?? "Predictions"
+            for (index, count) in [(1, counts.count), (2, confidences.count)] where count != names.count {
+                throw LuaError.argument(
+                    Int32(index), "\(names.count) values expected (one per class name), got \(count)")
+            }
+            if let negative = counts.first(where: { $0 < 0 }) {
+                throw LuaError.argument(1, "counts of at least 0 expected, got \(negative)")
+            }
+            let figure = try Figure.predictionDistribution(
+                counts: counts, meanConfidence: confidences, classNames: names, title: title)
+            return try save(lua, figure, to: path)
+        },
         // mm.plot.lines{series = {{name =, x =, y =, color = "#1f77b4", dashed =, marker =}, ...},
         //   path =, title =, xlabel =, ylabel =, xrange = {lo, hi}, yrange = {lo, hi},
         //   legend = "best", width = 1000, height = 600}: line plots for anything. Without x, a
         //   series is drawn at 1, 2, 3, ...; a NaN leaves a gap.
-        (
-            "lines",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(1)
-                    guard options.index != nil else { throw LuaError.type(1, expected: "table") }
-                    try options.only([
-                        "series", "path", "xlabel", "ylabel", "xrange", "yrange", "legend", "title", "width", "height",
-                    ])
-                    guard let path = try options.string("path") else {
-                        throw options.invalid("path", "the file to write (.png or .svg) expected")
-                    }
-                    var panel = Panel(
-                        x: Axis(label: try options.string("xlabel"), range: try range(options, "xrange")),
-                        y: Axis(label: try options.string("ylabel"), range: try range(options, "yrange")))
-                    panel.lines = try series(lua, options)
-                    panel.legend = try legend(options)
-                    let figure = Figure(
-                        title: try options.string("title"), width: try size(options, "width", default: 1000),
-                        height: try size(options, "height", default: 600), panels: [panel])
-                    return try save(lua, figure, to: path)
-                }
+        Binding("lines") { lua in
+            let options = try lua.options(1)
+            guard options.index != nil else { throw LuaError.type(1, expected: "table") }
+            try options.only([
+                "series", "path", "xlabel", "ylabel", "xrange", "yrange", "legend", "title", "width", "height",
+            ])
+            guard let path = try options.string("path") else {
+                throw options.invalid("path", "the file to write (.png or .svg) expected")
             }
-        ),
+            var panel = Panel(
+                x: Axis(label: try options.string("xlabel"), range: try range(options, "xrange")),
+                y: Axis(label: try options.string("ylabel"), range: try range(options, "yrange")))
+            panel.lines = try series(lua, options)
+            panel.legend = try legend(options)
+            let figure = Figure(
+                title: try options.string("title"), width: try size(options, "width", default: 1000),
+                height: try size(options, "height", default: 600), panels: [panel])
+            return try save(lua, figure, to: path)
+        },
     ]
 
     /// Writes `figure` to `path` and pushes the path.

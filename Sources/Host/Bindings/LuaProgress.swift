@@ -16,23 +16,18 @@ enum LuaProgress: LuaModule {
     static let name: String? = nil
     static var types: [any LuaObject.Type] { [ProgressObject.self] }
 
-    static let functions: [(String, LuaFunction)] = [
-        (
-            "progress",
-            { L in
-                Lua.invoke(L) { lua in
-                    let total = try lua.integer(1)
-                    guard total >= 0 else { throw LuaError.argument(1, "a total of at least 0 expected, got \(total)") }
-                    let options = try lua.options(2)
-                    try options.only(["label", "unit", "style", "columns"])
-                    let label = try options.string("label") ?? "progress"
-                    let unit = try options.string("unit") ?? "ex"
-                    let style = try LuaProgress.style(options, quiet: lua.quiet)
-                    lua.push(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
-                    return 1
-                }
-            }
-        )
+    static let functions: [Binding] = [
+        Binding("progress") { lua in
+            let total = try lua.integer(1)
+            guard total >= 0 else { throw LuaError.argument(1, "a total of at least 0 expected, got \(total)") }
+            let options = try lua.options(2)
+            try options.only(["label", "unit", "style", "columns"])
+            let label = try options.string("label") ?? "progress"
+            let unit = try options.string("unit") ?? "ex"
+            let style = try LuaProgress.style(options, quiet: lua.quiet)
+            lua.push(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
+            return 1
+        }
     ]
 
     private static func style(_ options: LuaOptions, quiet: Bool) throws -> ProgressStyle {
@@ -83,30 +78,20 @@ final class ProgressObject: LuaObject {
 
     static func receiver(_ lua: Lua) throws -> ProgressBar { try lua.object(1, as: ProgressObject.self).bar }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // bar:update(done [, {loss = 0.84, acc = 0.7, ...}]): done items of total so far.
-        (
-            "update",
-            { L in
-                Lua.invoke(L) { lua in
-                    let bar = try receiver(lua)
-                    let done = try lua.integer(2)
-                    bar.update(done, try fields(lua, 3))
-                    return 0
-                }
-            }
-        ),
+        Binding("update") { lua in
+            let bar = try receiver(lua)
+            let done = try lua.integer(2)
+            bar.update(done, try fields(lua, 3))
+            return 0
+        },
         // bar:finish([fields]): the bar drawn complete, or the summary line; once.
-        (
-            "finish",
-            { L in
-                Lua.invoke(L) { lua in
-                    let bar = try receiver(lua)
-                    bar.finish(lua.isNoneOrNil(2) ? nil : try fields(lua, 2))
-                    return 0
-                }
-            }
-        ),
+        Binding("finish") { lua in
+            let bar = try receiver(lua)
+            bar.finish(lua.isNoneOrNil(2) ? nil : try fields(lua, 2))
+            return 0
+        },
     ]
 
     /// The order fields are shown in: the usual training measures first, then the rest by name.

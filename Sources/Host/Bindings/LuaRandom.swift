@@ -15,61 +15,41 @@ final class RandomObject: LuaObject {
 
     static func receiver(_ lua: Lua) throws -> RandomObject { try lua.object(1, as: RandomObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // rng:uniform([low, high]) -> a number in [low, high), [0, 1) by default.
-        (
-            "uniform",
-            { L in
-                Lua.invoke(L) { lua in
-                    let r = try receiver(lua)
-                    let low = try lua.number(2, default: 0)
-                    let high = try lua.number(3, default: lua.isNoneOrNil(2) ? 1 : low)
-                    guard low.isFinite, high.isFinite, low <= high else {
-                        throw LuaError.argument(3, "finite low <= high expected, got \(low), \(high)")
-                    }
-                    lua.push(r.random.uniform(low, high))
-                    return 1
-                }
+        Binding("uniform") { lua in
+            let r = try receiver(lua)
+            let low = try lua.number(2, default: 0)
+            let high = try lua.number(3, default: lua.isNoneOrNil(2) ? 1 : low)
+            guard low.isFinite, high.isFinite, low <= high else {
+                throw LuaError.argument(3, "finite low <= high expected, got \(low), \(high)")
             }
-        ),
+            lua.push(r.random.uniform(low, high))
+            return 1
+        },
         // rng:normal([mean [, std]]) -> a Gaussian draw.
-        (
-            "normal",
-            { L in
-                Lua.invoke(L) { lua in
-                    let r = try receiver(lua)
-                    let mean = try lua.number(2, default: 0)
-                    let std = try lua.number(3, default: 1)
-                    guard std >= 0 else { throw LuaError.argument(3, "standard deviation >= 0 expected, got \(std)") }
-                    lua.push(mean + std * r.random.normal())
-                    return 1
-                }
-            }
-        ),
+        Binding("normal") { lua in
+            let r = try receiver(lua)
+            let mean = try lua.number(2, default: 0)
+            let std = try lua.number(3, default: 1)
+            guard std >= 0 else { throw LuaError.argument(3, "standard deviation >= 0 expected, got \(std)") }
+            lua.push(mean + std * r.random.normal())
+            return 1
+        },
         // rng:int(m, n) -> an integer in m..n.
-        (
-            "int",
-            { L in
-                Lua.invoke(L) { lua in
-                    let r = try receiver(lua)
-                    let (low, high) = (try lua.integer(2), try lua.integer(3))
-                    guard low <= high else { throw LuaError.argument(3, "interval is empty") }
-                    lua.push(r.random.int(in: low...high))
-                    return 1
-                }
-            }
-        ),
+        Binding("int") { lua in
+            let r = try receiver(lua)
+            let (low, high) = (try lua.integer(2), try lua.integer(3))
+            guard low <= high else { throw LuaError.argument(3, "interval is empty") }
+            lua.push(r.random.int(in: low...high))
+            return 1
+        },
         // rng:chance(p) -> true with probability p.
-        (
-            "chance",
-            { L in
-                Lua.invoke(L) { lua in
-                    let r = try receiver(lua)
-                    let p = try lua.number(2)
-                    lua.push(r.random.uniform() < p)
-                    return 1
-                }
-            }
-        ),
+        Binding("chance") { lua in
+            let r = try receiver(lua)
+            let p = try lua.number(2)
+            lua.push(r.random.uniform() < p)
+            return 1
+        },
     ]
 }

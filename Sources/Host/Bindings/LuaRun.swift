@@ -13,30 +13,20 @@ enum LuaRun: LuaModule {
     static let name: String? = "run"
     static var types: [any LuaObject.Type] { [RunObject.self] }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.run.open([{root = "runs", name = nil}]) -> a new run folder.
-        (
-            "open",
-            { L in
-                Lua.invoke(L) { lua in
-                    let options = try lua.options(1)
-                    try options.only(["root", "name"])
-                    let root = try options.string("root") ?? "runs"
-                    lua.push(RunObject(try RunFolder(root: root, name: try options.string("name"))))
-                    return 1
-                }
-            }
-        ),
+        Binding("open") { lua in
+            let options = try lua.options(1)
+            try options.only(["root", "name"])
+            let root = try options.string("root") ?? "runs"
+            lua.push(RunObject(try RunFolder(root: root, name: try options.string("name"))))
+            return 1
+        },
         // mm.run.resume(path) -> the run folder of an earlier run, its log read back.
-        (
-            "resume",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(RunObject(try RunFolder(resuming: try lua.string(1))))
-                    return 1
-                }
-            }
-        ),
+        Binding("resume") { lua in
+            lua.push(RunObject(try RunFolder(resuming: try lua.string(1))))
+            return 1
+        },
     ]
 }
 
@@ -80,73 +70,48 @@ final class RunObject: LuaObject {
 
     static func receiver(_ lua: Lua) throws -> RunObject { try lua.object(1, as: RunObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // run:config(table): writes config.json (numbers, strings, booleans, nested tables).
-        (
-            "config",
-            { L in
-                Lua.invoke(L) { lua in
-                    let run = try receiver(lua)
-                    guard lua.type(2) == LUA_TTABLE else { throw LuaError.type(2, expected: "table") }
-                    try run.folder.writeConfig(try lua.json(2))
-                    return 0
-                }
-            }
-        ),
+        Binding("config") { lua in
+            let run = try receiver(lua)
+            guard lua.type(2) == LUA_TTABLE else { throw LuaError.type(2, expected: "table") }
+            try run.folder.writeConfig(try lua.json(2))
+            return 0
+        },
         // run:read_config() -> the table config.json holds.
-        (
-            "read_config",
-            { L in
-                Lua.invoke(L) { lua in
-                    try lua.push(try receiver(lua).folder.readConfig())
-                    return 1
-                }
-            }
-        ),
+        Binding("read_config") { lua in
+            try lua.push(try receiver(lua).folder.readConfig())
+            return 1
+        },
         // run:log{epoch =, train_loss =, ..., any_other_number =}: appends (or, for an epoch
         // already logged, replaces from it on) one record of metrics.jsonl.
-        (
-            "log",
-            { L in
-                Lua.invoke(L) { lua in
-                    let run = try receiver(lua)
-                    try run.folder.append(try lua.epochRecord(2))
-                    return 0
-                }
-            }
-        ),
+        Binding("log") { lua in
+            let run = try receiver(lua)
+            try run.folder.append(try lua.epochRecord(2))
+            return 0
+        },
         // run:records() -> the logged epochs as tables, in order; unmeasured values are absent.
-        (
-            "records",
-            { L in
-                Lua.invoke(L) { lua in
-                    let log = try receiver(lua).folder.log
-                    try lua.reserve(2)
-                    lua_createtable(lua.L, Int32(clamping: log.count), 0)
-                    for record in log {
-                        try lua.push(record)
-                        lua.appendToSequence()
-                    }
-                    return 1
-                }
+        Binding("records") { lua in
+            let log = try receiver(lua).folder.log
+            try lua.reserve(2)
+            lua_createtable(lua.L, Int32(clamping: log.count), 0)
+            for record in log {
+                try lua.push(record)
+                lua.appendToSequence()
             }
-        ),
+            return 1
+        },
         // run:file(kind) -> the path of a conventional file ("best_model", ...), or of any
         // other file name inside the run folder.
-        (
-            "file",
-            { L in
-                Lua.invoke(L) { lua in
-                    let run = try receiver(lua)
-                    let kind = try lua.string(2)
-                    guard !kind.isEmpty, !kind.hasPrefix("/"), !kind.split(separator: "/").contains("..") else {
-                        throw LuaError.argument(2, "a file name inside the run folder expected, got '\(kind)'")
-                    }
-                    lua.push(run.files[kind] ?? run.folder.file(kind))
-                    return 1
-                }
+        Binding("file") { lua in
+            let run = try receiver(lua)
+            let kind = try lua.string(2)
+            guard !kind.isEmpty, !kind.hasPrefix("/"), !kind.split(separator: "/").contains("..") else {
+                throw LuaError.argument(2, "a file name inside the run folder expected, got '\(kind)'")
             }
-        ),
+            lua.push(run.files[kind] ?? run.folder.file(kind))
+            return 1
+        },
     ]
 }
 

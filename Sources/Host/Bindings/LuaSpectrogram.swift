@@ -43,55 +43,40 @@ final class SpectrogramObject: LuaObject {
     /// The spectrogram a method was called on.
     static func receiver(_ lua: Lua) throws -> Spectrogram { try lua.object(1, as: SpectrogramObject.self).spectrogram }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // s:shape() -> bins, frames
-        (
-            "shape",
-            { L in
-                Lua.invoke(L) { lua in
-                    let s = try receiver(lua)
-                    lua.push(s.bins)
-                    lua.push(s.frames)
-                    return 2
-                }
-            }
-        ),
+        Binding("shape") { lua in
+            let s = try receiver(lua)
+            lua.push(s.bins)
+            lua.push(s.frames)
+            return 2
+        },
         // s:get(bin, frame) -> the value at 1-based bin and frame.
-        (
-            "get",
-            { L in
-                Lua.invoke(L) { lua in
-                    let s = try receiver(lua)
-                    let bin = try lua.integer(2)
-                    let frame = try lua.integer(3)
-                    guard bin >= 1, bin <= s.bins else {
-                        throw LuaError.argument(2, "bin 1 ... \(s.bins) expected, got \(bin)")
-                    }
-                    guard frame >= 1, frame <= s.frames else {
-                        throw LuaError.argument(3, "frame 1 ... \(s.frames) expected, got \(frame)")
-                    }
-                    lua.push(Double(s[bin - 1, frame - 1]))
-                    return 1
-                }
+        Binding("get") { lua in
+            let s = try receiver(lua)
+            let bin = try lua.integer(2)
+            let frame = try lua.integer(3)
+            guard bin >= 1, bin <= s.bins else {
+                throw LuaError.argument(2, "bin 1 ... \(s.bins) expected, got \(bin)")
             }
-        ),
+            guard frame >= 1, frame <= s.frames else {
+                throw LuaError.argument(3, "frame 1 ... \(s.frames) expected, got \(frame)")
+            }
+            lua.push(Double(s[bin - 1, frame - 1]))
+            return 1
+        },
         // s:to_tensor() -> a (1, bins, frames) tensor: one channel of the network's input.
-        (
-            "to_tensor",
-            { L in
-                Lua.invoke(L) { lua in
-                    let s = try receiver(lua)
-                    lua.push(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
-                    return 1
-                }
-            }
-        ),
+        Binding("to_tensor") { lua in
+            let s = try receiver(lua)
+            lua.push(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
+            return 1
+        },
         // s:png(path [, options]) and s:svg(path [, options]) -> path: the spectrogram as an
         // image, time across and frequency up. Options: title, the mel options that made it
         // (rate = 22050, hop = 512, fmin = 20, fmax = 8000, htk = false), scale = "mel" or
         // "linear" (STFT bins), colorbar = "dB", width = 1000, height = 420.
-        ("png", { L in Lua.invoke(L) { lua in try image(lua, format: "png") } }),
-        ("svg", { L in Lua.invoke(L) { lua in try image(lua, format: "svg") } }),
+        Binding("png") { lua in try image(lua, format: "png") },
+        Binding("svg") { lua in try image(lua, format: "svg") },
     ]
 
     /// Draws the spectrogram a `png` or `svg` method was called on into the path at 2.
@@ -125,16 +110,11 @@ final class SpectrogramObject: LuaObject {
         return try LuaPlot.save(lua, Figure.spectrogram(s, plot), to: path)
     }
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #s: the number of frames.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).frames)
-                    return 1
-                }
-            }
-        )
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).frames)
+            return 1
+        }
     ]
 }

@@ -29,48 +29,33 @@ final class CacheObject: LuaObject, Sendable {
 
     static func receiver(_ lua: Lua) throws -> CacheObject { try lua.object(1, as: CacheObject.self) }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // c:get(i) -> entry i as a (1, bins, frames) tensor, its label (1-based), its genre.
-        (
-            "get",
-            { L in
-                Lua.invoke(L) { lua in
-                    let cache = try receiver(lua).cache
-                    let i = try lua.integer(2)
-                    guard (1...cache.count).contains(i) else {
-                        throw LuaError.argument(2, "entry 1 ... \(cache.count) expected, got \(i)")
-                    }
-                    let x = Tensor(shape: [1, cache.bins, cache.frames])
-                    cache.copy(i - 1, into: x.data)
-                    lua.push(TensorObject(x))
-                    lua.push(cache.labels[i - 1] + 1)
-                    lua.push(Genre(rawValue: cache.labels[i - 1])?.name ?? "?")
-                    return 3
-                }
+        Binding("get") { lua in
+            let cache = try receiver(lua).cache
+            let i = try lua.integer(2)
+            guard (1...cache.count).contains(i) else {
+                throw LuaError.argument(2, "entry 1 ... \(cache.count) expected, got \(i)")
             }
-        ),
+            let x = Tensor(shape: [1, cache.bins, cache.frames])
+            cache.copy(i - 1, into: x.data)
+            lua.push(TensorObject(x))
+            lua.push(cache.labels[i - 1] + 1)
+            lua.push(Genre(rawValue: cache.labels[i - 1])?.name ?? "?")
+            return 3
+        },
         // c:labels() -> every entry's 1-based label.
-        (
-            "labels",
-            { L in
-                Lua.invoke(L) { lua in
-                    try lua.push(integers: try receiver(lua).cache.labels.map { $0 + 1 })
-                    return 1
-                }
-            }
-        ),
+        Binding("labels") { lua in
+            try lua.push(integers: try receiver(lua).cache.labels.map { $0 + 1 })
+            return 1
+        },
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).cache.count)
-                    return 1
-                }
-            }
-        )
+    static let metamethods: [Binding] = [
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).cache.count)
+            return 1
+        }
     ]
 
     /// The builder of a cache or loader options table: `builder = b`, or one made from
@@ -103,43 +88,41 @@ extension LuaData {
     /// mm.data.cache{builder = b | dataset =, songs =, <recipe>, per_song = 5, folder =,
     /// augment =, seed =, progress = true} -> the cache, built (in parallel, with a progress
     /// bar unless mm.quiet) only when no cache of this exact recipe is in `folder`.
-    static let cache: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
-            let o = try lua.options(1)
-            try o.only(
-                BuilderObject.builderFields.union([
-                    "builder", "dataset", "bank", "songs", "per_song", "folder", "augment", "progress",
-                ]))
-            guard let folder = try o.string("folder") else {
-                throw o.invalid("folder", "the cache folder expected, got nil")
-            }
-            let perSong = try o.integer("per_song", default: 5)
-            let showProgress = try o.boolean("progress") ?? true
-            let builder = try CacheObject.builder(o)
-            let examples = FreshExamples(
-                builder: builder.builder, input: builder.input,
-                augmentation: try CacheObject.audioPipeline(o, "augment"))
-            var bar: ProgressBar?
-            let cache = try o.naming(["per_song"]) {
-                do {
-                    return try SpectrogramCache.prepare(folder: folder, examples: examples, perSong: perSong) {
-                        done, total in
-                        if bar == nil {
-                            bar = ProgressBar(
-                                total: total, label: "spectrogram cache",
-                                style: .detect(quiet: !showProgress || isQuiet(lua)))
-                        }
-                        bar?.update(done)
-                        if done == total { bar?.finish() }
-                    }
-                } catch let error as DataError where error.subject == "mashups_per_song" {
-                    throw DataError("per_song", error.reason)
-                }
-            }
-            lua.push(CacheObject(cache, examples: examples))
-            return 1
+    static func cache(_ lua: Lua) throws -> Int32 {
+        guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
+        let o = try lua.options(1)
+        try o.only(
+            BuilderObject.builderFields.union([
+                "builder", "dataset", "bank", "songs", "per_song", "folder", "augment", "progress",
+            ]))
+        guard let folder = try o.string("folder") else {
+            throw o.invalid("folder", "the cache folder expected, got nil")
         }
+        let perSong = try o.integer("per_song", default: 5)
+        let showProgress = try o.boolean("progress") ?? true
+        let builder = try CacheObject.builder(o)
+        let examples = FreshExamples(
+            builder: builder.builder, input: builder.input,
+            augmentation: try CacheObject.audioPipeline(o, "augment"))
+        var bar: ProgressBar?
+        let cache = try o.naming(["per_song"]) {
+            do {
+                return try SpectrogramCache.prepare(folder: folder, examples: examples, perSong: perSong) {
+                    done, total in
+                    if bar == nil {
+                        bar = ProgressBar(
+                            total: total, label: "spectrogram cache",
+                            style: .detect(quiet: !showProgress || isQuiet(lua)))
+                    }
+                    bar?.update(done)
+                    if done == total { bar?.finish() }
+                }
+            } catch let error as DataError where error.subject == "mashups_per_song" {
+                throw DataError("per_song", error.reason)
+            }
+        }
+        lua.push(CacheObject(cache, examples: examples))
+        return 1
     }
 
     /// `mm.quiet`, read raw from the loaded module.

@@ -29,7 +29,7 @@ final class StemBankObject: LuaObject, Sendable {
         return true
     }
 
-    static let methods: [(String, LuaFunction)] = []
+    static let methods: [Binding] = []
 
     /// The bank a builder or cache draws from: the object at `index` if it is a bank, else the
     /// default bank of the data set at `index` (decoded once per data set); nil for anything else.
@@ -47,33 +47,31 @@ extension LuaData {
     /// -> every stem and noise clip decoded in parallel, mono at `rate`; "auto" stores float32
     /// when that fits in the budget, else float16.
     /// Throws before decoding when the headers say it would not fit in `budget_gb`.
-    static let bank: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            let dataSet = try lua.object(1, as: DataSetObject.self)
-            let o = try lua.options(2)
-            try o.only(["precision", "budget_gb", "rate"])
-            var options = StemBankOptions()
-            let precision = try o.choice(
-                "precision", ["auto"] + SamplePrecision.allCases.map(\.rawValue), default: "auto")
-            options.precision = SamplePrecision(rawValue: precision)
-            if let gib = try o.number("budget_gb") {
-                guard gib.isFinite, gib > 0, gib < 1e6 else {
-                    throw o.invalid("budget_gb", "a positive number of GiB expected, got \(gib)")
-                }
-                options.memoryBudget = Int(gib * Double(1 << 30))
+    static func bank(_ lua: Lua) throws -> Int32 {
+        let dataSet = try lua.object(1, as: DataSetObject.self)
+        let o = try lua.options(2)
+        try o.only(["precision", "budget_gb", "rate"])
+        var options = StemBankOptions()
+        let precision = try o.choice(
+            "precision", ["auto"] + SamplePrecision.allCases.map(\.rawValue), default: "auto")
+        options.precision = SamplePrecision(rawValue: precision)
+        if let gib = try o.number("budget_gb") {
+            guard gib.isFinite, gib > 0, gib < 1e6 else {
+                throw o.invalid("budget_gb", "a positive number of GiB expected, got \(gib)")
             }
-            options.rate = try o.integer("rate", default: options.rate)
-            let bank = try o.naming(["rate", "budget_gb"]) {
-                do {
-                    return try StemBank(dataSet.dataSet, options: options)
-                } catch let error as DataError where error.subject == "memory_budget" {
-                    throw DataError(
-                        "budget_gb",
-                        error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
-                }
-            }
-            lua.push(StemBankObject(bank, of: dataSet))
-            return 1
+            options.memoryBudget = Int(gib * Double(1 << 30))
         }
+        options.rate = try o.integer("rate", default: options.rate)
+        let bank = try o.naming(["rate", "budget_gb"]) {
+            do {
+                return try StemBank(dataSet.dataSet, options: options)
+            } catch let error as DataError where error.subject == "memory_budget" {
+                throw DataError(
+                    "budget_gb",
+                    error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
+            }
+        }
+        lua.push(StemBankObject(bank, of: dataSet))
+        return 1
     }
 }

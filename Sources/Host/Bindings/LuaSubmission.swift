@@ -14,70 +14,60 @@ enum LuaSubmission: LuaModule {
     /// The genre names when a script gives none.
     static let genres = Genre.allCases.map(\.name)
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.submission.write(path, ids, genres, {sample = "sample_submission.csv", names = genres})
         // -> path. ids are strings or integers; genres are names or 1-based labels into `names`.
         // Nothing is written unless every id of the sample has one row, in its order, with a
         // valid genre; the error lists the problems.
-        (
-            "write",
-            { L in
-                Lua.invoke(L) { lua in
-                    let path = try lua.string(1)
-                    let ids = try lua.sequence(2, of: "string or integer", item: "id") { lua in
-                        try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
-                    }
-                    let options = try lua.options(4)
-                    try options.only(["sample", "names"])
-                    guard let sample = try options.string("sample") else {
-                        throw options.invalid(
-                            "sample",
-                            "the path of sample_submission.csv expected (the submission is checked against it)")
-                    }
-                    let names = try options.strings("names") ?? genres
-                    // Names go through as given, so that the check lists every unknown one.
-                    let predicted = try lua.sequence(3, of: "genre name or label", item: "genre") { lua in
-                        guard let label = Lua.integerEntry(lua) else { return try Lua.stringEntry(lua) }
-                        guard (1...names.count).contains(label) else {
-                            throw LuaError.argument(3, "label \(label) expected to be a class 1 ... \(names.count)")
-                        }
-                        return names[label - 1]
-                    }
-                    try Submission(ids: ids, genres: predicted).write(
-                        to: path, checkedAgainst: sample, validGenres: names)
-                    lua.push(path)
-                    return 1
-                }
+        Binding("write") { lua in
+            let path = try lua.string(1)
+            let ids = try lua.sequence(2, of: "string or integer", item: "id") { lua in
+                try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
             }
-        ),
+            let options = try lua.options(4)
+            try options.only(["sample", "names"])
+            guard let sample = try options.string("sample") else {
+                throw options.invalid(
+                    "sample",
+                    "the path of sample_submission.csv expected (the submission is checked against it)")
+            }
+            let names = try options.strings("names") ?? genres
+            // Names go through as given, so that the check lists every unknown one.
+            let predicted = try lua.sequence(3, of: "genre name or label", item: "genre") { lua in
+                guard let label = Lua.integerEntry(lua) else { return try Lua.stringEntry(lua) }
+                guard (1...names.count).contains(label) else {
+                    throw LuaError.argument(3, "label \(label) expected to be a class 1 ... \(names.count)")
+                }
+                return names[label - 1]
+            }
+            try Submission(ids: ids, genres: predicted).write(
+                to: path, checkedAgainst: sample, validGenres: names)
+            lua.push(path)
+            return 1
+        },
         // mm.submission.confidence(probabilities, names [, {threshold = 0.5}]) -> a confidence
         // report. probabilities: an N x C tensor (softmax outputs) or a table of N rows.
-        (
-            "confidence",
-            { L in
-                Lua.invoke(L) { lua in
-                    let probabilities =
-                        try TensorObject.peek(lua.L, 1)?.tensor ?? TensorObject.fromTable(lua, 1)
-                    let names = lua.isNoneOrNil(2) ? genres : try lua.strings(2)
-                    let options = try lua.options(3)
-                    try options.only(["threshold"])
-                    let threshold = try options.number("threshold", default: 0.5)
-                    do {
-                        let report = try ConfidenceReport(
-                            probabilities: probabilities, classNames: names, threshold: threshold)
-                        lua.push(ConfidenceReportObject(report))
-                    } catch let error as ReportError {
-                        switch error.subject {
-                        case "probabilities": throw LuaError.argument(1, error.reason)
-                        case "classNames": throw LuaError.argument(2, error.reason)
-                        case "threshold": throw options.invalid("threshold", error.reason)
-                        default: throw error
-                        }
-                    }
-                    return 1
+        Binding("confidence") { lua in
+            let probabilities =
+                try TensorObject.peek(lua.L, 1)?.tensor ?? TensorObject.fromTable(lua, 1)
+            let names = lua.isNoneOrNil(2) ? genres : try lua.strings(2)
+            let options = try lua.options(3)
+            try options.only(["threshold"])
+            let threshold = try options.number("threshold", default: 0.5)
+            do {
+                let report = try ConfidenceReport(
+                    probabilities: probabilities, classNames: names, threshold: threshold)
+                lua.push(ConfidenceReportObject(report))
+            } catch let error as ReportError {
+                switch error.subject {
+                case "probabilities": throw LuaError.argument(1, error.reason)
+                case "classNames": throw LuaError.argument(2, error.reason)
+                case "threshold": throw options.invalid("threshold", error.reason)
+                default: throw error
                 }
             }
-        ),
+            return 1
+        },
     ]
 }
 
@@ -120,29 +110,19 @@ final class ConfidenceReportObject: LuaObject {
         return true
     }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // report:text() -> the printable table.
-        (
-            "text",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.table)
-                    return 1
-                }
-            }
-        )
+        Binding("text") { lua in
+            lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.table)
+            return 1
+        }
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #report: the number of examples.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.examples)
-                    return 1
-                }
-            }
-        )
+        Binding("__len") { lua in
+            lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.examples)
+            return 1
+        }
     ]
 }

@@ -25,245 +25,145 @@ final class TensorObject: LuaObject {
     /// The tensor a method was called on.
     static func receiver(_ lua: Lua) throws -> Tensor { try lua.object(1, as: TensorObject.self).tensor }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // t:shape() -> {d1, d2, ...}
-        (
-            "shape",
-            { L in
-                Lua.invoke(L) { lua in
-                    try lua.push(integers: try receiver(lua).shape)
-                    return 1
-                }
-            }
-        ),
+        Binding("shape") { lua in
+            try lua.push(integers: try receiver(lua).shape)
+            return 1
+        },
         // t:size([dim]) -> the size of dimension dim (1-based), or the shape as t:shape().
-        (
-            "size",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    if lua.isNoneOrNil(2) {
-                        try lua.push(integers: t.shape)
-                    } else {
-                        lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
-                    }
-                    return 1
-                }
+        Binding("size") { lua in
+            let t = try receiver(lua)
+            if lua.isNoneOrNil(2) {
+                try lua.push(integers: t.shape)
+            } else {
+                lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
             }
-        ),
-        (
-            "dim",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).rank)
-                    return 1
-                }
-            }
-        ),
-        (
-            "numel",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).count)
-                    return 1
-                }
-            }
-        ),
+            return 1
+        },
+        Binding("dim") { lua in
+            lua.push(try receiver(lua).rank)
+            return 1
+        },
+        Binding("numel") { lua in
+            lua.push(try receiver(lua).count)
+            return 1
+        },
         // t:get(i, j, ...) -> the element at 1-based indices, one per dimension.
-        (
-            "get",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
-                    return 1
-                }
-            }
-        ),
+        Binding("get") { lua in
+            let t = try receiver(lua)
+            lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
+            return 1
+        },
         // t:set(v, i, j, ...): writes one element; returns t.
-        (
-            "set",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    let value = Float(try lua.number(2))
-                    t[try flatIndex(lua, t, from: 3)] = value
-                    lua_pushvalue(lua.L, 1)
-                    return 1
-                }
-            }
-        ),
+        Binding("set") { lua in
+            let t = try receiver(lua)
+            let value = Float(try lua.number(2))
+            t[try flatIndex(lua, t, from: 3)] = value
+            lua_pushvalue(lua.L, 1)
+            return 1
+        },
         // t:fill(v): every element set to v; returns t.
-        (
-            "fill",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).fill(Float(try lua.number(2)))
-                    lua_pushvalue(lua.L, 1)
-                    return 1
-                }
-            }
-        ),
-        (
-            "sum",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).sum())
-                    return 1
-                }
-            }
-        ),
-        (
-            "mean",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try nonEmpty(lua, "mean").mean())
-                    return 1
-                }
-            }
-        ),
-        (
-            "max",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(Double(try nonEmpty(lua, "max").max()))
-                    return 1
-                }
-            }
-        ),
-        (
-            "min",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(Double(try nonEmpty(lua, "min").min()))
-                    return 1
-                }
-            }
-        ),
+        Binding("fill") { lua in
+            try receiver(lua).fill(Float(try lua.number(2)))
+            lua_pushvalue(lua.L, 1)
+            return 1
+        },
+        Binding("sum") { lua in
+            lua.push(try receiver(lua).sum())
+            return 1
+        },
+        Binding("mean") { lua in
+            lua.push(try nonEmpty(lua, "mean").mean())
+            return 1
+        },
+        Binding("max") { lua in
+            lua.push(Double(try nonEmpty(lua, "max").max()))
+            return 1
+        },
+        Binding("min") { lua in
+            lua.push(Double(try nonEmpty(lua, "min").min()))
+            return 1
+        },
         // t:argmax([dim]) -> 1-based positions of the largest values along dim (default: the
         // last): an integer for a 1-D tensor, else a sequence with one position per slice, in
         // row-major order of the other dimensions ((N, C) logits give N class labels).
-        (
-            "argmax",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try nonEmpty(lua, "argmax")
-                    let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
-                    let positions = argmax(t, dim: dim)
-                    if t.rank == 1 {
-                        lua.push(positions[0])
-                    } else {
-                        try lua.push(integers: positions)
-                    }
-                    return 1
-                }
+        Binding("argmax") { lua in
+            let t = try nonEmpty(lua, "argmax")
+            let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
+            let positions = argmax(t, dim: dim)
+            if t.rank == 1 {
+                lua.push(positions[0])
+            } else {
+                try lua.push(integers: positions)
             }
-        ),
+            return 1
+        },
         // t:softmax() -> softmax along the last dimension, in a new tensor.
-        (
-            "softmax",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
-                    return 1
-                }
-            }
-        ),
+        Binding("softmax") { lua in
+            lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
+            return 1
+        },
         // t:reshape{d1, d2, ...} (or t:reshape(d1, d2, ...)) -> a view; one dimension may be -1.
-        (
-            "reshape",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    let shape = try shapeArgument(lua, from: 2, allowInferred: true)
-                    do {
-                        lua.push(TensorObject(try t.reshaped(shape)))
-                    } catch let error as NNError {
-                        throw LuaError.argument(2, error.message)
-                    }
-                    return 1
-                }
+        Binding("reshape") { lua in
+            let t = try receiver(lua)
+            let shape = try shapeArgument(lua, from: 2, allowInferred: true)
+            do {
+                lua.push(TensorObject(try t.reshaped(shape)))
+            } catch let error as NNError {
+                throw LuaError.argument(2, error.message)
             }
-        ),
+            return 1
+        },
         // t:batch(i [, n]) -> a view of items i ... i+n-1 (n = 1 by default) of the first dimension.
-        (
-            "batch",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
-                    let first = try lua.integer(2)
-                    let count = try lua.integer(3, default: 1)
-                    guard first >= 1, first <= t.shape[0] else {
-                        throw LuaError.argument(2, "item 1 ... \(t.shape[0]) expected, got \(first)")
-                    }
-                    guard count >= 1, first - 1 + count <= t.shape[0] else {
-                        throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
-                    }
-                    lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
-                    return 1
-                }
+        Binding("batch") { lua in
+            let t = try receiver(lua)
+            guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
+            let first = try lua.integer(2)
+            let count = try lua.integer(3, default: 1)
+            guard first >= 1, first <= t.shape[0] else {
+                throw LuaError.argument(2, "item 1 ... \(t.shape[0]) expected, got \(first)")
             }
-        ),
+            guard count >= 1, first - 1 + count <= t.shape[0] else {
+                throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
+            }
+            lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
+            return 1
+        },
         // t:matmul(u) -> the matrix product of (M, K) and (K, N) tensors.
-        (
-            "matmul",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
-                    return 1
-                }
-            }
-        ),
-        (
-            "copy",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(TensorObject(try receiver(lua).copy()))
-                    return 1
-                }
-            }
-        ),
+        Binding("matmul") { lua in
+            let t = try receiver(lua)
+            lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
+            return 1
+        },
+        Binding("copy") { lua in
+            lua.push(TensorObject(try receiver(lua).copy()))
+            return 1
+        },
         // t:totable() -> nested Lua tables of numbers, as mm.tensor reads them.
-        (
-            "totable",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    try lua.reserve(Int32(t.rank) + 2)
-                    var position = 0
-                    try pushNested(lua, t, dim: 0, position: &position)
-                    return 1
-                }
-            }
-        ),
+        Binding("totable") { lua in
+            let t = try receiver(lua)
+            try lua.reserve(Int32(t.rank) + 2)
+            var position = 0
+            try pushNested(lua, t, dim: 0, position: &position)
+            return 1
+        },
     ]
 
-    static let metamethods: [(String, LuaFunction)] = [
+    static let metamethods: [Binding] = [
         // #t: the size of the first dimension.
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).shape.first ?? 0)
-                    return 1
-                }
-            }
-        ),
-        ("__add", { L in Lua.invoke(L) { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) } }),
-        ("__sub", { L in Lua.invoke(L) { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) } }),
-        ("__mul", { L in Lua.invoke(L) { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) } }),
-        ("__div", { L in Lua.invoke(L) { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) } }),
-        (
-            "__unm",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(TensorObject(try receiver(lua).map { -$0 }))
-                    return 1
-                }
-            }
-        ),
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).shape.first ?? 0)
+            return 1
+        },
+        Binding("__add") { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) },
+        Binding("__sub") { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) },
+        Binding("__mul") { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) },
+        Binding("__div") { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) },
+        Binding("__unm") { lua in
+            lua.push(TensorObject(try receiver(lua).map { -$0 }))
+            return 1
+        },
     ]
 
     /// a op b where each side is a tensor or a number (at least one a tensor); tensors need
@@ -374,46 +274,31 @@ enum LuaTensor: LuaModule {
     static let name: String? = nil
     static var types: [any LuaObject.Type] { [TensorObject.self] }
 
-    static let functions: [(String, LuaFunction)] = [
+    static let functions: [Binding] = [
         // mm.tensor{{1, 2}, {3, 4}} -> a tensor shaped by the nesting; mm.tensor(t) copies t.
-        (
-            "tensor",
-            { L in
-                Lua.invoke(L) { lua in
-                    if let t = TensorObject.peek(lua.L, 1) {
-                        lua.push(TensorObject(t.tensor.copy()))
-                    } else {
-                        lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
-                    }
-                    return 1
-                }
+        Binding("tensor") { lua in
+            if let t = TensorObject.peek(lua.L, 1) {
+                lua.push(TensorObject(t.tensor.copy()))
+            } else {
+                lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
             }
-        ),
+            return 1
+        },
         // mm.zeros{2, 3} or mm.zeros(2, 3)
-        ("zeros", { L in Lua.invoke(L) { try construct($0) { _ in } } }),
-        ("ones", { L in Lua.invoke(L) { try construct($0) { $0.fill(1) } } }),
+        Binding("zeros") { try construct($0) { _ in } },
+        Binding("ones") { try construct($0) { $0.fill(1) } },
         // mm.rand{...}: uniform in [0, 1) from the engine generator (mm.seed fixes it).
-        (
-            "rand",
-            { L in
-                Lua.invoke(L) {
-                    try construct($0) { t in
-                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.uniform()) } }
-                    }
-                }
+        Binding("rand") {
+            try construct($0) { t in
+                Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.uniform()) } }
             }
-        ),
+        },
         // mm.randn{...}: standard normal from the engine generator.
-        (
-            "randn",
-            { L in
-                Lua.invoke(L) {
-                    try construct($0) { t in
-                        Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.normal()) } }
-                    }
-                }
+        Binding("randn") {
+            try construct($0) { t in
+                Engine.withRandom { rng in for i in 0..<t.count { t[i] = Float(rng.normal()) } }
             }
-        ),
+        },
     ]
 
     private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {

@@ -49,113 +49,91 @@ final class TestSetObject: LuaObject, Sendable {
         return n
     }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // t:ids() -> the ids in test.csv's order.
-        (
-            "ids",
-            { L in
-                Lua.invoke(L) { lua in
-                    let items = try receiver(lua).test.items
-                    try lua.reserve(2)
-                    lua_createtable(lua.L, Int32(items.count), 0)
-                    for (k, item) in items.enumerated() {
-                        lua.push(item.id)
-                        lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-                    }
-                    return 1
-                }
+        Binding("ids") { lua in
+            let items = try receiver(lua).test.items
+            try lua.reserve(2)
+            lua_createtable(lua.L, Int32(items.count), 0)
+            for (k, item) in items.enumerated() {
+                lua.push(item.id)
+                lua_rawseti(lua.L, -2, lua_Integer(k + 1))
             }
-        ),
+            return 1
+        },
         // t:batch(i [, n = 16]) -> ids, views: mashups i .. i + n - 1 (1-based), views[v] a
         // tensor (n, 1, bins, frames), decoded in parallel.
-        (
-            "batch",
-            { L in
-                Lua.invoke(L) { lua in
-                    let t = try receiver(lua)
-                    let i = try lua.integer(2)
-                    guard (1...max(1, t.test.items.count)).contains(i), !t.test.items.isEmpty else {
-                        throw LuaError.argument(2, "mashup 1 ... \(t.test.items.count) expected, got \(i)")
-                    }
-                    try t.pushBatch(lua, first: i - 1, count: try batchSize(lua, 3))
-                    return 2
-                }
+        Binding("batch") { lua in
+            let t = try receiver(lua)
+            let i = try lua.integer(2)
+            guard (1...max(1, t.test.items.count)).contains(i), !t.test.items.isEmpty else {
+                throw LuaError.argument(2, "mashup 1 ... \(t.test.items.count) expected, got \(i)")
             }
-        ),
+            try t.pushBatch(lua, first: i - 1, count: try batchSize(lua, 3))
+            return 2
+        },
         // t:batches([n = 16]) -> an iterator: `for ids, views in t:batches(16) do ... end`.
-        (
-            "batches",
-            { L in
-                Lua.invoke(L) { lua in
-                    _ = try receiver(lua)
-                    let n = try batchSize(lua, 2)
-                    lua_pushvalue(lua.L, 1)
-                    lua.push(n)
-                    lua.push(0)
-                    mm_push_native_closure(lua.L, nextBatch, 3)
-                    return 1
-                }
-            }
-        ),
+        Binding("batches") { lua in
+            _ = try receiver(lua)
+            let n = try batchSize(lua, 2)
+            lua_pushvalue(lua.L, 1)
+            lua.push(n)
+            lua.push(0)
+            next.push(lua.L, upvalues: 3)
+            return 1
+        },
     ]
 
     /// The iterator of `batches`: upvalues 2, 3, 4 hold the test set, the batch size and the
     /// items done so far.
-    static let nextBatch: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            guard let t = TestSetObject.peek(lua.L, clua_upvalueindex(2)) else {
-                throw LuaError.message("the test set has been released")
-            }
-            let n = Int(clua_tointeger(lua.L, clua_upvalueindex(3)))
-            let done = Int(clua_tointeger(lua.L, clua_upvalueindex(4)))
-            guard done < t.test.items.count else {
-                lua.pushNil()
-                return 1
-            }
-            lua.push(done + n)
-            clua_replace(lua.L, clua_upvalueindex(4))
-            try t.pushBatch(lua, first: done, count: n)
-            return 2
+    static let next = Binding("next") { try nextBatch($0) }
+
+    static func nextBatch(_ lua: Lua) throws -> Int32 {
+        guard let t = TestSetObject.peek(lua.L, Binding.upvalue(1)) else {
+            throw LuaError.message("the test set has been released")
         }
+        let n = Int(clua_tointeger(lua.L, Binding.upvalue(2)))
+        let done = Int(clua_tointeger(lua.L, Binding.upvalue(3)))
+        guard done < t.test.items.count else {
+            lua.pushNil()
+            return 1
+        }
+        lua.push(done + n)
+        clua_replace(lua.L, Binding.upvalue(3))
+        try t.pushBatch(lua, first: done, count: n)
+        return 2
     }
 
-    static let metamethods: [(String, LuaFunction)] = [
-        (
-            "__len",
-            { L in
-                Lua.invoke(L) { lua in
-                    lua.push(try receiver(lua).test.items.count)
-                    return 1
-                }
-            }
-        )
+    static let metamethods: [Binding] = [
+        Binding("__len") { lua in
+            lua.push(try receiver(lua).test.items.count)
+            return 1
+        }
     ]
 }
 
 extension LuaData {
     /// mm.data.test_set(ds [, {views = 1, shift = 5, rate = 22050, seconds = 30, n_mels =, ...}])
     /// -> the test mashups, loaded mono at `rate` (resampled if needed), fitted to `seconds`.
-    static let testSet: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            let dataSet = try lua.object(1, as: DataSetObject.self)
-            let o = try lua.options(2)
-            try o.only(BuilderObject.inputFields.union(["views", "shift", "rate"]))
-            let rate = try o.integer("rate", default: 22_050)
-            guard (1000...384_000).contains(rate) else {
-                throw o.invalid("rate", "a sample rate of 1000 ... 384000 Hz expected, got \(rate)")
-            }
-            let input = try BuilderObject.inputOptions(o, rate: rate)
-            let views = try o.integer("views", default: 1)
-            let shift = try o.number("shift", default: 5)
-            let test = try o.naming(["views", "shift"]) {
-                do {
-                    return try TestMashups(dataSet.dataSet, input: input, views: views, shiftSeconds: shift)
-                } catch let error as DataError where error.subject == "shift_seconds" {
-                    throw DataError("shift", error.reason)
-                }
-            }
-            lua.push(TestSetObject(test))
-            return 1
+    static func testSet(_ lua: Lua) throws -> Int32 {
+        let dataSet = try lua.object(1, as: DataSetObject.self)
+        let o = try lua.options(2)
+        try o.only(BuilderObject.inputFields.union(["views", "shift", "rate"]))
+        let rate = try o.integer("rate", default: 22_050)
+        guard (1000...384_000).contains(rate) else {
+            throw o.invalid("rate", "a sample rate of 1000 ... 384000 Hz expected, got \(rate)")
         }
+        let input = try BuilderObject.inputOptions(o, rate: rate)
+        let views = try o.integer("views", default: 1)
+        let shift = try o.number("shift", default: 5)
+        let test = try o.naming(["views", "shift"]) {
+            do {
+                return try TestMashups(dataSet.dataSet, input: input, views: views, shiftSeconds: shift)
+            } catch let error as DataError where error.subject == "shift_seconds" {
+                throw DataError("shift", error.reason)
+            }
+        }
+        lua.push(TestSetObject(test))
+        return 1
     }
 }

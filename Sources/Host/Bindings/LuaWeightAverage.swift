@@ -31,43 +31,31 @@ final class WeightAverageObject: LuaObject {
 
     static func receiver(_ lua: Lua) throws -> WeightAverage { try lua.object(1, as: WeightAverageObject.self).average }
 
-    static let methods: [(String, LuaFunction)] = [
+    static let methods: [Binding] = [
         // ema:update(): moves the average towards the network's weights.
-        (
-            "update",
-            { L in
-                Lua.invoke(L) { lua in
-                    try receiver(lua).update()
-                    return 0
-                }
-            }
-        ),
+        Binding("update") { lua in
+            try receiver(lua).update()
+            return 0
+        },
         // ema:swap(): exchanges the network's weights and the average; returns ema.swapped.
-        (
-            "swap",
-            { L in
-                Lua.invoke(L) { lua in
-                    let average = try receiver(lua)
-                    average.swap()
-                    lua.push(average.swapped)
-                    return 1
-                }
-            }
-        ),
+        Binding("swap") { lua in
+            let average = try receiver(lua)
+            average.swap()
+            lua.push(average.swapped)
+            return 1
+        },
     ]
 
     /// mm.optim.ema(net [, {decay = 0.999}]) -> the average, starting at the network's weights.
-    static let make: LuaFunction = { L in
-        Lua.invoke(L) { lua in
-            let net = try lua.object(1, as: ModuleObject.self)
-            let options = try lua.options(2)
-            try options.only(["decay"])
-            let decay = try options.number("decay", default: 0.999)
-            guard decay.isFinite, decay > 0, decay < 1 else {
-                throw options.invalid("decay", "a number in (0, 1) expected, like 0.999, got \(decay)")
-            }
-            lua.push(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
-            return 1
+    static func make(_ lua: Lua) throws -> Int32 {
+        let net = try lua.object(1, as: ModuleObject.self)
+        let options = try lua.options(2)
+        try options.only(["decay"])
+        let decay = try options.number("decay", default: 0.999)
+        guard decay.isFinite, decay > 0, decay < 1 else {
+            throw options.invalid("decay", "a number in (0, 1) expected, like 0.999, got \(decay)")
         }
+        lua.push(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
+        return 1
     }
 }

@@ -5,7 +5,7 @@ import CLuaBridge
 protocol LuaModule: Sendable {
     /// The field of `mm` holding the module (`audio` for `mm.audio`), or nil for `mm` itself.
     static var name: String? { get }
-    static var functions: [(String, LuaFunction)] { get }
+    static var functions: [Binding] { get }
     /// Userdata types whose metatables the module registers.
     static var types: [any LuaObject.Type] { get }
     /// Sets plain fields of the module table (on top of the stack) besides the functions.
@@ -70,10 +70,7 @@ enum Modules {
     }
 
     private static func fill(_ lua: Lua, _ module: any LuaModule.Type, options: HostOptions) {
-        for (name, function) in module.functions {
-            mm_push_native(lua.L, function)
-            lua.setField(-2, name)
-        }
+        Binding.set(module.functions, in: lua)
         module.setFields(lua, options: options)
     }
 }

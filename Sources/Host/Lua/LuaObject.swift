@@ -11,9 +11,9 @@ protocol LuaObject: AnyObject {
     /// The metatable's `__name`: what `luaL_typeerror` prints for this type.
     static var luaTypeName: String { get }
     /// Methods reached through `__index` (`obj:method(...)`).
-    static var methods: [(String, LuaFunction)] { get }
+    static var methods: [Binding] { get }
     /// Other metamethods (`__len`, `__add`, ...) besides `__gc`, `__index` and `__tostring`.
-    static var metamethods: [(String, LuaFunction)] { get }
+    static var metamethods: [Binding] { get }
     /// Properties reached through `__index` when no method has the name (`buf.rate`).
     func property(_ name: String, lua: Lua) throws -> Bool
     var luaDescription: String { get }
@@ -23,7 +23,7 @@ protocol LuaObject: AnyObject {
 }
 
 extension LuaObject {
-    static var metamethods: [(String, LuaFunction)] { [] }
+    static var metamethods: [Binding] { [] }
     func property(_ name: String, lua: Lua) throws -> Bool { false }
     var nativeBytes: Int { 0 }
 
@@ -34,10 +34,7 @@ extension LuaObject {
         lua.push(true)
         lua.setField(-2, objectMarker)
         lua_createtable(L, 0, Int32(methods.count))
-        for (name, function) in methods {
-            mm_push_native(L, function)
-            lua.setField(-2, name)
-        }
+        Binding.set(methods, in: lua)
         // The methods table also sits in the metatable as __methods, for the REPL's completion.
         lua_pushvalue(L, -1)
         lua.setField(-3, "__methods")
@@ -84,10 +81,7 @@ extension LuaObject {
                 }
             })
         lua.setField(-2, "__tostring")
-        for (name, function) in metamethods {
-            mm_push_native(L, function)
-            lua.setField(-2, name)
-        }
+        Binding.set(metamethods, in: lua)
         clua_pop(L, 1)
     }
 

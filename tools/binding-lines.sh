@@ -1,6 +1,7 @@
 #!/bin/sh
 # Lines of the Lua bindings (Sources/Host/Bindings) at a git revision and in the working tree:
-# the measure of issue 16's binding toolkit.
+# the measure of issue 16's binding toolkit. "code" leaves out blank and comment-only lines
+# (the comments document the Lua API and are meant to stay).
 #   tools/binding-lines.sh [REVISION]      (default: ad29022, the last commit before the toolkit)
 set -eu
 rev=${1:-ad29022}
@@ -9,7 +10,9 @@ at_revision() {
 }
 in_tree() { cat Sources/Host/Bindings/*.swift; }
 report() { # $1: where, $2: a function printing the files
-    printf '%-14s %5d lines\n' "$1" "$($2 | wc -l)"
+    all=$($2 | wc -l)
+    code=$($2 | grep -vcE '^[[:space:]]*(//.*)?$' || true)
+    printf '%-14s %5d lines, %5d of code\n' "$1" "$all" "$code"
 }
 report "$rev:" at_revision
 report "working tree:" in_tree

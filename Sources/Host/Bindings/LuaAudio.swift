@@ -66,8 +66,7 @@ final class AudioBuffer: LuaObject {
             let audio = try receiver(lua)
             let start = try lua.number(2)
             let end = try lua.number(3, default: audio.duration)
-            lua.push(AudioBuffer(try audio.slice(from: start, to: end)))
-            return 1
+            return lua.result(AudioBuffer(try audio.slice(from: start, to: end)))
         },
         // buf:save(path [, format]): "wav" (16-bit PCM), "wav_float" or "flac"; by default the
         // extension decides. Written atomically.
@@ -87,42 +86,30 @@ final class AudioBuffer: LuaObject {
             return 0
         },
         // buf:peak() -> max |x|.
-        Binding("peak") { lua in
-            lua.push(Double(try receiver(lua).peak))
-            return 1
-        },
+        Binding("peak") { lua in lua.result(Double(try receiver(lua).peak)) },
         // buf:rms() -> sqrt(mean x^2) over all samples.
-        Binding("rms") { lua in
-            lua.push(try receiver(lua).rms)
-            return 1
-        },
+        Binding("rms") { lua in lua.result(try receiver(lua).rms) },
         // buf:gain(db) -> every sample scaled by 10^(db/20).
         Binding("gain") { lua in
             let audio = try receiver(lua)
-            lua.push(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
-            return 1
+            return lua.result(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
         },
         // buf:add(other [, gain]) -> buf + gain * other (a linear factor, default 1), keeping
         // buf's length.
         Binding("add") { lua in
             let audio = try receiver(lua)
             let other = try lua.object(2, as: AudioBuffer.self).audio
-            lua.push(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
-            return 1
+            return lua.result(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
         },
         // buf:to_tensor() -> the samples as a (frames) or (frames, channels) tensor.
         Binding("to_tensor") { lua in
             let buffer = try lua.object(1, as: AudioBuffer.self)
-            lua.push(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
-            return 1
+            return lua.result(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
         },
     ]
 
     static let metamethods: [Binding] = [
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).frames)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).frames) }
     ]
 
     private static func resampleQuality(_ lua: Lua, _ index: Int32) throws -> ResampleQuality {
@@ -156,8 +143,7 @@ enum LuaAudio: LuaModule {
             let audio = try options.naming(["offset", "duration"]) {
                 try AudioFile.read(path, offset: offset, duration: duration)
             }
-            lua.push(AudioBuffer(audio))
-            return 1
+            return lua.result(AudioBuffer(audio))
         },
         // mm.audio.info(path) -> {frames =, channels =, rate =, duration =, format =} from
         // the header, decoding nothing.
@@ -192,8 +178,7 @@ enum LuaAudio: LuaModule {
                 throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
             }
             let channels = tensor.rank == 2 ? tensor.shape[1] : 1
-            lua.push(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
-            return 1
+            return lua.result(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
         },
     ]
 }

@@ -267,17 +267,13 @@ enum LuaAugment: LuaModule {
             let options = try lua.options(2)
             try options.only(["kind"])
             let kind = try options.choice("kind", ["audio", "spectrogram"], default: "audio")
-            lua.push(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
-            return 1
+            return lua.result(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
         },
         // pipeline{step, ..., kind = "audio"|"spectrogram"}: steps applied in order, each an
         // augmentation, a Lua function, a module name, or {that, p = probability}.
         Binding("pipeline") { try pipeline($0) },
         // rng(seed) -> a generator to pass to augmentations (`aug(buf, rng)`) for fixed draws.
-        Binding("rng") { lua in
-            lua.push(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1))))))
-            return 1
-        },
+        Binding("rng") { lua in lua.result(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1)))))) },
     ]
 
     /// A Lua augmentation object from the function or module name at `index`.

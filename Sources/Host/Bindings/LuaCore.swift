@@ -22,8 +22,7 @@ enum LuaCore: LuaModule {
                 guard n >= 1 else { throw LuaError.argument(1, "thread count must be at least 1, got \(n)") }
                 Engine.threads = n
             }
-            lua.push(Engine.threads)
-            return 1
+            return lua.result(Engine.threads)
         },
         // mm.seed(n): reseeds the native generator; the same seed reproduces every draw.
         Binding("seed") { lua in
@@ -50,8 +49,7 @@ enum LuaCore: LuaModule {
             let mean = try lua.number(1, default: 0)
             let std = try lua.number(2, default: 1)
             guard std >= 0 else { throw LuaError.argument(2, "standard deviation must be >= 0, got \(std)") }
-            lua.push(mean + std * Engine.withRandom { $0.normal() })
-            return 1
+            return lua.result(mean + std * Engine.withRandom { $0.normal() })
         },
         // mm.defer_interrupt(on): with on, Ctrl-C no longer stops the script at once; the
         // script polls mm.interrupted() at a safe point (after a training step, say). A second
@@ -61,14 +59,8 @@ enum LuaCore: LuaModule {
             return 0
         },
         // mm.interrupted(): true once Ctrl-C was pressed during this run.
-        Binding("interrupted") { lua in
-            lua.push(mm_interrupt_pending() != 0)
-            return 1
-        },
+        Binding("interrupted") { lua in lua.result(mm_interrupt_pending() != 0) },
         // mm.clock(): monotonic seconds, for timing.
-        Binding("clock") { lua in
-            lua.push(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9)
-            return 1
-        },
+        Binding("clock") { lua in lua.result(Double(DispatchTime.now().uptimeNanoseconds) * 1e-9) },
     ]
 }

@@ -24,20 +24,15 @@ enum LuaDSP: LuaModule {
             let s = try options.naming(["n_fft", "hop", "power"]) {
                 try DSP.powerSpectrogram(samples, nFFT: nFFT, hop: hop, power: power)
             }
-            lua.push(SpectrogramObject(s, values: power == 1 ? .magnitude : .power))
-            return 1
+            return lua.result(SpectrogramObject(s, values: power == 1 ? .magnitude : .power))
         },
         // mm.dsp.melspec(buf [, {n_mels = 128, n_fft = 2048, hop = 512, fmin = 20, fmax = 8000,
         // power = 2, htk = false}]) -> the mel power spectrogram (Slaney scale and norm).
-        Binding("melspec") { lua in
-            lua.push(SpectrogramObject(try melSpectrogram(lua), values: .power))
-            return 1
-        },
+        Binding("melspec") { lua in lua.result(SpectrogramObject(try melSpectrogram(lua), values: .power)) },
         // mm.dsp.logmel(buf [, mel options]) -> melspec, then power_to_db with ref "max" and
         // top_db 80, then minmax: the model's input, in [0, 1].
         Binding("logmel") { lua in
-            lua.push(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
-            return 1
+            return lua.result(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
         },
         // mm.dsp.power_to_db(spec [, {ref = 1 or "max", amin = 1e-10, top_db = 80 or false}]),
         // librosa.power_to_db with its defaults.
@@ -46,8 +41,7 @@ enum LuaDSP: LuaModule {
             try lua.options(2).only(["ref", "amin", "top_db"])
             let options = try decibelOptions(try lua.options(2))
             let db = try lua.options(2).naming(["ref", "amin", "top_db"]) { try s.powerToDB(options) }
-            lua.push(SpectrogramObject(db, values: .decibels))
-            return 1
+            return lua.result(SpectrogramObject(db, values: .decibels))
         },
         // mm.dsp.minmax(spec) -> (s - min) / (max - min), all zeros for a constant spectrogram.
         Binding("minmax") { lua in

@@ -112,8 +112,7 @@ final class DataSetObject: LuaObject, Sendable {
         // ds:all() -> every song as a songs object (what a builder takes).
         Binding("all") { lua in
             let ds = try receiver(lua)
-            lua.push(SongsObject(ds, Array(ds.dataSet.songs.indices)))
-            return 1
+            return lua.result(SongsObject(ds, Array(ds.dataSet.songs.indices)))
         },
         // ds:test() -> the test mashups in test.csv's order: {id =, path =, seconds =}.
         Binding("test") { lua in
@@ -151,10 +150,7 @@ final class DataSetObject: LuaObject, Sendable {
         },
         // ds:fingerprint() -> one line per indexed file (path, size, modification time): what
         // cache keys hash.
-        Binding("fingerprint") { lua in
-            lua.push(try receiver(lua).dataSet.fingerprint)
-            return 1
-        },
+        Binding("fingerprint") { lua in lua.result(try receiver(lua).dataSet.fingerprint) },
         // ds:split{val = 0.15, seed =} -> {train = songs, val = songs}: by song, stratified by genre.
         Binding("split") { lua in
             let ds = try receiver(lua)
@@ -198,10 +194,7 @@ final class DataSetObject: LuaObject, Sendable {
 
     static let metamethods: [Binding] = [
         // #ds: the number of songs.
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).dataSet.songs.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).dataSet.songs.count) }
     ]
 }
 
@@ -247,17 +240,13 @@ final class SongsObject: LuaObject, Sendable {
     }
 
     static let metamethods: [Binding] = [
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).indices.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).indices.count) }
     ]
 }
 
 extension LuaData {
     /// mm.data.kaggle(dir) -> the data set, validated: every problem of the layout in one error.
     static func kaggle(_ lua: Lua) throws -> Int32 {
-        lua.push(DataSetObject(try KaggleDataSet(root: try lua.string(1))))
-        return 1
+        return lua.result(DataSetObject(try KaggleDataSet(root: try lua.string(1))))
     }
 }

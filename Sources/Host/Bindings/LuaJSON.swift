@@ -50,6 +50,11 @@ extension Lua {
     }
 
     /// Pushes `value` as Lua: null as nil, integral numbers as integers (`epochs = 30`).
+    func result(_ value: JSONValue) throws -> Int32 {
+        try push(value)
+        return 1
+    }
+
     func push(_ value: JSONValue) throws {
         try reserve(3)
         switch value {

@@ -68,10 +68,7 @@ final class LoaderObject: LuaObject, Sendable {
 
     static let metamethods: [Binding] = [
         // #l: batches per epoch.
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).loader.batchesPerEpoch)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).loader.batchesPerEpoch) }
     ]
 }
 
@@ -154,7 +151,6 @@ extension LuaData {
                 throw DataError("batch", error.reason)
             }
         }
-        lua.push(LoaderObject(loader))
-        return 1
+        return lua.result(LoaderObject(loader))
     }
 }

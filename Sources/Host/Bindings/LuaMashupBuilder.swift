@@ -198,17 +198,13 @@ final class BuilderObject: LuaObject, Sendable {
         Binding("input") { lua in
             let b = try receiver(lua)
             let audio = try lua.object(2, as: AudioBuffer.self).audio
-            lua.push(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
-            return 1
+            return lua.result(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
         },
     ]
 
     static let metamethods: [Binding] = [
         // #b: the songs the builder draws anchors from.
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).builder.pool.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).builder.pool.count) }
     ]
 }
 
@@ -222,7 +218,6 @@ extension LuaData {
         let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
         let options = try lua.options(3)
         try options.only(BuilderObject.builderFields)
-        lua.push(try BuilderObject.make(bank: bank, songs: songs, options: options))
-        return 1
+        return lua.result(try BuilderObject.make(bank: bank, songs: songs, options: options))
     }
 }

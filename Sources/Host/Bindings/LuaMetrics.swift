@@ -38,17 +38,13 @@ enum LuaMetrics: LuaModule {
             return 1
         },
         // mm.metrics.macro_f1(truth, predicted, classes) or mm.metrics.macro_f1(confusion)
-        Binding("macro_f1") { lua in
-            lua.push(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1)
-            return 1
-        },
+        Binding("macro_f1") { lua in lua.result(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1) },
         // mm.metrics.report(truth, predicted, names [, {digits = 4}]) or
         // mm.metrics.report(confusion [, {digits = 4}]) -> scikit-learn's classification report.
         Binding("report") { lua in
             let confusion = try ConfusionObject.from(lua, classesAt: 3)
             let optionsIndex: Int32 = ConfusionObject.peek(lua.L, 1) != nil ? 2 : 4
-            lua.push(try confusion.report(digits: try digits(lua, optionsIndex)))
-            return 1
+            return lua.result(try confusion.report(digits: try digits(lua, optionsIndex)))
         },
     ]
 
@@ -246,10 +242,7 @@ final class ConfusionObject: LuaObject {
             return 1
         },
         // cm:report([{digits = 4}]) -> the classification report.
-        Binding("report") { lua in
-            lua.push(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2)))
-            return 1
-        },
+        Binding("report") { lua in lua.result(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2))) },
     ]
 
     /// Pushes a classes x classes table of rows, each cell pushed by `cell(t, p)`.

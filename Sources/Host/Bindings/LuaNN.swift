@@ -23,8 +23,7 @@ final class ModuleObject: LuaObject {
             let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
             // Forward hands back a tensor the caller owns (the network's workspace takes its
             // memory back when the last reference dies): no copy.
-            lua.push(TensorObject(out))
-            return 1
+            return lua.result(TensorObject(out))
         },
         // net:predict(x) -> the output in evaluation mode with nothing recorded for backward
         // (PyTorch's eval() under torch.no_grad()): convolutions with BatchNorm folded in and
@@ -35,8 +34,7 @@ final class ModuleObject: LuaObject {
             let wasTraining = module.isTraining
             module.setTraining(false)
             defer { module.setTraining(wasTraining) }
-            lua.push(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
-            return 1
+            return lua.result(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
         },
         // net:backward(grad) -> d(loss)/d(input), a new tensor; parameter gradients accumulate
         // (clear them with zero_grad). A seresnet built without `input_grad = true` skips the
@@ -45,27 +43,17 @@ final class ModuleObject: LuaObject {
             let module = try receiver(lua)
             let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
             if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
-            lua.push(TensorObject(dx))
-            return 1
+            return lua.result(TensorObject(dx))
         },
         // net:training() / net:evaluate(): batch statistics and dropout on or off; return net.
         Binding("training") { try setMode($0, training: true) },
         Binding("evaluate") { try setMode($0, training: false) },
         // net:is_training() -> true in training mode.
-        Binding("is_training") { lua in
-            lua.push(try receiver(lua).isTraining)
-            return 1
-        },
+        Binding("is_training") { lua in lua.result(try receiver(lua).isTraining) },
         // net:parameters() -> the parameter list an optimiser takes.
-        Binding("parameters") { lua in
-            lua.push(ParameterList(try receiver(lua).namedParameters()))
-            return 1
-        },
+        Binding("parameters") { lua in lua.result(ParameterList(try receiver(lua).namedParameters())) },
         // net:parameter_count() -> trainable scalars, as PyTorch counts them.
-        Binding("parameter_count") { lua in
-            lua.push(try receiver(lua).parameterCount)
-            return 1
-        },
+        Binding("parameter_count") { lua in lua.result(try receiver(lua).parameterCount) },
         // net:named_parameters() -> {name = tensor}, each tensor sharing the parameter's storage.
         Binding("named_parameters") { lua in
             let named = try receiver(lua).namedParameters()
@@ -129,10 +117,7 @@ final class ParameterList: LuaObject {
     ]
 
     static let metamethods: [Binding] = [
-        Binding("__len") { lua in
-            lua.push(try lua.object(1, as: ParameterList.self).named.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try lua.object(1, as: ParameterList.self).named.count) }
     ]
 
     /// The parameters at `index`: a parameter list, or a module (its parameters).
@@ -165,8 +150,7 @@ enum LuaNN: LuaModule {
             config.inChannels = try options.integer("in_channels", default: config.inChannels)
             let net = try SEResNet(config)
             net.computesInputGradient = try options.boolean("input_grad") ?? false
-            lua.push(ModuleObject(net))
-            return 1
+            return lua.result(ModuleObject(net))
         },
         // mm.nn.Conv2d(in, out, k [, {stride = 1, pad = 0, bias = true}])
         Binding("Conv2d") { lua in
@@ -273,8 +257,7 @@ enum LuaNN: LuaModule {
     ]
 
     private static func push(_ lua: Lua, _ module: @autoclosure () throws -> any Module) throws -> Int32 {
-        lua.push(ModuleObject(try module()))
-        return 1
+        return lua.result(ModuleObject(try module()))
     }
 
     /// 1-based class labels at `index` (a table of integers or a 1-D tensor), one per row of

@@ -25,8 +25,7 @@ enum LuaNpy: LuaModule {
         // mm.npy.load(path) -> a tensor of the file's shape (any numeric dtype read as float32).
         Binding("load") { lua in
             let array = try Npy.read(try lua.string(1))
-            lua.push(TensorObject(try Tensor(shape: array.shape, values: array.values)))
-            return 1
+            return lua.result(TensorObject(try Tensor(shape: array.shape, values: array.values)))
         },
     ]
 }

@@ -46,8 +46,7 @@ final class OptimizerObject: LuaObject {
             guard limit > 0, limit.isFinite else {
                 throw LuaError.argument(2, "positive norm expected, got \(limit)")
             }
-            lua.push(try clipGradNorm(optimizer.parameters, maxNorm: limit))
-            return 1
+            return lua.result(try clipGradNorm(optimizer.parameters, maxNorm: limit))
         },
     ]
 
@@ -116,10 +115,7 @@ final class SchedulerObject: LuaObject {
             return 0
         },
         // sched:lr() -> the optimiser's current learning rate.
-        Binding("lr") { lua in
-            lua.push(try lua.object(1, as: SchedulerObject.self).optimizer.learningRate)
-            return 1
-        },
+        Binding("lr") { lua in lua.result(try lua.object(1, as: SchedulerObject.self).optimizer.learningRate) },
     ]
 }
 
@@ -143,8 +139,7 @@ enum LuaOptim: LuaModule {
                 beta2: betas[1],
                 eps: try options.number("eps", default: 1e-8),
                 weightDecay: try options.number("weight_decay", default: 1e-2))
-            lua.push(OptimizerObject(adam))
-            return 1
+            return lua.result(OptimizerObject(adam))
         },
         // mm.optim.sgd(params, {lr =, momentum = 0, dampening = 0, nesterov = false, weight_decay = 0})
         Binding("sgd") { lua in
@@ -159,8 +154,7 @@ enum LuaOptim: LuaModule {
                 dampening: try options.number("dampening", default: 0),
                 weightDecay: try options.number("weight_decay", default: 0),
                 nesterov: try options.boolean("nesterov") ?? false)
-            lua.push(OptimizerObject(sgd))
-            return 1
+            return lua.result(OptimizerObject(sgd))
         },
         // mm.optim.onecycle(opt, {max_lr =, total_steps =, pct_start = 0.3, div_factor = 25,
         // final_div_factor = 1e4, anneal = "cos", three_phase = false, cycle_momentum = true,
@@ -183,8 +177,7 @@ enum LuaOptim: LuaModule {
                 cycleMomentum: try o.boolean("cycle_momentum") ?? true,
                 baseMomentum: try o.number("base_momentum", default: 0.85),
                 maxMomentum: try o.number("max_momentum", default: 0.95))
-            lua.push(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "onecycle"))
-            return 1
+            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "onecycle"))
         },
         // mm.optim.cosine(opt, {total_steps =, warmup = 0, min_lr = 0}): linear warm-up, then
         // cosine decay from the optimiser's rate to min_lr.
@@ -196,8 +189,7 @@ enum LuaOptim: LuaModule {
                 optimizer, warmupSteps: try o.integer("warmup", default: 0),
                 totalSteps: try requiredInteger(o, "total_steps"),
                 minLR: try o.number("min_lr", default: 0))
-            lua.push(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "cosine"))
-            return 1
+            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "cosine"))
         },
         // mm.optim.step_lr(opt, {step_size =, gamma = 0.1})
         Binding("step_lr") { lua in
@@ -207,8 +199,7 @@ enum LuaOptim: LuaModule {
             let schedule = try StepLR(
                 optimizer, stepSize: try requiredInteger(o, "step_size"),
                 gamma: try o.number("gamma", default: 0.1))
-            lua.push(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "step_lr"))
-            return 1
+            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "step_lr"))
         },
         // mm.optim.plateau(opt [, {mode = "min", factor = 0.1, patience = 10, threshold = 1e-4,
         // cooldown = 0, min_lr = 0, eps = 1e-8}]), PyTorch's ReduceLROnPlateau.
@@ -223,8 +214,7 @@ enum LuaOptim: LuaModule {
                 threshold: try o.number("threshold", default: 1e-4),
                 cooldown: try o.integer("cooldown", default: 0),
                 minLR: try o.number("min_lr", default: 0), eps: try o.number("eps", default: 1e-8))
-            lua.push(SchedulerObject(.plateau(schedule), optimizer: optimizer, kind: "plateau"))
-            return 1
+            return lua.result(SchedulerObject(.plateau(schedule), optimizer: optimizer, kind: "plateau"))
         },
         Binding("ema") { try WeightAverageObject.make($0) },
         Binding("save_state") { try LuaTrainingState.save($0) },

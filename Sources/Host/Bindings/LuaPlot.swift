@@ -108,8 +108,7 @@ enum LuaPlot: LuaModule {
     /// Writes `figure` to `path` and pushes the path.
     static func save(_ lua: Lua, _ figure: Figure, to path: String) throws -> Int32 {
         try figure.save(to: path)
-        lua.push(path)
-        return 1
+        return lua.result(path)
     }
 
     /// A confusion matrix given as rows of counts: `m[t][p]` samples of class t predicted as p.

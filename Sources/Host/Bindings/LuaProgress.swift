@@ -25,8 +25,7 @@ enum LuaProgress: LuaModule {
             let label = try options.string("label") ?? "progress"
             let unit = try options.string("unit") ?? "ex"
             let style = try LuaProgress.style(options, quiet: lua.quiet)
-            lua.push(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
-            return 1
+            return lua.result(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
         }
     ]
 

@@ -24,8 +24,7 @@ final class RandomObject: LuaObject {
             guard low.isFinite, high.isFinite, low <= high else {
                 throw LuaError.argument(3, "finite low <= high expected, got \(low), \(high)")
             }
-            lua.push(r.random.uniform(low, high))
-            return 1
+            return lua.result(r.random.uniform(low, high))
         },
         // rng:normal([mean [, std]]) -> a Gaussian draw.
         Binding("normal") { lua in
@@ -33,23 +32,20 @@ final class RandomObject: LuaObject {
             let mean = try lua.number(2, default: 0)
             let std = try lua.number(3, default: 1)
             guard std >= 0 else { throw LuaError.argument(3, "standard deviation >= 0 expected, got \(std)") }
-            lua.push(mean + std * r.random.normal())
-            return 1
+            return lua.result(mean + std * r.random.normal())
         },
         // rng:int(m, n) -> an integer in m..n.
         Binding("int") { lua in
             let r = try receiver(lua)
             let (low, high) = (try lua.integer(2), try lua.integer(3))
             guard low <= high else { throw LuaError.argument(3, "interval is empty") }
-            lua.push(r.random.int(in: low...high))
-            return 1
+            return lua.result(r.random.int(in: low...high))
         },
         // rng:chance(p) -> true with probability p.
         Binding("chance") { lua in
             let r = try receiver(lua)
             let p = try lua.number(2)
-            lua.push(r.random.uniform() < p)
-            return 1
+            return lua.result(r.random.uniform() < p)
         },
     ]
 }

@@ -19,14 +19,10 @@ enum LuaRun: LuaModule {
             let options = try lua.options(1)
             try options.only(["root", "name"])
             let root = try options.string("root") ?? "runs"
-            lua.push(RunObject(try RunFolder(root: root, name: try options.string("name"))))
-            return 1
+            return lua.result(RunObject(try RunFolder(root: root, name: try options.string("name"))))
         },
         // mm.run.resume(path) -> the run folder of an earlier run, its log read back.
-        Binding("resume") { lua in
-            lua.push(RunObject(try RunFolder(resuming: try lua.string(1))))
-            return 1
-        },
+        Binding("resume") { lua in lua.result(RunObject(try RunFolder(resuming: try lua.string(1)))) },
     ]
 }
 
@@ -79,10 +75,7 @@ final class RunObject: LuaObject {
             return 0
         },
         // run:read_config() -> the table config.json holds.
-        Binding("read_config") { lua in
-            try lua.push(try receiver(lua).folder.readConfig())
-            return 1
-        },
+        Binding("read_config") { lua in try lua.result(try receiver(lua).folder.readConfig()) },
         // run:log{epoch =, train_loss =, ..., any_other_number =}: appends (or, for an epoch
         // already logged, replaces from it on) one record of metrics.jsonl.
         Binding("log") { lua in
@@ -109,8 +102,7 @@ final class RunObject: LuaObject {
             guard !kind.isEmpty, !kind.hasPrefix("/"), !kind.split(separator: "/").contains("..") else {
                 throw LuaError.argument(2, "a file name inside the run folder expected, got '\(kind)'")
             }
-            lua.push(run.files[kind] ?? run.folder.file(kind))
-            return 1
+            return lua.result(run.files[kind] ?? run.folder.file(kind))
         },
     ]
 }

@@ -62,14 +62,12 @@ final class SpectrogramObject: LuaObject {
             guard frame >= 1, frame <= s.frames else {
                 throw LuaError.argument(3, "frame 1 ... \(s.frames) expected, got \(frame)")
             }
-            lua.push(Double(s[bin - 1, frame - 1]))
-            return 1
+            return lua.result(Double(s[bin - 1, frame - 1]))
         },
         // s:to_tensor() -> a (1, bins, frames) tensor: one channel of the network's input.
         Binding("to_tensor") { lua in
             let s = try receiver(lua)
-            lua.push(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
-            return 1
+            return lua.result(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
         },
         // s:png(path [, options]) and s:svg(path [, options]) -> path: the spectrogram as an
         // image, time across and frequency up. Options: title, the mel options that made it
@@ -112,9 +110,6 @@ final class SpectrogramObject: LuaObject {
 
     static let metamethods: [Binding] = [
         // #s: the number of frames.
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).frames)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).frames) }
     ]
 }

@@ -52,10 +52,7 @@ final class CacheObject: LuaObject, Sendable {
     ]
 
     static let metamethods: [Binding] = [
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).cache.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).cache.count) }
     ]
 
     /// The builder of a cache or loader options table: `builder = b`, or one made from
@@ -121,8 +118,7 @@ extension LuaData {
                 throw DataError("per_song", error.reason)
             }
         }
-        lua.push(CacheObject(cache, examples: examples))
-        return 1
+        return lua.result(CacheObject(cache, examples: examples))
     }
 
     /// `mm.quiet`, read raw from the loaded module.

@@ -71,7 +71,6 @@ extension LuaData {
                     error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
             }
         }
-        lua.push(StemBankObject(bank, of: dataSet))
-        return 1
+        return lua.result(StemBankObject(bank, of: dataSet))
     }
 }

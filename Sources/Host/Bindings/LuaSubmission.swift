@@ -42,8 +42,7 @@ enum LuaSubmission: LuaModule {
             }
             try Submission(ids: ids, genres: predicted).write(
                 to: path, checkedAgainst: sample, validGenres: names)
-            lua.push(path)
-            return 1
+            return lua.result(path)
         },
         // mm.submission.confidence(probabilities, names [, {threshold = 0.5}]) -> a confidence
         // report. probabilities: an N x C tensor (softmax outputs) or a table of N rows.
@@ -112,17 +111,11 @@ final class ConfidenceReportObject: LuaObject {
 
     static let methods: [Binding] = [
         // report:text() -> the printable table.
-        Binding("text") { lua in
-            lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.table)
-            return 1
-        }
+        Binding("text") { lua in lua.result(try lua.object(1, as: ConfidenceReportObject.self).report.table) }
     ]
 
     static let metamethods: [Binding] = [
         // #report: the number of examples.
-        Binding("__len") { lua in
-            lua.push(try lua.object(1, as: ConfidenceReportObject.self).report.examples)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try lua.object(1, as: ConfidenceReportObject.self).report.examples) }
     ]
 }

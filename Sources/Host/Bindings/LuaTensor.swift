@@ -41,19 +41,12 @@ final class TensorObject: LuaObject {
             }
             return 1
         },
-        Binding("dim") { lua in
-            lua.push(try receiver(lua).rank)
-            return 1
-        },
-        Binding("numel") { lua in
-            lua.push(try receiver(lua).count)
-            return 1
-        },
+        Binding("dim") { lua in lua.result(try receiver(lua).rank) },
+        Binding("numel") { lua in lua.result(try receiver(lua).count) },
         // t:get(i, j, ...) -> the element at 1-based indices, one per dimension.
         Binding("get") { lua in
             let t = try receiver(lua)
-            lua.push(Double(t[try flatIndex(lua, t, from: 2)]))
-            return 1
+            return lua.result(Double(t[try flatIndex(lua, t, from: 2)]))
         },
         // t:set(v, i, j, ...): writes one element; returns t.
         Binding("set") { lua in
@@ -69,22 +62,10 @@ final class TensorObject: LuaObject {
             lua_pushvalue(lua.L, 1)
             return 1
         },
-        Binding("sum") { lua in
-            lua.push(try receiver(lua).sum())
-            return 1
-        },
-        Binding("mean") { lua in
-            lua.push(try nonEmpty(lua, "mean").mean())
-            return 1
-        },
-        Binding("max") { lua in
-            lua.push(Double(try nonEmpty(lua, "max").max()))
-            return 1
-        },
-        Binding("min") { lua in
-            lua.push(Double(try nonEmpty(lua, "min").min()))
-            return 1
-        },
+        Binding("sum") { lua in lua.result(try receiver(lua).sum()) },
+        Binding("mean") { lua in lua.result(try nonEmpty(lua, "mean").mean()) },
+        Binding("max") { lua in lua.result(Double(try nonEmpty(lua, "max").max())) },
+        Binding("min") { lua in lua.result(Double(try nonEmpty(lua, "min").min())) },
         // t:argmax([dim]) -> 1-based positions of the largest values along dim (default: the
         // last): an integer for a 1-D tensor, else a sequence with one position per slice, in
         // row-major order of the other dimensions ((N, C) logits give N class labels).
@@ -100,10 +81,7 @@ final class TensorObject: LuaObject {
             return 1
         },
         // t:softmax() -> softmax along the last dimension, in a new tensor.
-        Binding("softmax") { lua in
-            lua.push(TensorObject(try nonEmpty(lua, "softmax").softmax()))
-            return 1
-        },
+        Binding("softmax") { lua in lua.result(TensorObject(try nonEmpty(lua, "softmax").softmax())) },
         // t:reshape{d1, d2, ...} (or t:reshape(d1, d2, ...)) -> a view; one dimension may be -1.
         Binding("reshape") { lua in
             let t = try receiver(lua)
@@ -127,19 +105,14 @@ final class TensorObject: LuaObject {
             guard count >= 1, first - 1 + count <= t.shape[0] else {
                 throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
             }
-            lua.push(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
-            return 1
+            return lua.result(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
         },
         // t:matmul(u) -> the matrix product of (M, K) and (K, N) tensors.
         Binding("matmul") { lua in
             let t = try receiver(lua)
-            lua.push(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
-            return 1
+            return lua.result(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
         },
-        Binding("copy") { lua in
-            lua.push(TensorObject(try receiver(lua).copy()))
-            return 1
-        },
+        Binding("copy") { lua in lua.result(TensorObject(try receiver(lua).copy())) },
         // t:totable() -> nested Lua tables of numbers, as mm.tensor reads them.
         Binding("totable") { lua in
             let t = try receiver(lua)
@@ -152,18 +125,12 @@ final class TensorObject: LuaObject {
 
     static let metamethods: [Binding] = [
         // #t: the size of the first dimension.
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).shape.first ?? 0)
-            return 1
-        },
+        Binding("__len") { lua in lua.result(try receiver(lua).shape.first ?? 0) },
         Binding("__add") { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) },
         Binding("__sub") { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) },
         Binding("__mul") { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) },
         Binding("__div") { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) },
-        Binding("__unm") { lua in
-            lua.push(TensorObject(try receiver(lua).map { -$0 }))
-            return 1
-        },
+        Binding("__unm") { lua in lua.result(TensorObject(try receiver(lua).map { -$0 })) },
     ]
 
     /// a op b where each side is a tensor or a number (at least one a tensor); tensors need
@@ -189,8 +156,7 @@ final class TensorObject: LuaObject {
         case (nil, nil):
             throw LuaError.message("arithmetic '\(symbol)' needs a tensor")
         }
-        lua.push(TensorObject(result))
-        return 1
+        return lua.result(TensorObject(result))
     }
 
     private static func operand(_ lua: Lua, _ index: Int32, _ symbol: String) throws -> Float {
@@ -304,7 +270,6 @@ enum LuaTensor: LuaModule {
     private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {
         let t = try Tensor(checkedShape: try TensorObject.shapeArgument(lua, from: 1), for: "tensor")
         fill(t)
-        lua.push(TensorObject(t))
-        return 1
+        return lua.result(TensorObject(t))
     }
 }

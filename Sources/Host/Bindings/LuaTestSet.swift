@@ -105,10 +105,7 @@ final class TestSetObject: LuaObject, Sendable {
     }
 
     static let metamethods: [Binding] = [
-        Binding("__len") { lua in
-            lua.push(try receiver(lua).test.items.count)
-            return 1
-        }
+        Binding("__len") { lua in lua.result(try receiver(lua).test.items.count) }
     ]
 }
 
@@ -133,7 +130,6 @@ extension LuaData {
                 throw DataError("shift", error.reason)
             }
         }
-        lua.push(TestSetObject(test))
-        return 1
+        return lua.result(TestSetObject(test))
     }
 }

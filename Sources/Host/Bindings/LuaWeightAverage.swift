@@ -41,8 +41,7 @@ final class WeightAverageObject: LuaObject {
         Binding("swap") { lua in
             let average = try receiver(lua)
             average.swap()
-            lua.push(average.swapped)
-            return 1
+            return lua.result(average.swapped)
         },
     ]
 
@@ -55,7 +54,6 @@ final class WeightAverageObject: LuaObject {
         guard decay.isFinite, decay > 0, decay < 1 else {
             throw options.invalid("decay", "a number in (0, 1) expected, like 0.999, got \(decay)")
         }
-        lua.push(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
-        return 1
+        return lua.result(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
     }
 }

@@ -71,7 +71,9 @@ final class MixPlanTests: XCTestCase {
                 let plan = try builder.plan(k)
                 let example = try builder.example(k)
                 XCTAssertEqual(example.audio.samples, plan.render(), "\(name), example \(k)")
-                if options.noiseMode == .peak { XCTAssertEqual(plan.noise.map(\.intensity), example.noise.map(\.level)) }
+                if options.noiseMode == .peak {
+                    XCTAssertEqual(plan.noise.map(\.intensity), example.noise.map(\.level))
+                }
                 assertClose(example.audio.samples, reference(plan), "\(name), example \(k)")
             }
         }

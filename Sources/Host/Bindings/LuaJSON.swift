@@ -50,10 +50,7 @@ extension Lua {
     }
 
     /// Pushes `value` as Lua: null as nil, integral numbers as integers (`epochs = 30`).
-    func result(_ value: JSONValue) throws -> Int32 {
-        try push(value)
-        return 1
-    }
+    func result(_ value: JSONValue) throws -> Int32 { one(try push(value)) }
 
     func push(_ value: JSONValue) throws {
         try reserve(3)

@@ -131,12 +131,15 @@ struct Lua {
     func push<T: LuaObject>(_ object: T) { T.push(L, object) }
 
     /// Pushes one result and returns 1, what a binding returns: `return lua.result(x)`.
-    func result(_ value: Double) -> Int32 { push(value); return 1 }
-    func result(_ value: Int) -> Int32 { push(value); return 1 }
-    func result(_ value: Bool) -> Int32 { push(value); return 1 }
-    func result(_ value: String) -> Int32 { push(value); return 1 }
-    func result<T: LuaObject>(_ object: T) -> Int32 { push(object); return 1 }
-    func result(_ values: [Double]) throws -> Int32 { try push(values); return 1 }
+    func result(_ value: Double) -> Int32 { one(push(value)) }
+    func result(_ value: Int) -> Int32 { one(push(value)) }
+    func result(_ value: Bool) -> Int32 { one(push(value)) }
+    func result(_ value: String) -> Int32 { one(push(value)) }
+    func result<T: LuaObject>(_ object: T) -> Int32 { one(push(object)) }
+    func result(_ values: [Double]) throws -> Int32 { one(try push(values)) }
+
+    /// 1, once its argument (a push) has run.
+    func one(_ pushed: Void) -> Int32 { 1 }
 
     /// Pushes an array as a Lua sequence.
     func push(_ values: [Double]) throws {

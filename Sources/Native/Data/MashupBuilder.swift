@@ -174,7 +174,8 @@ public struct MashupBuilder: Sendable {
             let offset = Int(r.below(UInt64(max(1, bank.noise[clip].count))))
             let intensity = r.uniform(options.noiseIntensity.lowerBound, options.noiseIntensity.upperBound)
             guard noisePeaks[clip] > 0 else { continue }
-            plan.noise.append(MixPlan.Noise(bank.noise[clip], offset: offset, peak: noisePeaks[clip], intensity: intensity))
+            plan.noise.append(
+                MixPlan.Noise(bank.noise[clip], offset: offset, peak: noisePeaks[clip], intensity: intensity))
             noise.append((clip: clip, level: options.noiseMode == .peak ? intensity : snr))
         }
         switch options.normalization {

@@ -31,7 +31,9 @@ public final class FlatParameters {
                     )
                 }
                 guard seen.insert(ObjectIdentifier(t.storage)).inserted else {
-                    throw NNError("parameter \(i + 1) (shape \(p.value.shape)) is listed twice or shares its numbers with another")
+                    throw NNError(
+                        "parameter \(i + 1) (shape \(p.value.shape)) is listed twice or shares its numbers with another"
+                    )
                 }
             }
             ranges.append(end..<(end + p.value.count))
@@ -60,7 +62,9 @@ public final class FlatParameters {
     /// whichever steps has them at home. A few pointer comparisons when nothing moved.
     public func gather() {
         for (p, range) in zip(parameters, ranges) {
-            if p.value.data != values.data + range.lowerBound { p.value.storage.move(into: values.storage, at: range.lowerBound) }
+            if p.value.data != values.data + range.lowerBound {
+                p.value.storage.move(into: values.storage, at: range.lowerBound)
+            }
             if p.grad.data != gradients.data + range.lowerBound {
                 p.grad.storage.move(into: gradients.storage, at: range.lowerBound)
             }

@@ -66,7 +66,8 @@ public final class AdamW: Optimizer {
         let (pv, mv, vv, g) = (flat.values.data, m.block.data, v.block.data, flat.gradients.data)
         let (b1, b2, e) = (Float(beta1), Float(beta2), Float(eps))
         forEachChunk(flat.count) { range in
-            adamw_update(pv, mv, vv, g, range, decay: decay, beta1: b1, beta2: b2, stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: e)
+            adamw_update(
+                pv, mv, vv, g, range, decay: decay, beta1: b1, beta2: b2, stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: e)
         }
     }
 

@@ -74,14 +74,17 @@ extension MashupRecipe {
             guard loop > 0 else { continue }
             let offset = bars >= 1 ? Int((Double(Int(r.below(UInt64(bars)))) * bar).rounded()) : 0
             plan.stems.append(
-                MixPlan.Layer(StoredSamples(Array(stem.prefix(loop)), precision: .float32), offset: offset, gain: volumes[k]))
+                MixPlan.Layer(
+                    StoredSamples(Array(stem.prefix(loop)), precision: .float32), offset: offset, gain: volumes[k]))
         }
         for (clip, intensity) in noise {
             let x = noiseClips[clip]
             let peak = x.reduce(0) { max($0, abs($1)) }
             guard peak > 0, !x.isEmpty else { continue }
             let offset = Int(r.below(UInt64(x.count)))
-            plan.noise.append(MixPlan.Noise(StoredSamples(x, precision: .float32), offset: offset, peak: peak, intensity: Double(intensity)))
+            plan.noise.append(
+                MixPlan.Noise(
+                    StoredSamples(x, precision: .float32), offset: offset, peak: peak, intensity: Double(intensity)))
         }
         return plan
     }

@@ -23,4 +23,19 @@ final class RecipeStepTests: XCTestCase {
             """)
         XCTAssertEqual(r, ["open prepare build train my.lua validate predict score", "mine"])
     }
+
+    /// `--help` explains every option of the canned recipe, not just its default.
+    func testEveryRecipeOptionHasAHelpLine() throws {
+        let r = try LuaState(quiet: true).evaluate(
+            """
+            local recipe = require "mashup.recipe"
+            local missing = {}
+            for name in pairs(recipe.kaggle) do
+              if type(recipe.notes[name]) ~= "string" or #recipe.notes[name] < 8 then missing[#missing + 1] = name end
+            end
+            table.sort(missing)
+            return table.concat(missing, " ")
+            """)
+        XCTAssertEqual(r, [""])
+    }
 }

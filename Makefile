@@ -3,7 +3,8 @@ SWIFT ?= swift
 # The Debian packages the build links against (system-library targets in Package.swift) and
 # the font the plots use.
 DEB_PACKAGES := pkg-config liblua5.4-dev libsndfile1-dev libfftw3-dev libopenblas-dev \
-	libsoxr-dev libcairo2-dev libedit-dev fonts-dejavu-core
+	libsoxr-dev libcairo2-dev libedit-dev fonts-dejavu-core \
+	libopenmpi-dev openmpi-bin
 RELEASE_BIN := .build/release
 
 .PHONY: deps build test fuzz lint demo bench clean

@@ -22,6 +22,8 @@ let package = Package(
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
         systemLibrary("CCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
         systemLibrary("CEdit", pkgConfig: "libedit", apt: "libedit-dev"),
+        // Optional: without Open MPI the shim's stubs build and mashup runs as one process.
+        systemLibrary("CMPI", pkgConfig: "ompi", apt: "libopenmpi-dev"),
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
         // Optimised in debug builds too: the tests run the mel step thousands of times.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -32,7 +34,7 @@ let package = Package(
         // arrive, keeps every check.
         .target(
             name: "Native",
-            dependencies: ["CSndFile", "CFFTW3f", "COpenBLAS", "CSoxr", "CCairo", "CKernels"],
+            dependencies: ["CSndFile", "CFFTW3f", "COpenBLAS", "CSoxr", "CCairo", "CKernels", "CMPI"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .executableTarget(

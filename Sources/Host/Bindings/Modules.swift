@@ -39,6 +39,7 @@ enum Modules {
         LuaSubmission.self,
         LuaProgress.self,
         LuaAugment.self,
+        LuaDist.self,
     ]
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.

@@ -23,8 +23,15 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Applies the options to the engine and returns a Lua state that knows them.
-    func makeState() -> LuaState {
+    /// Applies the options to the engine, joins the data-parallel job when mpirun started this
+    /// process, and returns a Lua state that knows them.
+    func makeState() throws -> LuaState {
+        do {
+            try Distributed.start()
+        } catch {
+            FileHandle.standardError.write(Data("mashup: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         if let threads { Engine.threads = threads }
         if let seed { Engine.seed(UInt64(bitPattern: seed)) }
         return LuaState(quiet: quiet, handlesInterrupts: true)
@@ -50,7 +57,8 @@ struct Mashup: ParsableCommand {
     var chunks: [String] = []
 
     func run() throws {
-        let state = global.makeState()
+        let state = try global.makeState()
+        defer { Distributed.finish() }
         if !chunks.isEmpty {
             for (i, chunk) in chunks.enumerated() {
                 try report { try state.run(chunk, name: "=(command line \(i + 1))") }
@@ -77,13 +85,14 @@ struct Run: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
-        let state = global.makeState()
+        let state = try global.makeState()
         let all = CommandLine.arguments
         let scriptIndex = max(0, all.count - arguments.count - 1)
         try report {
             try state.setScriptArguments(host: Array(all[..<scriptIndex]), script: script, arguments: arguments)
             try state.runFile(script, arguments: arguments)
         }
+        Distributed.finish()
     }
 }
 
@@ -94,17 +103,23 @@ struct Repl: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        ReplSession(state: global.makeState()).run()
+        ReplSession(state: try global.makeState()).run()
     }
 }
 
 /// Prints a failed chunk's message and traceback to stderr and exits as `lua` does:
-/// status 1, or 130 when Ctrl-C stopped it.
+/// status 1, or 130 when Ctrl-C stopped it. In a job of several ranks the message names the
+/// rank, and the whole job ends (MPI_Abort): the other ranks never wait for this one.
 func report(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as LuaState.Failure {
+        let code: Int32 = failure.interrupted ? 130 : 1
+        if Distributed.size > 1 {
+            FileHandle.standardError.write(Data("mashup (rank \(Distributed.rank)): \(failure.message)\n".utf8))
+            Distributed.abort(code: code)
+        }
         FileHandle.standardError.write(Data("mashup: \(failure.message)\n".utf8))
-        throw ExitCode(failure.interrupted ? 130 : 1)
+        throw ExitCode(code)
     }
 }

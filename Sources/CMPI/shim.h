@@ -1,0 +1,109 @@
+#ifndef MASHUP_CMPI_SHIM_H
+#define MASHUP_CMPI_SHIM_H
+
+// Open MPI, optional: with libopenmpi-dev installed (pkg-config "ompi", `make deps`), these
+// wrappers call MPI; without it they are stubs, mm_mpi_available() is 0, and mashup runs as one
+// process. Swift calls only these wrappers: MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM)
+// are macros Swift cannot import, and the stubs keep the build free of MPI.
+//
+// Every call returns an MPI error code (0 = MPI_SUCCESS). The job keeps MPI's default error
+// handler, MPI_ERRORS_ARE_FATAL: a failed collective ends every rank instead of hanging one.
+
+#include <limits.h>
+#include <stddef.h>
+
+enum { MM_MPI_SUM = 0, MM_MPI_MAX = 1, MM_MPI_MIN = 2 };
+
+#if __has_include(<mpi.h>)
+#include <mpi.h>
+
+static inline int mm_mpi_available(void) { return 1; }
+
+static inline int mm_mpi_initialized(void) {
+    int started = 0, ended = 0;
+    MPI_Initialized(&started);
+    MPI_Finalized(&ended);
+    return started && !ended;
+}
+
+/// MPI_Init_thread asking for MPI_THREAD_FUNNELED: only the main thread calls MPI.
+static inline int mm_mpi_init(void) {
+    if (mm_mpi_initialized()) return MPI_SUCCESS;
+    int provided = 0;
+    return MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+}
+
+static inline int mm_mpi_finalize(void) { return mm_mpi_initialized() ? MPI_Finalize() : MPI_SUCCESS; }
+
+static inline int mm_mpi_rank(void) {
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+}
+
+static inline int mm_mpi_size(void) {
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return size;
+}
+
+static inline MPI_Op mm_mpi_op(int op) { return op == MM_MPI_MAX ? MPI_MAX : op == MM_MPI_MIN ? MPI_MIN : MPI_SUM; }
+
+/// In place, over every rank; counts beyond INT_MAX go in pieces.
+static inline int mm_mpi_allreduce_float(float *data, size_t count, int op) {
+    while (count > 0) {
+        int n = count > (size_t)INT_MAX ? INT_MAX : (int)count;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, data, n, MPI_FLOAT, mm_mpi_op(op), MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return rc;
+        data += n;
+        count -= (size_t)n;
+    }
+    return MPI_SUCCESS;
+}
+
+static inline int mm_mpi_allreduce_double(double *data, size_t count, int op) {
+    while (count > 0) {
+        int n = count > (size_t)INT_MAX ? INT_MAX : (int)count;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, data, n, MPI_DOUBLE, mm_mpi_op(op), MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return rc;
+        data += n;
+        count -= (size_t)n;
+    }
+    return MPI_SUCCESS;
+}
+
+/// Root's bytes to every rank; counts beyond INT_MAX go in pieces.
+static inline int mm_mpi_broadcast(void *data, size_t count, int root) {
+    char *bytes = (char *)data;
+    while (count > 0) {
+        int n = count > (size_t)INT_MAX ? INT_MAX : (int)count;
+        int rc = MPI_Bcast(bytes, n, MPI_BYTE, root, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return rc;
+        bytes += n;
+        count -= (size_t)n;
+    }
+    return MPI_SUCCESS;
+}
+
+static inline int mm_mpi_barrier(void) { return MPI_Barrier(MPI_COMM_WORLD); }
+
+/// Ends every rank of the job with `code`.
+static inline void mm_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+
+#else
+
+static inline int mm_mpi_available(void) { return 0; }
+static inline int mm_mpi_initialized(void) { return 0; }
+static inline int mm_mpi_init(void) { return -1; }
+static inline int mm_mpi_finalize(void) { return 0; }
+static inline int mm_mpi_rank(void) { return 0; }
+static inline int mm_mpi_size(void) { return 1; }
+static inline int mm_mpi_allreduce_float(float *data, size_t count, int op) { (void)data; (void)count; (void)op; return 0; }
+static inline int mm_mpi_allreduce_double(double *data, size_t count, int op) { (void)data; (void)count; (void)op; return 0; }
+static inline int mm_mpi_broadcast(void *data, size_t count, int root) { (void)data; (void)count; (void)root; return 0; }
+static inline int mm_mpi_barrier(void) { return 0; }
+static inline void mm_mpi_abort(int code) { (void)code; }
+
+#endif
+
+#endif

@@ -1,0 +1,75 @@
+import CLua
+import Foundation
+import Native
+
+/// `mm.dist`: the processes of a data-parallel job (`mpirun -np N mashup run ...`), so a script
+/// can write its own distributed policies. Ranks count from 0 (MPI's numbering); rank 0 is the
+/// one that writes. Without mpirun every call works as for a job of one process. Every rank
+/// must make the same collective calls in the same order, as with MPI itself.
+enum LuaDist: LuaModule {
+    static let name: String? = "dist"
+
+    static let functions: [Binding] = [
+        // mm.dist.rank() -> this process's rank, 0 ... size - 1.
+        Binding("rank") { lua in lua.result(Distributed.rank) },
+        // mm.dist.size() -> how many processes the job has (1 without mpirun).
+        Binding("size") { lua in lua.result(Distributed.size) },
+        // mm.dist.available() -> whether this build can run data-parallel (built with Open MPI).
+        Binding("available") { lua in lua.result(Distributed.available) },
+        // mm.dist.barrier(): waits until every rank has reached it.
+        Binding("barrier") { _ in
+            try Distributed.barrier()
+            return 0
+        },
+        // mm.dist.allreduce(x [, op = "sum"]) -> x combined over every rank: op "sum", "mean",
+        // "max" or "min". A number gives the combined number; a tensor is combined in place
+        // (every rank's tensor must have the same shape) and returned.
+        Binding("allreduce") { lua in
+            let op = try lua.isNoneOrNil(2) ? "sum" : lua.string(2)
+            guard let reduction = op == "mean" ? .sum : Distributed.Reduction(rawValue: op) else {
+                throw LuaError.argument(2, "'sum', 'mean', 'max' or 'min' expected, got '\(op)'")
+            }
+            let scale = op == "mean" ? 1 / Double(Distributed.size) : 1
+            if let tensor = TensorObject.peek(lua.L, 1)?.tensor {
+                try sameOnEveryRank(Double(tensor.count), "the tensor's size (\(tensor.shape))")
+                try Distributed.allreduce(tensor.buffer, reduction)
+                if scale != 1 { tensor.scaleInPlace(Float(scale)) }
+                lua_pushvalue(lua.L, 1)
+                return 1
+            }
+            guard lua.type(1) == LUA_TNUMBER else { throw LuaError.type(1, expected: "number or tensor") }
+            var value = [try lua.number(1)]
+            try Distributed.allreduce(&value, reduction)
+            return lua.result(value[0] * scale)
+        },
+        // mm.dist.broadcast(value [, root = 0]) -> rank root's value on every rank: nil, a
+        // boolean, number, string or plain table (as JSON), or a tensor, filled in place on the
+        // other ranks (same shape everywhere) and returned.
+        Binding("broadcast") { lua in
+            let root = try lua.integer(2, default: 0)
+            guard (0..<Distributed.size).contains(root) else {
+                throw LuaError.argument(2, "a rank 0 ... \(Distributed.size - 1) expected, got \(root)")
+            }
+            if let tensor = TensorObject.peek(lua.L, 1)?.tensor {
+                try sameOnEveryRank(Double(tensor.count), "the tensor's size (\(tensor.shape))")
+                try Distributed.broadcast(tensor.buffer, root: root)
+                lua_pushvalue(lua.L, 1)
+                return 1
+            }
+            let mine = Distributed.rank == root ? Array(try lua.json(1).text().utf8) : []
+            let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
+            return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))
+        },
+    ]
+
+    /// Throws unless every rank passed the same `value` (a collective's size).
+    private static func sameOnEveryRank(_ value: Double, _ what: String) throws {
+        guard Distributed.size > 1 else { return }
+        var (low, high) = ([value], [value])
+        try Distributed.allreduce(&low, .min)
+        try Distributed.allreduce(&high, .max)
+        guard low == high else {
+            throw LuaError.argument(1, "\(what) differs between ranks (from \(low[0]) to \(high[0]) values)")
+        }
+    }
+}

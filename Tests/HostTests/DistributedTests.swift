@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+@testable import Host
+
+/// `mm.dist` in a job of one process, and under `mpirun --oversubscribe -np 2` when Open MPI is
+/// installed (`make deps` installs it; without it these tests are skipped with a message).
+final class DistributedTests: XCTestCase {
+    func testAJobOfOneWithoutMpirun() throws {
+        let r = try LuaState(quiet: true).evaluate(
+            """
+            local t = mm.ones(2)
+            mm.dist.barrier()
+            return mm.dist.rank(), mm.dist.size(), mm.dist.allreduce(5, "mean"), mm.dist.allreduce(t):sum(),
+              mm.dist.broadcast({a = 1}).a, select(2, pcall(mm.dist.allreduce, 1, "median"))
+            """)
+        XCTAssertEqual(r.prefix(5), ["0", "1", "5.0", "2.0", "1"])
+        XCTAssertTrue(r[5]?.contains("'sum', 'mean', 'max' or 'min' expected") ?? false, "\(r)")
+    }
+
+    /// Runs `mpirun --oversubscribe -np ranks mashup --quiet run script`, killed after `limit` s.
+    private func mpirun(_ ranks: Int, _ script: String, limit: TimeInterval = 120) throws -> ProcessResult {
+        let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let mpirun else { throw XCTSkip("mpirun is not installed (make deps installs openmpi-bin)") }
+        let folder = try temporaryFolder(self)
+        let file = folder.appendingPathComponent("job.lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let (out, err) = (folder.appendingPathComponent("out"), folder.appendingPathComponent("err"))
+        for url in [out, err] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        process.arguments = [
+            "--oversubscribe", "-np", String(ranks), mashupBinary.path, "--quiet", "--threads", "1", "run", file.path,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        // CI and containers run as root, which mpirun refuses unless told.
+        (environment["OMPI_ALLOW_RUN_AS_ROOT"], environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"]) = ("1", "1")
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(limit)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        let hung = process.isRunning
+        if hung { process.terminate() }
+        process.waitUntilExit()
+        XCTAssertFalse(hung, "the job was still running after \(limit) s")
+        return ProcessResult(
+            status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    func testCollectivesOverTwoRanks() throws {
+        let result = try mpirun(
+            2,
+            """
+            local r, n = mm.dist.rank(), mm.dist.size()
+            local t = mm.ones(1000)
+            t:fill(r + 1)
+            mm.dist.allreduce(t)
+            local mean = mm.zeros(3):fill(r * 4)
+            mm.dist.allreduce(mean, "mean")
+            local weights = mm.zeros(2):fill(r + 10)
+            mm.dist.broadcast(weights, 1)
+            local config = mm.dist.broadcast(r == 0 and {lr = 0.5, tags = {"a", "b"}} or nil)
+            local ok, err = pcall(mm.dist.allreduce, mm.zeros(r + 1))
+            mm.dist.barrier()
+            print(("rank %d/%d sum %g..%g mean %g max %g min %g broadcast %g config %g %s shapes %s"):format(
+              r, n, t:min(), t:max(), mean:get(2), mm.dist.allreduce(r, "max"), mm.dist.allreduce(r, "min"),
+              weights:get(1), config.lr, table.concat(config.tags), ok and "agree" or err:match("differs between ranks")))
+            """)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init).sorted()
+        XCTAssertEqual(
+            lines,
+            (0..<2).map {
+                "rank \($0)/2 sum 3..3 mean 2 max 1 min 0 broadcast 11 config 0.5 ab shapes differs between ranks"
+            })
+    }
+
+    /// A rank that fails ends the whole job with its message; the rank waiting at a barrier
+    /// does not hang.
+    func testALuaErrorOnOneRankEndsTheJob() throws {
+        let result = try mpirun(
+            2,
+            """
+            if mm.dist.rank() == 1 then error("rank one gives up") end
+            mm.dist.barrier()
+            print("rank 0 got past the barrier")
+            """, limit: 60)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("mashup (rank 1): "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("rank one gives up"), result.stderr)
+        XCTAssertFalse(result.stdout.contains("got past"), result.stdout)
+    }
+}

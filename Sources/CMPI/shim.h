@@ -2,9 +2,10 @@
 #define MASHUP_CMPI_SHIM_H
 
 // Open MPI, optional: with libopenmpi-dev installed (pkg-config "ompi", `make deps`), these
-// wrappers call MPI; without it they are stubs, mm_mpi_available() is 0, and mashup runs as one
-// process. Swift calls only these wrappers: MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM)
-// are macros Swift cannot import, and the stubs keep the build free of MPI.
+// wrappers call MPI; without it (or built with -Xcc -DMASHUP_NO_MPI) they are stubs,
+// mm_mpi_available() is 0, and mashup runs as one process. Swift calls only these wrappers:
+// MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM) are macros Swift cannot import, and the
+// stubs keep the build free of MPI.
 //
 // Every call returns an MPI error code (0 = MPI_SUCCESS). The job keeps MPI's default error
 // handler, MPI_ERRORS_ARE_FATAL: a failed collective ends every rank instead of hanging one.
@@ -14,7 +15,7 @@
 
 enum { MM_MPI_SUM = 0, MM_MPI_MAX = 1, MM_MPI_MIN = 2 };
 
-#if __has_include(<mpi.h>)
+#if !defined(MASHUP_NO_MPI) && __has_include(<mpi.h>)
 #include <mpi.h>
 
 static inline int mm_mpi_available(void) { return 1; }

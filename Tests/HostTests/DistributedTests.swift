@@ -1,4 +1,5 @@
 import Foundation
+import Native
 import XCTest
 
 @testable import Host
@@ -78,6 +79,56 @@ final class DistributedTests: XCTestCase {
             (0..<2).map {
                 "rank \($0)/2 sum 3..3 mean 2 max 1 min 0 broadcast 11 config 0.5 ab shapes differs between ranks"
             })
+    }
+
+    /// Data-parallel training: two ranks, each with half of every global batch and gradients
+    /// averaged over both, take the steps one process takes on the whole batch. Equal to float
+    /// rounding, not bit for bit: one process sums the 12 examples' gradients in one order, the
+    /// job sums two partial sums (measured: 6e-6 relative after 20 AdamW steps).
+    func testTwoRanksTrainAsOneProcessOnTheGlobalBatch() throws {
+        let folder = try temporaryFolder(self)
+        let script = """
+            local out, steps = ...
+            mm.seed(7)
+            local net = mm.nn.Sequential{mm.nn.Linear(6, 16), mm.nn.ReLU(), mm.nn.Linear(16, 4)}
+            local opt = mm.optim.adamw(net, {lr = 0.01})
+            local x = mm.rand(12, 6)
+            local labels = {}
+            for i = 1, 12 do labels[i] = (i * 7) % 4 + 1 end
+            local r, n = mm.dist.rank(), mm.dist.size()
+            local lo, hi = 12 * r // n, 12 * (r + 1) // n
+            local xb, yb = x:batch(lo + 1, hi - lo), {table.unpack(labels, lo + 1, hi)}
+            for _ = 1, 20 do
+              opt:zero_grad()
+              local logits = net:forward(xb)
+              local _, grad = mm.nn.cross_entropy(logits, yb)
+              net:backward(grad)
+              mm.dist.average_gradients(opt, #yb)
+              opt:step()
+            end
+            net:save(("%s/%s-%d.safetensors"):format("\(folder.path)", n, r))
+            """
+        let job = try mpirun(2, script)
+        XCTAssertEqual(job.status, 0, job.stderr)
+        let file = folder.appendingPathComponent("one.lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        func weights(_ name: String) throws -> [String: [Float]] {
+            try SafeTensors.read(folder.appendingPathComponent(name).path).tensors.compactMapValues {
+                if case .f32(let t) = $0 { t.array } else { nil }
+            }
+        }
+        let (one, rank0, rank1) = (
+            try weights("1-0.safetensors"), try weights("2-0.safetensors"), try weights("2-1.safetensors")
+        )
+        XCTAssertEqual(one.keys.sorted(), ["0.bias", "0.weight", "2.bias", "2.weight"])
+        XCTAssertEqual(rank0, rank1, "every rank holds the same weights")
+        var worst: Float = 0
+        for (name, values) in one {
+            for (p, q) in zip(values, rank0[name] ?? []) { worst = max(worst, abs(p - q) / max(abs(p), 1e-3)) }
+        }
+        XCTAssertLessThan(worst, 1e-5)
     }
 
     /// A rank that fails ends the whole job with its message; the rank waiting at a barrier

@@ -148,6 +148,42 @@ final class DataLoaderTests: XCTestCase {
         }
     }
 
+    /// Data-parallel sharding: the shards of each global batch, put back together, are that
+    /// batch as one process builds it (examples, labels and augmentation draws alike).
+    func testShardsOfEveryBatchMakeUpTheWholeBatch() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fresh = try examples()
+        let cache = try SpectrogramCache.prepare(folder: folder, examples: fresh, perSong: 2)
+        var options = LoaderOptions()
+        (options.batchSize, options.freshFraction, options.seed, options.dropLast) = (5, 0.5, 9, true)
+        let pipeline = try SpectrogramPipeline([(SpectrogramMask(.time, width: 0...5), probability: 0.5)])
+        let whole = try BatchLoader(cache: cache, fresh: fresh, options: options, spectrogramAugmentation: pipeline)
+        let shards = try (0..<2).map { shard in
+            var o = options
+            (o.shard, o.shards) = (shard, 2)
+            return try BatchLoader(cache: cache, fresh: fresh, options: o, spectrogramAugmentation: pipeline)
+        }
+        XCTAssertEqual(shards.map(\.batchesPerEpoch), [whole.batchesPerEpoch, whole.batchesPerEpoch])
+        for b in 0..<whole.batchesPerEpoch {
+            let one = try whole.batch(epoch: 1, b)
+            let parts = try shards.map { try $0.batch(epoch: 1, b) }
+            XCTAssertEqual(parts.map(\.labels.count), [2, 3])
+            XCTAssertEqual(parts.flatMap(\.labels), one.labels)
+            XCTAssertEqual(parts.flatMap(\.x.array), one.x.array)
+        }
+        var o = options
+        // A last batch of 1 example for 4 processes.
+        (o.batchSize, o.dropLast, o.shard, o.shards) = (cache.count - 1, false, 0, 4)
+        XCTAssertThrowsError(try BatchLoader(cache: cache, fresh: fresh, options: o)) { error in
+            XCTAssertTrue("\(error)".contains("cannot be split over 4 processes"), "\(error)")
+        }
+        (o.batchSize, o.shards, o.dropLast) = (2, 3, true)
+        XCTAssertThrowsError(try BatchLoader(cache: cache, fresh: fresh, options: o)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("batch_size: a batch of 2 cannot be split over 3"), "\(error)")
+        }
+    }
+
     /// A fresh loader with the mixing options on: fresh mashups every epoch (tempo-aligned,
     /// stems equalised, an audio augmentation), the same batches for a seed whatever the worker count, and no
     /// example seen twice, within an epoch or across epochs.

@@ -60,6 +60,19 @@ enum LuaDist: LuaModule {
             let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
             return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))
         },
+        // mm.dist.average_gradients(optimizer, n): after backward, before the step: every rank's
+        // gradients become those of the mean loss over the whole global batch (n = this rank's
+        // examples in it), as PyTorch's DistributedDataParallel makes them. Nothing in a job of
+        // one process.
+        Binding("average_gradients") { lua in
+            let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
+            let examples = try lua.integer(2)
+            guard examples >= 0 else {
+                throw LuaError.argument(2, "a count of examples >= 0 expected, got \(examples)")
+            }
+            try Distributed.averageGradients(optimizer.flat, examples: examples)
+            return 0
+        },
     ]
 
     /// Throws unless every rank passed the same `value` (a collective's size).

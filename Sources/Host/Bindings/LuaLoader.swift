@@ -103,7 +103,8 @@ extension LuaData {
     /// mm.data.loader{source = cache or builder, batch = 16, shuffle = true, drop_last = false,
     /// workers = 2, prefetch = 4, fresh_fraction = 0, examples_per_epoch = (#builder with a
     /// builder), augment = audio pipeline (fresh examples), spec_augment = spectrogram
-    /// pipeline, seed =} -> a loader.
+    /// pipeline, seed =} -> a loader. Under mpirun each rank's loader yields its shard of every
+    /// global batch of `batch` examples.
     static func loader(_ lua: Lua) throws -> Int32 {
         guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
         let o = try lua.options(1)
@@ -119,6 +120,8 @@ extension LuaData {
         options.prefetch = try o.integer("prefetch", default: options.prefetch)
         options.freshFraction = try o.number("fresh_fraction", default: options.freshFraction)
         options.seed = try o.seed(default: Engine.withRandom { $0.next() })
+        // In a job of several processes each builds its shard of every global batch.
+        (options.shard, options.shards) = (Distributed.rank, Distributed.size)
         let augment = try CacheObject.audioPipeline(o, "augment")
         let spectrogramAugment = try AugmentationObject.spectrogramOption(o, "spec_augment").map { s in
             try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])
@@ -143,7 +146,8 @@ extension LuaData {
         }
         clua_pop(lua.L, 1)
         options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
-        let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch"]) {
+        let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch", "drop_last"])
+        {
             do {
                 return try BatchLoader(
                     cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)

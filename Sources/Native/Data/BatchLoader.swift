@@ -17,6 +17,11 @@ public struct LoaderOptions: Sendable, Equatable {
     /// Examples per epoch when there is no cache (all built fresh).
     public var examplesPerEpoch = 0
     public var seed: UInt64 = Engine.defaultSeed
+    /// Data-parallel training: this process builds shard `shard` of `shards` equal parts of
+    /// every global batch (`batchSize` examples), so the ranks of a job train on disjoint
+    /// examples and together on exactly the batches one process would see.
+    public var shard = 0
+    public var shards = 1
 
     public init() {}
 }
@@ -47,6 +52,17 @@ public struct BatchLoader: Sendable {
             throw DataError("workers", "expected 1 to 64, got \(options.workers)")
         }
         guard options.prefetch >= 1 else { throw DataError("prefetch", "expected at least 1, got \(options.prefetch)") }
+        guard options.shards >= 1, (0..<options.shards).contains(options.shard) else {
+            throw DataError(
+                "shard",
+                "expected shard 0 ... shards - 1 of at least 1 shard, got \(options.shard) of \(options.shards)")
+        }
+        guard options.batchSize >= options.shards else {
+            throw DataError(
+                "batch_size",
+                "a batch of \(options.batchSize) cannot be split over \(options.shards) processes; expected at least \(options.shards)"
+            )
+        }
         try checkRange("fresh_fraction", options.freshFraction...options.freshFraction, within: 0...1)
         if options.freshFraction > 0, fresh == nil {
             throw DataError("fresh_fraction", "fresh examples need a mashup builder")
@@ -64,10 +80,23 @@ public struct BatchLoader: Sendable {
         }
         (self.cache, self.fresh, self.options) = (cache, fresh, options)
         self.spectrogramAugmentation = spectrogramAugmentation
+        let last = count % options.batchSize
+        if options.shards > 1, !options.dropLast, last > 0, last < options.shards {
+            throw DataError(
+                "drop_last",
+                "the epoch's last batch of \(last) examples cannot be split over \(options.shards) processes; set drop_last or change the epoch's size"
+            )
+        }
     }
 
     /// Examples per epoch.
     public var count: Int { cache?.count ?? options.examplesPerEpoch }
+
+    /// This process's part of a global batch: positions [n s / S, n (s + 1) / S).
+    func shardRange(_ global: ArraySlice<Item>) -> Range<Int> {
+        let (n, s, shards) = (global.count, options.shard, options.shards)
+        return (global.startIndex + n * s / shards)..<(global.startIndex + n * (s + 1) / shards)
+    }
 
     public var batchesPerEpoch: Int {
         options.dropLast ? count / options.batchSize : (count + options.batchSize - 1) / options.batchSize
@@ -101,7 +130,8 @@ public struct BatchLoader: Sendable {
     }
 
     func batch(_ plan: [Item], epoch: Int, _ b: Int, worker: Int) throws -> Batch {
-        let items = plan[(b * options.batchSize)..<min(plan.count, (b + 1) * options.batchSize)]
+        let global = plan[(b * options.batchSize)..<min(plan.count, (b + 1) * options.batchSize)]
+        let items = global[shardRange(global)]
         let stream = Random(seed: options.seed ^ 0x5EED_0F_A06).stream(UInt64(epoch))
         var spectrograms: [Spectrogram] = []
         var labels: [Int] = []

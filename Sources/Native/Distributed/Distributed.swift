@@ -128,3 +128,20 @@ public struct DistributedError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension Distributed {
+    /// Data-parallel training's gradient step (DDP's all-reduce): each rank holds the gradient
+    /// of the mean loss over its `examples`; afterwards every rank holds the gradient of the
+    /// mean loss over the whole global batch, sum_r (n_r / N) g_r, so a job of any size takes
+    /// the step one process would take on the global batch. One all-reduce over the flat
+    /// gradient block (`FlatParameters`), and one for the counts.
+    public static func averageGradients(_ flat: FlatParameters, examples: Int) throws {
+        guard size > 1 else { return }
+        var total = [Double(examples)]
+        try allreduce(&total)
+        guard total[0] > 0 else { throw DistributedError("average_gradients: no rank had any examples") }
+        flat.gather()
+        flat.gradients.scaleInPlace(Float(Double(examples) / total[0]))
+        try allreduce(flat.gradients.buffer)
+    }
+}

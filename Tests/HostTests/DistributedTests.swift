@@ -16,6 +16,8 @@ final class DistributedTests: XCTestCase {
               mm.dist.broadcast({a = 1}).a, select(2, pcall(mm.dist.allreduce, 1, "median"))
             """)
         XCTAssertEqual(r.prefix(5), ["0", "1", "5.0", "2.0", "1"])
+        XCTAssertEqual(
+            try LuaState(quiet: true).evaluate("return math.type(mm.dist.allreduce(3, \"max\"))"), ["integer"])
         XCTAssertTrue(r[5]?.contains("'sum', 'mean', 'max' or 'min' expected") ?? false, "\(r)")
     }
 

@@ -22,8 +22,9 @@ enum LuaDist: LuaModule {
             return 0
         },
         // mm.dist.allreduce(x [, op = "sum"]) -> x combined over every rank: op "sum", "mean",
-        // "max" or "min". A number gives the combined number; a tensor is combined in place
-        // (every rank's tensor must have the same shape) and returned.
+        // "max" or "min". A number gives the combined number (an integer stays one, but for a
+        // mean); a tensor is combined in place (every rank's tensor must have the same shape)
+        // and returned.
         Binding("allreduce") { lua in
             let op = try lua.isNoneOrNil(2) ? "sum" : lua.string(2)
             guard let reduction = op == "mean" ? .sum : Distributed.Reduction(rawValue: op) else {
@@ -40,6 +41,10 @@ enum LuaDist: LuaModule {
             guard lua.type(1) == LUA_TNUMBER else { throw LuaError.type(1, expected: "number or tensor") }
             var value = [try lua.number(1)]
             try Distributed.allreduce(&value, reduction)
+            // An integer stays an integer (exact to 2^53), except for a mean.
+            if lua_isinteger(lua.L, 1) != 0, op != "mean", let whole = Int(exactly: value[0]) {
+                return lua.result(whole)
+            }
             return lua.result(value[0] * scale)
         },
         // mm.dist.broadcast(value [, root = 0]) -> rank root's value on every rank: nil, a

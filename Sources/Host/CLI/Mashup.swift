@@ -34,7 +34,8 @@ struct GlobalOptions: ParsableArguments {
         }
         if let threads { Engine.threads = threads }
         if let seed { Engine.seed(UInt64(bitPattern: seed)) }
-        return LuaState(quiet: quiet, handlesInterrupts: true)
+        // In a job of several processes only rank 0 reports progress.
+        return LuaState(quiet: quiet || Distributed.rank > 0, handlesInterrupts: true)
     }
 }
 

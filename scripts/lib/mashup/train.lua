@@ -79,8 +79,13 @@ function M.train_epoch(ctx, epoch)
   local bar = mm.progress(#ctx.loader, {label = ("epoch %d/%d"):format(epoch, ctx.epochs), unit = "batch"})
   local batches = 0
   local function result()
-    return {loss = loss_sum / math.max(seen, 1), acc = correct / math.max(seen, 1), examples = seen,
-            seconds = mm.clock() - started, data_wait = waited}
+    local loss, hits, n, wait = loss_sum, correct, seen, waited
+    if mm.dist.size() > 1 then  -- under mpirun: the whole job's figures (each rank saw its shard)
+      loss, hits, n = mm.dist.allreduce(loss), mm.dist.allreduce(hits), mm.dist.allreduce(n)
+      wait = mm.dist.allreduce(wait, "max")
+    end
+    return {loss = loss / math.max(n, 1), acc = hits / math.max(n, 1), examples = n,
+            seconds = mm.clock() - started, data_wait = wait}
   end
   local asked = mm.clock()
   for x, labels in ctx.loader:epoch(epoch) do
@@ -90,6 +95,7 @@ function M.train_epoch(ctx, epoch)
     local logits = net:forward(input)
     local loss, grad = mm.nn.cross_entropy(logits, target, {label_smoothing = ctx.label_smoothing})
     net:backward(grad)
+    mm.dist.average_gradients(opt, #labels)  -- data-parallel jobs only: the global batch's gradient
     opt:step()
     sched:step()
     if ema then ema:update() end

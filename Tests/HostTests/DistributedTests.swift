@@ -21,22 +21,27 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(r[5]?.contains("'sum', 'mean', 'max' or 'min' expected") ?? false, "\(r)")
     }
 
-    /// Runs `mpirun --oversubscribe -np ranks mashup --quiet run script`, killed after `limit` s.
+    /// Runs `mpirun --oversubscribe -np ranks mashup --quiet --threads 1 run script`.
     private func mpirun(_ ranks: Int, _ script: String, limit: TimeInterval = 120) throws -> ProcessResult {
+        let folder = try temporaryFolder(self)
+        let file = folder.appendingPathComponent("job.lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        return try launch(ranks, ["--quiet", "--threads", "1", "run", file.path], limit: limit)
+    }
+
+    /// Runs `mpirun --oversubscribe -np ranks mashup arguments...`, killed after `limit` s.
+    private func launch(_ ranks: Int, _ arguments: [String], limit: TimeInterval) throws -> ProcessResult {
         let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
         guard let mpirun else { throw XCTSkip("mpirun is not installed (make deps installs openmpi-bin)") }
         let folder = try temporaryFolder(self)
-        let file = folder.appendingPathComponent("job.lua")
-        try script.write(to: file, atomically: true, encoding: .utf8)
         let (out, err) = (folder.appendingPathComponent("out"), folder.appendingPathComponent("err"))
         for url in [out, err] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mpirun)
-        process.arguments = [
-            "--oversubscribe", "-np", String(ranks), mashupBinary.path, "--quiet", "--threads", "1", "run", file.path,
-        ]
+        process.arguments = ["--oversubscribe", "-np", String(ranks), mashupBinary.path] + arguments
+        process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         // CI and containers run as root, which mpirun refuses unless told.
         (environment["OMPI_ALLOW_RUN_AS_ROOT"], environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"]) = ("1", "1")
@@ -53,6 +58,26 @@ final class DistributedTests: XCTestCase {
         return ProcessResult(
             status: process.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    /// The canned recipe under mpirun: two ranks train on halves of every batch, rank 0 alone
+    /// writes the run folder and prints, and the job ends cleanly.
+    func testTheRecipeRunsDataParallelAndWritesOnce() throws {
+        let runs = try temporaryFolder(self)
+        let arguments = ScriptTests.recipeArguments(runs: runs, name: "ddp")
+        let job = try launch(2, ["--threads", "1"] + arguments, limit: 600)
+        XCTAssertEqual(job.status, 0, job.stderr)
+        let run = runs.appendingPathComponent("ddp")
+        for file in [
+            "best_model.safetensors", "submission.csv", "training_history.png", "metrics.jsonl", "config.json",
+        ] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted(), ["cache", "ddp"])
+        let log = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2, log)
+        XCTAssertEqual(
+            job.stdout.components(separatedBy: "test mashups (hidden labels): macro F1").count, 2, job.stdout)
     }
 
     func testCollectivesOverTwoRanks() throws {

@@ -26,7 +26,7 @@ final class ScriptTests: XCTestCase {
     }
 
     /// The recipe scaled down by command-line flags only.
-    func recipeArguments(runs: URL, name: String, epochs: Int = 2) -> [String] {
+    static func recipeArguments(runs: URL, name: String, epochs: Int = 2) -> [String] {
         [
             "run", ScriptTests.kaggleScript, "--data", ScriptTests.dataSet.path, "--runs", runs.path, "--run", name,
             "--cache-folder", runs.appendingPathComponent("cache").path, "--epochs", String(epochs), "--model", "small",
@@ -37,7 +37,7 @@ final class ScriptTests: XCTestCase {
 
     func testKaggleRecipeWritesModelSubmissionPlotsAndLog() throws {
         let runs = try temporaryFolder(self)
-        let r = try runMashup(recipeArguments(runs: runs, name: "e2e"))
+        let r = try runMashup(Self.recipeArguments(runs: runs, name: "e2e"))
         XCTAssertEqual(r.status, 0, r.stderr)
         let run = runs.appendingPathComponent("e2e")
         for file in [
@@ -102,7 +102,7 @@ final class ScriptTests: XCTestCase {
             try fm.copyItem(
                 at: ScriptTests.dataSet.appendingPathComponent(part), to: copy.appendingPathComponent(part))
         }
-        var arguments = recipeArguments(runs: runs, name: "no-sample")
+        var arguments = Self.recipeArguments(runs: runs, name: "no-sample")
         arguments[arguments.firstIndex(of: "--data")! + 1] = copy.path
         let noSample = try runMashup(arguments)
         XCTAssertEqual(noSample.status, 1)
@@ -121,7 +121,7 @@ final class ScriptTests: XCTestCase {
     /// saved), the learning rate stays the run's own, and a new model is an error.
     func testResumeWithChangedOptionsSaysWhatWasKeptAndApplied() throws {
         let runs = try temporaryFolder(self)
-        let first = try runMashup(recipeArguments(runs: runs, name: "short", epochs: 1))
+        let first = try runMashup(Self.recipeArguments(runs: runs, name: "short", epochs: 1))
         XCTAssertEqual(first.status, 0, first.stderr)
         let run = runs.appendingPathComponent("short")
 
@@ -151,7 +151,8 @@ final class ScriptTests: XCTestCase {
     /// With --cache the run trains on the seed's fixed pre-computed mashups and says so.
     func testCacheFlagTrainsOnTheFixedCache() throws {
         let runs = try temporaryFolder(self)
-        let r = try runMashup(recipeArguments(runs: runs, name: "cached", epochs: 1) + ["--cache", "--ema", "false"])
+        let r = try runMashup(
+            Self.recipeArguments(runs: runs, name: "cached", epochs: 1) + ["--cache", "--ema", "false"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("cached training"), r.stdout)
         XCTAssertFalse(r.stdout.contains("weight average"), r.stdout)
@@ -161,12 +162,12 @@ final class ScriptTests: XCTestCase {
     /// redoes epoch 2 from the epoch-1 checkpoint and ends with the uninterrupted run's weights.
     func testResumeAfterInterruptEndsWithTheUninterruptedWeights() throws {
         let runs = try temporaryFolder(self)
-        let straight = try runMashup(recipeArguments(runs: runs, name: "straight", epochs: 3))
+        let straight = try runMashup(Self.recipeArguments(runs: runs, name: "straight", epochs: 3))
         XCTAssertEqual(straight.status, 0, straight.stderr)
 
         let process = Process()
         process.executableURL = mashupBinary
-        process.arguments = recipeArguments(runs: runs, name: "cut", epochs: 3)
+        process.arguments = Self.recipeArguments(runs: runs, name: "cut", epochs: 3)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

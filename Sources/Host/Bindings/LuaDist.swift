@@ -61,6 +61,11 @@ enum LuaDist: LuaModule {
                 lua_pushvalue(lua.L, 1)
                 return 1
             }
+            if Distributed.size == 1 {  // a job of one: the value itself, if it could be sent
+                _ = try lua.json(1)
+                lua_settop(lua.L, 1)
+                return 1
+            }
             let mine = Distributed.rank == root ? Array(try lua.json(1).text().utf8) : []
             let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
             return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))

@@ -103,14 +103,14 @@ extension LuaData {
     /// mm.data.loader{source = cache or builder, batch = 16, shuffle = true, drop_last = false,
     /// workers = 2, prefetch = 4, fresh_fraction = 0, examples_per_epoch = (#builder with a
     /// builder), augment = audio pipeline (fresh examples), spec_augment = spectrogram
-    /// pipeline, seed =} -> a loader. Under mpirun each rank's loader yields its shard of every
-    /// global batch of `batch` examples.
+    /// pipeline, seed =, shard = true} -> a loader. Under mpirun each rank's loader yields its
+    /// shard of every global batch of `batch` examples (shard = false: whole batches).
     static func loader(_ lua: Lua) throws -> Int32 {
         guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
         let o = try lua.options(1)
         try o.only([
             "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
-            "examples_per_epoch", "augment", "spec_augment", "seed",
+            "examples_per_epoch", "augment", "spec_augment", "seed", "shard",
         ])
         var options = LoaderOptions()
         options.batchSize = try o.integer("batch", default: options.batchSize)
@@ -120,8 +120,9 @@ extension LuaData {
         options.prefetch = try o.integer("prefetch", default: options.prefetch)
         options.freshFraction = try o.number("fresh_fraction", default: options.freshFraction)
         options.seed = try o.seed(default: Engine.withRandom { $0.next() })
-        // In a job of several processes each builds its shard of every global batch.
-        (options.shard, options.shards) = (Distributed.rank, Distributed.size)
+        // In a job of several processes each builds its shard of every global batch (unless
+        // shard = false: then every rank gets whole batches, as for an evaluation all run alike).
+        if try o.boolean("shard") ?? true { (options.shard, options.shards) = (Distributed.rank, Distributed.size) }
         let augment = try CacheObject.audioPipeline(o, "augment")
         let spectrogramAugment = try AugmentationObject.spectrogramOption(o, "spec_augment").map { s in
             try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])

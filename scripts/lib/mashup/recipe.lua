@@ -158,10 +158,11 @@ function M.data_folder(cfg)
   local probe = io.open(folder .. ".synth.json")
   local description = probe and probe:read("a") or ""
   if probe then probe:close() end
-  if not description:find('"seed": ' .. seed .. "[,}]") then
+  if not description:find('"seed": ' .. seed .. "[,}]") and mm.dist.rank() == 0 then
     if not mm.quiet then print(("no --data given: generating the synthetic '%s' set in %s"):format(cfg.synth, folder)) end
     mm.data.synth{out = folder, scale = cfg.synth, seed = seed, test_from_train = cfg.test_from_train}
   end
+  mm.dist.barrier()  -- under mpirun rank 0 makes the set, the others wait for it
   return folder
 end
 
@@ -216,6 +217,17 @@ function M.augmentations(cfg)
   return pipeline(audio, "audio"), pipeline(spectrogram, "spectrogram")
 end
 
+--- make() on rank 0, then on the other ranks of an mpirun job: for steps that write shared
+--- files (caches), which the others then find made. In one process, just make().
+local function rank_zero_first(make)
+  if mm.dist.size() == 1 then return make() end
+  local made
+  if mm.dist.rank() == 0 then made = make() end
+  mm.dist.barrier()
+  if mm.dist.rank() ~= 0 then made = make() end
+  return made
+end
+
 --- The training loader: fresh mashups every epoch from a builder (the default), or the seed's
 --- fixed cache (cfg.cache), with the augmentations of cfg either way.
 function M.training_loader(cfg, bank, songs)
@@ -223,8 +235,10 @@ function M.training_loader(cfg, bank, songs)
   local recipe = with(M.training_recipe(cfg), {seed = cfg.seed})
   local source
   if cfg.cache then
-    source = mm.data.cache(with(recipe, {dataset = bank, songs = songs, per_song = cfg.mashups_per_song,
+    source = rank_zero_first(function()
+      return mm.data.cache(with(recipe, {dataset = bank, songs = songs, per_song = cfg.mashups_per_song,
                                          folder = cfg.cache_folder, augment = augment}))
+    end)
   else
     source = mm.data.builder(bank, songs, recipe)
   end
@@ -236,8 +250,10 @@ end
 --- The validation mashups: val_mashups_per_song fixed mashups of each validation song, made
 --- like the test mashups (tempo-aligned, no augmentation) and cached.
 function M.validation_cache(cfg, bank, songs)
-  return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
-                                            folder = cfg.cache_folder, seed = cfg.seed + 1}))
+  return rank_zero_first(function()
+    return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
+                                              folder = cfg.cache_folder, seed = cfg.seed + 1}))
+  end)
 end
 
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.
@@ -295,12 +311,15 @@ function M.resumed_config(run, cfg, given)
       end
     end
   end
+  local writer = mm.dist.rank() == 0  -- under mpirun rank 0 writes and speaks for the job
   if #applied > 0 then
     M.check(saved)
-    run:config(saved)
-    io.stderr:write(("resume: applied %s\n"):format(table.concat(applied, ", ")))
+    if writer then
+      run:config(saved)
+      io.stderr:write(("resume: applied %s\n"):format(table.concat(applied, ", ")))
+    end
   end
-  if #kept > 0 then
+  if #kept > 0 and writer then
     io.stderr:write(("resume: kept the run's own %s; only --epochs and --data can change when resuming\n")
       :format(table.concat(kept, ", ")))
   end
@@ -341,8 +360,13 @@ function M.open(cfg)
   -- The run folder opens once the data set is known to be usable, so a bad one leaves no
   -- half-made run behind to block the name.
   if not run then
-    run = mm.run.open{root = cfg.runs, name = cfg.run}
-    run:config(cfg)
+    -- Under mpirun rank 0 makes the run folder; the others open it to read what it writes.
+    if mm.dist.rank() == 0 then
+      run = mm.run.open{root = cfg.runs, name = cfg.run}
+      run:config(cfg)
+    end
+    local path = mm.dist.broadcast(run and run.path or nil)
+    run = run or mm.run.resume(path)
   end
   if not mm.quiet then print(("run folder: %s"):format(run.path)) end
   local genres = ds:genres()
@@ -356,8 +380,9 @@ function M.prepare(ctx)
   ctx.bank = mm.data.bank(ctx.ds, {rate = cfg.sr})
   ctx.loader = M.training_loader(cfg, ctx.bank, ctx.split.train)
   ctx.val_cache = M.validation_cache(cfg, ctx.bank, ctx.split.val)
+  -- Every rank validates on all of it (shard = false), so all take the same early-stopping step.
   local val_loader = mm.data.loader{source = ctx.val_cache, batch = cfg.batch, shuffle = false, workers = cfg.workers,
-                                    seed = cfg.seed}
+                                    seed = cfg.seed, shard = false}
   ctx.validation = function() return val_loader:epoch(1) end
 end
 
@@ -387,7 +412,7 @@ function M.train(ctx, script)
     ema = ctx.ema, window = cfg.select_window,
     resume_state = cfg.resume ~= nil, script = script,
   }
-  mm.plot.history(ctx.records, ctx.run.history_png)
+  if mm.dist.rank() == 0 then mm.plot.history(ctx.records, ctx.run.history_png) end
 end
 
 function M.validate(ctx)
@@ -395,7 +420,7 @@ function M.validate(ctx)
   ctx.net:load(ctx.run.best_model)
   local val = train.evaluate(ctx.net, ctx.validation, genres)
   local confusion = mm.metrics.confusion(val.truth, val.predicted, {classes = #genres, names = genres})
-  mm.plot.confusion(confusion, ctx.run.confusion_png)
+  if mm.dist.rank() == 0 then mm.plot.confusion(confusion, ctx.run.confusion_png) end
   if not mm.quiet then
     print(("\nbest epoch %d: validation macro F1 %.4f +- %.4f (standard error)\n"):format(ctx.stopper.best_epoch or 0,
       val.f1, val.f1_se))
@@ -410,9 +435,11 @@ function M.predict(ctx)
   local ids, probabilities, labels = tta.predict(ctx.net, test_set, {batch = cfg.batch})
   local predicted = {}
   for i, label in ipairs(labels) do predicted[i] = genres[label] end
-  mm.submission.write(run.submission, ids, predicted, {sample = ctx.folder .. "/sample_submission.csv"})
   local report = mm.submission.confidence(probabilities, genres, {threshold = cfg.confidence_threshold})
-  mm.plot.distribution(report, run.distribution_png)
+  if mm.dist.rank() == 0 then
+    mm.submission.write(run.submission, ids, predicted, {sample = ctx.folder .. "/sample_submission.csv"})
+    mm.plot.distribution(report, run.distribution_png)
+  end
   if not mm.quiet then
     print(report:text())
     print(("wrote %s, %s, %s, %s and %s"):format(run.best_model, run.submission, run.history_png,

@@ -154,6 +154,7 @@ M.with_average = with_average
 --- and the list of epoch records.
 function M.fit(ctx)
   local run, net, ema = ctx.run, ctx.model, ctx.ema
+  local writer = mm.dist.rank() == 0  -- under mpirun every rank trains alike; rank 0 writes
   local stopper = M.early_stopping{patience = ctx.patience, mode = "max", start = ctx.patience_start,
                                    window = ctx.window}
   local first = 1
@@ -171,7 +172,7 @@ function M.fit(ctx)
     local train, status = M.train_epoch(ctx, epoch)
     if status == "interrupted" then
       -- The last completed epoch is on disk; resuming redoes this one from there, exactly.
-      net:save(run.path .. "/interrupted.safetensors")
+      if writer then net:save(run.path .. "/interrupted.safetensors") end
       io.stderr:write(("\ninterrupted in epoch %d; weights at this step in %s/interrupted.safetensors\n"
         .. "resume with: mashup run %s --resume %s\n"):format(epoch, run.path, ctx.script or arg[0], run.path))
       os.exit(130)
@@ -180,16 +181,20 @@ function M.fit(ctx)
     local record = {epoch = epoch, train_loss = train.loss, train_acc = train.acc, val_loss = val.loss,
                     val_acc = val.acc, val_f1 = val.f1, val_f1_se = val.f1_se, lr = ctx.scheduler:lr(),
                     seconds = train.seconds, data_wait = train.data_wait}
-    run:log(record)
+    if writer then run:log(record) end
     local improved, stop = stopper:update(val.f1, epoch)
-    with_average(ema, function()
-      if improved then net:save(run.best_model) end
-      net:save(run.last_model)
-    end)
+    if writer then
+      with_average(ema, function()
+        if improved then net:save(run.best_model) end
+        net:save(run.last_model)
+      end)
+    end
     local extra = {best_epoch = stopper.best_epoch, bad_epochs = stopper.bad_epochs}
     for k = 1, #stopper.recent - 1 do extra["recent" .. k] = stopper.recent[k + 1] end
-    mm.optim.save_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler, ema = ema,
-      epoch = epoch, best = stopper.best, extra = extra})
+    if writer then
+      mm.optim.save_state(run.state, {model = net, optimizer = ctx.optimizer, scheduler = ctx.scheduler, ema = ema,
+        epoch = epoch, best = stopper.best, extra = extra})
+    end
     if not mm.quiet then
       print(("epoch %2d  train loss %.4f acc %.3f | val loss %.4f acc %.3f macro F1 %.4f +- %.3f%s | lr %.2e  %.1f s (data wait %.1f s)"):format(
         epoch, train.loss, train.acc, val.loss, val.acc, val.f1, val.f1_se, improved and " *" or "  ",
@@ -202,7 +207,8 @@ function M.fit(ctx)
     end
   end
   mm.defer_interrupt(false)
-  return stopper, run:records()
+  mm.dist.barrier()  -- the checkpoints rank 0 wrote are on disk for every rank
+  return stopper, mm.dist.broadcast(writer and run:records() or nil)
 end
 
 return M

@@ -45,6 +45,8 @@ final class DistributedTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         // CI and containers run as root, which mpirun refuses unless told.
         (environment["OMPI_ALLOW_RUN_AS_ROOT"], environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"]) = ("1", "1")
+        // Containers often forbid the cross-memory attach shared memory uses for large messages.
+        environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

@@ -135,6 +135,17 @@ final class LuaWorker: @unchecked Sendable {
     /// The registry field holding the function.
     static let functionKey = "mashup.worker_function"
 
+    /// Rebuilds the function (argument 1: its `LuaWorkerFunction`) in this state's registry.
+    static let install = Binding("install") { lua in
+        let function = Unmanaged<LuaWorkerFunction>.fromOpaque(lua_touserdata(lua.L, 1)!).takeUnretainedValue()
+        try function.image.push(into: lua)
+        guard lua.type(-1) == LUA_TFUNCTION else {
+            throw LuaError.message("\(function.name): a function expected, got \(lua.typeName(-1))")
+        }
+        lua.setField(clua_registryindex(), LuaWorker.functionKey)
+        return 0
+    }
+
     init(_ function: LuaWorkerFunction) throws {
         state = LuaState(quiet: true)
         try state.run(
@@ -143,20 +154,7 @@ final class LuaWorker: @unchecked Sendable {
         let L = state.L
         lua_settop(L, 0)
         lua_pushcclosure(L, mm_traceback_handler, 0)
-        mm_push_native(
-            L,
-            { L in
-                Lua.invoke(L) { lua in
-                    let function = Unmanaged<LuaWorkerFunction>.fromOpaque(lua_touserdata(lua.L, 1)!)
-                        .takeUnretainedValue()
-                    try function.image.push(into: lua)
-                    guard lua.type(-1) == LUA_TFUNCTION else {
-                        throw LuaError.message("\(function.name): a function expected, got \(lua.typeName(-1))")
-                    }
-                    lua.setField(clua_registryindex(), LuaWorker.functionKey)
-                    return 0
-                }
-            })
+        LuaWorker.install.push(L)
         lua_pushlightuserdata(L, Unmanaged.passUnretained(function).toOpaque())
         do {
             try state.call(arguments: 1, results: 0)

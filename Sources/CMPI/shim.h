@@ -51,26 +51,24 @@ static inline int mm_mpi_size(void) {
 static inline MPI_Op mm_mpi_op(int op) { return op == MM_MPI_MAX ? MPI_MAX : op == MM_MPI_MIN ? MPI_MIN : MPI_SUM; }
 
 /// In place, over every rank; counts beyond INT_MAX go in pieces.
-static inline int mm_mpi_allreduce_float(float *data, size_t count, int op) {
+static inline int mm_mpi_allreduce(void *data, size_t count, MPI_Datatype type, size_t bytes, int op) {
+    char *at = (char *)data;
     while (count > 0) {
         int n = count > (size_t)INT_MAX ? INT_MAX : (int)count;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, data, n, MPI_FLOAT, mm_mpi_op(op), MPI_COMM_WORLD);
+        int rc = MPI_Allreduce(MPI_IN_PLACE, at, n, type, mm_mpi_op(op), MPI_COMM_WORLD);
         if (rc != MPI_SUCCESS) return rc;
-        data += n;
+        at += (size_t)n * bytes;
         count -= (size_t)n;
     }
     return MPI_SUCCESS;
 }
 
+static inline int mm_mpi_allreduce_float(float *data, size_t count, int op) {
+    return mm_mpi_allreduce(data, count, MPI_FLOAT, sizeof(float), op);
+}
+
 static inline int mm_mpi_allreduce_double(double *data, size_t count, int op) {
-    while (count > 0) {
-        int n = count > (size_t)INT_MAX ? INT_MAX : (int)count;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, data, n, MPI_DOUBLE, mm_mpi_op(op), MPI_COMM_WORLD);
-        if (rc != MPI_SUCCESS) return rc;
-        data += n;
-        count -= (size_t)n;
-    }
-    return MPI_SUCCESS;
+    return mm_mpi_allreduce(data, count, MPI_DOUBLE, sizeof(double), op);
 }
 
 /// Root's bytes to every rank; counts beyond INT_MAX go in pieces.

@@ -38,6 +38,13 @@ final class OptimTests: XCTestCase {
             XCTAssertEqual(range.lowerBound % 16, 0, "each parameter starts on a cache line")
         }
         XCTAssertEqual(early.array, before, "values kept when gathered")
+        var gaps: [Float] = []
+        for (range, next) in zip(flat.ranges, flat.ranges.dropFirst().map(\.lowerBound) + [flat.count]) {
+            gaps +=
+                Array(flat.values.buffer[range.upperBound..<next])
+                + Array(flat.gradients.buffer[range.upperBound..<next])
+        }
+        XCTAssertEqual(Set(gaps), [0], "the gaps between parameters hold zeros")
         XCTAssertTrue(flat.ranges.contains { flat.values.data + $0.lowerBound == early.data })
         for p in net.parameters { p.grad.fill(1) }
         opt.step()

@@ -160,6 +160,26 @@ final class DistributedTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-5)
     }
 
+    /// A run's state does not depend on how many processes wrote it: 2 ranks train epoch 1,
+    /// one process resumes it to epoch 2, 2 ranks again to epoch 3.
+    func testARunResumesWithAnotherNumberOfRanks() throws {
+        let runs = try temporaryFolder(self)
+        let first = try launch(
+            2, ["--threads", "1"] + ScriptTests.recipeArguments(runs: runs, name: "moving", epochs: 1), limit: 600)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let run = runs.appendingPathComponent("moving").path
+        let single = try runMashup(["--quiet", "run", ScriptTests.kaggleScript, "--resume", run, "--epochs", "2"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let again = try launch(
+            2, ["--quiet", "--threads", "1", "run", ScriptTests.kaggleScript, "--resume", run, "--epochs", "3"],
+            limit: 600)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stderr.components(separatedBy: "resume: applied --epochs 3").count, 2, again.stderr)
+        let log = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)
+        XCTAssertEqual(
+            log.split(separator: "\n").map { $0.prefix(12) }, ["{\"epoch\": 1,", "{\"epoch\": 2,", "{\"epoch\": 3,"])
+    }
+
     /// A rank that fails ends the whole job with its message; the rank waiting at a barrier
     /// does not hang.
     func testALuaErrorOnOneRankEndsTheJob() throws {

@@ -5,8 +5,8 @@
 #
 # Peers run in a virtual environment, .venv-bench (created on first use from PyPI:
 # librosa 0.11, soundfile, torch, safetensors), or under $MASHUP_PEER_PYTHON for librosa and
-# $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn pipeline synth
-# cache generalisation); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see
+# $MASHUP_TORCH_PYTHON for PyTorch when those are set. SUITES picks suites (dsp nn dist pipeline
+# synth cache generalisation; dist trains the reference model on 1 process and on 2 MPI ranks); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see
 # CacheBench). `generalisation` trains the quickstart's model 12 times (4 recipes x 3 seeds, about
 # an hour on 2 cores): GENERALISATION_VARIANTS and GENERALISATION_SEEDS change what it runs.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 out=.build/bench
 mkdir -p "$out"
-suites=${SUITES:-"dsp pipeline cache nn synth generalisation"}
+suites=${SUITES:-"dsp pipeline cache nn dist synth generalisation"}
 threads=${BENCH_THREADS:-2}
 
 if [ -z "${MASHUP_PEER_PYTHON:-}" ] || [ -z "${MASHUP_TORCH_PYTHON:-}" ]; then
@@ -43,6 +43,18 @@ for suite in $suites; do
     .build/release/mashup --quiet run scripts/bench/generalisation.lua --out "$out/generalisation.jsonl" \
       --variants "${GENERALISATION_VARIANTS:-baseline,cache,fresh,fresh+ema,fresh+ema+aug}" --seeds "${GENERALISATION_SEEDS:-1,2,3}"
     cat "$out/generalisation.jsonl" >> "$out/results.jsonl"
+    continue
+  fi
+  if [ "$suite" = dist ]; then
+    # The reference model data-parallel: 1 process x 2 threads against 2 ranks x 1 thread.
+    DIST_BENCH_THREADS=2 .build/release/MashupBench dist | tee -a "$out/results.jsonl"
+    if command -v mpirun > /dev/null; then
+      root=(); [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+      mpirun "${root[@]}" --oversubscribe -np 2 -x DIST_BENCH_THREADS=1 \
+        --mca btl_vader_single_copy_mechanism none .build/release/MashupBench dist | tee -a "$out/results.jsonl"
+    else
+      echo "bench: mpirun not found (make deps installs openmpi-bin); 2-rank row skipped"
+    fi
     continue
   fi
   .build/release/MashupBench "$suite" | tee -a "$out/results.jsonl"

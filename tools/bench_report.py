@@ -151,6 +151,18 @@ def main():
     if "nn" in sections:
         print("## CNN engine (issue 4)\n")
         print(nn_table(rows) + "\n")
+    if "dist" in sections:
+        print("## Data-parallel training (issue 14)\n")
+        print("The reference SE-ResNet, a global batch of 16 spectrograms of 128 x 1292 per step, on one process "
+              "and on MPI ranks sharing the machine's cores; each rank trains on its share and the gradients are "
+              "averaged with one all-reduce of the flat gradient block. Best of the timed steps.\n")
+        out = ["| layout (ranks x threads) | samples/s | s/step | all-reduce s/step | all-reduce share | gradients MiB |",
+               "|---|---|---|---|---|---|"]
+        for r in rows:
+            if r.get("suite") == "dist":
+                out.append(f"| {r['ranks']} x {r['threads']} | {fmt(r['value'])} | {fmt(r['step_s'])} | "
+                           f"{fmt(r['allreduce_s'])} | {fmt(100 * r['allreduce_share'])}% | {fmt(r['gradient_mib'])} |")
+        print("\n".join(out) + "\n")
     if "generalisation" in sections:
         print("## Generalisation to unseen songs (issue 12)\n")
         print("scripts/bench/generalisation.lua: the quickstart's small SE-ResNet trained on the `small` synthetic "

@@ -10,6 +10,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("synth", SynthBench.run),
     ("pipeline", PipelineBench.run),
     ("cache", CacheBench.run),
+    ("dist", DistributedBench.run),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -20,8 +20,7 @@ enum DistributedBench {
         let config = SEResNetConfig()
         let net = try SEResNet(config)
         let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
-        let x = try Tensor(
-            shape: [local, 1, 128, 1292], values: (0..<(local * 128 * 1292)).map { _ in Float.random(in: 0...1) })
+        let x = NNBench.random([local, 1, 128, 1292])
         let labels = (0..<local).map { ($0 + rank) % config.classes }
         var reduce = 0.0
         func step() throws {

@@ -87,13 +87,13 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let state = try global.makeState()
+        defer { Distributed.finish() }
         let all = CommandLine.arguments
         let scriptIndex = max(0, all.count - arguments.count - 1)
         try report {
             try state.setScriptArguments(host: Array(all[..<scriptIndex]), script: script, arguments: arguments)
             try state.runFile(script, arguments: arguments)
         }
-        Distributed.finish()
     }
 }
 

@@ -18,37 +18,20 @@ import CLuaBridge
 /// tables for the whole process; each one keeps itself alive, so the upvalue never dangles.
 final class Binding: Sendable {
     let name: String
-    private let body: Body
-
-    private enum Body {
-        case swift(@Sendable (Lua) throws -> Int32)
-        /// A C-compatible function already doing its own `Lua.invoke` (one that pushes
-        /// closures of itself, like a batch iterator).
-        case native(LuaFunction)
-    }
+    private let body: @Sendable (Lua) throws -> Int32
 
     init(_ name: String, _ body: @escaping @Sendable (Lua) throws -> Int32) {
         self.name = name
-        self.body = .swift(body)
+        self.body = body
         _ = Unmanaged.passRetained(self)
-    }
-
-    init(_ name: String, native function: LuaFunction) {
-        self.name = name
-        self.body = .native(function)
     }
 
     /// Pushes the Lua function; with `upvalues` n, the n values on top of the stack become its
     /// upvalues, which the body reads at `Binding.upvalue(1 ... n)` (an iterator's state).
     func push(_ L: OpaquePointer, upvalues n: Int32 = 0) {
-        switch body {
-        case .native(let function):
-            mm_push_native_closure(L, function, n)
-        case .swift:
-            lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
-            lua_rotate(L, -(n + 1), 1)
-            mm_push_native_closure(L, Binding.dispatch, n + 1)
-        }
+        lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
+        lua_rotate(L, -(n + 1), 1)
+        mm_push_native_closure(L, Binding.dispatch, n + 1)
     }
 
     /// The pseudo-index of the body's upvalue k (1-based), as pushed by `push(_:upvalues:)`.
@@ -64,7 +47,6 @@ final class Binding: Sendable {
 
     private static let dispatch: LuaFunction = { L in
         let binding = Unmanaged<Binding>.fromOpaque(lua_touserdata(L, clua_upvalueindex(2))!).takeUnretainedValue()
-        guard case .swift(let body) = binding.body else { return 0 }
-        return Lua.invoke(L, body)
+        return Lua.invoke(L, binding.body)
     }
 }

@@ -151,16 +151,11 @@ enum LuaAudio: LuaModule {
             let info = try AudioFile.info(try lua.string(1))
             try lua.reserve(3)
             lua_createtable(lua.L, 0, 5)
-            lua.push(info.frames)
-            lua.setField(-2, "frames")
-            lua.push(info.channels)
-            lua.setField(-2, "channels")
-            lua.push(info.rate)
-            lua.setField(-2, "rate")
-            lua.push(info.duration)
-            lua.setField(-2, "duration")
-            lua.push(info.format)
-            lua.setField(-2, "format")
+            lua.field("frames", info.frames)
+            lua.field("channels", info.channels)
+            lua.field("rate", info.rate)
+            lua.field("duration", info.duration)
+            lua.field("format", info.format)
             return 1
         },
         // mm.audio.new(samples, rate) -> a buffer from a tensor or a Lua table: (frames) is mono,

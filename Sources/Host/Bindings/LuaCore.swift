@@ -8,10 +8,8 @@ enum LuaCore: LuaModule {
     static let name: String? = nil
 
     static func setFields(_ lua: Lua, options: HostOptions) {
-        lua.push(Engine.version)
-        lua.setField(-2, "version")
-        lua.push(options.quiet)
-        lua.setField(-2, "quiet")
+        lua.field("version", Engine.version)
+        lua.field("quiet", options.quiet)
     }
 
     static let functions: [Binding] = [

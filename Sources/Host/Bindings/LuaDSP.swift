@@ -84,8 +84,7 @@ enum LuaDSP: LuaModule {
                 lua.push(TensorObject(try Tensor(shape: [values.count], values: values)))
                 lua.setField(-2, name)
             }
-            lua.push(SpectrogramObject(mfcc, values: .coefficients))
-            lua.setField(-2, "mfcc")
+            lua.field("mfcc", SpectrogramObject(mfcc, values: .coefficients))
             lua.setField(-2, "frames")
             return 1
         },

@@ -65,20 +65,13 @@ enum LuaData: LuaModule {
             }
             try lua.reserve(4)
             lua_createtable(lua.L, 0, 7)
-            lua.push(summary.root)
-            lua.setField(-2, "root")
-            lua.push(summary.labelsPath)
-            lua.setField(-2, "labels")
-            lua.push(summary.songs.count)
-            lua.setField(-2, "songs")
-            lua.push(summary.testSongs.count)
-            lua.setField(-2, "test_songs")
-            lua.push(summary.noiseClips.count)
-            lua.setField(-2, "noise_clips")
-            lua.push(summary.mashups.count)
-            lua.setField(-2, "mashups")
-            lua.push(summary.elapsed)
-            lua.setField(-2, "seconds")
+            lua.field("root", summary.root)
+            lua.field("labels", summary.labelsPath)
+            lua.field("songs", summary.songs.count)
+            lua.field("test_songs", summary.testSongs.count)
+            lua.field("noise_clips", summary.noiseClips.count)
+            lua.field("mashups", summary.mashups.count)
+            lua.field("seconds", summary.elapsed)
             return 1
         },
     ]

@@ -51,24 +51,18 @@ final class DataSetObject: LuaObject, Sendable {
         let song = dataSet.songs[i]
         try lua.reserve(4)
         lua_createtable(lua.L, 0, 7)
-        lua.push(i + 1)
-        lua.setField(-2, "index")
-        lua.push(song.genre.name)
-        lua.setField(-2, "genre")
-        lua.push(song.genre.rawValue + 1)
-        lua.setField(-2, "label")
-        lua.push(song.name)
-        lua.setField(-2, "name")
+        lua.field("index", i + 1)
+        lua.field("genre", song.genre.name)
+        lua.field("label", song.genre.rawValue + 1)
+        lua.field("name", song.name)
         lua_createtable(lua.L, 0, 4)
         for (stem, path) in zip(Stem.allCases, song.stems) {
             lua.push(path)
             lua.setField(-2, stem.rawValue)
         }
         lua.setField(-2, "stems")
-        lua.push(song.rate)
-        lua.setField(-2, "rate")
-        lua.push(Double(song.frames) / Double(song.rate))
-        lua.setField(-2, "seconds")
+        lua.field("rate", song.rate)
+        lua.field("seconds", Double(song.frames) / Double(song.rate))
     }
 
     /// Pushes the songs `indices` (0-based) as a sequence of song tables.
@@ -85,10 +79,8 @@ final class DataSetObject: LuaObject, Sendable {
     func pushSplit(_ lua: Lua, _ split: DataSplit) throws {
         try lua.reserve(3)
         lua_createtable(lua.L, 0, 2)
-        lua.push(SongsObject(self, split.train))
-        lua.setField(-2, "train")
-        lua.push(SongsObject(self, split.validation))
-        lua.setField(-2, "val")
+        lua.field("train", SongsObject(self, split.train))
+        lua.field("val", SongsObject(self, split.validation))
     }
 
     static let methods: [Binding] = [
@@ -121,12 +113,9 @@ final class DataSetObject: LuaObject, Sendable {
             lua_createtable(lua.L, Int32(items.count), 0)
             for (k, item) in items.enumerated() {
                 lua_createtable(lua.L, 0, 3)
-                lua.push(item.id)
-                lua.setField(-2, "id")
-                lua.push(item.path)
-                lua.setField(-2, "path")
-                lua.push(Double(item.frames) / Double(item.rate))
-                lua.setField(-2, "seconds")
+                lua.field("id", item.id)
+                lua.field("path", item.path)
+                lua.field("seconds", Double(item.frames) / Double(item.rate))
                 lua_rawseti(lua.L, -2, lua_Integer(k + 1))
             }
             return 1
@@ -138,11 +127,9 @@ final class DataSetObject: LuaObject, Sendable {
             lua_createtable(lua.L, Int32(clips.count), 0)
             for (k, clip) in clips.enumerated() {
                 lua_createtable(lua.L, 0, 2)
-                lua.push(clip.path)
-                lua.setField(-2, "path")
+                lua.field("path", clip.path)
                 if let category = clip.category {
-                    lua.push(category)
-                    lua.setField(-2, "category")
+                    lua.field("category", category)
                 }
                 lua_rawseti(lua.L, -2, lua_Integer(k + 1))
             }

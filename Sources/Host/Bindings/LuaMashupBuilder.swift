@@ -138,15 +138,11 @@ final class BuilderObject: LuaObject, Sendable {
         lua_createtable(lua.L, 0, 4)
         for (k, stem) in Stem.allCases.enumerated() {
             lua_createtable(lua.L, 0, 4)
-            lua.push(Double(example.volumes[k]))
-            lua.setField(-2, "volume")
-            lua.push(example.songs[k] == nil)
-            lua.setField(-2, "dropped")
+            lua.field("volume", Double(example.volumes[k]))
+            lua.field("dropped", example.songs[k] == nil)
             if let song = example.songs[k] {
-                lua.push(song + 1)
-                lua.setField(-2, "song")
-                lua.push(songs[song].name)
-                lua.setField(-2, "name")
+                lua.field("song", song + 1)
+                lua.field("name", songs[song].name)
             }
             lua.setField(-2, stem.rawValue)
         }
@@ -154,21 +150,16 @@ final class BuilderObject: LuaObject, Sendable {
         lua_createtable(lua.L, Int32(example.noise.count), 0)
         for (k, noise) in example.noise.enumerated() {
             lua_createtable(lua.L, 0, 3)
-            lua.push(noise.clip + 1)
-            lua.setField(-2, "clip")
-            lua.push(noise.level)
-            lua.setField(-2, "level")
+            lua.field("clip", noise.clip + 1)
+            lua.field("level", noise.level)
             if let category = clips[noise.clip].category {
-                lua.push(category)
-                lua.setField(-2, "category")
+                lua.field("category", category)
             }
             lua_rawseti(lua.L, -2, lua_Integer(k + 1))
         }
         lua.setField(-2, "noise")
-        lua.push(example.seconds)
-        lua.setField(-2, "seconds")
-        lua.push(builder.options.noiseMode.rawValue)
-        lua.setField(-2, "noise_mode")
+        lua.field("seconds", example.seconds)
+        lua.field("noise_mode", builder.options.noiseMode.rawValue)
     }
 
     static let methods: [Binding] = [

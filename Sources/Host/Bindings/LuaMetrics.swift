@@ -88,8 +88,7 @@ enum LuaMetrics: LuaModule {
             lua.appendToSequence()
         }
         lua.setField(-2, "per_class")
-        lua.push(ConfusionObject(copying: confusion))
-        lua.setField(-2, "confusion")
+        lua.field("confusion", ConfusionObject(copying: confusion))
     }
 }
 

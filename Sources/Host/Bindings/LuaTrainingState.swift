@@ -33,11 +33,9 @@ enum LuaTrainingState {
             from: path, model: model, optimizer: optimizer, scheduler: scheduler, average: average)
         try lua.reserve(4)
         lua_createtable(lua.L, 0, 3)
-        lua.push(state.epoch)
-        lua.setField(-2, "epoch")
+        lua.field("epoch", state.epoch)
         if let best = state.bestMetric {
-            lua.push(best)
-            lua.setField(-2, "best")
+            lua.field("best", best)
         }
         lua_createtable(lua.L, 0, Int32(clamping: state.extra.count))
         for (key, text) in state.extra.sorted(by: { $0.key < $1.key }) {

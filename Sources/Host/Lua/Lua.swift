@@ -138,6 +138,17 @@ struct Lua {
     func result<T: LuaObject>(_ object: T) -> Int32 { one(push(object)) }
     func result(_ values: [Double]) throws -> Int32 { one(try push(values)) }
 
+    /// Sets field `key` of the table on top of the stack to `value`: records built field by
+    /// field (`lua.field("rate", info.rate)`).
+    func field(_ key: String, _ value: Double) { keyed(key, push(value)) }
+    func field(_ key: String, _ value: Int) { keyed(key, push(value)) }
+    func field(_ key: String, _ value: Bool) { keyed(key, push(value)) }
+    func field(_ key: String, _ value: String) { keyed(key, push(value)) }
+    func field<T: LuaObject>(_ key: String, _ object: T) { keyed(key, push(object)) }
+
+    /// Stores the value just pushed (its argument) as field `key` of the table below it.
+    private func keyed(_ key: String, _ pushed: Void) { setField(-2, key) }
+
     /// 1, once its argument (a push) has run.
     func one(_ pushed: Void) -> Int32 { 1 }
 

@@ -19,6 +19,9 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(
             try LuaState(quiet: true).evaluate("return math.type(mm.dist.allreduce(3, \"max\"))"), ["integer"])
         XCTAssertTrue(r[5]?.contains("'sum', 'mean', 'max' or 'min' expected") ?? false, "\(r)")
+        let nan = try LuaState(quiet: true).evaluate(
+            "return select(2, pcall(mm.dist.broadcast, {lr = {1, math.huge}}))")
+        XCTAssertTrue(nan[0]?.contains("the value.lr[2] (inf) cannot be sent") ?? false, "\(nan)")
     }
 
     /// Runs `mpirun --oversubscribe -np ranks mashup --quiet --threads 1 run script`.

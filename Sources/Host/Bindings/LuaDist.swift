@@ -61,12 +61,16 @@ enum LuaDist: LuaModule {
                 lua_pushvalue(lua.L, 1)
                 return 1
             }
-            if Distributed.size == 1 {  // a job of one: the value itself, if it could be sent
-                _ = try lua.json(1)
+            // Checked on every rank, so a job of one refuses what a job of several would.
+            let value = try lua.json(1)
+            if let bad = nonFinite(value) {
+                throw LuaError.argument(1, "\(bad) cannot be sent to the other ranks (JSON has no NaN or infinity)")
+            }
+            if Distributed.size == 1 {  // a job of one: the value itself
                 lua_settop(lua.L, 1)
                 return 1
             }
-            let mine = Distributed.rank == root ? Array(try lua.json(1).text().utf8) : []
+            let mine = Distributed.rank == root ? Array(value.text().utf8) : []
             let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
             return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))
         },
@@ -84,6 +88,18 @@ enum LuaDist: LuaModule {
             return 0
         },
     ]
+
+    /// The first NaN or infinite number in `value`, named by where it is, or nil.
+    private static func nonFinite(_ value: JSONValue, at place: String = "the value") -> String? {
+        switch value {
+        case .number(let v): return v.isFinite ? nil : "\(place) (\(v))"
+        case .array(let items):
+            return items.enumerated().lazy.compactMap { nonFinite($1, at: "\(place)[\($0 + 1)]") }.first
+        case .object(let members):
+            return members.sorted { $0.key < $1.key }.lazy.compactMap { nonFinite($1, at: "\(place).\($0)") }.first
+        default: return nil
+        }
+    }
 
     /// Throws unless every rank passed the same `value` (a collective's size).
     private static func sameOnEveryRank(_ value: Double, _ what: String) throws {

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 enum { MM_MPI_SUM = 0, MM_MPI_MAX = 1, MM_MPI_MIN = 2 };
 
@@ -86,6 +87,39 @@ static inline int mm_mpi_broadcast(void *data, size_t count, int root) {
 
 static inline int mm_mpi_barrier(void) { return MPI_Barrier(MPI_COMM_WORLD); }
 
+/// Starts an in-place sum, max or min of `count` floats over every rank without waiting for it;
+/// `*request` receives a handle for mm_mpi_test and mm_mpi_wait (an MPI_Request on the heap,
+/// so Swift holds a pointer whatever type the MPI library gives its handles).
+static inline int mm_mpi_iallreduce_float(float *data, int count, int op, void **request) {
+    MPI_Request *r = (MPI_Request *)malloc(sizeof *r);
+    if (r == NULL) return MPI_ERR_NO_MEM;
+    int rc = MPI_Iallreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, mm_mpi_op(op), MPI_COMM_WORLD, r);
+    if (rc != MPI_SUCCESS) {
+        free(r);
+        return rc;
+    }
+    *request = r;
+    return MPI_SUCCESS;
+}
+
+/// Lets MPI move a started operation on (non-blocking collectives progress inside MPI calls);
+/// *done becomes 1 once it has finished. The handle stays valid until mm_mpi_wait.
+static inline int mm_mpi_test(void *request, int *done) {
+    return MPI_Test((MPI_Request *)request, done, MPI_STATUS_IGNORE);
+}
+
+/// Waits for a started operation and frees its handle.
+static inline int mm_mpi_wait(void *request) {
+    int rc = MPI_Wait((MPI_Request *)request, MPI_STATUS_IGNORE);
+    free(request);
+    return rc;
+}
+
+/// Every rank's `count` bytes, in rank order, into `out` (size x count bytes) on every rank.
+static inline int mm_mpi_allgather(const void *mine, int count, void *out) {
+    return MPI_Allgather(mine, count, MPI_BYTE, out, count, MPI_BYTE, MPI_COMM_WORLD);
+}
+
 /// Ends every rank of the job with `code`.
 static inline void mm_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 
@@ -101,6 +135,14 @@ static inline int mm_mpi_allreduce_float(float *data, size_t count, int op) { (v
 static inline int mm_mpi_allreduce_double(double *data, size_t count, int op) { (void)data; (void)count; (void)op; return 0; }
 static inline int mm_mpi_broadcast(void *data, size_t count, int root) { (void)data; (void)count; (void)root; return 0; }
 static inline int mm_mpi_barrier(void) { return 0; }
+static inline int mm_mpi_iallreduce_float(float *data, int count, int op, void **request) {
+    (void)data; (void)count; (void)op; *request = NULL; return 0;
+}
+static inline int mm_mpi_test(void *request, int *done) { (void)request; *done = 1; return 0; }
+static inline int mm_mpi_wait(void *request) { (void)request; return 0; }
+static inline int mm_mpi_allgather(const void *mine, int count, void *out) {
+    (void)mine; (void)count; (void)out; return 0;
+}
 static inline void mm_mpi_abort(int code) { (void)code; }
 
 #endif

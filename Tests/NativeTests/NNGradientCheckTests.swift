@@ -122,6 +122,32 @@ final class NNGradientCheckTests: XCTestCase {
         try check(bn, input: randomTensor([3, 4, 5, 6], seed: 8), eps: 1e-2, tolerance: 2e-3)
     }
 
+    /// The synchronised path (SyncBatchNorm) with one replica: what the plain layer computes,
+    /// bit for bit, forward, backward and running statistics, with and without its ReLU; and
+    /// its gradients pass the finite-difference check. (Two replicas: DistributedTests.)
+    func testSynchronisedBatchNormWithOneReplicaIsThePlainLayer() throws {
+        for relu in [false, true] {
+            let (plain, synced) = (try BatchNorm2d(4), try BatchNorm2d(4))
+            var sums = 0
+            synced.replicaSum = { _ in sums += 1 }
+            for bn in [plain, synced] {
+                bn.appliesReLU = relu
+                try bn.weight.value.assign(randomTensor([4], seed: 6))
+                try bn.bias.value.assign(randomTensor([4], seed: 7))
+            }
+            let x = randomTensor([3, 4, 5, 6], seed: 8)
+            let dout = randomTensor([3, 4, 5, 6], seed: 9)
+            let (y1, y2) = (try plain.forward(x), try synced.forward(x))
+            XCTAssertEqual(y1.array, y2.array)
+            XCTAssertEqual(try plain.backward(dout).array, try synced.backward(dout).array)
+            XCTAssertEqual(sums, 3, "two sums forward, one backward")
+            XCTAssertEqual(plain.weight.grad.array, synced.weight.grad.array)
+            XCTAssertEqual(plain.bias.grad.array, synced.bias.grad.array)
+            XCTAssertEqual(plain.runningVar.array, synced.runningVar.array)
+            if !relu { try check(synced, input: x, eps: 1e-2, tolerance: 2e-3) }  // (a ReLU kink defeats differences)
+        }
+    }
+
     func testBatchNormEvaluation() throws {
         let bn = try BatchNorm2d(3)
         try bn.runningMean.assign(randomTensor([3], seed: 9))

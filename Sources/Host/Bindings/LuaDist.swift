@@ -74,6 +74,33 @@ enum LuaDist: LuaModule {
             let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
             return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))
         },
+        // mm.dist.gather(value) -> {rank 0's value, rank 1's, ...} on every rank: nil, a boolean,
+        // number, string or plain table (as JSON, as broadcast sends it), any size per rank.
+        Binding("gather") { lua in
+            let value = try lua.json(1)
+            if let bad = nonFinite(value) {
+                throw LuaError.argument(1, "\(bad) cannot be sent to the other ranks (JSON has no NaN or infinity)")
+            }
+            let parts = try Distributed.allgather(Array(value.text().utf8))
+            let values = try parts.enumerated().map { rank, bytes in
+                try JSONValue(parsing: String(decoding: bytes, as: UTF8.self), origin: "gather from rank \(rank)")
+            }
+            try lua.reserve(3)
+            lua_createtable(lua.L, Int32(values.count), 0)
+            for (i, v) in values.enumerated() {
+                try lua.push(v)
+                lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+            }
+            return 1
+        },
+        // mm.dist.sync_batchnorm(net [, on = true]) -> how many BatchNorm layers it set: in
+        // training they normalise with the statistics of the whole global batch, every rank's
+        // share (PyTorch's SyncBatchNorm), instead of each rank's own share, the default. Costs
+        // three small all-reduces per layer and step; on = false turns it off again.
+        Binding("sync_batchnorm") { lua in
+            let net = try lua.object(1, as: ModuleObject.self).module
+            return lua.result(Distributed.synchronizeBatchNorm(net, lua.isNoneOrNil(2) ? true : lua.boolean(2)))
+        },
         // mm.dist.average_gradients(optimizer, n): after backward, before the step: every rank's
         // gradients become those of the mean loss over the whole global batch (n = this rank's
         // examples in it), as PyTorch's DistributedDataParallel makes them. Nothing in a job of
@@ -86,6 +113,23 @@ enum LuaDist: LuaModule {
             }
             try Distributed.averageGradients(optimizer.flat, examples: examples)
             return 0
+        },
+        // mm.dist.overlap(net, optimizer [, {bucket_mb = 4}]) -> true when set up: from now on
+        // net:backward starts all-reducing the optimiser's gradients in buckets of about
+        // bucket_mb MiB as the layers finish them, while the layers below still work (DDP's
+        // overlap); average_gradients then waits for the buckets. Each backward must be
+        // followed by average_gradients (no accumulation over several). False in a job of one.
+        Binding("overlap") { lua in
+            let net = try lua.object(1, as: ModuleObject.self).module
+            let optimizer = try lua.object(2, as: OptimizerObject.self).optimizer
+            let o = try lua.options(3)
+            try o.only(["bucket_mb"])
+            let megabytes = try o.number("bucket_mb", default: 4)
+            guard megabytes > 0, megabytes <= 4096 else {
+                throw LuaError.argument(3, "bucket_mb in (0, 4096] expected, got \(megabytes)")
+            }
+            let buckets = try Distributed.overlap(net, optimizer.flat, bucketBytes: Int(megabytes * 1_048_576))
+            return lua.result(buckets != nil)
         },
     ]
 

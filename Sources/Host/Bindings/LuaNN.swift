@@ -41,7 +41,11 @@ final class ModuleObject: LuaObject {
         // input gradient and returns nothing.
         Binding("backward") { lua in
             let module = try receiver(lua)
-            let dx = try module.backward(try lua.object(2, as: TensorObject.self).tensor)
+            let dout = try lua.object(2, as: TensorObject.self).tensor
+            if let buckets = module.workspace.gradientObserver as? GradientBuckets {  // mm.dist.overlap
+                try buckets.beginBackward(examples: dout.rank > 0 ? dout.shape[0] : 1)
+            }
+            let dx = try module.backward(dout)
             if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
             return lua.result(TensorObject(dx))
         },

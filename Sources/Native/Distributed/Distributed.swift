@@ -103,6 +103,31 @@ public enum Distributed {
         try check(mm_mpi_broadcast(base, values.count * 4, Int32(root)), "broadcast")
     }
 
+    /// Every rank's bytes (any lengths), in rank order, on every rank.
+    public static func allgather(_ bytes: [UInt8]) throws -> [[UInt8]] {
+        guard size > 1 else { return [bytes] }
+        var lengths = [UInt64](repeating: 0, count: size)
+        var mine = UInt64(bytes.count)
+        try withUnsafeBytes(of: &mine) { m in
+            try lengths.withUnsafeMutableBytes { out in
+                try check(mm_mpi_allgather(m.baseAddress!, 8, out.baseAddress!), "allgather")
+            }
+        }
+        let longest = Int(lengths.max() ?? 0)
+        guard longest > 0 else { return lengths.map { _ in [] } }
+        guard longest <= Int(Int32.max) else {
+            throw DistributedError("allgather: \(longest) bytes from one rank is more than one message takes")
+        }
+        var padded = bytes + [UInt8](repeating: 0, count: longest - bytes.count)
+        var all = [UInt8](repeating: 0, count: longest * size)
+        try padded.withUnsafeMutableBytes { m in
+            try all.withUnsafeMutableBytes { out in
+                try check(mm_mpi_allgather(m.baseAddress!, Int32(longest), out.baseAddress!), "allgather")
+            }
+        }
+        return (0..<size).map { r in Array(all[(r * longest)..<(r * longest + Int(lengths[r]))]) }
+    }
+
     public static func barrier() throws {
         guard size > 1 else { return }
         try check(mm_mpi_barrier(), "barrier")
@@ -135,13 +160,55 @@ extension Distributed {
     /// mean loss over the whole global batch, sum_r (n_r / N) g_r, so a job of any size takes
     /// the step one process would take on the global batch. One all-reduce over the flat
     /// gradient block (`FlatParameters`), and one for the counts.
+    /// With `overlap` set up for `flat` and a backward pass begun, this waits for the buckets
+    /// that backward started instead.
     public static func averageGradients(_ flat: FlatParameters, examples: Int) throws {
         guard size > 1 else { return }
+        if let buckets = overlapped[ObjectIdentifier(flat)], buckets.pending {
+            return try buckets.finish(examples: examples)
+        }
         var total = [Double(examples)]
         try allreduce(&total)
         guard total[0] > 0 else { throw DistributedError("average_gradients: no rank had any examples") }
         flat.gather()
         flat.gradients.scaleInPlace(Float(Double(examples) / total[0]))
         try allreduce(flat.gradients.buffer)
+    }
+
+    /// Each flat block's overlapped all-reduce (`overlap`); main thread only, as MPI here.
+    nonisolated(unsafe) private static var overlapped: [ObjectIdentifier: GradientBuckets] = [:]
+
+    /// Makes `module`'s backward all-reduce `flat`'s gradients in buckets of about `bucketBytes`
+    /// as its layers finish them (`GradientBuckets`); nil in a job of one, where there is
+    /// nothing to send. The caller starts each backward with `beginBackward(examples:)`.
+    public static func overlap(_ module: any Module, _ flat: FlatParameters, bucketBytes: Int) throws
+        -> GradientBuckets?
+    {
+        guard size > 1 else { return nil }
+        let buckets = try GradientBuckets(flat, bucketBytes: bucketBytes)
+        module.workspace.gradientObserver = buckets
+        overlapped[ObjectIdentifier(flat)] = buckets
+        return buckets
+    }
+
+    /// Makes every BatchNorm2d of `module` normalise in training with the statistics of the whole
+    /// global batch, every rank's share (SyncBatchNorm), or (`on` false) with its own share again,
+    /// the default. Two all-reduces of C + 1 numbers per layer forward, one of 2C backward; in a
+    /// job of one they are no-ops and the numbers are those of the plain layer. Exact to one
+    /// process on the global batch when every rank has the same number of examples (as PyTorch's
+    /// SyncBatchNorm, each rank's input gradient follows its own loss's scale). Returns how many
+    /// layers it set.
+    @discardableResult
+    public static func synchronizeBatchNorm(_ module: any Module, _ on: Bool = true) -> Int {
+        var count = 0
+        func visit(_ m: any Module) {
+            if let bn = m as? BatchNorm2d {
+                bn.replicaSum = on ? { try allreduce(&$0) } : nil
+                count += 1
+            }
+            for child in m.children { visit(child.module) }
+        }
+        visit(module)
+        return count
     }
 }

@@ -67,6 +67,45 @@ func batchnorm2d_forward_train(
     }
 }
 
+/// Sums each number of `values` over every replica of the layer (the ranks of a data-parallel
+/// job): what makes a BatchNorm synchronised.
+public typealias ReplicaSum = (inout [Double]) throws -> Void
+
+/// Training-mode forward with batch statistics over every replica (PyTorch's SyncBatchNorm):
+/// the same two passes as `batchnorm2d_forward_train`, each followed by a sum over replicas,
+/// then the normalisation. Returns the whole batch's count per channel, M.
+func batchnorm2d_forward_train_synced(
+    _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>,
+    _ variance: UnsafeMutablePointer<Double>, _ scale: UnsafeMutablePointer<Float>,
+    _ shift: UnsafeMutablePointer<Float>,
+    _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ N: Int, _ C: Int, _ HW: Int, eps: Double, relu: Bool, sum: ReplicaSum
+) throws -> Double {
+    var sums = [Double](repeating: 0, count: C + 1)
+    sums.withUnsafeMutableBufferPointer { s in
+        Engine.parallelFor(C) { c in s[c] = channelSum(x, c, N, C, HW, sumOfFloats) }
+    }
+    sums[C] = Double(N * HW)
+    try sum(&sums)
+    let M = sums[C]
+    for c in 0..<C { mean[c] = sums[c] / M }
+    var deviations = [Double](repeating: 0, count: C)
+    deviations.withUnsafeMutableBufferPointer { s in
+        Engine.parallelFor(C) { c in
+            s[c] = channelSum(x, c, N, C, HW) { sumOfSquaredDeviations($0, $1, Float(mean[c])) }
+        }
+    }
+    try sum(&deviations)
+    Engine.parallelFor(C) { c in
+        let v = deviations[c] / M
+        let r = 1 / (v + eps).squareRoot()
+        (rstd[c], variance[c]) = (r, v)
+        (scale[c], shift[c]) = affine(weight[c], bias[c], mean: mean[c], rstd: r)
+        normalizePlanes(out, x, c, N, C, HW, scale[c], shift[c], relu: relu)
+    }
+    return M
+}
+
 /// Evaluation-mode forward with the running statistics.
 func batchnorm2d_forward_eval(
     _ out: UnsafeMutablePointer<Float>, _ scale: UnsafeMutablePointer<Float>, _ shift: UnsafeMutablePointer<Float>,
@@ -108,19 +147,20 @@ private func normalizePlanes(
 /// dx (N, C, H, W) =, dweight (C) +=, dbias (C) += from dout, with mean, rstd and the affine
 /// map from the forward pass (batch statistics in training, running ones in evaluation). With
 /// relu, g = dout where scale * x + shift > 0 (the forward's own arithmetic, so the same mask),
-/// written into dx first; without, g = dout.
+/// written into dx first; without, g = dout. With `sum` (a synchronised BatchNorm in training),
+/// the sums of g and g * x over the whole batch, every replica's, give dx, and M is its count;
+/// the parameter gradients stay this replica's own (the gradient all-reduce averages them).
 func batchnorm2d_backward(
     _ dx: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Double>,
     _ rstd: UnsafePointer<Double>,
     _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    _ N: Int, _ C: Int, _ HW: Int, training: Bool, relu: Bool
-) {
-    let M = Double(N * HW)
-    Engine.parallelFor(C) { c in
-        let grad = relu ? UnsafePointer(dx) : dout
-        var sumG: Double = 0
-        var sumGX: Double = 0
+    _ N: Int, _ C: Int, _ HW: Int, training: Bool, relu: Bool, sum: ReplicaSum? = nil, count M: Double = 0
+) throws {
+    let grad = relu ? UnsafePointer(dx) : dout
+    /// Sum g and sum g * x over channel c's planes (masking g into dx first when relu).
+    func sums(_ c: Int) -> (g: Double, gx: Double) {
+        var (sumG, sumGX): (Double, Double) = (0, 0)
         // plane by plane, so that the sums read the masked gradient while it is in cache
         for n in 0..<N {
             let o = (n * C + c) * HW
@@ -128,11 +168,13 @@ func batchnorm2d_backward(
             sumG += sumOfFloats(grad + o, HW)
             sumGX += dotOfFloats(grad + o, x + o, HW)
         }
+        return (sumG, sumGX)
+    }
+    /// dx over channel c from the sums of g and g * x over M values.
+    func apply(_ c: Int, _ sumG: Double, _ sumGX: Double, _ M: Double) {
         let (mu, r) = (mean[c], rstd[c])
         // sum g * xhat = rstd * (sum g*x - mean * sum g)
         let sumGXhat = r * (sumGX - mu * sumG)
-        dbias[c] += Float(sumG)
-        dweight[c] += Float(sumGXhat)
         // dx = a*g + bx*x + b0, expanding weight*rstd*(g - mean(g) - (x - mean)*rstd*mean(g*xhat))
         let a = Double(weight[c]) * r
         let bx = training ? -a * r * sumGXhat / M : 0
@@ -146,6 +188,28 @@ func batchnorm2d_backward(
             for i in 0..<HW { d[i] = fa * g[i] + fbx * xs[i] + fb0 }
         }
     }
+    /// This replica's parameter gradients from its own sums.
+    func accumulate(_ c: Int, _ sumG: Double, _ sumGX: Double) {
+        dbias[c] += Float(sumG)
+        dweight[c] += Float(rstd[c] * (sumGX - mean[c] * sumG))
+    }
+    guard let sum, training else {
+        Engine.parallelFor(C) { c in
+            let (sumG, sumGX) = sums(c)
+            accumulate(c, sumG, sumGX)
+            apply(c, sumG, sumGX, Double(N * HW))
+        }
+        return
+    }
+    var totals = [Double](repeating: 0, count: 2 * C)
+    totals.withUnsafeMutableBufferPointer { t in
+        Engine.parallelFor(C) { c in
+            (t[c], t[C + c]) = sums(c)
+            accumulate(c, t[c], t[C + c])
+        }
+    }
+    try sum(&totals)
+    Engine.parallelFor(C) { c in apply(c, totals[c], totals[C + c], M) }
 }
 
 /// nn.BatchNorm2d(C, eps=1e-5, momentum=0.1, affine, track_running_stats), optionally followed
@@ -164,10 +228,17 @@ public final class BatchNorm2d: Module {
     /// relu(bn(x)) in one pass each way; backward recomputes the ReLU's mask from the input,
     /// so the output need not be kept.
     public var appliesReLU = false
+    /// Set (by `Distributed.synchronizeBatchNorm`), training normalises with the statistics of
+    /// the whole batch over every replica instead of this one's share (SyncBatchNorm); the
+    /// running statistics then follow the whole batch too.
+    public var replicaSum: ReplicaSum?
+    // the whole batch's count per channel in the last synchronised training forward
+    private var syncedCount: Double = 0
 
     // recorded: the input, and whether batch statistics normalised it
     private var input: Tensor?
     private var forwardWasTraining = true
+    private var forwardWasSynced = false
     // (C) per channel, from the last forward: the mean and rstd its output used, the batch
     // variance, and the output's affine map y = scale * x + shift
     private var mean: [Double]
@@ -208,16 +279,25 @@ public final class BatchNorm2d: Module {
         let (N, HW) = (x.shape[0], x.shape[2] * x.shape[3])
         let out = workspace.uninitialized(x.shape)
         forwardWasTraining = isTraining
+        forwardWasSynced = isTraining && replicaSum != nil
         if isTraining {
             guard N * HW > 1 else {
                 throw NNError("BatchNorm2d: training needs more than 1 value per channel, got input \(x.shape)")
             }
-            batchnorm2d_forward_train(
-                out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N,
-                channels, HW,
-                eps: eps, relu: appliesReLU)
+            var M = Double(N * HW)
+            if let replicaSum {
+                M = try batchnorm2d_forward_train_synced(
+                    out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N,
+                    channels, HW, eps: eps, relu: appliesReLU, sum: replicaSum)
+                syncedCount = M
+            } else {
+                batchnorm2d_forward_train(
+                    out.data, &mean, &rstd, &variance, &scale, &shift, x.data, weight.value.data, bias.value.data, N,
+                    channels, HW,
+                    eps: eps, relu: appliesReLU)
+            }
             let m = Float(momentum)
-            let unbias = Double(N * HW) / Double(N * HW - 1)
+            let unbias = M / (M - 1)
             for c in 0..<channels {
                 runningMean[c] = (1 - m) * runningMean[c] + m * Float(mean[c])
                 runningVar[c] = (1 - m) * runningVar[c] + m * Float(variance[c] * unbias)
@@ -241,9 +321,11 @@ public final class BatchNorm2d: Module {
         let x = input!
         input = nil
         let dx = workspace.uninitialized(x.shape)
-        batchnorm2d_backward(
+        try batchnorm2d_backward(
             dx.data, weight.grad.data, bias.grad.data, dout.data, x.data, mean, rstd, scale, shift, weight.value.data,
-            x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining, relu: appliesReLU)
+            x.shape[0], channels, x.shape[2] * x.shape[3], training: forwardWasTraining, relu: appliesReLU,
+            sum: forwardWasSynced ? replicaSum : nil, count: syncedCount)
+        try workspace.gradientsReady(weight.grad, bias.grad)
         return dx
     }
 

@@ -102,6 +102,8 @@ public final class Conv2d: Module {
                 computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
                 weight.value.data, n, g, $0, workers: workers)
         }
+        try workspace.gradientsReady(weight.grad)
+        if let bias { try workspace.gradientsReady(bias.grad) }
         return dx
     }
 }

@@ -78,6 +78,8 @@ public final class Linear: Module {
         linear_backward(
             dx.data, weight.grad.data, bias?.grad.data, dout.data, x.data, weight.value.data, x.shape[0], inFeatures,
             outFeatures)
+        try workspace.gradientsReady(weight.grad)
+        if let bias { try workspace.gradientsReady(bias.grad) }
         return dx
     }
 }

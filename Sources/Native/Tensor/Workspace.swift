@@ -14,6 +14,12 @@ import Synchronization
 /// - Whether forward records what backward needs. Off (`withoutRecording`), layers keep nothing
 ///   and a block lives only until the next layer has read it: inference then needs a few
 ///   activations at a time, and a convolution may fold the BatchNorm after it into its weights.
+/// Hears from the layers of a network, during its backward pass, which parameter gradients are
+/// final (each layer reports its own once, when its backward has written them).
+public protocol GradientObserver: AnyObject, Sendable {
+    func gradientsReady(_ gradients: [Tensor]) throws
+}
+
 public final class Workspace: Sendable {
     /// An allocated block and its size. `@unchecked Sendable`: a block has one holder at a time
     /// (a storage, the idle list under the lock, or the layer the scratch is lent to).
@@ -30,6 +36,7 @@ public final class Workspace: Sendable {
 
     private let blocks = Mutex(Blocks())
     private let recording = Atomic<Bool>(true)
+    private let observer = Mutex<(any GradientObserver)?>(nil)
 
     public init() {}
 
@@ -95,6 +102,19 @@ public final class Workspace: Sendable {
         recordsForBackward = false
         defer { recordsForBackward = was }
         return try body()
+    }
+
+    /// Who hears, during backward, that a layer's parameter gradients are final (a data-parallel
+    /// job's all-reduce, which sends them while the layers below are still working); nil when
+    /// nobody listens.
+    public var gradientObserver: (any GradientObserver)? {
+        get { observer.withLock { $0 } }
+        set { observer.withLock { $0 = newValue } }
+    }
+
+    /// A layer's backward calls this with its parameter gradients once they are final.
+    public func gradientsReady(_ gradients: Tensor...) throws {
+        try gradientObserver?.gradientsReady(gradients)
     }
 
     /// Bytes held idle, waiting for a tensor of their size.

@@ -31,6 +31,7 @@ M.kaggle = {
   eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,
+  sync_bn = false, bucket_mb = 4,
 }
 
 --- The quickstart's values (`make demo`, scripts/quickstart.lua, the generalisation benchmark):
@@ -88,6 +89,9 @@ M.notes = {
   confidence_threshold = "the report counts a prediction below this probability as unsure",
   dropout = "dropout before the classifier", seed = "the run's seed (weights, mashups, order)",
   workers = "loader threads that build mashups while the network trains",
+  sync_bn = "under mpirun: BatchNorm normalises with the whole global batch's statistics (SyncBatchNorm), "
+    .. "not each rank's share",
+  bucket_mb = "under mpirun: MiB of gradients per all-reduce sent while backward still runs; 0 sends them all after",
 }
 
 --- Checks every option a run uses before any data work starts; the error names the option.
@@ -110,6 +114,8 @@ function M.check(cfg)
     local n = cfg[name]
     if math.type(n) ~= "integer" or n < 1 then fail(name, "an integer of at least 1", n) end
   end
+  local mb = cfg.bucket_mb or 4
+  if type(mb) ~= "number" or not (mb >= 0 and mb <= 4096) then fail("bucket_mb", "MiB in [0, 4096]", mb) end
   if cfg.examples_per_epoch ~= nil then
     local n = math.tointeger(tonumber(cfg.examples_per_epoch))
     if not n or n < 1 then fail("examples_per_epoch", "an integer of at least 1", cfg.examples_per_epoch) end
@@ -394,6 +400,10 @@ function M.build(ctx)
   ctx.scheduler = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #ctx.loader,
                                           pct_start = cfg.pct_start})
   ctx.ema = cfg.ema and mm.optim.ema(net, {decay = cfg.ema_decay}) or nil
+  if mm.dist.size() > 1 then  -- data-parallel: the gradient all-reduce and BatchNorm's statistics
+    if (cfg.bucket_mb or 4) > 0 then mm.dist.overlap(net, opt, {bucket_mb = cfg.bucket_mb or 4}) end
+    if cfg.sync_bn then mm.dist.sync_batchnorm(net) end
+  end
   if not mm.quiet then
     print(("model %s: %d parameters; %d %s training and %d validation spectrograms (%d validation songs), %d batches an epoch%s"):format(
       cfg.model, net:parameter_count(), ctx.loader.examples, cfg.cache and "cached" or "fresh", #ctx.val_cache,

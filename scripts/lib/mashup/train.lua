@@ -115,20 +115,36 @@ function M.train_epoch(ctx, epoch)
 end
 
 --- Evaluates `net` over batches (an iterator factory: `batches()` yields x, labels) in eval
---- mode; returns {loss =, acc =, f1 =, truth =, predicted =}.
+--- mode; returns {loss =, acc =, f1 =, truth =, predicted =}. Under mpirun every rank iterates
+--- the same batches (a loader with shard = false) and predicts every size-th one of them; the
+--- results are gathered, so every rank returns the whole set's figures (truth and predicted
+--- then come rank by rank, not in the batches' order).
 function M.evaluate(net, batches, classes)
   net:evaluate()
   local truth, predicted = {}, {}
   local loss_sum = 0
+  local rank, size, b = mm.dist.rank(), mm.dist.size(), 0
   for x, labels in batches() do
-    local logits = net:predict(x)
-    local loss = mm.nn.cross_entropy(logits, labels)
-    loss_sum = loss_sum + loss * #labels
-    local p = logits:argmax()
-    for i = 1, #labels do
-      truth[#truth + 1] = labels[i]
-      predicted[#predicted + 1] = p[i]
+    b = b + 1
+    if (b - 1) % size == rank then
+      local logits = net:predict(x)
+      local loss = mm.nn.cross_entropy(logits, labels)
+      loss_sum = loss_sum + loss * #labels
+      local p = logits:argmax()
+      for i = 1, #labels do
+        truth[#truth + 1] = labels[i]
+        predicted[#predicted + 1] = p[i]
+      end
     end
+  end
+  if size > 1 then
+    loss_sum = mm.dist.allreduce(loss_sum)
+    local all_truth, all_predicted = {}, {}
+    for _, part in ipairs(mm.dist.gather{truth = truth, predicted = predicted}) do
+      table.move(part.truth, 1, #part.truth, #all_truth + 1, all_truth)
+      table.move(part.predicted, 1, #part.predicted, #all_predicted + 1, all_predicted)
+    end
+    truth, predicted = all_truth, all_predicted
   end
   local scores = mm.metrics.classify(truth, predicted, classes)
   return {loss = loss_sum / math.max(#truth, 1), acc = scores.accuracy, f1 = scores.macro_f1,

@@ -115,6 +115,20 @@ static inline int mm_mpi_wait(void *request) {
     return rc;
 }
 
+/// In place, every rank's items to every rank: rank r has filled counts[r] items of
+/// `item_bytes` bytes at displacements[r] items into `data`.
+static inline int mm_mpi_allgatherv_items(void *data, int item_bytes, const int *counts, const int *displacements) {
+    MPI_Datatype item;
+    int rc = MPI_Type_contiguous(item_bytes, MPI_BYTE, &item);
+    if (rc != MPI_SUCCESS) return rc;
+    rc = MPI_Type_commit(&item);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts, displacements, item, MPI_COMM_WORLD);
+    }
+    MPI_Type_free(&item);
+    return rc;
+}
+
 /// Every rank's `count` bytes, in rank order, into `out` (size x count bytes) on every rank.
 static inline int mm_mpi_allgather(const void *mine, int count, void *out) {
     return MPI_Allgather(mine, count, MPI_BYTE, out, count, MPI_BYTE, MPI_COMM_WORLD);
@@ -142,6 +156,9 @@ static inline int mm_mpi_test(void *request, int *done) { (void)request; *done =
 static inline int mm_mpi_wait(void *request) { (void)request; return 0; }
 static inline int mm_mpi_allgather(const void *mine, int count, void *out) {
     (void)mine; (void)count; (void)out; return 0;
+}
+static inline int mm_mpi_allgatherv_items(void *data, int item_bytes, const int *counts, const int *displacements) {
+    (void)data; (void)item_bytes; (void)counts; (void)displacements; return 0;
 }
 static inline void mm_mpi_abort(int code) { (void)code; }
 

@@ -273,6 +273,37 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(two, one)
     }
 
+    /// mm.data.cache under mpirun: each rank computes its share and all get the whole cache,
+    /// byte for byte the file one process writes.
+    func testACacheBuiltByTwoRanksIsTheOneProcessCache() throws {
+        let folder = try temporaryFolder(self)
+        let script = """
+            local out = ...
+            local ds = mm.data.kaggle("\(ScriptTests.dataSet.path)")
+            local split = ds:split{val = 0.5, seed = 1}
+            local c = mm.data.cache{dataset = mm.data.bank(ds), songs = split.train, per_song = 3, seed = 5,
+              seconds = 2, n_mels = 32, folder = "\(folder.path)/" .. mm.dist.size(), progress = false}
+            assert(#c == 3 * #split.train)
+            local again = mm.data.cache{dataset = mm.data.bank(ds), songs = split.train, per_song = 3, seed = 5,
+              seconds = 2, n_mels = 32, folder = "\(folder.path)/" .. mm.dist.size(), progress = false}
+            assert(again.path == c.path)
+            """
+        let job = try mpirun(2, script)
+        XCTAssertEqual(job.status, 0, job.stderr)
+        let file = folder.appendingPathComponent("one.lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        func files(_ sub: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path).sorted()
+        }
+        let (one, two) = (try files("1"), try files("2"))
+        XCTAssertEqual(one.count, 1, "\(one)")
+        XCTAssertEqual(two, one, "the same cache, and no temporaries left")
+        let bytes = { (sub: String) in try Data(contentsOf: folder.appendingPathComponent("\(sub)/\(one[0])")) }
+        XCTAssertEqual(try bytes("2"), try bytes("1"))
+    }
+
     /// A run's state does not depend on how many processes wrote it: 2 ranks train epoch 1,
     /// one process resumes it to epoch 2, 2 ranks again to epoch 3.
     func testARunResumesWithAnotherNumberOfRanks() throws {

@@ -84,7 +84,8 @@ final class CacheObject: LuaObject, Sendable {
 extension LuaData {
     /// mm.data.cache{builder = b | dataset =, songs =, <recipe>, per_song = 5, folder =,
     /// augment =, seed =, progress = true} -> the cache, built (in parallel, with a progress
-    /// bar unless mm.quiet) only when no cache of this exact recipe is in `folder`.
+    /// bar unless mm.quiet) only when no cache of this exact recipe is in `folder`. Under
+    /// mpirun a collective: each rank builds its share and every rank gets the whole cache.
     static func cache(_ lua: Lua) throws -> Int32 {
         guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
         let o = try lua.options(1)
@@ -104,7 +105,9 @@ extension LuaData {
         var bar: ProgressBar?
         let cache = try o.naming(["per_song"]) {
             do {
-                return try SpectrogramCache.prepare(folder: folder, examples: examples, perSong: perSong) {
+                return try SpectrogramCache.prepare(
+                    folder: folder, examples: examples, perSong: perSong, share: Distributed.workShare
+                ) {
                     done, total in
                     if bar == nil {
                         bar = ProgressBar(

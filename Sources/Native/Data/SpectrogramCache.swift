@@ -32,8 +32,14 @@ public struct SpectrogramCache: Sendable {
 
     /// Maps the cache for this recipe, building it first when it is missing. `progress(done,
     /// total)` is called on the calling thread while building.
+    ///
+    /// With `share` (an `mpirun` job's), every process computes its part of the spectrograms and
+    /// the parts are exchanged, so each holds the whole cache, the same bytes one process would
+    /// write; each then renames its copy into place (the same file: on a folder the machines
+    /// share, the last rename wins; on folders of their own, each machine gets its copy). Every
+    /// process of the job must call this with the same arguments.
     public static func prepare(
-        folder: String, examples: FreshExamples, perSong: Int = 5,
+        folder: String, examples: FreshExamples, perSong: Int = 5, share: WorkShare = .alone,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> SpectrogramCache {
         guard (1...1000).contains(perSong) else {
@@ -49,21 +55,27 @@ public struct SpectrogramCache: Sendable {
                 "pipeline \(pipelineVersion)",
             ].joined(separator: "\n"))
         let path = "\(folder)/spectrograms-\(key).f16"
-        if FileManager.default.fileExists(atPath: path) { return try SpectrogramCache(path: path, anchors: anchors) }
+        // Every process takes the same branch: built already only when all of them find it.
+        if try share.all(FileManager.default.fileExists(atPath: path)) {
+            return try SpectrogramCache(path: path, anchors: anchors)
+        }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw DataError(folder, "cannot create the cache folder: \(error.localizedDescription)")
         }
-        removeAbandonedTemporaries(in: folder, prefix: "spectrograms-")
-        try build(path: path, examples: examples, anchors: anchors, progress: progress)
+        // One process clears what crashed runs left (another machine's live temporaries would
+        // look abandoned here), and the others start their own after it has.
+        if share.part == 0 { removeAbandonedTemporaries(in: folder, prefix: "spectrograms-") }
+        _ = try share.all(true)
+        try build(path: path, examples: examples, anchors: anchors, share: share, progress: progress)
         return try SpectrogramCache(path: path, anchors: anchors)
     }
 
     static func headerSize(_ count: Int) -> Int { (32 + 4 * count + 63) / 64 * 64 }
 
     private static func build(
-        path: String, examples: FreshExamples, anchors: [Int], progress: (Int, Int) -> Void
+        path: String, examples: FreshExamples, anchors: [Int], share: WorkShare, progress: (Int, Int) -> Void
     ) throws {
         let (bins, frames, count) = (examples.input.bins, examples.input.frames, anchors.count)
         let item = bins * frames
@@ -78,10 +90,11 @@ public struct SpectrogramCache: Sendable {
             nonisolated(unsafe) let (labelSlots, valueSlots) = (labels, values)  // each entry written by one worker
             let failure = Mutex<(any Error)?>(nil)
             let chunk = max(8, 4 * Engine.threads)
-            var done = 0
-            progress(0, count)
-            while done < count {
-                let end = min(count, done + chunk)
+            let mine = share.range(of: count)
+            var done = mine.lowerBound
+            progress(0, mine.count)
+            while done < mine.upperBound {
+                let end = min(mine.upperBound, done + chunk)
                 let start = done
                 let workers = min(Engine.threads, end - start)
                 Engine.parallelFor(workers) { w in
@@ -101,8 +114,10 @@ public struct SpectrogramCache: Sendable {
                 }
                 if let error = failure.withLock({ $0 }) { throw error }
                 done = end
-                progress(done, count)
+                progress(done - mine.lowerBound, mine.count)
             }
+            try share.gather(UnsafeMutableRawPointer(labels), itemBytes: 4, count: count)
+            try share.gather(UnsafeMutableRawPointer(values), itemBytes: 2 * item, count: count)
             try out.finish(path)
         }
     }

@@ -128,6 +128,28 @@ public enum Distributed {
         return (0..<size).map { r in Array(all[(r * longest)..<(r * longest + Int(lengths[r]))]) }
     }
 
+    /// This job's way of sharing out work (`WorkShare`): this rank's part, an all-true vote and
+    /// an in-place all-gather of every rank's items.
+    public static var workShare: WorkShare {
+        guard size > 1 else { return .alone }
+        return WorkShare(
+            part: rank, parts: size,
+            everyone: { flag in
+                var vote = [flag ? 1.0 : 0.0]
+                try allreduce(&vote, .min)
+                return vote[0] == 1
+            },
+            exchange: { base, itemBytes, counts in
+                guard itemBytes <= Int(Int32.max), counts.reduce(0, +) <= Int(Int32.max) else {
+                    throw DistributedError("gather: \(counts.reduce(0, +)) items of \(itemBytes) bytes are more than one message takes")
+                }
+                let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0, +)) }
+                try check(
+                    mm_mpi_allgatherv_items(base, Int32(itemBytes), counts.map { Int32($0) }, displacements),
+                    "gather")
+            })
+    }
+
     public static func barrier() throws {
         guard size > 1 else { return }
         try check(mm_mpi_barrier(), "barrier")

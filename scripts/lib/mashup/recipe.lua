@@ -223,17 +223,6 @@ function M.augmentations(cfg)
   return pipeline(audio, "audio"), pipeline(spectrogram, "spectrogram")
 end
 
---- make() on rank 0, then on the other ranks of an mpirun job: for steps that write shared
---- files (caches), which the others then find made. In one process, just make().
-local function rank_zero_first(make)
-  if mm.dist.size() == 1 then return make() end
-  local made
-  if mm.dist.rank() == 0 then made = make() end
-  mm.dist.barrier()
-  if mm.dist.rank() ~= 0 then made = make() end
-  return made
-end
-
 --- The training loader: fresh mashups every epoch from a builder (the default), or the seed's
 --- fixed cache (cfg.cache), with the augmentations of cfg either way.
 function M.training_loader(cfg, bank, songs)
@@ -241,10 +230,9 @@ function M.training_loader(cfg, bank, songs)
   local recipe = with(M.training_recipe(cfg), {seed = cfg.seed})
   local source
   if cfg.cache then
-    source = rank_zero_first(function()
-      return mm.data.cache(with(recipe, {dataset = bank, songs = songs, per_song = cfg.mashups_per_song,
+    -- under mpirun every rank computes its share of the cache and all get the whole of it
+    source = mm.data.cache(with(recipe, {dataset = bank, songs = songs, per_song = cfg.mashups_per_song,
                                          folder = cfg.cache_folder, augment = augment}))
-    end)
   else
     source = mm.data.builder(bank, songs, recipe)
   end
@@ -256,10 +244,8 @@ end
 --- The validation mashups: val_mashups_per_song fixed mashups of each validation song, made
 --- like the test mashups (tempo-aligned, no augmentation) and cached.
 function M.validation_cache(cfg, bank, songs)
-  return rank_zero_first(function()
-    return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
-                                              folder = cfg.cache_folder, seed = cfg.seed + 1}))
-  end)
+  return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
+                                            folder = cfg.cache_folder, seed = cfg.seed + 1}))
 end
 
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.

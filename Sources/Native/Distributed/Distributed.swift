@@ -141,7 +141,8 @@ public enum Distributed {
             },
             exchange: { base, itemBytes, counts in
                 guard itemBytes <= Int(Int32.max), counts.reduce(0, +) <= Int(Int32.max) else {
-                    throw DistributedError("gather: \(counts.reduce(0, +)) items of \(itemBytes) bytes are more than one message takes")
+                    throw DistributedError(
+                        "gather: \(counts.reduce(0, +)) items of \(itemBytes) bytes are more than one message takes")
                 }
                 let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0, +)) }
                 try check(

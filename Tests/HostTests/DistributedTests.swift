@@ -304,6 +304,37 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(try bytes("2"), try bytes("1"))
     }
 
+    /// `mpirun -np 2 mashup synth`: the ranks share the set out and write, file for file, what
+    /// one process writes.
+    func testSynthesisSharedOverTwoRanksWritesTheOneProcessSet() throws {
+        let folder = try temporaryFolder(self)
+        let arguments = [
+            "--quiet", "--threads", "1", "synth", "--scale", "tiny", "--seconds", "2", "--mashups", "10",
+            "--songs-per-genre", "2", "--test-songs-per-genre", "1", "--noise-clips", "6",
+        ]
+        let job = try launch(2, arguments + [folder.appendingPathComponent("two").path], limit: 300)
+        XCTAssertEqual(job.status, 0, job.stderr)
+        let single = try runMashup(arguments + [folder.appendingPathComponent("one").path])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        func files(_ root: String) throws -> [String: Data] {
+            let base = folder.appendingPathComponent(root)
+            var out: [String: Data] = [:]
+            let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey])
+            while let url = walker?.nextObject() as? URL {
+                guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+                out[String(url.path.dropFirst(base.path.count))] = try Data(contentsOf: url)
+            }
+            for side in [".labels.csv", ".synth.json"] {
+                out[side] = try Data(contentsOf: folder.appendingPathComponent(root + side))
+            }
+            return out
+        }
+        let (one, two) = (try files("one"), try files("two"))
+        XCTAssertGreaterThan(one.count, 90)
+        XCTAssertEqual(one.keys.sorted(), two.keys.sorted())
+        XCTAssertEqual(one.filter { two[$0.key] != $0.value }.map(\.key).sorted(), [], "files that differ")
+    }
+
     /// A run's state does not depend on how many processes wrote it: 2 ranks train epoch 1,
     /// one process resumes it to epoch 2, 2 ranks again to epoch 3.
     func testARunResumesWithAnotherNumberOfRanks() throws {

@@ -51,7 +51,7 @@ enum LuaData: LuaModule {
             defer { bars.close() }
             let summary: SynthSummary
             do {
-                summary = try Synth.generate(config, into: out, progress: bars.show)
+                summary = try Synth.generate(config, into: out, share: Distributed.workShare, progress: bars.show)
             } catch let error as SynthError {
                 let field = error.subject.reduce(into: "") { name, c in
                     if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }

@@ -40,7 +40,26 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Number of ESC-50-like noise clips (overrides the scale).")
     var noiseClips: Int?
 
+    /// Under `mpirun -np N mashup synth OUT` the ranks share the work out (`Synth.generate`);
+    /// rank 0 reports, and a rank that fails ends the job with its message.
     func run() throws {
+        do {
+            try Distributed.start()
+        } catch {
+            FileHandle.standardError.write(Data("mashup: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { Distributed.finish() }
+        do {
+            try generate()
+        } catch where Distributed.size > 1 {
+            let message = (error as? SynthError).map(SynthCommand.optionName) ?? "\(error)"
+            FileHandle.standardError.write(Data("mashup (rank \(Distributed.rank)): \(message)\n".utf8))
+            Distributed.abort(code: 1)
+        }
+    }
+
+    private func generate() throws {
         if let threads = global.threads { Engine.threads = threads }
         var config = SynthConfig(scale: scale, seed: global.seed.map { UInt64(bitPattern: $0) } ?? Engine.defaultSeed)
         if let songsPerGenre { config.songsPerGenre = songsPerGenre }
@@ -50,10 +69,11 @@ struct SynthCommand: ParsableCommand {
         if let mashups { config.mashups = mashups }
         if let noiseClips { config.noiseClips = noiseClips }
         do {
-            let bars = SynthProgressBars(config, style: .detect(quiet: global.quiet))
+            let quiet = global.quiet || Distributed.rank > 0
+            let bars = SynthProgressBars(config, style: .detect(quiet: quiet))
             defer { bars.close() }
-            let summary = try Synth.generate(config, into: out, progress: bars.show)
-            if !global.quiet {
+            let summary = try Synth.generate(config, into: out, share: Distributed.workShare, progress: bars.show)
+            if !quiet {
                 print(
                     "wrote \(summary.songs.count) songs, \(summary.noiseClips.count) noise clips and "
                         + "\(summary.mashups.count) mashups (\(SynthCommand.testSource(summary))) to \(summary.root) in \(String(format: "%.1f", summary.elapsed)) s; "

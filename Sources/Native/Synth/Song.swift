@@ -69,6 +69,15 @@ extension SynthSong {
             stems: [.drums: audio(drums!), .vocals: audio(vocals), .bass: audio(bass), .other: audio(other)])
     }
 
+    /// What `make` draws first for the song (tempo, swing, key), without rendering it: the same
+    /// numbers, from the same stream.
+    static func describe(genre: Genre, index: Int, base: Random) -> (bpm: Double, swing: Double, tonic: Int, minor: Bool) {
+        var r = base.stream(songStream(genre: genre, index: index))
+        let groove = Groove.draw(for: genre, &r)
+        let harmony = Harmony.draw(for: genre, &r)
+        return (groove.bpm, groove.swing, harmony.tonic, harmony.minor)
+    }
+
     static func songStream(genre: Genre, index: Int) -> UInt64 { UInt64(genre.rawValue) << 32 | UInt64(index) }
 
     /// Scales the track to an RMS of `dB` dBFS, then lower if a peak would pass 0.98.

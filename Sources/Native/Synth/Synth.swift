@@ -20,8 +20,15 @@ import Synchronization
 /// synthesised in parallel, written, and kept as mono 22.05 kHz stems while that genre's
 /// mashups are mixed, so memory stays at one genre's worth of stems (about 1 GB at full scale).
 public enum Synth {
+    ///
+    /// With `share` (an `mpirun` job's), the processes split the work: each makes its part of the
+    /// noise clips (then all exchange their sounds, which every genre's mashups draw on) and the
+    /// songs and mashups of its genres (genre g goes to part g mod parts, so at most 10 processes
+    /// have songs to make); part 0 writes the tables. The files are those one process writes;
+    /// the folder must be one every process sees. Every process calls this alike.
     public static func generate(
-        _ config: SynthConfig, into dir: String, progress: (SynthProgress) -> Void = { _ in }
+        _ config: SynthConfig, into dir: String, share: WorkShare = .alone,
+        progress: (SynthProgress) -> Void = { _ in }
     ) throws -> SynthSummary {
         try config.validate()
         let started = Date()
@@ -53,21 +60,25 @@ public enum Synth {
 
         let base = Random(seed: config.seed)
         let testSongCount = config.testFromTrain ? config.songsPerGenre : config.testSongsPerGenre
-        let total = config.noiseClips + Genre.allCases.count * config.songsMade + config.mashups
+        let myGenres = Genre.allCases.filter { $0.rawValue % share.parts == share.part }
+        let myClips = share.range(of: config.noiseClips)
+        let total = myClips.count + myGenres.count * config.songsMade + config.mashups
         var done = 0
         progress(SynthProgress(done: 0, total: total, stage: "noise"))
 
         // Noise clips: names first (sequential draws), then the sounds in parallel.
         let clips = noiseClipNames(config.noiseClips, base.stream(1 << 40))
-        let noiseAt22k = try parallelChunks(config.noiseClips, stage: "noise", done: &done, total: total, progress) {
-            i in
+        let madeNoise = try parallelChunks(myClips.count, stage: "noise", done: &done, total: total, progress) {
+            k in
+            let i = myClips.lowerBound + k
             var r = base.stream(2 << 40 | UInt64(i))
             let sound = NoiseClip.make(clips[i].category, &r)
             let audio = Audio(samples: sound, channels: 1, rate: NoiseClip.rate)
             try AudioFile.write(audio, to: root.appendingPathComponent(clips[i].path).path)
             return try audio.resampled(to: MashupRecipe.rate).samples
         }
-        try writeText(esc.appendingPathComponent("meta/esc50.csv"), esc50CSV(clips))
+        let noiseAt22k = try exchange(madeNoise, of: config.noiseClips, share)
+        if share.part == 0 { try writeText(esc.appendingPathComponent("meta/esc50.csv"), esc50CSV(clips)) }
 
         // Which genre each mashup is: balanced, in shuffled order.
         var planner = base.stream(3 << 40)
@@ -83,6 +94,19 @@ public enum Synth {
         var songs: [SynthSummary.Song] = []
         var testSongs: [SynthSummary.Song] = []
         for genre in Genre.allCases {
+            let described = (0..<config.songsMade).map { i in
+                let drawn = SynthSong.describe(genre: genre, index: i, base: base)
+                return SynthSummary.Song(
+                    genre: genre, index: i, bpm: drawn.bpm, swing: drawn.swing, tonic: drawn.tonic, minor: drawn.minor,
+                    folder: "genres_stems/\(genre.name)/\(genre.name).\(String(format: "%05d", i))")
+            }
+            songs += described.prefix(config.songsPerGenre)
+            testSongs += described.dropFirst(config.songsPerGenre)
+            let mine = recipes.filter { $0.genre == genre }
+            guard myGenres.contains(genre) else {
+                done += mine.count  // another process makes this genre's mashups
+                continue
+            }
             // Songs 0 ..< songsPerGenre are written; the held-out test songs follow them.
             let sources = try parallelChunks(config.songsMade, stage: "songs", done: &done, total: total, progress) {
                 i in
@@ -98,15 +122,6 @@ public enum Synth {
                 }
                 return (song, MashupSource(bpm: song.bpm, stems: stems))
             }
-            let described = sources.map { song, _ in
-                SynthSummary.Song(
-                    genre: genre, index: song.index, bpm: song.bpm, swing: song.swing, tonic: song.tonic,
-                    minor: song.minor,
-                    folder: "genres_stems/\(genre.name)/\(song.folder)")
-            }
-            songs += described.prefix(config.songsPerGenre)
-            testSongs += described.dropFirst(config.songsPerGenre)
-            let mine = recipes.filter { $0.genre == genre }
             let mixes =
                 config.testFromTrain ? sources.map { $0.1 } : sources.dropFirst(config.songsPerGenre).map { $0.1 }
             _ = try parallelChunks(mine.count, stage: "mashups", done: &done, total: total, progress) { k in
@@ -117,6 +132,20 @@ public enum Synth {
             }
         }
 
+        // Part 0 writes the tables once every part's files are written; the others wait for them.
+        _ = try share.all(true)
+        if share.part == 0 { try writeTables(root: root, labelsPath: labelsPath, recipes, config, base) }
+        _ = try share.all(true)
+        return SynthSummary(
+            root: root.path, labelsPath: labelsPath, songs: songs, testSongs: testSongs,
+            noiseClips: clips.map { SynthSummary.NoiseClip(path: $0.path, category: $0.category) }, mashups: recipes,
+            elapsed: Date().timeIntervalSince(started))
+    }
+
+    /// test.csv, sample_submission.csv, the hidden answers and the set's description.
+    private static func writeTables(
+        root: URL, labelsPath: String, _ recipes: [MashupRecipe], _ config: SynthConfig, _ base: Random
+    ) throws {
         try writeText(
             root.appendingPathComponent("test.csv"),
             "id,filename\n" + recipes.map { "\($0.id),\($0.filename)\n" }.joined())
@@ -128,10 +157,6 @@ public enum Synth {
         try writeText(
             URL(fileURLWithPath: labelsPath), "id,genre\n" + recipes.map { "\($0.id),\($0.genre.name)\n" }.joined())
         try writeText(URL(fileURLWithPath: root.path + ".synth.json"), config.json)
-        return SynthSummary(
-            root: root.path, labelsPath: labelsPath, songs: songs, testSongs: testSongs,
-            noiseClips: clips.map { SynthSummary.NoiseClip(path: $0.path, category: $0.category) }, mashups: recipes,
-            elapsed: Date().timeIntervalSince(started))
     }
 
     /// Runs `body(i)` for every i on the engine's workers, a chunk at a time, and reports
@@ -165,6 +190,23 @@ public enum Synth {
             start = end
         }
         return results.map { $0! }
+    }
+
+    /// Every process's noise sounds (this one made `made`, its part of `count`, all of one
+    /// length), in clip order, on every process.
+    private static func exchange(_ made: [[Float]], of count: Int, _ share: WorkShare) throws -> [[Float]] {
+        guard share.parts > 1 else { return made }
+        let length = Int(NoiseClip.seconds * Double(MashupRecipe.rate))
+        guard made.allSatisfy({ $0.count == length }) else {
+            throw SynthError("noiseClips", "a noise clip's length differs from \(length) samples; cannot share them out")
+        }
+        var all = [Float](repeating: 0, count: count * length)
+        let mine = share.range(of: count)
+        for (k, sound) in made.enumerated() {
+            all.replaceSubrange(((mine.lowerBound + k) * length)..<((mine.lowerBound + k + 1) * length), with: sound)
+        }
+        try all.withUnsafeMutableBytes { try share.gather($0.baseAddress!, itemBytes: 4 * length, count: count) }
+        return (0..<count).map { Array(all[($0 * length)..<(($0 + 1) * length)]) }
     }
 
     /// ESC-50 file names `{fold}-{src_file}-{take}-{target}.wav`: folds 1-5 in turn, categories

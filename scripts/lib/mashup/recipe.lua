@@ -164,11 +164,11 @@ function M.data_folder(cfg)
   local probe = io.open(folder .. ".synth.json")
   local description = probe and probe:read("a") or ""
   if probe then probe:close() end
-  if not description:find('"seed": ' .. seed .. "[,}]") and mm.dist.rank() == 0 then
+  -- Under mpirun every rank makes its share of the set (rank 0's view of the folder decides).
+  if not mm.dist.broadcast(description:find('"seed": ' .. seed .. "[,}]") ~= nil) then
     if not mm.quiet then print(("no --data given: generating the synthetic '%s' set in %s"):format(cfg.synth, folder)) end
     mm.data.synth{out = folder, scale = cfg.synth, seed = seed, test_from_train = cfg.test_from_train}
   end
-  mm.dist.barrier()  -- under mpirun rank 0 makes the set, the others wait for it
   return folder
 end
 

@@ -52,7 +52,7 @@ struct SynthCommand: ParsableCommand {
         defer { Distributed.finish() }
         do {
             try generate()
-        } catch where Distributed.size > 1 {
+        } catch  where Distributed.size > 1 {
             let message = (error as? SynthError).map(SynthCommand.optionName) ?? "\(error)"
             FileHandle.standardError.write(Data("mashup (rank \(Distributed.rank)): \(message)\n".utf8))
             Distributed.abort(code: 1)

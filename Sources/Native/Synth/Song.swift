@@ -71,7 +71,9 @@ extension SynthSong {
 
     /// What `make` draws first for the song (tempo, swing, key), without rendering it: the same
     /// numbers, from the same stream.
-    static func describe(genre: Genre, index: Int, base: Random) -> (bpm: Double, swing: Double, tonic: Int, minor: Bool) {
+    static func describe(genre: Genre, index: Int, base: Random) -> (
+        bpm: Double, swing: Double, tonic: Int, minor: Bool
+    ) {
         var r = base.stream(songStream(genre: genre, index: index))
         let groove = Groove.draw(for: genre, &r)
         let harmony = Harmony.draw(for: genre, &r)

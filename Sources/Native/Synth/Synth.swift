@@ -198,7 +198,8 @@ public enum Synth {
         guard share.parts > 1 else { return made }
         let length = Int(NoiseClip.seconds * Double(MashupRecipe.rate))
         guard made.allSatisfy({ $0.count == length }) else {
-            throw SynthError("noiseClips", "a noise clip's length differs from \(length) samples; cannot share them out")
+            throw SynthError(
+                "noiseClips", "a noise clip's length differs from \(length) samples; cannot share them out")
         }
         var all = [Float](repeating: 0, count: count * length)
         let mine = share.range(of: count)

@@ -155,12 +155,17 @@ def main():
         print("## Data-parallel training (issue 14)\n")
         print("The reference SE-ResNet, a global batch of 16 spectrograms of 128 x 1292 per step, on one process "
               "and on MPI ranks sharing the machine's cores; each rank trains on its share and the gradients are "
-              "averaged with one all-reduce of the flat gradient block. Best of the timed steps.\n")
-        out = ["| layout (ranks x threads) | samples/s | s/step | all-reduce s/step | all-reduce share | gradients MiB |",
-               "|---|---|---|---|---|---|"]
+              "averaged with one all-reduce of the flat gradient block after backward, or in buckets overlapped "
+              "with backward (`overlap`); the all-reduce column is the time the step waits for it after backward. "
+              "Best of the timed steps.\n")
+        out = ["| layout (ranks x threads) | all-reduce | samples/s | s/step | all-reduce wait s/step | share | "
+               "gradients MiB |",
+               "|---|---|---|---|---|---|---|"]
         for r in rows:
             if r.get("suite") == "dist":
-                out.append(f"| {r['ranks']} x {r['threads']} | {fmt(r['value'])} | {fmt(r['step_s'])} | "
+                kind = "-" if r["ranks"] == 1 else (
+                    f"overlap, {r['buckets']} buckets" if r["name"].endswith(".overlap") else "one message")
+                out.append(f"| {r['ranks']} x {r['threads']} | {kind} | {fmt(r['value'])} | {fmt(r['step_s'])} | "
                            f"{fmt(r['allreduce_s'])} | {fmt(100 * r['allreduce_share'])}% | {fmt(r['gradient_mib'])} |")
         print("\n".join(out) + "\n")
     if "generalisation" in sections:

@@ -6,7 +6,9 @@ import Native
 /// averaged over the ranks (`Distributed.averageGradients`, one all-reduce of the flat gradient
 /// block). Run alone (one process) and under `mpirun -np N` (tools/bench.sh runs 1 x 2 threads
 /// and 2 ranks x 1 thread); rank 0 prints samples/s and the all-reduce's time and share of a step.
-/// DIST_BENCH_THREADS sets the threads per process, DIST_BENCH_STEPS the timed steps.
+/// DIST_BENCH_THREADS sets the threads per process, DIST_BENCH_STEPS the timed steps, and
+/// DIST_BENCH_BUCKET_MB > 0 overlaps the all-reduce with backward in buckets of that many MiB
+/// (`Distributed.overlap`): the time reported is then what the step still waits after backward.
 enum DistributedBench {
     static func run() throws {
         try Distributed.start()
@@ -22,10 +24,14 @@ enum DistributedBench {
         let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
         let x = NNBench.random([local, 1, 128, 1292])
         let labels = (0..<local).map { ($0 + rank) % config.classes }
+        let bucketMB = Double(env["DIST_BENCH_BUCKET_MB"] ?? "") ?? 0
+        let buckets =
+            bucketMB > 0 ? try Distributed.overlap(net, opt.flat, bucketBytes: Int(bucketMB * 1_048_576)) : nil
         var reduce = 0.0
         func step() throws {
             opt.zeroGrad()
             let (_, d) = try crossEntropy(try net.forward(x), labels: labels, labelSmoothing: 0.1)
+            try buckets?.beginBackward(examples: local)
             _ = try net.backward(d)
             let started = Date()
             try Distributed.averageGradients(opt.flat, examples: local)
@@ -44,12 +50,12 @@ enum DistributedBench {
             if took[0] < best { (best, bestReduce) = (took[0], reduce) }
         }
         guard rank == 0 else { return }
-        let layout = "\(size)x\(Engine.threads)"
+        let layout = "\(size)x\(Engine.threads)" + (buckets != nil ? ".overlap" : "")
         let fields = [
             "\"suite\":\"dist\"", "\"name\":\"seresnet.\(layout).train\"", "\"value\":\(Double(global) / best)",
             "\"unit\":\"samples/s\"", "\"ranks\":\(size)", "\"threads\":\(Engine.threads)",
             "\"step_s\":\(best)", "\"allreduce_s\":\(bestReduce)", "\"allreduce_share\":\(bestReduce / best)",
-            "\"gradient_mib\":\(Double(opt.flat.count * 4) / 1_048_576)",
+            "\"gradient_mib\":\(Double(opt.flat.count * 4) / 1_048_576)", "\"buckets\":\(buckets?.buckets.count ?? 1)",
         ]
         print("{\(fields.joined(separator: ","))}")
     }

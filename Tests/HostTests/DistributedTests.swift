@@ -369,5 +369,15 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("mashup (rank 1): "), result.stderr)
         XCTAssertTrue(result.stderr.contains("rank one gives up"), result.stderr)
         XCTAssertFalse(result.stdout.contains("got past"), result.stdout)
+        // A rank that dies without a word (here: exits mid-job) ends the job too; mpirun names it.
+        let died = try mpirun(
+            2,
+            """
+            if mm.dist.rank() == 1 then os.exit(3) end
+            mm.dist.barrier()
+            print("rank 0 got past the barrier")
+            """, limit: 60)
+        XCTAssertEqual(died.status, 3, died.stderr)
+        XCTAssertFalse(died.stdout.contains("got past"), died.stdout)
     }
 }

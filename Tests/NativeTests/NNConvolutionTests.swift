@@ -61,6 +61,23 @@ final class NNConvolutionTests: XCTestCase {
         try compareWithDirect(n: 2, c: 16, h: 130, w: 128, oc: 3, k: 3, stride: 1, padding: 1)
     }
 
+    /// Bands of one image scatter into shared input rows in backward: they run on one worker,
+    /// so the input gradient is the same bits on 1 and on 4 threads, run after run (a race
+    /// between two bands once gave wrong input gradients under load).
+    func testBandsOfOneImageNeverRaceInBackward() throws {
+        let saved = Engine.threads
+        defer { Engine.threads = saved }
+        func gradients(threads: Int) throws -> [Float] {
+            Engine.threads = threads
+            Engine.seed(3)
+            let conv = try Conv2d(16, 3, kernelSize: 3, padding: 1)
+            _ = try conv.forward(randomTensor([3, 16, 130, 128], seed: 1))
+            return try conv.backward(randomTensor([3, 3, 130, 128], seed: 2)).array + conv.weight.grad.array
+        }
+        let one = try gradients(threads: 1)
+        for _ in 0..<12 { XCTAssertEqual(try gradients(threads: 4), one) }
+    }
+
     func testGroupsOfImagesStrideTwo() throws {
         try compareWithDirect(n: 5, c: 3, h: 9, w: 11, oc: 4, k: 3, stride: 2, padding: 1)
     }

@@ -58,7 +58,7 @@ struct ConvGeometry {
     /// Floats of scratch backward needs for a batch of `images` on `workers` workers: each
     /// worker's panel scratch, then each gradient shard's dweight and dbias.
     func backwardScratch(images: Int, workers: Int) -> Int {
-        let shards = gradientShards(panels(images).count)
+        let shards = gradientShards(panels(images)).count
         return min(workers, shards) * panelScratch(images) + shards * (OC * CKK + OC)
     }
 

@@ -299,7 +299,8 @@ func conv2d_backward(
     let (P, CKK, OC) = (g.P, g.CKK, g.OC)
     let HWC = g.C * g.H * g.W
     let panels = g.panels(N)
-    let shards = gradientShards(panels.count)
+    let shardRanges = gradientShards(panels)
+    let shards = shardRanges.count
     let workers = min(workers, shards)
     // After the workers' panel scratch: each shard's dweight (OC * CKK) and dbias (OC).
     let partialSize = OC * CKK + OC
@@ -309,7 +310,7 @@ func conv2d_backward(
         let dw = partials + k * partialSize
         let db = dbias == nil ? nil : dw + OC * CKK
         dw.update(repeating: 0, count: partialSize)
-        for panel in panels[(panels.count * k / shards)..<(panels.count * (k + 1) / shards)] {
+        for panel in panels[shardRanges[k]] {
             let (col, ldCol) = panelColumns(inp, g, panel, s)
             let width = panel.columns * g.OW
             let n0 = panel.images.lowerBound

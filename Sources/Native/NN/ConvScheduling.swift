@@ -9,7 +9,7 @@
 /// clip explored in the REPL), which has one unit and lets OpenBLAS thread it.
 func convWorkers(_ N: Int, _ g: ConvGeometry, backward: Bool = false) -> Int {
     let units =
-        backward ? gradientShards(g.panels(N).count) : g.isSameStrideOne ? N : g.panels(N).count
+        backward ? gradientShards(g.panels(N)).count : g.isSameStrideOne ? N : g.panels(N).count
     return max(1, min(Engine.threads, units))
 }
 
@@ -20,12 +20,29 @@ struct ConvPanel {
     var columns: Int { images.count * rows.count }
 }
 
-/// The shards a batch's panels are split into for the weight gradient: each shard's panels
-/// sum into a dweight of its own, and the shards are added in order. Like the panels, the
-/// split never depends on the worker count, so a batch's gradient is the same bits on any
-/// number of threads (`--threads 1` and `--threads 8` train the same weights). Eight shards
-/// let eight workers run and cost one more pass over the gradient each.
-func gradientShards(_ panels: Int) -> Int { max(1, min(panels, 8)) }
+/// The shards a batch's panels are split into for the weight gradient, as ranges of `panels`:
+/// each shard's panels sum into a dweight of its own, and the shards are added in order. Like
+/// the panels, the split never depends on the worker count, so a batch's gradient is the same
+/// bits on any number of threads (`--threads 1` and `--threads 8` train the same weights).
+/// Eight shards let eight workers run and cost one more pass over the gradient each.
+///
+/// When images are cut into bands of rows, a shard holds whole images: two bands of one image
+/// scatter into the input rows their kernels share (col2im's +=), so they must run on one
+/// worker, in order; shards of whole images never write the same input gradient.
+func gradientShards(_ panels: [ConvPanel]) -> [Range<Int>] {
+    let images = panels.last.map { $0.images.upperBound } ?? 0
+    if panels.count > images, images > 0 {
+        let count = min(images, 8)
+        var starts = [0]
+        for k in 1..<count {
+            let firstImage = images * k / count
+            starts.append(panels.firstIndex { $0.images.lowerBound >= firstImage }!)
+        }
+        return (0..<count).map { starts[$0]..<($0 + 1 < count ? starts[$0 + 1] : panels.count) }
+    }
+    let count = max(1, min(panels.count, 8))
+    return (0..<count).map { (panels.count * $0 / count)..<(panels.count * ($0 + 1) / count) }
+}
 
 /// Runs body(worker, panel) over the batch's panels: worker w takes the contiguous block w.
 func forEachPanel(_ N: Int, _ g: ConvGeometry, workers: Int, _ body: (Int, ConvPanel) -> Void) {

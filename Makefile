@@ -7,7 +7,7 @@ DEB_PACKAGES := pkg-config liblua5.4-dev libsndfile1-dev libfftw3-dev libopenbla
 	libopenmpi-dev openmpi-bin
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test fuzz lint demo bench clean
+.PHONY: deps build test fuzz lint demo bench weights clean
 
 # Installs the packages that are missing; a no-op when all are present. Works as root or
 # through sudo, and runs apt-get update only when something must be installed.
@@ -40,6 +40,13 @@ lint:
 
 demo: build
 	$(RELEASE_BIN)/mashup run scripts/quickstart.lua
+
+# musicnn's pretrained networks (issue 15): the `musicnn` wheel from PyPI, fetched with pip and
+# converted to safetensors in data/weights by mashup's own checkpoint reader (no TensorFlow).
+# Nothing of them is committed.
+weights: build
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="python3 python3-pip"
+	$(RELEASE_BIN)/mashup weights
 
 bench: deps
 	$(SWIFT) build -c release --product mashup

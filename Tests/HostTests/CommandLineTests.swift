@@ -68,6 +68,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("cannot open /nonexistent/x.lua"), r.stderr)
     }
 
+    /// `mashup weights` without the network: a missing wheel, and a file that is no wheel of
+    /// musicnn's, each end with what is wrong (the fetch itself needs PyPI: `make weights`).
+    func testWeightsNameAMissingOrWrongWheel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-weights-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = try runMashup(["weights", "--folder", folder.path, "--wheel", "/nonexistent/musicnn.whl"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/musicnn.whl: no such wheel"), missing.stderr)
+        let notAWheel = folder.appendingPathComponent("fake.whl")
+        try Data("not a zip".utf8).write(to: notAWheel)
+        let wrong = try runMashup(["weights", "--folder", folder.path, "--wheel", notAWheel.path])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("mashup weights: unpacking \(notAWheel.path) failed"), wrong.stderr)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("MSD_musicnn.safetensors").path))
+    }
+
     func testBadGlobalOptionIsRejectedByTheParser() throws {
         let r = try runMashup(["--threads", "0", "-e", "print(1)"])
         XCTAssertNotEqual(r.status, 0)

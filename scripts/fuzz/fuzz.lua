@@ -151,6 +151,24 @@ do
   truncations(".npy file", read(good), np, mm.npy.load)
 end
 
+-- TensorFlow checkpoints (the fixture TensorFlow wrote) --------------------------------------
+do
+  local fixture = debug.getinfo(1, "S").source:match("^@(.*)scripts/fuzz/fuzz%.lua$") .. "Tests/Fixtures/tf_checkpoint/tiny"
+  local index, data = read(fixture .. ".index"), read(fixture .. ".data-00000-of-00001")
+  local prefix = dir .. "/crafted-ckpt"
+  write(prefix .. ".data-00000-of-00001", data)
+  local function load_ckpt(p) mm.nn.tf_checkpoint(p) end
+  case("TF checkpoint whole", false, load_ckpt, fixture)
+  truncations("TF checkpoint index", index, prefix .. ".index", function() load_ckpt(prefix) end)
+  for i = 1, #index do  -- each byte flipped: refused, or the same variables read; never a crash
+    case(("TF checkpoint index byte %d flipped"):format(i), false, load_ckpt,
+         (write(prefix .. ".index", index:sub(1, i - 1) .. string.char(index:byte(i) ~ 0xff) .. index:sub(i + 1))
+           and prefix))
+  end
+  write(prefix .. ".index", index)
+  truncations("TF checkpoint data", data, prefix .. ".data-00000-of-00001", function() load_ckpt(prefix) end, 64)
+end
+
 -- WAV -------------------------------------------------------------------------------------
 local wav = dir .. "/crafted.wav"
 local function load_audio(path) mm.audio.load(path) end

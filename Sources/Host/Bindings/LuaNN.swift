@@ -156,6 +156,32 @@ enum LuaNN: LuaModule {
             net.computesInputGradient = try options.boolean("input_grad") ?? false
             return lua.result(ModuleObject(net))
         },
+        // mm.nn.tf_checkpoint(prefix [, {optimizer = false}]) -> {name = tensor}: a TensorFlow
+        // (V2) checkpoint's variables under their TensorFlow names and layouts; integer
+        // variables as integers (a scalar) or flat tables. optimizer = true keeps Adam's slots.
+        Binding("tf_checkpoint") { lua in
+            let prefix = try lua.string(1)
+            let o = try lua.options(2)
+            try o.only(["optimizer"])
+            let all = try o.boolean("optimizer") ?? false
+            let tensors = try TensorFlowCheckpoint.read(prefix) { all || MusicnnWeights.isNetworkVariable($0) }
+            try lua.reserve(4)
+            lua_createtable(lua.L, 0, Int32(clamping: tensors.count))
+            for (name, value) in tensors.sorted(by: { $0.key < $1.key }) {
+                switch value {
+                case .f32(let t): lua.push(TensorObject(t))
+                case .i64(let shape, let values) where shape.isEmpty: lua.push(Int(values[0]))
+                case .i64(_, let values):
+                    lua_createtable(lua.L, Int32(clamping: values.count), 0)
+                    for (i, v) in values.enumerated() {
+                        lua.push(Int(v))
+                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
+                    }
+                }
+                lua.setField(-2, name)
+            }
+            return 1
+        },
         // mm.nn.Conv2d(in, out, k [, {stride = 1, pad = 0, bias = true}])
         Binding("Conv2d") { lua in
             let options = try lua.options(4)

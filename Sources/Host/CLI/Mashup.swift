@@ -49,7 +49,7 @@ struct Mashup: ParsableCommand {
             when it is not a terminal, or starts the REPL.
             """,
         version: versionLine,
-        subcommands: [Run.self, Repl.self, SynthCommand.self]
+        subcommands: [Run.self, Repl.self, SynthCommand.self, WeightsCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions

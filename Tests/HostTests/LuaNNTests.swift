@@ -192,6 +192,25 @@ final class LuaNNTests: XCTestCase {
         XCTAssertGreaterThan(accuracy, 0.8)
     }
 
+    /// Rectangular kernels and padding per side from Lua: TensorFlow's "same" padding of a
+    /// 128-row kernel keeps 187 frames; {rows, columns} padding; bad forms explained.
+    func testRectangularConvolutionsFromLua() throws {
+        let r = try LuaState(quiet: true).evaluate(
+            """
+            local tall = mm.nn.Conv2d(1, 4, {128, 1}, {pad = {63, 64, 0, 0}})
+            local wide = mm.nn.Conv2d(1, 2, {7, 38}, {pad = {3, 0}})
+            local x = mm.randn{2, 1, 187, 96}
+            local a, b = tall:forward(x), wide:forward(x)
+            return tostring(tall), table.concat(a:shape(), "x"), table.concat(b:shape(), "x"),
+              select(2, pcall(mm.nn.Conv2d, 1, 2, {3, 3, 3})), select(2, pcall(mm.nn.Conv2d, 1, 2, 3, {pad = {1, 2, 3}}))
+            """)
+        XCTAssertEqual(r[0], "Conv2d(1, 4, kernel_size=(128, 1), stride=(1, 1), padding=(63, 64, 0, 0))")
+        XCTAssertEqual(r[1], "2x4x187x96")
+        XCTAssertEqual(r[2], "2x2x187x59")
+        XCTAssertTrue(r[3]?.contains("a kernel side or {height, width} expected, got 3 entries") ?? false, "\(r)")
+        XCTAssertTrue(r[4]?.contains("{top, bottom, left, right} expected, got 3 entries") ?? false, "\(r)")
+    }
+
     func testBadNetworkArgumentsAreExplained() throws {
         let state = LuaState()
         let cases: [(String, String)] = [

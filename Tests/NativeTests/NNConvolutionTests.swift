@@ -9,8 +9,18 @@ final class NNConvolutionTests: XCTestCase {
         n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, stride: Int, padding: Int, file: StaticString = #filePath,
         line: UInt = #line
     ) throws {
+        try compareWithDirect(
+            n: n, c: c, h: h, w: w, oc: oc, kernel: (k, k), stride: stride, pad: (padding, padding, padding, padding),
+            file: file, line: line)
+    }
+
+    private func compareWithDirect(
+        n: Int, c: Int, h: Int, w: Int, oc: Int, kernel: (Int, Int), stride: Int, pad: (Int, Int, Int, Int),
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         Engine.seed(3)
-        let conv = try Conv2d(c, oc, kernelSize: k, stride: stride, padding: padding)
+        let (kh, kw) = kernel
+        let conv = try Conv2d(c, oc, kernel: kernel, stride: stride, pad: pad)
         let x = randomTensor([n, c, h, w], seed: 1)
         let out = try conv.forward(x)
         let (oh, ow) = (out.shape[2], out.shape[3])
@@ -28,12 +38,12 @@ final class NNConvolutionTests: XCTestCase {
                         let oi = ((b * oc + o) * oh + y) * ow + z
                         var acc = Double(conv.bias!.value[o])
                         for ci in 0..<c {
-                            for kh in 0..<k {
-                                for kw in 0..<k {
-                                    let (iy, ix) = (y * stride - padding + kh, z * stride - padding + kw)
+                            for i in 0..<kh {
+                                for j in 0..<kw {
+                                    let (iy, ix) = (y * stride - pad.0 + i, z * stride - pad.2 + j)
                                     guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                                     let xi = ((b * c + ci) * h + iy) * w + ix
-                                    let wi = ((o * c + ci) * k + kh) * k + kw
+                                    let wi = ((o * c + ci) * kh + i) * kw + j
                                     acc += Double(x[xi]) * Double(wt[wi])
                                     dxExpected[xi] += Double(dout[oi]) * Double(wt[wi])
                                     dwExpected[wi] += Double(dout[oi]) * Double(x[xi])
@@ -59,6 +69,19 @@ final class NNConvolutionTests: XCTestCase {
     func testBandsOfOutputRows() throws {
         // C*K*K*OW = 144 * 128 columns: 1 M-float panels hold 56 rows, so 3 bands for 130 rows
         try compareWithDirect(n: 2, c: 16, h: 130, w: 128, oc: 3, k: 3, stride: 1, padding: 1)
+    }
+
+    /// Kernels that are not square and padding that differs by side, as musicnn's layers have
+    /// them: a tall temporal kernel with TensorFlow's "same" padding (one more row below), a
+    /// wide timbral one padded in time only, a one-column kernel over channels; in bands of rows
+    /// and in groups of images, stride 1 and 2.
+    func testRectangularKernelsAndUnevenPadding() throws {
+        try compareWithDirect(n: 2, c: 1, h: 40, w: 12, oc: 3, kernel: (16, 1), stride: 1, pad: (7, 8, 0, 0))
+        try compareWithDirect(n: 2, c: 1, h: 20, w: 24, oc: 4, kernel: (7, 9), stride: 1, pad: (3, 3, 0, 0))
+        try compareWithDirect(n: 3, c: 5, h: 18, w: 1, oc: 4, kernel: (7, 1), stride: 1, pad: (3, 3, 0, 0))
+        try compareWithDirect(n: 2, c: 3, h: 11, w: 13, oc: 2, kernel: (3, 5), stride: 2, pad: (0, 2, 1, 3))
+        // bands: 120 kernel taps times 200 columns: 43 rows a band, 3 bands
+        try compareWithDirect(n: 1, c: 2, h: 100, w: 200, oc: 2, kernel: (15, 4), stride: 1, pad: (7, 7, 2, 1))
     }
 
     /// Bands of one image scatter into shared input rows in backward: they run on one worker,

@@ -28,8 +28,12 @@ enum ModuleTree {
     private static func leaf(_ module: any Module) -> String {
         switch module {
         case let c as Conv2d:
-            return "Conv2d(\(c.inChannels), \(c.outChannels), kernel_size=(\(c.kernelSize), \(c.kernelSize)), "
-                + "stride=(\(c.stride), \(c.stride)), padding=(\(c.padding), \(c.padding))"
+            let padding =
+                c.pad.top == c.pad.bottom && c.pad.left == c.pad.right
+                ? "padding=(\(c.pad.top), \(c.pad.left))"
+                : "padding=(\(c.pad.top), \(c.pad.bottom), \(c.pad.left), \(c.pad.right))"
+            return "Conv2d(\(c.inChannels), \(c.outChannels), kernel_size=(\(c.kernel.height), \(c.kernel.width)), "
+                + "stride=(\(c.stride), \(c.stride)), \(padding)"
                 + (c.bias == nil ? ", bias=False)" : ")")
         case let b as BatchNorm2d:
             return "BatchNorm2d(\(b.channels), eps=\(b.eps), momentum=\(b.momentum))"

@@ -182,17 +182,45 @@ enum LuaNN: LuaModule {
             }
             return 1
         },
-        // mm.nn.Conv2d(in, out, k [, {stride = 1, pad = 0, bias = true}])
+        // mm.nn.Conv2d(in, out, k or {kh, kw} [, {stride = 1, pad = 0 or {rows, columns} or
+        // {top, bottom, left, right}, bias = true}])
         Binding("Conv2d") { lua in
             let options = try lua.options(4)
             try options.only(["stride", "pad", "bias"])
+            // k: a side, or {height, width}; pad: on every side, {rows, columns} or
+            // {top, bottom, left, right}
+            var kernel = (0, 0)
+            if lua.type(3) == LUA_TTABLE {
+                let sides = try lua.sequence(3, of: "integer", Lua.integerEntry)
+                guard sides.count == 2 else {
+                    throw LuaError.argument(3, "a kernel side or {height, width} expected, got \(sides.count) entries")
+                }
+                kernel = (sides[0], sides[1])
+            } else {
+                let k = try lua.integer(3)
+                kernel = (k, k)
+            }
+            var pad = (0, 0, 0, 0)
+            if options.type(of: "pad") == LUA_TTABLE {
+                let p = try options.integers("pad") ?? []
+                switch p.count {
+                case 2: pad = (p[0], p[0], p[1], p[1])
+                case 4: pad = (p[0], p[1], p[2], p[3])
+                default:
+                    throw options.invalid(
+                        "pad",
+                        "a number, {rows, columns} or {top, bottom, left, right} expected, got \(p.count) entries")
+                }
+            } else {
+                let p = try options.integer("pad", default: 0)
+                pad = (p, p, p, p)
+            }
             return try push(
                 lua,
                 Conv2d(
-                    try lua.integer(1), try lua.integer(2), kernelSize: try lua.integer(3),
+                    try lua.integer(1), try lua.integer(2), kernel: kernel,
                     stride: try options.integer("stride", default: 1),
-                    padding: try options.integer("pad", default: 0),
-                    bias: try options.boolean("bias") ?? true))
+                    pad: pad, bias: try options.boolean("bias") ?? true))
         },
         // mm.nn.BatchNorm2d(channels [, {eps = 1e-5, momentum = 0.1}])
         Binding("BatchNorm2d") { lua in

@@ -1,8 +1,14 @@
 import Foundation
 
-/// nn.Conv2d(in, out, kernel, stride, padding, bias) with square kernels.
+/// nn.Conv2d(in, out, kernel, stride, padding, bias), kernels square or not, padding the same
+/// on every side or given per side (top, bottom, left, right: TensorFlow's "same" padding of an
+/// even kernel puts the extra row below, which PyTorch's symmetric padding cannot say).
 public final class Conv2d: Module {
-    public let inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int
+    public let inChannels: Int, outChannels: Int, stride: Int
+    /// Kernel height and width.
+    public let kernel: (height: Int, width: Int)
+    /// Zero rows above and below, zero columns left and right.
+    public let pad: (top: Int, bottom: Int, left: Int, right: Int)
     public let weight: Parameter
     public let bias: Parameter?
     public var isTraining = true
@@ -10,23 +16,46 @@ public final class Conv2d: Module {
     /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
     public var computesInputGradient = true
 
+    /// The side of a square kernel (its height otherwise) and the padding above it.
+    public var kernelSize: Int { kernel.height }
+    public var padding: Int { pad.top }
+    /// Whether kernel and padding are square and even, as PyTorch's Conv2d(k, padding=p) has them.
+    public var isSquare: Bool {
+        kernel.height == kernel.width && pad.top == pad.bottom && pad.left == pad.right && pad.top == pad.left
+    }
+
     // recorded: the input (dweight needs it)
     private var input: Tensor?
 
-    public init(
+    public convenience init(
         _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
     ) throws {
-        guard inChannels > 0, outChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
+        try self.init(
+            inChannels, outChannels, kernel: (kernelSize, kernelSize), stride: stride,
+            pad: (padding, padding, padding, padding), bias: bias)
+    }
+
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: (height: Int, width: Int), stride: Int = 1,
+        pad: (top: Int, bottom: Int, left: Int, right: Int) = (0, 0, 0, 0), bias: Bool = true
+    ) throws {
+        guard inChannels > 0, outChannels > 0, kernel.height > 0, kernel.width > 0, stride > 0,
+            min(pad.top, pad.bottom, pad.left, pad.right) >= 0
+        else {
+            let square =
+                kernel.height == kernel.width && [pad.bottom, pad.left, pad.right].allSatisfy { $0 == pad.top }
+            let k = square ? "\(kernel.height)" : "\(kernel.height)x\(kernel.width)"
+            let p = square ? "\(pad.top)" : "(\(pad.top), \(pad.bottom), \(pad.left), \(pad.right))"
             throw NNError(
-                "Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding)"
+                "Conv2d: channels, kernel_size and stride must be positive and padding >= 0, got in \(inChannels), out \(outChannels), kernel \(k), stride \(stride), padding \(p)"
             )
         }
-        (self.inChannels, self.outChannels, self.kernelSize, self.stride, self.padding) =
-            (inChannels, outChannels, kernelSize, stride, padding)
-        let name = "Conv2d(\(inChannels), \(outChannels), \(kernelSize))"
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.pad) =
+            (inChannels, outChannels, kernel, stride, pad)
+        let name = "Conv2d(\(inChannels), \(outChannels), \(kernel.height)x\(kernel.width))"
         weight = Parameter(
-            try Tensor(checkedShape: [outChannels, inChannels, kernelSize, kernelSize], for: "\(name) weight"))
-        let fanIn = inChannels * kernelSize * kernelSize
+            try Tensor(checkedShape: [outChannels, inChannels, kernel.height, kernel.width], for: "\(name) weight"))
+        let fanIn = inChannels * kernel.height * kernel.width
         initUniform(weight.value, fanIn: fanIn)
         if bias {
             self.bias = Parameter(Tensor(shape: [outChannels]))
@@ -42,14 +71,15 @@ public final class Conv2d: Module {
 
     private func geometry(_ x: Tensor) throws -> ConvGeometry {
         try checkImage(x, channels: inChannels, "Conv2d")
-        let g = ConvGeometry(
-            C: inChannels, H: x.shape[2], W: x.shape[3], OC: outChannels, K: kernelSize, S: stride, PAD: padding)
-        guard x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
+        let (H, W) = (x.shape[2], x.shape[3])
+        guard H + pad.top + pad.bottom >= kernel.height, W + pad.left + pad.right >= kernel.width else {
             throw NNError(
-                "Conv2d: input \(x.shape) is smaller than the \(kernelSize)x\(kernelSize) kernel with padding \(padding)"
+                "Conv2d: input \(x.shape) is smaller than the \(kernel.height)x\(kernel.width) kernel with padding \(isSquare ? "\(padding)" : "(\(pad.top), \(pad.bottom), \(pad.left), \(pad.right))")"
             )
         }
-        return g
+        return ConvGeometry(
+            C: inChannels, H: H, W: W, OC: outChannels, KH: kernel.height, KW: kernel.width, S: stride, PT: pad.top,
+            PB: pad.bottom, PL: pad.left, PR: pad.right)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -64,7 +94,7 @@ public final class Conv2d: Module {
             !bn.isTraining && !records, "a BatchNorm folds into its convolution only in evaluation without recording")
         bn.forgetRecorded()
         let (scale, shift) = bn.runningAffine()
-        let CKK = inChannels * kernelSize * kernelSize
+        let CKK = inChannels * kernel.height * kernel.width
         let w = workspace.uninitialized(weight.value.shape)
         let b = workspace.uninitialized([outChannels])
         let (weights, biases) = (weight.value, bias?.value)

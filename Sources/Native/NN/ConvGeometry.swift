@@ -1,10 +1,11 @@
 import Foundation
 
 // ----------------------------------------------------------------------------
-// conv2d: N images, C input channels of H x W, OC output channels, K x K kernel, stride S,
-// zero padding PAD, output OH x OW, P = OH*OW positions, CKK = C*K*K. As a matrix product
-// (im2col) over a panel of columns, i.e. of (image, output position) pairs:
-//   col (CKK, cols)   col[(c*K + kh)*K + kw][j] = inp[n][c][oh*S - PAD + kh][ow*S - PAD + kw]
+// conv2d: N images, C input channels of H x W, OC output channels, KH x KW kernel, stride S,
+// zero padding PT, PB rows above and below and PL, PR columns left and right, output OH x OW,
+// P = OH*OW positions, CKK = C*KH*KW. As a matrix product (im2col) over a panel of columns,
+// i.e. of (image, output position) pairs:
+//   col (CKK, cols)   col[(c*KH + kh)*KW + kw][j] = inp[n][c][oh*S - PT + kh][ow*S - PL + kw]
 //   out (OC, cols)    = weight (OC, CKK) @ col
 // Backward:
 //   dweight (OC, CKK) += dout (OC, cols) @ col^T
@@ -16,20 +17,33 @@ import Foundation
 
 /// The sizes of one convolution.
 struct ConvGeometry {
-    let C: Int, H: Int, W: Int, OC: Int, K: Int, S: Int, PAD: Int
+    let C: Int, H: Int, W: Int, OC: Int, KH: Int, KW: Int, S: Int
+    let PT: Int, PB: Int, PL: Int, PR: Int
     let OH: Int, OW: Int
 
-    init(C: Int, H: Int, W: Int, OC: Int, K: Int, S: Int, PAD: Int) {
-        (self.C, self.H, self.W, self.OC, self.K, self.S, self.PAD) = (C, H, W, OC, K, S, PAD)
-        OH = (H + 2 * PAD - K) / S + 1
-        OW = (W + 2 * PAD - K) / S + 1
+    init(C: Int, H: Int, W: Int, OC: Int, KH: Int, KW: Int, S: Int, PT: Int, PB: Int, PL: Int, PR: Int) {
+        (self.C, self.H, self.W, self.OC, self.KH, self.KW, self.S) = (C, H, W, OC, KH, KW, S)
+        (self.PT, self.PB, self.PL, self.PR) = (PT, PB, PL, PR)
+        OH = (H + PT + PB - KH) / S + 1
+        OW = (W + PL + PR - KW) / S + 1
     }
 
+    /// A square kernel with the same padding on every side.
+    init(C: Int, H: Int, W: Int, OC: Int, K: Int, S: Int, PAD: Int) {
+        self.init(C: C, H: H, W: W, OC: OC, KH: K, KW: K, S: S, PT: PAD, PB: PAD, PL: PAD, PR: PAD)
+    }
+
+    /// The side and padding of a square, evenly padded kernel (`isSquare`).
+    var K: Int { KH }
+    var PAD: Int { PT }
+    var isSquare: Bool { KH == KW && PT == PB && PL == PR && PT == PL }
+
     var P: Int { OH * OW }
-    var CKK: Int { C * K * K }
-    var isPointwise: Bool { K == 1 && S == 1 && PAD == 0 }
-    /// Stride 1 with an output the size of its input ("same" padding): forward needs no im2col.
-    var isSameStrideOne: Bool { S == 1 && K > 1 && OW == W && OH == H }
+    var CKK: Int { C * KH * KW }
+    var isPointwise: Bool { KH == 1 && KW == 1 && S == 1 && PT == 0 && PB == 0 && PL == 0 && PR == 0 }
+    /// Stride 1 with an output the size of its input ("same" padding) and a square kernel:
+    /// forward needs no im2col.
+    var isSameStrideOne: Bool { isSquare && S == 1 && K > 1 && OW == W && OH == H }
 
     /// Floats of col one panel may hold: 1 M (4 MB), so two workers' panels sit in L3.
     static let panelBudget = 1 << 20
@@ -86,9 +100,9 @@ struct ConvGeometry {
             ? OC * CKK + workers * (C + OC) * H : workers * panelScratch(images)
     }
 
-    /// The output columns ow whose input column ow*S - PAD + kw lies inside 0..<W.
+    /// The output columns ow whose input column ow*S - PL + kw lies inside 0..<W.
     func validColumns(_ kw: Int) -> Range<Int> {
-        let shift = kw - PAD  // iw = ow*S + shift
+        let shift = kw - PL  // iw = ow*S + shift
         let lo = shift >= 0 ? 0 : min(OW, (-shift + S - 1) / S)
         let hi = W - 1 - shift < 0 ? 0 : min(OW, (W - 1 - shift) / S + 1)
         return lo..<max(lo, hi)

@@ -13,14 +13,14 @@ func im2col(
         return
     }
     for c in 0..<g.C {
-        for kh in 0..<g.K {
-            for kw in 0..<g.K {
-                let row = col + ((c * g.K + kh) * g.K + kw) * ld
+        for kh in 0..<g.KH {
+            for kw in 0..<g.KW {
+                let row = col + ((c * g.KH + kh) * g.KW + kw) * ld
                 let cols = g.validColumns(kw)
-                let shift = kw - g.PAD
+                let shift = kw - g.PL
                 for oh in rows {
                     let dst = row + (oh - rows.lowerBound) * g.OW
-                    let ih = oh * g.S - g.PAD + kh
+                    let ih = oh * g.S - g.PT + kh
                     if ih < 0 || ih >= g.H || cols.isEmpty {
                         dst.update(repeating: 0, count: g.OW)
                         continue
@@ -72,29 +72,29 @@ private func zeroFew(_ dst: UnsafeMutablePointer<Float>, _ count: Int) {
     }
 }
 
-/// im2col of a stride-1 "same" convolution (OW == W): the row of (c, kh, kw) is plane c shifted
-/// by (kh - PAD) rows and (kw - PAD) columns, so one contiguous copy per row of col (not one per
-/// output row) moves it, and zeros then overwrite the rows above or below the plane and the
-/// |kw - PAD| columns at the edge that the shift wrapped in from the neighbouring input row.
+/// im2col of a stride-1 convolution as wide as its input (OW == W): the row of (c, kh, kw) is
+/// plane c shifted by (kh - PT) rows and (kw - PL) columns, so one contiguous copy per row of col
+/// (not one per output row) moves it, and zeros then overwrite the rows above or below the plane
+/// and the |kw - PL| columns at the edge that the shift wrapped in from the neighbouring row.
 private func im2colShifted(
     _ col: UnsafeMutablePointer<Float>, ld: Int, _ inp: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>
 ) {
     let (W, HW) = (g.W, g.H * g.W)
     for c in 0..<g.C {
         let plane = inp + c * HW
-        for kh in 0..<g.K {
-            // output rows whose input row oh + kh - PAD lies inside the plane
-            let lo = max(rows.lowerBound, g.PAD - kh)
-            let hi = max(lo, min(rows.upperBound, g.H + g.PAD - kh))
-            for kw in 0..<g.K {
-                let row = col + ((c * g.K + kh) * g.K + kw) * ld
-                let shift = kw - g.PAD
+        for kh in 0..<g.KH {
+            // output rows whose input row oh + kh - PT lies inside the plane
+            let lo = max(rows.lowerBound, g.PT - kh)
+            let hi = max(lo, min(rows.upperBound, g.H + g.PT - kh))
+            for kw in 0..<g.KW {
+                let row = col + ((c * g.KH + kh) * g.KW + kw) * ld
+                let shift = kw - g.PL
                 row.update(repeating: 0, count: (lo - rows.lowerBound) * W)
                 (row + (hi - rows.lowerBound) * W).update(repeating: 0, count: (rows.upperBound - hi) * W)
                 guard hi > lo else { continue }
                 // dst[j] = plane[start + j] for j in 0..<count, clipped to the plane: what
                 // falls outside it lies in an edge column, zeroed below
-                let start = (lo + kh - g.PAD) * W + shift
+                let start = (lo + kh - g.PT) * W + shift
                 let count = (hi - lo) * W
                 let first = max(0, -start)
                 let last = min(count, HW - start)
@@ -119,13 +119,13 @@ func col2im(
     _ dinp: UnsafeMutablePointer<Float>, _ dcol: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry, rows: Range<Int>
 ) {
     for c in 0..<g.C {
-        for kh in 0..<g.K {
-            for kw in 0..<g.K {
-                let row = dcol + ((c * g.K + kh) * g.K + kw) * ld
+        for kh in 0..<g.KH {
+            for kw in 0..<g.KW {
+                let row = dcol + ((c * g.KH + kh) * g.KW + kw) * ld
                 let cols = g.validColumns(kw)
-                let shift = kw - g.PAD
+                let shift = kw - g.PL
                 for oh in rows {
-                    let ih = oh * g.S - g.PAD + kh
+                    let ih = oh * g.S - g.PT + kh
                     if ih < 0 || ih >= g.H { continue }
                     let src = row + (oh - rows.lowerBound) * g.OW
                     let dst = dinp + (c * g.H + ih) * g.W + shift
@@ -156,7 +156,7 @@ private func panelColumns(_ inp: UnsafePointer<Float>, _ g: ConvGeometry, _ pane
     return (UnsafePointer(scratch.col), ld)
 }
 
-/// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, K, K)) + bias (OC), then
+/// out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, KH, KW)) + bias (OC), then
 /// max(0, .) when relu (applied to each panel while it is in cache).
 /// scratch holds `forwardScratch(images: N, workers: workers)` floats.
 func conv2d_forward(
@@ -287,7 +287,7 @@ private func conv2d_forward_shifted(
     }
 }
 
-/// dinp (N, C, H, W) += d/dinp, dweight (OC, C, K, K) += d/dweight, dbias (OC) += d/dbias,
+/// dinp (N, C, H, W) += d/dinp, dweight (OC, C, KH, KW) += d/dweight, dbias (OC) += d/dbias,
 /// given dout (N, OC, OH, OW). dinp nil skips the input gradient (a network's first layer).
 /// The weight gradient is summed shard by shard (`gradientShards`), whatever `workers` is.
 /// scratch holds `backwardScratch(images: N, workers: workers)` floats.

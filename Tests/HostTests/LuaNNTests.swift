@@ -211,6 +211,39 @@ final class LuaNNTests: XCTestCase {
         XCTAssertTrue(r[4]?.contains("{top, bottom, left, right} expected, got 3 entries") ?? false, "\(r)")
     }
 
+    /// mm.nn.musicnn from Lua, without the pretrained weights (weights = false): its size, a
+    /// new head, freezing all but the head (the optimiser's parameters), the front end from a
+    /// buffer, embed, and the errors a user meets.
+    func testMusicnnFromLua() throws {
+        let r = try LuaState(quiet: true).evaluate(
+            """
+            mm.seed(1)
+            local net = mm.nn.musicnn{weights = false, classes = 10, trainable = "head"}
+            local all = mm.nn.musicnn{weights = false}
+            local samples = {}
+            for i = 1, 22050 * 4 do samples[i] = 0.1 * math.sin(i * 0.05) + 0.01 * math.sin(i * 0.31) end
+            local x = mm.dsp.musicnn(mm.audio.new(samples, 22050))
+            local logits = net:forward(x)
+            local embedding = net:embed(x)
+            local short = mm.dsp.musicnn(mm.audio.new({0, 0, 0}, 16000))
+            return all:parameter_count(), #net:parameters(), table.concat(x:shape(), "x"),
+              table.concat(logits:shape(), "x"), table.concat(embedding:shape(), "x"), tostring(short),
+              select(2, pcall(mm.nn.musicnn, {weights = "MSD", folder = "/nonexistent"})),
+              select(2, pcall(mm.nn.musicnn, {weights = false, trainable = 9})),
+              select(2, pcall(function() return mm.nn.seresnet{}:embed(x) end))
+            """)
+        XCTAssertEqual(
+            r[0], "787159", "the published network's trainable size (its checkpoint's kernels, biases, gammas, betas)")
+        XCTAssertEqual(r[1], "2", "a frozen backbone leaves the head's weight and bias")
+        XCTAssertEqual(r[2], "1x1x187x96")
+        XCTAssertEqual(r[3], "1x10")
+        XCTAssertEqual(r[4], "1x200")
+        XCTAssertEqual(r[5], "nil")
+        XCTAssertTrue(r[6]?.contains("no MSD_musicnn weights here; run `make weights`") ?? false, "\(r)")
+        XCTAssertTrue(r[7]?.contains("a count of layer groups 0 ... 7 expected, got 9") ?? false, "\(r)")
+        XCTAssertTrue(r[8]?.contains("embed is a musicnn's") ?? false, "\(r)")
+    }
+
     func testBadNetworkArgumentsAreExplained() throws {
         let state = LuaState()
         let cases: [(String, String)] = [

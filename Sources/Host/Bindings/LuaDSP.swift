@@ -34,6 +34,29 @@ enum LuaDSP: LuaModule {
         Binding("logmel") { lua in
             return lua.result(SpectrogramObject(try melSpectrogram(lua, logScaled: true), values: .scaled))
         },
+        // mm.dsp.musicnn(buf [, {hop = 187}]) -> (patches, 1, 187, 96): musicnn's input, the
+        // clip (mono, resampled to 16 kHz when it is not) as log10(10000 mel + 1) in 3 s patches
+        // every `hop` frames (no overlap by default); nil for a clip shorter than 3 s.
+        Binding("musicnn") { lua in
+            let o = try lua.options(2)
+            try o.only(["hop"])
+            var audio = try lua.object(1, as: AudioBuffer.self).audio
+            guard audio.channels == 1 else {
+                throw LuaError.argument(1, "mono audio expected, got \(audio.channels) channels (call :mono() first)")
+            }
+            if audio.rate != MusicnnFrontEnd.rate { audio = try audio.resampled(to: MusicnnFrontEnd.rate) }
+            let hop = try o.integer("hop", default: MusicnnFrontEnd.patchFrames)
+            let patches = try o.naming(["hop"]) {
+                try MusicnnFrontEnd.patches(try MusicnnFrontEnd.logMel(audio.samples), hop: hop)
+            }
+            guard patches.count > 0 else {
+                lua.pushNil()
+                return 1
+            }
+            let t = try Tensor(
+                shape: [patches.count, 1, MusicnnFrontEnd.patchFrames, MusicnnFrontEnd.bands], values: patches.values)
+            return lua.result(TensorObject(t))
+        },
         // mm.dsp.power_to_db(spec [, {ref = 1 or "max", amin = 1e-10, top_db = 80 or false}]),
         // librosa.power_to_db with its defaults.
         Binding("power_to_db") { lua in

@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 import Native
 
 /// A network or layer as Lua holds it. `forward` and `backward` return tensors the script
@@ -12,6 +13,11 @@ final class ModuleObject: LuaObject {
     static let luaTypeName = "mashup.module"
 
     var luaDescription: String { ModuleTree.text(module) }
+
+    /// The parameters an optimiser updates: all of them, but for a partly frozen musicnn.
+    var trainable: [(name: String, parameter: Parameter)] {
+        (module as? Musicnn)?.trainableNamedParameters ?? module.namedParameters()
+    }
 
     /// The module a method was called on.
     static func receiver(_ lua: Lua) throws -> any Module { try lua.object(1, as: ModuleObject.self).module }
@@ -54,8 +60,16 @@ final class ModuleObject: LuaObject {
         Binding("evaluate") { try setMode($0, training: false) },
         // net:is_training() -> true in training mode.
         Binding("is_training") { lua in lua.result(try receiver(lua).isTraining) },
-        // net:parameters() -> the parameter list an optimiser takes.
-        Binding("parameters") { lua in lua.result(ParameterList(try receiver(lua).namedParameters())) },
+        // net:parameters() -> the parameter list an optimiser takes (a musicnn's trainable ones).
+        Binding("parameters") { lua in lua.result(ParameterList(try lua.object(1, as: ModuleObject.self).trainable)) },
+        // net:embed(x) -> a musicnn's penultimate features (N, 200) for x (N, 1, frames, 96), in
+        // evaluation mode with nothing recorded: what a classifier of another task starts from.
+        Binding("embed") { lua in
+            guard let net = try receiver(lua) as? Musicnn else {
+                throw LuaError.argument(1, "embed is a musicnn's (mm.nn.musicnn); this network has no embedding")
+            }
+            return lua.result(TensorObject(try net.embed(try lua.object(2, as: TensorObject.self).tensor).copy()))
+        },
         // net:parameter_count() -> trainable scalars, as PyTorch counts them.
         Binding("parameter_count") { lua in lua.result(try receiver(lua).parameterCount) },
         // net:named_parameters() -> {name = tensor}, each tensor sharing the parameter's storage.
@@ -127,7 +141,7 @@ final class ParameterList: LuaObject {
     /// The parameters at `index`: a parameter list, or a module (its parameters).
     static func argument(_ lua: Lua, _ index: Int32) throws -> [Parameter] {
         if let list = ParameterList.peek(lua.L, index) { return list.named.map(\.parameter) }
-        if let module = ModuleObject.peek(lua.L, index) { return module.module.parameters }
+        if let module = ModuleObject.peek(lua.L, index) { return module.trainable.map(\.parameter) }
         throw LuaError.type(index, expected: "parameters (net:parameters(), or the network)")
     }
 }
@@ -154,6 +168,48 @@ enum LuaNN: LuaModule {
             config.inChannels = try options.integer("in_channels", default: config.inChannels)
             let net = try SEResNet(config)
             net.computesInputGradient = try options.boolean("input_grad") ?? false
+            return lua.result(ModuleObject(net))
+        },
+        // mm.nn.musicnn{weights = "MSD" | "MTT" | false, classes = 50, trainable = "all" | "head" | K,
+        // folder = "data/weights", dropout = 0.5}
+        Binding("musicnn") { lua in
+            let o = try lua.options(1)
+            try o.only(["weights", "classes", "trainable", "folder", "dropout"])
+            var config = MusicnnConfig()
+            config.classes = try o.integer("classes", default: 50)
+            config.dropout = try o.number("dropout", default: config.dropout)
+            let net = try Musicnn(config)
+            var source: String? = "MSD"
+            if o.type(of: "weights") == LUA_TBOOLEAN {
+                guard try o.boolean("weights") == false else {
+                    throw o.invalid("weights", "'MSD', 'MTT' or false (random weights) expected, got true")
+                }
+                source = nil
+            } else {
+                source = try o.choice("weights", ["MSD", "MTT"], default: "MSD")
+            }
+            if let source {
+                let model: MusicnnWeights.Model = source == "MSD" ? .msdMusicnn : .mttMusicnn
+                let folder =
+                    try o.string("folder") ?? ProcessInfo.processInfo.environment["MASHUP_WEIGHTS"] ?? "data/weights"
+                // A head for another number of classes starts afresh; the 50 tags keep theirs.
+                try net.load(
+                    tensorflow: try MusicnnWeights.load(folder + "/" + model.fileName, model: model),
+                    head: config.classes == 50)
+            }
+            switch o.type(of: "trainable") {
+            case LUA_TNIL: break
+            case LUA_TSTRING:
+                net.trainableGroups = try o.choice("trainable", ["all", "head"], default: "all") == "head" ? 1 : nil
+            default:
+                let k = try o.integer("trainable", default: 0)
+                guard (0...net.groups.count).contains(k) else {
+                    throw o.invalid(
+                        "trainable",
+                        "'all', 'head' or a count of layer groups 0 ... \(net.groups.count) expected, got \(k)")
+                }
+                net.trainableGroups = k
+            }
             return lua.result(ModuleObject(net))
         },
         // mm.nn.tf_checkpoint(prefix [, {optimizer = false}]) -> {name = tensor}: a TensorFlow

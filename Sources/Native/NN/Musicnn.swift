@@ -100,6 +100,32 @@ public final class Musicnn: Module {
             ]
     }
 
+    /// The network's layers in groups, input to output: input norm, front end, the three
+    /// mid-end layers, back end (pool norm, dense, dense norm), head (the classifier).
+    public var groups: [(name: String, modules: [any Module])] {
+        [("input_norm", [inputNorm]), ("frontend", branches)]
+            + midend.enumerated().map { ("midend\($0.offset + 1)", [$0.element]) }
+            + [("backend", [poolNorm, dense, denseNorm]), ("head", [classifier])]
+    }
+
+    /// How many groups, counted from the head, train (nil: all). The others are frozen: their
+    /// parameters are left out of `trainableParameters`, and their BatchNorms normalise with
+    /// the running statistics even in training mode, as a frozen backbone should.
+    public var trainableGroups: Int? {
+        didSet { if let k = trainableGroups { trainableGroups = max(0, min(k, groups.count)) } }
+    }
+
+    /// What an optimiser should update: every parameter of the trainable groups, named.
+    public var trainableNamedParameters: [(name: String, parameter: Parameter)] {
+        let frozen = Set(frozenModules.flatMap(\.parameters).map(ObjectIdentifier.init))
+        return namedParameters().filter { !frozen.contains(ObjectIdentifier($0.parameter)) }
+    }
+
+    private var frozenModules: [any Module] {
+        guard let k = trainableGroups else { return [] }
+        return groups.dropLast(k).flatMap(\.modules)
+    }
+
     /// The penultimate features (N, backendUnits) of the last `forward`, or of `embed`.
     public private(set) var penultimate: Tensor?
 
@@ -109,6 +135,7 @@ public final class Musicnn: Module {
         guard x.shape[3] == config.mels else {
             throw NNError("musicnn expects \(config.mels) mel bands in the last axis, got \(x.shape)")
         }
+        if isTraining { for module in frozenModules { module.setTraining(false) } }
         let h0 = try inputNorm.forward(x)
         let front = try concatChannels(branches.map { try $0.forward(h0) })
         let c1 = try midend[0].forward(front)

@@ -155,21 +155,26 @@ final class DistributedTests: XCTestCase {
         try script.write(to: file, atomically: true, encoding: .utf8)
         let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
         XCTAssertEqual(single.status, 0, single.stderr)
-        func weights(_ name: String) throws -> [String: [Float]] {
-            try SafeTensors.read(folder.appendingPathComponent(name).path).tensors.compactMapValues {
-                if case .f32(let t) = $0 { t.array } else { nil }
-            }
-        }
-        let (one, rank0, rank1) = (
-            try weights("1-0.safetensors"), try weights("2-0.safetensors"), try weights("2-1.safetensors")
-        )
+        let weights = { (name: String) in try Self.floats(folder.appendingPathComponent(name + ".safetensors")) }
+        let (one, rank0, rank1) = (try weights("1-0"), try weights("2-0"), try weights("2-1"))
         XCTAssertEqual(one.keys.sorted(), ["0.bias", "0.weight", "2.bias", "2.weight"])
         XCTAssertEqual(rank0, rank1, "every rank holds the same weights")
+        XCTAssertLessThan(Self.worstRelativeDifference(one, rank0), 1e-5)
+    }
+
+    /// The float tensors of a safetensors file.
+    static func floats(_ file: URL) throws -> [String: [Float]] {
+        try SafeTensors.read(file.path).tensors.compactMapValues { if case .f32(let t) = $0 { t.array } else { nil } }
+    }
+
+    /// The largest |a - b| / max(|a|, 1e-3) over the tensors of `a` (a missing one counts as no
+    /// difference: compare the names on their own).
+    static func worstRelativeDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> Float {
         var worst: Float = 0
-        for (name, values) in one {
-            for (p, q) in zip(values, rank0[name] ?? []) { worst = max(worst, abs(p - q) / max(abs(p), 1e-3)) }
+        for (name, values) in a {
+            for (p, q) in zip(values, b[name] ?? []) { worst = max(worst, abs(p - q) / max(abs(p), 1e-3)) }
         }
-        XCTAssertLessThan(worst, 1e-5)
+        return worst
     }
 
     /// SyncBatchNorm (mm.dist.sync_batchnorm) makes a network with BatchNorm train on two ranks
@@ -214,21 +219,14 @@ final class DistributedTests: XCTestCase {
             let job = try mpirun(2, script(name, sync: true, overlap: overlap))
             XCTAssertEqual(job.status, 0, job.stderr)
         }
-        func weights(_ name: String) throws -> [String: [Float]] {
-            try SafeTensors.read(folder.appendingPathComponent(name + ".safetensors").path).tensors.compactMapValues {
-                if case .f32(let t) = $0 { t.array } else { nil }
-            }
-        }
+        let weights = { (name: String) in try Self.floats(folder.appendingPathComponent(name + ".safetensors")) }
         let one = try weights("one-0")
         let (sync0, overlap0, overlap1) = (try weights("sync-0"), try weights("overlap-0"), try weights("overlap-1"))
         XCTAssertTrue(one.keys.contains("1.running_mean"), "\(one.keys)")
         XCTAssertEqual(overlap0, sync0, "overlapped buckets give the one-message numbers")
         XCTAssertEqual(overlap0, overlap1, "every rank holds the same weights and statistics")
-        var worst: Float = 0
-        for (name, values) in one {
-            for (p, q) in zip(values, sync0[name] ?? []) { worst = max(worst, abs(p - q) / max(abs(p), 1e-3)) }
-        }
-        XCTAssertLessThan(worst, 1e-5)
+        XCTAssertEqual(one.keys.sorted(), sync0.keys.sorted())
+        XCTAssertLessThan(Self.worstRelativeDifference(one, sync0), 1e-5)
     }
 
     /// Validation (train.evaluate) and test-time prediction (tta.predict) share their work out

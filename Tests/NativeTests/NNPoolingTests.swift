@@ -35,4 +35,43 @@ final class NNPoolingTests: XCTestCase {
         XCTAssertEqual(dx.array, dxExpected)
         XCTAssertEqual(try pool.workspace.withoutRecording { try pool.forward(x) }.array, expected)
     }
+
+    /// Windows, strides and padding that differ between rows and columns (musicnn's VGG pools
+    /// 4 x 1 windows every 2 x 2), against the direct scan, forward and backward.
+    func testRectangularWindowsAndStrides() throws {
+        for (window, stride, padding) in [((4, 1), (2, 2), (0, 0)), ((2, 3), (1, 2), (1, 1)), ((4, 4), (4, 4), (0, 0))]
+        {
+            let (n, c, h, w) = (2, 2, 11, 13)
+            var rng = Random(seed: 5)
+            let x = try Tensor(shape: [n, c, h, w], values: (0..<(n * c * h * w)).map { _ in Float(rng.below(5)) })
+            let pool = try MaxPool2d(window: window, stride: stride, padding: padding)
+            let out = try pool.forward(x)
+            let (oh, ow) = (
+                (h + 2 * padding.0 - window.0) / stride.0 + 1, (w + 2 * padding.1 - window.1) / stride.1 + 1
+            )
+            XCTAssertEqual(out.shape, [n, c, oh, ow])
+            let dout = randomTensor(out.shape, seed: 6)
+            let dx = try pool.backward(dout)
+            var expectedDx = [Float](repeating: 0, count: x.count)
+            for p in 0..<(n * c) {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var (best, at) = (-Float.infinity, -1)
+                        for a in 0..<window.0 {
+                            for b in 0..<window.1 {
+                                let (y, z) = (i * stride.0 - padding.0 + a, j * stride.1 - padding.1 + b)
+                                guard y >= 0, y < h, z >= 0, z < w else { continue }
+                                let v = x[(p * h + y) * w + z]
+                                if v > best { (best, at) = (v, (p * h + y) * w + z) }
+                            }
+                        }
+                        let o = (p * oh + i) * ow + j
+                        XCTAssertEqual(out[o], best, "\(window) \(stride) \(padding)")
+                        expectedDx[at] += dout[o]
+                    }
+                }
+            }
+            XCTAssertEqual(dx.array, expectedDx, "\(window) \(stride) \(padding)")
+        }
+    }
 }

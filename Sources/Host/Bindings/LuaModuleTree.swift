@@ -41,7 +41,9 @@ enum ModuleTree {
             return
                 "Linear(in_features=\(l.inFeatures), out_features=\(l.outFeatures), bias=\(l.bias == nil ? "False" : "True"))"
         case let p as MaxPool2d:
-            return "MaxPool2d(kernel_size=\(p.kernelSize), stride=\(p.stride), padding=\(p.padding))"
+            if p.isSquare { return "MaxPool2d(kernel_size=\(p.kernelSize), stride=\(p.stride), padding=\(p.padding))" }
+            return
+                "MaxPool2d(kernel_size=(\(p.window.height), \(p.window.width)), stride=(\(p.strides.height), \(p.strides.width)), padding=(\(p.pad.height), \(p.pad.width)))"
         case let d as Dropout:
             return "Dropout(p=\(d.p))"
         default:

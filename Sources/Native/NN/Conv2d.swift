@@ -52,7 +52,8 @@ public final class Conv2d: Module {
         }
         (self.inChannels, self.outChannels, self.kernel, self.stride, self.pad) =
             (inChannels, outChannels, kernel, stride, pad)
-        let name = "Conv2d(\(inChannels), \(outChannels), \(kernel.height)x\(kernel.width))"
+        let side = kernel.height == kernel.width ? "\(kernel.height)" : "\(kernel.height)x\(kernel.width)"
+        let name = "Conv2d(\(inChannels), \(outChannels), \(side))"
         weight = Parameter(
             try Tensor(checkedShape: [outChannels, inChannels, kernel.height, kernel.width], for: "\(name) weight"))
         let fanIn = inChannels * kernel.height * kernel.width

@@ -1,5 +1,6 @@
 // ----------------------------------------------------------------------------
-// maxpool2d: x (N, C, H, W) -> out (N, C, OH, OW), OH = (H + 2*PAD - K) / S + 1.
+// maxpool2d: x (N, C, H, W) -> out (N, C, OH, OW), OH = (H + 2*PAD - K) / S + 1 (and so for
+// windows, strides and padding that differ between rows and columns: KH x KW, SH, SW, PH, PW).
 // out[n][c][oh][ow] = max of the K x K window at (oh*S - PAD, ow*S - PAD); padding never wins
 // (PyTorch pads with -inf). argmax (N, C, OH, OW) keeps the flat index h*W + w of the winner
 // inside its plane, so backward scatters dx[n][c][argmax] += dout; a forward that records
@@ -10,10 +11,14 @@
 // is strictly larger. Both keep the first maximum in row-major window order, as one scan of the
 // window does, and the column pass is a vectorisable select over whole rows.
 
+/// A window of window.0 rows by window.1 columns, moved by stride.0 rows and stride.1 columns,
+/// padded by padding.0 rows and padding.1 columns.
 func maxpool2d_forward(
     _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?, _ x: UnsafePointer<Float>,
-    _ planes: Int, _ H: Int, _ W: Int, _ OH: Int, _ OW: Int, K: Int, S: Int, PAD: Int
+    _ planes: Int, _ H: Int, _ W: Int, _ OH: Int, _ OW: Int, window: (Int, Int), stride: (Int, Int),
+    padding: (Int, Int)
 ) {
+    let (KH, K, SH, S, PH, PAD) = (window.0, window.1, stride.0, stride.1, padding.0, padding.1)
     Engine.parallelFor(planes) { p in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: OW) { rowMax in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: OW) { rowArg in
@@ -21,8 +26,8 @@ func maxpool2d_forward(
                 for oh in 0..<OH {
                     let dst = out + (p * OH + oh) * OW
                     let idx = argmax.map { $0 + (p * OH + oh) * OW }
-                    let h0 = max(0, oh * S - PAD)
-                    let h1 = min(H, oh * S - PAD + K)
+                    let h0 = max(0, oh * SH - PH)
+                    let h1 = min(H, oh * SH - PH + KH)
                     for h in h0..<h1 {
                         maxpool_row(rowMax.baseAddress!, rowArg.baseAddress!, src + h * W, W, OW, K: K, S: S, PAD: PAD)
                         let base = Int32(h * W)
@@ -140,9 +145,12 @@ func maxpool2d_backward(
     }
 }
 
-/// nn.MaxPool2d(kernel_size, stride, padding), square windows.
+/// nn.MaxPool2d(kernel_size, stride, padding): windows, strides and padding square or given
+/// as (rows, columns), as TensorFlow's max_pooling2d(pool_size=[4, 1], strides=[2, 2]) has them.
 public final class MaxPool2d: Module {
-    public let kernelSize: Int, stride: Int, padding: Int
+    public let window: (height: Int, width: Int)
+    public let strides: (height: Int, width: Int)
+    public let pad: (height: Int, width: Int)
     public var isTraining = true
     public var workspace = Workspace()
     // recorded: the input's shape, and (N, C, OH, OW) each winner's index within its input
@@ -150,32 +158,55 @@ public final class MaxPool2d: Module {
     private var inputShape: [Int]?
     private var argmax: Tensor?
 
-    public init(kernelSize: Int, stride: Int, padding: Int = 0) throws {
-        guard kernelSize > 0, stride > 0, padding >= 0, 2 * padding <= kernelSize else {
+    /// The side, stride and padding of a square pool (the rows' otherwise).
+    public var kernelSize: Int { window.height }
+    public var stride: Int { strides.height }
+    public var padding: Int { pad.height }
+    public var isSquare: Bool {
+        window.height == window.width && strides.height == strides.width && pad.height == pad.width
+    }
+
+    public convenience init(kernelSize: Int, stride: Int, padding: Int = 0) throws {
+        try self.init(window: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding))
+    }
+
+    public init(
+        window: (height: Int, width: Int), stride: (height: Int, width: Int),
+        padding: (height: Int, width: Int) = (0, 0)
+    ) throws {
+        guard window.height > 0, window.width > 0, stride.height > 0, stride.width > 0, padding.height >= 0,
+            padding.width >= 0, 2 * padding.height <= window.height, 2 * padding.width <= window.width
+        else {
+            let square =
+                window.height == window.width && stride.height == stride.width && padding.height == padding.width
             throw NNError(
-                "MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(kernelSize), \(stride), \(padding)"
+                square
+                    ? "MaxPool2d: need kernel_size > 0, stride > 0 and 0 <= padding <= kernel_size/2, got \(window.height), \(stride.height), \(padding.height)"
+                    : "MaxPool2d: need kernel sizes > 0, strides > 0 and 0 <= padding <= kernel size/2, got \(window), \(stride), \(padding)"
             )
         }
-        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
+        (self.window, self.strides, self.pad) = (window, stride, padding)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4, x.shape[2] + 2 * padding >= kernelSize, x.shape[3] + 2 * padding >= kernelSize else {
+        guard x.rank == 4, x.shape[2] + 2 * pad.height >= window.height, x.shape[3] + 2 * pad.width >= window.width
+        else {
             throw NNError(
-                "MaxPool2d expects (N, C, H, W) at least as large as the \(kernelSize)x\(kernelSize) window, got \(x.shape)"
+                "MaxPool2d expects (N, C, H, W) at least as large as the \(window.height)x\(window.width) window, got \(x.shape)"
             )
         }
         let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let OH = (H + 2 * padding - kernelSize) / stride + 1
-        let OW = (W + 2 * padding - kernelSize) / stride + 1
+        let OH = (H + 2 * pad.height - window.height) / strides.height + 1
+        let OW = (W + 2 * pad.width - window.width) / strides.width + 1
         let out = workspace.uninitialized([N, C, OH, OW])
         let winners = records ? workspace.uninitialized(out.shape) : nil
+        let (k, s, p) = ((window.height, window.width), (strides.height, strides.width), (pad.height, pad.width))
         if let winners {
             winners.data.withMemoryRebound(to: Int32.self, capacity: winners.count) {
-                maxpool2d_forward(out.data, $0, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+                maxpool2d_forward(out.data, $0, x.data, N * C, H, W, OH, OW, window: k, stride: s, padding: p)
             }
         } else {
-            maxpool2d_forward(out.data, nil, x.data, N * C, H, W, OH, OW, K: kernelSize, S: stride, PAD: padding)
+            maxpool2d_forward(out.data, nil, x.data, N * C, H, W, OH, OW, window: k, stride: s, padding: p)
         }
         (inputShape, argmax) = (winners == nil ? nil : x.shape, winners)
         return out

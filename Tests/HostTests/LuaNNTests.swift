@@ -242,6 +242,16 @@ final class LuaNNTests: XCTestCase {
         XCTAssertTrue(r[6]?.contains("no MSD_musicnn weights here; run `make weights`") ?? false, "\(r)")
         XCTAssertTrue(r[7]?.contains("a count of layer groups 0 ... 7 expected, got 9") ?? false, "\(r)")
         XCTAssertTrue(r[8]?.contains("embed is a musicnn's") ?? false, "\(r)")
+        let vgg = try LuaState(quiet: true).evaluate(
+            """
+            local net = mm.nn.musicnn{model = "vgg", weights = false, classes = 10, trainable = 2}
+            local x = mm.randn{2, 1, 187, 96}
+            return mm.nn.musicnn{model = "vgg", weights = false}:parameter_count(), #net:parameters(),
+              table.concat(net:forward(x):shape(), "x"), table.concat(net:embed(x):shape(), "x")
+            """)
+        XCTAssertEqual(
+            vgg, ["605748", "6", "2x10", "2x256"],
+            "its checkpoint's size; block 5 (conv, bias, gamma, beta) and the head train")
     }
 
     func testBadNetworkArgumentsAreExplained() throws {

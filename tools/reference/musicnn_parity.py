@@ -12,6 +12,8 @@ package under TensorFlow: Tests/Fixtures/musicnn/.
   r.npy            (2, 50) a fixed random direction; L = sum(logits * r)
   dpatches.npy     (2, 187, 96) dL/dpatches
   gradients.json   per network variable: sum and L2 norm of dL/dvariable
+  vgg_*            the same for MSD_vgg: vgg_logits.npy, vgg_features.npy (pool5 flattened as
+                   TensorFlow flattens it, (H, W, C)), vgg_dpatches.npy, vgg_gradients.json
 
 usage: TF_USE_LEGACY_KERAS=1 python tools/reference/musicnn_parity.py WHEEL
        (needs `pip install tensorflow-cpu tf_keras librosa` and `pip install --no-deps WHEEL`)
@@ -63,41 +65,48 @@ def representation(audio):
     return np.log10(10000 * rep.astype(np.float16) + 1)
 
 
+def run(folder, model, patches, r):
+    """The model's logits, features, dL/dpatches and per-variable gradient stats."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 187, config.N_MELS])
+        training = tf.compat.v1.placeholder(tf.bool)
+        outputs = models.define_model(x, training, model, 50)
+        logits = outputs[0]
+        features = outputs[-1] if model.endswith("musicnn") else tf.compat.v1.layers.flatten(outputs[-1])
+        loss = tf.reduce_sum(logits * r)
+        trainable = tf.compat.v1.trainable_variables()
+        variables = trainable + [v for v in tf.compat.v1.global_variables() if "moving" in v.name]
+        grads = tf.gradients(loss, [x] + trainable)
+        with tf.compat.v1.Session() as session:
+            tf.compat.v1.train.Saver(variables).restore(session, os.path.join(folder, "musicnn", model) + "/")
+            values = session.run([logits, features] + grads, {x: patches, training: False})
+    stats = {v.name.split(":")[0]: {"sum": float(np.sum(g, dtype=np.float64)),
+                                   "norm": float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))}
+             for v, g in zip(trainable, values[3:])}
+    return values[0], values[1], values[2], stats
+
+
 def main():
     wheel = sys.argv[1]
     audio = np.stack([clip(1), clip(2)])
     logmel = np.stack([representation(a) for a in audio]).astype(np.float32)
     patches = logmel[:, :187, :].copy()
     r = np.random.default_rng(3).standard_normal((2, 50)).astype(np.float32)
+    os.makedirs(OUT, exist_ok=True)
+    arrays = [("audio", audio), ("logmel", logmel), ("patches", patches), ("r", r)]
     with tempfile.TemporaryDirectory() as folder:
         zipfile.ZipFile(wheel).extractall(folder)
-        graph = tf.Graph()
-        with graph.as_default():
-            x = tf.compat.v1.placeholder(tf.float32, [None, 187, config.N_MELS])
-            training = tf.compat.v1.placeholder(tf.bool)
-            outputs = models.define_model(x, training, MODEL, 50)
-            logits, penultimate = outputs[0], outputs[-1]
-            loss = tf.reduce_sum(logits * r)
-            variables = tf.compat.v1.trainable_variables() + [
-                v for v in tf.compat.v1.global_variables() if "moving" in v.name]
-            trainable = tf.compat.v1.trainable_variables()
-            grads = tf.gradients(loss, [x] + trainable)
-            with tf.compat.v1.Session() as session:
-                tf.compat.v1.train.Saver(variables).restore(session, os.path.join(folder, "musicnn", MODEL) + "/")
-                values = session.run([logits, penultimate] + grads, {x: patches, training: False})
-    out_logits, out_penultimate, dpatches = values[0], values[1], values[2]
-    stats = {v.name.split(":")[0]: {"sum": float(np.sum(g, dtype=np.float64)),
-                                   "norm": float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))}
-             for v, g in zip(trainable, values[3:])}
-    os.makedirs(OUT, exist_ok=True)
-    for name, array in [("audio", audio), ("logmel", logmel), ("patches", patches), ("logits", out_logits),
-                        ("penultimate", out_penultimate), ("r", r), ("dpatches", dpatches)]:
+        for model, prefix, feature in [(MODEL, "", "penultimate"), ("MSD_vgg", "vgg_", "features")]:
+            logits, features, dpatches, stats = run(folder, model, patches, r)
+            arrays += [(prefix + "logits", logits), (prefix + feature, features), (prefix + "dpatches", dpatches)]
+            with open(os.path.join(OUT, prefix + "gradients.json"), "w") as f:
+                json.dump(stats, f, indent=1, sort_keys=True)
+                f.write("\n")
+    for name, array in arrays:
         np.save(os.path.join(OUT, name + ".npy"), np.asarray(array, dtype=np.float32))
-    with open(os.path.join(OUT, "gradients.json"), "w") as f:
-        json.dump(stats, f, indent=1, sort_keys=True)
-        f.write("\n")
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
-        json.dump({"model": MODEL, "tensorflow": tf.__version__, "librosa": librosa.__version__,
+        json.dump({"models": [MODEL, "MSD_vgg"], "tensorflow": tf.__version__, "librosa": librosa.__version__,
                    "musicnn": "0.1.0", "numpy": np.__version__}, f, indent=1, sort_keys=True)
         f.write("\n")
 

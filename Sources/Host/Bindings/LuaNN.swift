@@ -16,7 +16,7 @@ final class ModuleObject: LuaObject {
 
     /// The parameters an optimiser updates: all of them, but for a partly frozen musicnn.
     var trainable: [(name: String, parameter: Parameter)] {
-        (module as? Musicnn)?.trainableNamedParameters ?? module.namedParameters()
+        (module as? any PretrainedBackbone)?.trainableNamedParameters ?? module.namedParameters()
     }
 
     /// The module a method was called on.
@@ -65,7 +65,7 @@ final class ModuleObject: LuaObject {
         // net:embed(x) -> a musicnn's penultimate features (N, 200) for x (N, 1, frames, 96), in
         // evaluation mode with nothing recorded: what a classifier of another task starts from.
         Binding("embed") { lua in
-            guard let net = try receiver(lua) as? Musicnn else {
+            guard let net = try receiver(lua) as? any PretrainedBackbone else {
                 throw LuaError.argument(1, "embed is a musicnn's (mm.nn.musicnn); this network has no embedding")
             }
             return lua.result(TensorObject(try net.embed(try lua.object(2, as: TensorObject.self).tensor).copy()))
@@ -170,15 +170,25 @@ enum LuaNN: LuaModule {
             net.computesInputGradient = try options.boolean("input_grad") ?? false
             return lua.result(ModuleObject(net))
         },
-        // mm.nn.musicnn{weights = "MSD" | "MTT" | false, classes = 50, trainable = "all" | "head" | K,
-        // folder = "data/weights", dropout = 0.5}
+        // mm.nn.musicnn{model = "musicnn" | "vgg", weights = "MSD" | "MTT" | false, classes = 50,
+        // trainable = "all" | "head" | K, folder = "data/weights", dropout =}
         Binding("musicnn") { lua in
             let o = try lua.options(1)
-            try o.only(["weights", "classes", "trainable", "folder", "dropout"])
-            var config = MusicnnConfig()
-            config.classes = try o.integer("classes", default: 50)
-            config.dropout = try o.number("dropout", default: config.dropout)
-            let net = try Musicnn(config)
+            try o.only(["model", "weights", "classes", "trainable", "folder", "dropout"])
+            let vgg = try o.choice("model", ["musicnn", "vgg"], default: "musicnn") == "vgg"
+            let classes = try o.integer("classes", default: 50)
+            let net: any PretrainedBackbone
+            if vgg {
+                var config = MusicnnVGGConfig()
+                config.classes = classes
+                config.headDropout = try o.number("dropout", default: config.headDropout)
+                net = try MusicnnVGG(config)
+            } else {
+                var config = MusicnnConfig()
+                config.classes = classes
+                config.dropout = try o.number("dropout", default: config.dropout)
+                net = try Musicnn(config)
+            }
             var source: String? = "MSD"
             if o.type(of: "weights") == LUA_TBOOLEAN {
                 guard try o.boolean("weights") == false else {
@@ -189,13 +199,16 @@ enum LuaNN: LuaModule {
                 source = try o.choice("weights", ["MSD", "MTT"], default: "MSD")
             }
             if let source {
-                let model: MusicnnWeights.Model = source == "MSD" ? .msdMusicnn : .mttMusicnn
+                let model = MusicnnWeights.Model(rawValue: "\(source)_\(vgg ? "vgg" : "musicnn")")!
                 let folder =
                     try o.string("folder") ?? ProcessInfo.processInfo.environment["MASHUP_WEIGHTS"] ?? "data/weights"
+                let tensors = try MusicnnWeights.load(folder + "/" + model.fileName, model: model)
                 // A head for another number of classes starts afresh; the 50 tags keep theirs.
-                try net.load(
-                    tensorflow: try MusicnnWeights.load(folder + "/" + model.fileName, model: model),
-                    head: config.classes == 50)
+                if let v = net as? MusicnnVGG {
+                    try v.load(tensorflow: tensors, head: classes == 50)
+                } else {
+                    try (net as! Musicnn).load(tensorflow: tensors, head: classes == 50)
+                }
             }
             switch o.type(of: "trainable") {
             case LUA_TNIL: break

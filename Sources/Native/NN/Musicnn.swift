@@ -36,7 +36,45 @@ public struct MusicnnConfig: Sendable, Equatable {
     var featureChannels: Int { frontendChannels + 3 * midendFilters }
 }
 
-public final class Musicnn: Module {
+/// A network in layer groups, input to output, of which the last `trainableGroups` train (nil:
+/// all): the others are frozen, their parameters left out of `trainableNamedParameters` (what an
+/// optimiser gets) and their BatchNorms on running statistics even in training mode, as a
+/// frozen pretrained backbone should be. And its embedding: the features before the head.
+public protocol PretrainedBackbone: Module {
+    var groups: [(name: String, modules: [any Module])] { get }
+    var trainableGroups: Int? { get set }
+    /// The features the head sees, (N, F), in evaluation mode with nothing recorded.
+    func embed(_ x: Tensor) throws -> Tensor
+}
+
+extension PretrainedBackbone {
+    /// What an optimiser should update: every parameter of the trainable groups, named.
+    public var trainableNamedParameters: [(name: String, parameter: Parameter)] {
+        let frozen = Set(frozenModules.flatMap(\.parameters).map(ObjectIdentifier.init))
+        return namedParameters().filter { !frozen.contains(ObjectIdentifier($0.parameter)) }
+    }
+
+    var frozenModules: [any Module] {
+        guard let k = trainableGroups else { return [] }
+        return groups.dropLast(k).flatMap(\.modules)
+    }
+
+    /// Frozen groups normalise with their running statistics: called at the start of forward.
+    func keepFrozenInEvaluation() {
+        if isTraining { for module in frozenModules { module.setTraining(false) } }
+    }
+
+    /// `features()` after a forward in evaluation mode without recording, the mode restored.
+    func embedding(_ x: Tensor, _ features: () -> Tensor?) throws -> Tensor {
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        _ = try workspace.withoutRecording { try forward(x) }
+        return features()!
+    }
+}
+
+public final class Musicnn: PretrainedBackbone {
     public let config: MusicnnConfig
     public let inputNorm: BatchNorm2d
     /// Each front-end branch: Sequential(conv, ReLU, BatchNorm, WidthMax), timbral ones first.
@@ -108,22 +146,8 @@ public final class Musicnn: Module {
             + [("backend", [poolNorm, dense, denseNorm]), ("head", [classifier])]
     }
 
-    /// How many groups, counted from the head, train (nil: all). The others are frozen: their
-    /// parameters are left out of `trainableParameters`, and their BatchNorms normalise with
-    /// the running statistics even in training mode, as a frozen backbone should.
     public var trainableGroups: Int? {
         didSet { if let k = trainableGroups { trainableGroups = max(0, min(k, groups.count)) } }
-    }
-
-    /// What an optimiser should update: every parameter of the trainable groups, named.
-    public var trainableNamedParameters: [(name: String, parameter: Parameter)] {
-        let frozen = Set(frozenModules.flatMap(\.parameters).map(ObjectIdentifier.init))
-        return namedParameters().filter { !frozen.contains(ObjectIdentifier($0.parameter)) }
-    }
-
-    private var frozenModules: [any Module] {
-        guard let k = trainableGroups else { return [] }
-        return groups.dropLast(k).flatMap(\.modules)
     }
 
     /// The penultimate features (N, backendUnits) of the last `forward`, or of `embed`.
@@ -135,7 +159,7 @@ public final class Musicnn: Module {
         guard x.shape[3] == config.mels else {
             throw NNError("musicnn expects \(config.mels) mel bands in the last axis, got \(x.shape)")
         }
-        if isTraining { for module in frozenModules { module.setTraining(false) } }
+        keepFrozenInEvaluation()
         let h0 = try inputNorm.forward(x)
         let front = try concatChannels(branches.map { try $0.forward(h0) })
         let c1 = try midend[0].forward(front)
@@ -175,74 +199,27 @@ public final class Musicnn: Module {
 
     /// The penultimate features (N, backendUnits) for x, in evaluation mode with nothing
     /// recorded: the embedding a classifier of another task starts from.
-    public func embed(_ x: Tensor) throws -> Tensor {
-        let wasTraining = isTraining
-        setTraining(false)
-        defer { setTraining(wasTraining) }
-        _ = try workspace.withoutRecording { try forward(x) }
-        return penultimate!
-    }
+    public func embed(_ x: Tensor) throws -> Tensor { try embedding(x) { penultimate } }
 
     /// Sets the weights from musicnn's TensorFlow variables (`MusicnnWeights.load`): layers in
     /// the order TensorFlow numbered them (conv2d, conv2d_1, ...; batch_normalization, _1, ...;
     /// dense, dense_1), convolution kernels from (height, width, in, out), dense kernels from
     /// (in, out). With `head` false the classifier keeps its own weights (a new task's head).
     public func load(tensorflow tensors: [String: SafeTensorValue], head: Bool = true) throws {
-        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
-            guard case .f32(let t) = tensors[name] else { throw NNError("musicnn weights: '\(name)' is missing") }
-            guard t.shape == shape else {
-                throw NNError("musicnn weights: '\(name)' has shape \(t.shape), this network needs \(shape)")
-            }
-            return t
-        }
-        func norm(_ bn: BatchNorm2d, _ index: Int) throws {
-            let name = index == 0 ? "batch_normalization" : "batch_normalization_\(index)"
-            let c = bn.channels
-            try bn.weight.value.assign(tensor(name + "/gamma", [c]))
-            try bn.bias.value.assign(tensor(name + "/beta", [c]))
-            try bn.runningMean.assign(tensor(name + "/moving_mean", [c]))
-            try bn.runningVar.assign(tensor(name + "/moving_variance", [c]))
-        }
-        /// TensorFlow's kernel (KH, KW, 1, O) into (O, 1, KH, KW), or, for a mid-end layer,
-        /// (7, C, 1, O) into (O, C, 7, 1).
-        func conv(_ layer: Conv2d, _ index: Int, features: Bool) throws {
-            let name = index == 0 ? "conv2d" : "conv2d_\(index)"
-            let (O, C, KH, KW) = (layer.outChannels, layer.inChannels, layer.kernel.height, layer.kernel.width)
-            let k = try tensor(name + "/kernel", features ? [KH, C, 1, O] : [KH, KW, C, O])
-            let w = layer.weight.value
-            for o in 0..<O {
-                for c in 0..<C {
-                    for kh in 0..<KH {
-                        for kw in 0..<KW {
-                            let from = features ? (kh * C + c) * O + o : ((kh * KW + kw) * C + c) * O + o
-                            w[((o * C + c) * KH + kh) * KW + kw] = k[from]
-                        }
-                    }
-                }
-            }
-            try layer.bias?.value.assign(tensor(name + "/bias", [O]))
-        }
-        func linear(_ layer: Linear, _ name: String) throws {
-            let (I, O) = (layer.inFeatures, layer.outFeatures)
-            let k = try tensor(name + "/kernel", [I, O])
-            for o in 0..<O {
-                for i in 0..<I { layer.weight.value[o * I + i] = k[i * O + o] }
-            }
-            try layer.bias?.value.assign(tensor(name + "/bias", [O]))
-        }
-        try norm(inputNorm, 0)
+        let tf = TensorFlowLayers(tensors)
+        try tf.norm(inputNorm, "batch_normalization")
         for (i, branch) in branches.enumerated() {
-            try conv(branch.layers[0] as! Conv2d, i, features: false)
-            try norm(branch.layers[2] as! BatchNorm2d, i + 1)
+            try tf.conv(branch.layers[0] as! Conv2d, i == 0 ? "conv2d" : "conv2d_\(i)")
+            try tf.norm(branch.layers[2] as! BatchNorm2d, "batch_normalization_\(i + 1)")
         }
         for (j, layer) in midend.enumerated() {
-            try conv(layer.layers[0] as! Conv2d, branches.count + j, features: true)
-            try norm(layer.layers[2] as! BatchNorm2d, branches.count + 1 + j)
+            try tf.conv(layer.layers[0] as! Conv2d, "conv2d_\(branches.count + j)", channelsAsWidth: true)
+            try tf.norm(layer.layers[2] as! BatchNorm2d, "batch_normalization_\(branches.count + 1 + j)")
         }
-        try norm(poolNorm, branches.count + midend.count + 1)
-        try linear(dense, "dense")
-        try norm(denseNorm, branches.count + midend.count + 2)
-        if head { try linear(classifier, "dense_1") }
+        try tf.norm(poolNorm, "batch_normalization_\(branches.count + midend.count + 1)")
+        try tf.linear(dense, "dense")
+        try tf.norm(denseNorm, "batch_normalization_\(branches.count + midend.count + 2)")
+        if head { try tf.linear(classifier, "dense_1") }
     }
 
     private func channels(of branch: Sequential) -> Int { (branch.layers[0] as! Conv2d).outChannels }
@@ -281,5 +258,66 @@ public final class Musicnn: Module {
             offset += c
             return part
         }
+    }
+}
+
+/// Reads TensorFlow layers' variables (tf.compat.v1.layers names) into the native layers.
+struct TensorFlowLayers {
+    let tensors: [String: SafeTensorValue]
+
+    init(_ tensors: [String: SafeTensorValue]) { self.tensors = tensors }
+
+    func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        guard case .f32(let t) = tensors[name] else { throw NNError("musicnn weights: '\(name)' is missing") }
+        guard t.shape == shape else {
+            throw NNError("musicnn weights: '\(name)' has shape \(t.shape), this network needs \(shape)")
+        }
+        return t
+    }
+
+    /// gamma, beta, moving_mean, moving_variance.
+    func norm(_ bn: BatchNorm2d, _ name: String) throws {
+        let c = bn.channels
+        try bn.weight.value.assign(tensor(name + "/gamma", [c]))
+        try bn.bias.value.assign(tensor(name + "/beta", [c]))
+        try bn.runningMean.assign(tensor(name + "/moving_mean", [c]))
+        try bn.runningVar.assign(tensor(name + "/moving_variance", [c]))
+    }
+
+    /// A kernel (KH, KW, in, out) into (out, in, KH, KW); with `channelsAsWidth`, TensorFlow's
+    /// (KH, C, 1, out) over one channel whose width is our C channels, into (out, C, KH, 1).
+    func conv(_ layer: Conv2d, _ name: String, channelsAsWidth: Bool = false) throws {
+        let (O, C, KH, KW) = (layer.outChannels, layer.inChannels, layer.kernel.height, layer.kernel.width)
+        let k = try tensor(name + "/kernel", channelsAsWidth ? [KH, C, 1, O] : [KH, KW, C, O])
+        let w = layer.weight.value
+        for o in 0..<O {
+            for c in 0..<C {
+                for kh in 0..<KH {
+                    for kw in 0..<KW {
+                        let from = channelsAsWidth ? (kh * C + c) * O + o : ((kh * KW + kw) * C + c) * O + o
+                        w[((o * C + c) * KH + kh) * KW + kw] = k[from]
+                    }
+                }
+            }
+        }
+        try layer.bias?.value.assign(tensor(name + "/bias", [O]))
+    }
+
+    /// A dense kernel (in, out) into (out, in); with `flattened` (C, H, W), the input as
+    /// TensorFlow flattened it, (H, W, C), reordered to ours, (C, H, W).
+    func linear(_ layer: Linear, _ name: String, flattened: (c: Int, h: Int, w: Int)? = nil) throws {
+        let (I, O) = (layer.inFeatures, layer.outFeatures)
+        let k = try tensor(name + "/kernel", [I, O])
+        for o in 0..<O {
+            for i in 0..<I {
+                var from = i
+                if let f = flattened {
+                    let (c, h, w) = (i / (f.h * f.w), (i / f.w) % f.h, i % f.w)
+                    from = (h * f.w + w) * f.c + c
+                }
+                layer.weight.value[o * I + i] = k[from * O + o]
+            }
+        }
+        try layer.bias?.value.assign(tensor(name + "/bias", [O]))
     }
 }

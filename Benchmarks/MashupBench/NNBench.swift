@@ -87,10 +87,16 @@ enum NNBench {
         throws
     {
         Engine.seed(1)
-        let net = try SEResNet(config)
+        try model(label, try SEResNet(config), classes: config.classes, input: input, steps: steps, train: doTrain)
+    }
+
+    /// The same for any network, `classes` wide.
+    static func model(
+        _ label: String, _ net: any Module, classes: Int, input: [Int], steps: Int, train doTrain: Bool = true
+    ) throws {
         let opt = try AdamW(net.parameters, learningRate: 1e-3, weightDecay: 1e-4)
         let x = random(input)
-        let labels = (0..<input[0]).map { $0 % config.classes }
+        let labels = (0..<input[0]).map { $0 % classes }
         func step() throws {
             net.zeroGrad()
             let (_, d) = try crossEntropy(try net.forward(x), labels: labels, labelSmoothing: 0.1)
@@ -116,7 +122,7 @@ enum NNBench {
     static func run() throws {
         let env = ProcessInfo.processInfo.environment
         let steps = Int(env["NN_BENCH_STEPS"] ?? "") ?? 2
-        let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet").split(separator: ",").map(String.init))
+        let parts = Set((env["NN_BENCH_PARTS"] ?? "small,conv,seresnet,musicnn").split(separator: ",").map(String.init))
         let small = SEResNetConfig(widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1])
         if parts.contains("small") { try model("small", small, input: [16, 1, 128, 256], steps: 10) }
         if parts.contains("small-1292") { try model("small-1292", small, input: [16, 1, 128, 1292], steps: 5) }
@@ -126,6 +132,17 @@ enum NNBench {
         if parts.contains("conv") { try convLayers() }
         if parts.contains("seresnet") && env["NN_BENCH_FULL"] != "0" {
             try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps)
+        }
+        if parts.contains("musicnn") {
+            // musicnn and its VGG (random weights: the speed is the same), 16 patches of 3 s
+            // (187 frames x 96 bands at 16 kHz), a 10-genre head as the recipe would train it
+            var config = MusicnnConfig()
+            config.classes = 10
+            Engine.seed(1)
+            try model("musicnn", try Musicnn(config), classes: 10, input: [16, 1, 187, 96], steps: 5)
+            var vgg = MusicnnVGGConfig()
+            vgg.classes = 10
+            try model("musicnn-vgg", try MusicnnVGG(vgg), classes: 10, input: [16, 1, 187, 96], steps: 5)
         }
         if parts.contains("seresnet-inference") {
             try model("seresnet", SEResNetConfig(), input: [16, 1, 128, 1292], steps: steps, train: false)

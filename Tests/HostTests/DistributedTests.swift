@@ -134,11 +134,7 @@ final class DistributedTests: XCTestCase {
             local net = mm.nn.Sequential{mm.nn.Linear(6, 16), mm.nn.ReLU(), mm.nn.Linear(16, 4)}
             local opt = mm.optim.adamw(net, {lr = 0.01})
             local x = mm.rand(12, 6)
-            local labels = {}
-            for i = 1, 12 do labels[i] = (i * 7) % 4 + 1 end
-            local r, n = mm.dist.rank(), mm.dist.size()
-            local lo, hi = 12 * r // n, 12 * (r + 1) // n
-            local xb, yb = x:batch(lo + 1, hi - lo), {table.unpack(labels, lo + 1, hi)}
+            \(Self.rankShare(examples: 12, classes: 4))
             for _ = 1, 20 do
               opt:zero_grad()
               local logits = net:forward(xb)
@@ -160,6 +156,15 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(one.keys.sorted(), ["0.bias", "0.weight", "2.bias", "2.weight"])
         XCTAssertEqual(rank0, rank1, "every rank holds the same weights")
         XCTAssertLessThan(Self.worstRelativeDifference(one, rank0), 1e-5)
+    }
+
+    /// Lua that gives this rank its contiguous share of a global batch `x` of `examples` with
+    /// fixed labels: xb, yb (and r, n: the rank and the job's size).
+    static func rankShare(examples: Int, classes: Int) -> String {
+        "local labels = {} for i = 1, \(examples) do labels[i] = (i * 7) % \(classes) + 1 end "
+            + "local r, n = mm.dist.rank(), mm.dist.size() "
+            + "local lo, hi = \(examples) * r // n, \(examples) * (r + 1) // n "
+            + "local xb, yb = x:batch(lo + 1, hi - lo), {table.unpack(labels, lo + 1, hi)}"
     }
 
     /// The float tensors of a safetensors file.
@@ -192,11 +197,7 @@ final class DistributedTests: XCTestCase {
             local overlapped = \(overlap) and mm.dist.overlap(net, opt, {bucket_mb = 1e-5})
             if \(sync) then assert(mm.dist.sync_batchnorm(net) == 1) end
             local x = mm.rand(8, 1, 6, 5)
-            local labels = {}
-            for i = 1, 8 do labels[i] = (i * 7) % 3 + 1 end
-            local r, n = mm.dist.rank(), mm.dist.size()
-            local lo, hi = 8 * r // n, 8 * (r + 1) // n
-            local xb, yb = x:batch(lo + 1, hi - lo), {table.unpack(labels, lo + 1, hi)}
+            \(Self.rankShare(examples: 8, classes: 3))
             for step = 1, 10 do
               opt:zero_grad()
               local _, grad = mm.nn.cross_entropy(net:forward(xb), yb)

@@ -145,12 +145,7 @@ final class DistributedTests: XCTestCase {
             end
             net:save(("%s/%s-%d.safetensors"):format("\(folder.path)", n, r))
             """
-        let job = try mpirun(2, script)
-        XCTAssertEqual(job.status, 0, job.stderr)
-        let file = folder.appendingPathComponent("one.lua")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
-        XCTAssertEqual(single.status, 0, single.stderr)
+        try runOnTwoRanksAndAlone(script, in: folder)
         let weights = { (name: String) in try Self.floats(folder.appendingPathComponent(name + ".safetensors")) }
         let (one, rank0, rank1) = (try weights("1-0"), try weights("2-0"), try weights("2-1"))
         XCTAssertEqual(one.keys.sorted(), ["0.bias", "0.weight", "2.bias", "2.weight"])
@@ -165,6 +160,20 @@ final class DistributedTests: XCTestCase {
             + "local r, n = mm.dist.rank(), mm.dist.size() "
             + "local lo, hi = \(examples) * r // n, \(examples) * (r + 1) // n "
             + "local xb, yb = x:batch(lo + 1, hi - lo), {table.unpack(labels, lo + 1, hi)}"
+    }
+
+    /// Runs `script` under `mpirun -np 2`, then as one process, each expected to succeed.
+    private func runOnTwoRanksAndAlone(
+        _ script: String, in folder: URL, file: StaticString = #filePath, line: UInt = #line
+    )
+        throws
+    {
+        let job = try mpirun(2, script)
+        XCTAssertEqual(job.status, 0, job.stderr, file: file, line: line)
+        let path = folder.appendingPathComponent("one.lua")
+        try script.write(to: path, atomically: true, encoding: .utf8)
+        let single = try runMashup(["--quiet", "--threads", "1", "run", path.path])
+        XCTAssertEqual(single.status, 0, single.stderr, file: file, line: line)
     }
 
     /// The float tensors of a safetensors file.
@@ -259,12 +268,7 @@ final class DistributedTests: XCTestCase {
               f:close()
             end
             """
-        let job = try mpirun(2, script)
-        XCTAssertEqual(job.status, 0, job.stderr)
-        let file = folder.appendingPathComponent("one.lua")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
-        XCTAssertEqual(single.status, 0, single.stderr)
+        try runOnTwoRanksAndAlone(script, in: folder)
         let one = try String(contentsOf: folder.appendingPathComponent("1.txt"), encoding: .utf8)
         let two = try String(contentsOf: folder.appendingPathComponent("2.txt"), encoding: .utf8)
         XCTAssertGreaterThan(one.split(separator: "\n").count, 4, one)
@@ -287,12 +291,7 @@ final class DistributedTests: XCTestCase {
               seconds = 2, n_mels = 32, folder = "\(folder.path)/" .. mm.dist.size(), progress = false}
             assert(again.path == c.path)
             """
-        let job = try mpirun(2, script)
-        XCTAssertEqual(job.status, 0, job.stderr)
-        let file = folder.appendingPathComponent("one.lua")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let single = try runMashup(["--quiet", "--threads", "1", "run", file.path])
-        XCTAssertEqual(single.status, 0, single.stderr)
+        try runOnTwoRanksAndAlone(script, in: folder)
         func files(_ sub: String) throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(sub).path).sorted()
         }

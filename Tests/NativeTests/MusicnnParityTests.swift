@@ -15,14 +15,19 @@ final class MusicnnParityTests: XCTestCase {
         try Npy.read(Self.fixtures.appendingPathComponent(name + ".npy").path)
     }
 
-    func network() throws -> Musicnn {
-        let weights = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("data/weights/MSD_musicnn.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else {
+    /// The converted weights of `model`; the test is skipped when they were not fetched.
+    func weights(_ model: MusicnnWeights.Model) throws -> [String: SafeTensorValue] {
+        let path = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data/weights/" + model.fileName).path
+        guard FileManager.default.fileExists(atPath: path) else {
             throw XCTSkip("musicnn weights not fetched (make weights)")
         }
+        return try MusicnnWeights.load(path, model: model)
+    }
+
+    func network() throws -> Musicnn {
         let net = try Musicnn()
-        try net.load(tensorflow: MusicnnWeights.load(weights, model: .msdMusicnn))
+        try net.load(tensorflow: weights(.msdMusicnn))
         net.setTraining(false)
         return net
     }
@@ -145,13 +150,8 @@ final class MusicnnParityTests: XCTestCase {
     /// MSD_vgg against the original under TensorFlow: logits, pool5 features (TensorFlow flattens
     /// them (H, W, C), ours (C, H, W)), the input gradient and every variable's gradient.
     func testTheVGGNetworkMatchesTensorFlow() throws {
-        let weights = Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("data/weights/MSD_vgg.safetensors").path
-        guard FileManager.default.fileExists(atPath: weights) else {
-            throw XCTSkip("musicnn weights not fetched (make weights)")
-        }
         let net = try MusicnnVGG()
-        try net.load(tensorflow: MusicnnWeights.load(weights, model: .msdVGG))
+        try net.load(tensorflow: weights(.msdVGG))
         net.setTraining(false)
         let x = try Tensor(shape: [2, 1, 187, 96], values: try fixture("patches").values)
         let logits = try net.forward(x)

@@ -74,6 +74,14 @@ final class MusicnnParityTests: XCTestCase {
         // measured 93.5% of the 35,904 coordinates agree to 1e-4 of the largest, the whole to
         // 1.1% (L2). The parameter gradients below, sums over every position, agree to 1e-4.
         try assertInputGradient(dx, "dpatches", agreeing: 0.9, l2: 0.03)
+        // the tags: each clip's three strongest, by name, as TensorFlow's logits rank them
+        let tensorflow = try fixture("logits").values
+        for n in 0..<2 {
+            func top3(_ v: ArraySlice<Float>) -> [String] {
+                v.indices.sorted { v[$0] > v[$1] }.prefix(3).map { MusicnnWeights.msdTags[$0 - v.startIndex] }
+            }
+            XCTAssertEqual(top3(logits.array[(n * 50)..<(n * 50 + 50)]), top3(tensorflow[(n * 50)..<(n * 50 + 50)]))
+        }
         // every variable's gradient: TensorFlow's name -> ours (sums and norms do not depend on
         // the transposed layouts)
         struct Stats: Decodable { let sum: Double, norm: Double }

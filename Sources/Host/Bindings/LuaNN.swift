@@ -225,6 +225,16 @@ enum LuaNN: LuaModule {
             }
             return lua.result(ModuleObject(net))
         },
+        // mm.nn.musicnn_tags([weights = "MSD" | "MTT"]) -> the 50 tag names of the pretrained
+        // networks' outputs, in output order (index i is logit i of mm.nn.musicnn{classes = 50}).
+        Binding("musicnn_tags") { lua in
+            let source = try lua.string(1, default: "MSD")
+            guard ["MSD", "MTT"].contains(source) else {
+                throw LuaError.argument(1, "'MSD' or 'MTT' expected, got '\(source)'")
+            }
+            try lua.push(strings: source == "MSD" ? MusicnnWeights.msdTags : MusicnnWeights.mttTags)
+            return 1
+        },
         // mm.nn.tf_checkpoint(prefix [, {optimizer = false}]) -> {name = tensor}: a TensorFlow
         // (V2) checkpoint's variables under their TensorFlow names and layouts; integer
         // variables as integers (a scalar) or flat tables. optimizer = true keeps Adam's slots.

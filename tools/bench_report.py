@@ -78,7 +78,8 @@ def nn_table(rows):
                 ratio = p["value"] / r["value"]
             else:
                 ratio = r["value"] / p["value"]
-        out.append(f"| {name} | {r['unit']} | {fmt(r['value'])} | {fmt(p['value']) if p else '–'} | "
+        spread = f" (spread {100 * float(r['spread']):.1f}%)" if "spread" in r else ""
+        out.append(f"| {name} | {r['unit']} | {fmt(r['value'])}{spread} | {fmt(p['value']) if p else '–'} | "
                    f"{fmt(ratio) + 'x' if ratio else '–'} | {targets.get(name, '')} |")
     conv = ["| layer | conv forward GFLOP/s | conv backward GFLOP/s | sgemm GFLOP/s, same GEMM | forward / sgemm |",
             "|---|---|---|---|---|"]

@@ -151,6 +151,11 @@ final class MusicnnParityTests: XCTestCase {
             XCTAssertEqual(patches.count, 1)
             XCTAssertEqual(patches.values.count, 187 * 96)
         }
+        // a clip so loud that float16 cannot hold its mel power (the package's input turns inf)
+        let loud = (0..<16000).map { 1000 * sin(Float($0) * 0.2) }
+        let values = try MusicnnFrontEnd.logMel(loud).values
+        XCTAssertTrue(values.allSatisfy(\.isFinite))
+        XCTAssertGreaterThan(values.max()!, log10(Float(65504)), "powers past float16's range keep their value")
         XCTAssertEqual(try MusicnnFrontEnd.patches((Array(repeating: 0, count: 186 * 96), 186)).count, 0)
         XCTAssertEqual(try MusicnnFrontEnd.patches((Array(repeating: 0, count: 400 * 96), 400), hop: 100).count, 3)
     }

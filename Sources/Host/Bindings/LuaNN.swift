@@ -204,11 +204,7 @@ enum LuaNN: LuaModule {
                     try o.string("folder") ?? ProcessInfo.processInfo.environment["MASHUP_WEIGHTS"] ?? "data/weights"
                 let tensors = try MusicnnWeights.load(folder + "/" + model.fileName, model: model)
                 // A head for another number of classes starts afresh; the 50 tags keep theirs.
-                if let v = net as? MusicnnVGG {
-                    try v.load(tensorflow: tensors, head: classes == 50)
-                } else {
-                    try (net as! Musicnn).load(tensorflow: tensors, head: classes == 50)
-                }
+                try net.load(tensorflow: tensors, head: classes == 50)
             }
             switch o.type(of: "trainable") {
             case LUA_TNIL: break

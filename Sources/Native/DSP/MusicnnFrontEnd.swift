@@ -6,8 +6,9 @@ import Foundation
 /// to float16); as (frames, 96), time first, and cut into 187-frame (3 s) patches.
 ///
 /// One deliberate difference: in float16, 10000 x overflows to infinity where x > 6.55 (loud
-/// tonal bins), which makes the package's network output NaN; here such a product keeps its
-/// float32 value, so the two agree wherever the package's result is finite.
+/// tonal bins), which makes the package's network output NaN; here a value or product that
+/// float16 cannot hold keeps its float32 value, so the two agree wherever the package's result
+/// is finite and ours stays finite where its is not.
 public enum MusicnnFrontEnd {
     public static let rate = 16_000
     public static let bands = 96
@@ -26,7 +27,9 @@ public enum MusicnnFrontEnd {
         var out = [Float](repeating: 0, count: mel.values.count)
         for b in 0..<mel.bins {
             for t in 0..<mel.frames {
-                let x = Float(Float16(mel.values[b * mel.frames + t]))
+                let power = mel.values[b * mel.frames + t]
+                let rounded16 = Float16(power)
+                let x = rounded16.isFinite ? Float(rounded16) : power
                 let scaled = Float16(10000 * x)
                 let product = scaled.isFinite ? Float(scaled) : 10000 * x
                 let rounded = Float16(product + 1)

@@ -45,6 +45,9 @@ public protocol PretrainedBackbone: Module {
     var trainableGroups: Int? { get set }
     /// The features the head sees, (N, F), in evaluation mode with nothing recorded.
     func embed(_ x: Tensor) throws -> Tensor
+    /// Sets the weights from the original's TensorFlow variables; with `head` false the
+    /// classifier keeps its own (a new task's head).
+    func load(tensorflow tensors: [String: SafeTensorValue], head: Bool) throws
 }
 
 extension PretrainedBackbone {
@@ -162,9 +165,12 @@ public final class Musicnn: PretrainedBackbone {
         keepFrozenInEvaluation()
         let h0 = try inputNorm.forward(x)
         let front = try concatChannels(branches.map { try $0.forward(h0) })
+        // the residual sums in place: a mid-end layer's output (its BatchNorm's) is recorded by no one
         let c1 = try midend[0].forward(front)
-        let r2 = try midend[1].forward(c1).adding(c1)
-        let r3 = try midend[2].forward(r2).adding(r2)
+        let r2 = try midend[1].forward(c1)
+        try r2.addInPlace(c1)
+        let r3 = try midend[2].forward(r2)
+        try r3.addInPlace(r2)
         let pooled = try pool.forward(concatChannels([front, c1, r2, r3]))
         let n = pooled.shape[0]
         let normed = try poolNorm.forward(pooled.reshaped([n, -1, 1, 1])).reshaped([n, -1])
@@ -184,17 +190,17 @@ public final class Musicnn: PretrainedBackbone {
             pool.backward(dpooled),
             [config.frontendChannels, config.midendFilters, config.midendFilters, config.midendFilters])
         // r3 = m3(r2) + r2, r2 = m2(c1) + c1, c1 = m1(front): each sum passes its gradient to both terms
-        let dr3 = parts[3]
-        let dr2 = try parts[2].adding(dr3).adding(midend[2].backward(dr3))
-        let dc1 = try parts[1].adding(dr2).adding(midend[1].backward(dr2))
-        let dfront = try parts[0].adding(midend[0].backward(dc1))
+        // (the split parts are this pass's own copies: the sums go into them)
+        let (dfront, dc1, dr2, dr3) = (parts[0], parts[1], parts[2], parts[3])
+        try dr2.addInPlace(dr3)
+        try dr2.addInPlace(midend[2].backward(dr3))
+        try dc1.addInPlace(dr2)
+        try dc1.addInPlace(midend[1].backward(dr2))
+        try dfront.addInPlace(midend[0].backward(dc1))
         let dbranches = try splitChannels(dfront, branches.map(channels(of:)))
-        var dh0: Tensor?
-        for (branch, d) in zip(branches, dbranches) {
-            let g = try branch.backward(d)
-            if let sum = dh0 { try sum.addInPlace(g) } else { dh0 = g.copy() }
-        }
-        return try inputNorm.backward(dh0!)
+        let dh0 = try branches[0].backward(dbranches[0])
+        for (branch, d) in zip(branches, dbranches).dropFirst() { try dh0.addInPlace(branch.backward(d)) }
+        return try inputNorm.backward(dh0)
     }
 
     /// The penultimate features (N, backendUnits) for x, in evaluation mode with nothing

@@ -60,6 +60,38 @@ final class LuaDataBuilderTests: XCTestCase {
         XCTAssertEqual(r, ["128", "1292", "0.0", "1.0", "true", "87"])
     }
 
+    /// representation = "musicnn": the pretrained networks' input from a 16 kHz bank, mel-first
+    /// (96 bands; 187 frames for musicnn's 2.976 s patch), its values log10(1 + 10000 x) >= 0;
+    /// the test set the same.
+    func testMusicnnRepresentationIsTheModelInput() throws {
+        let r = try run(
+            """
+            local bank = mm.data.bank(ds, {rate = 16000})
+            local b = mm.data.builder(bank, split.train, {seed = 1, crop_seconds = {1, 2}, seconds = 2.976,
+                                      representation = 'musicnn'})
+            local s = b:logmel(1)
+            local test = mm.data.test_set(ds, {rate = 16000, seconds = 3, representation = 'musicnn'})
+            local _, views = test:batch(1, 1)
+            return s.bins, s.frames, s:to_tensor():min() >= 0, s:to_tensor():max() > 0.1,
+              table.concat(views[1]:shape(), 'x')
+            """)
+        XCTAssertEqual(r, ["96", "187", "true", "true", "1x1x96x188"])
+        let state = LuaState()
+        let ds = "mm.data.kaggle('\(try LuaDataFixture.root())')"
+        XCTAssertEqual(
+            state.failure("mm.data.builder(\(ds), nil, {representation = 'musicnn'})"),
+            "test:1: bad argument #3 to 'builder' (field 'representation': audio at 16000 Hz for musicnn's input "
+                + "(make the stem bank with {rate = 16000}), got 22050 Hz)")
+        XCTAssertEqual(
+            state.failure("mm.data.test_set(\(ds), {rate = 16000, representation = 'musicnn', n_mels = 96})"),
+            "test:1: bad argument #2 to 'test_set' (field 'n_mels': nothing: musicnn's input fixes its mel settings "
+                + "(leave n_mels out))")
+        XCTAssertEqual(
+            state.failure("mm.data.test_set(\(ds), {representation = 'mfcc'})"),
+            "test:1: bad argument #2 to 'test_set' (field 'representation': 'decibels', 'musicnn' expected, got 'mfcc')"
+        )
+    }
+
     func testRecipeOptionsReachTheNativeBuilder() throws {
         let r = try run(
             """

@@ -56,6 +56,30 @@ final class ScriptTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("test mashups (hidden labels): macro F1"), r.stdout)
     }
 
+    /// `--model musicnn` (here from random weights, `--weights none`, so that the test needs no
+    /// download): the network trains on 3 s mashups at 16 kHz, one patch each, validates and
+    /// predicts whole clips through the mean over their patches, with one test view.
+    func testMusicnnRecipeTrainsOnPatchesAndPredictsClips() throws {
+        let runs = try temporaryFolder(self)
+        var arguments = Self.recipeArguments(runs: runs, name: "musicnn", epochs: 1)
+        arguments[arguments.firstIndex(of: "small")!] = "musicnn"
+        arguments.removeSubrange(
+            arguments.firstIndex(of: "--tta-views")!...(arguments.firstIndex(of: "--tta-views")! + 1))
+        arguments += ["--weights", "none", "--trainable", "all", "--val-duration", "4"]
+        let r = try runMashup(arguments)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("model musicnn: 779119 parameters"), r.stdout)  // 787,159 less 40 tags' weights
+        XCTAssertTrue(r.stdout.contains("predicting, 1 views"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("test mashups (hidden labels): macro F1"), r.stdout)
+        let run = runs.appendingPathComponent("musicnn")
+        let submission = try String(contentsOf: run.appendingPathComponent("submission.csv"), encoding: .utf8)
+        let sample = try String(
+            contentsOf: ScriptTests.dataSet.appendingPathComponent("sample_submission.csv"), encoding: .utf8)
+        XCTAssertEqual(submission.split(separator: "\n").count, sample.split(separator: "\n").count, submission)
+        let config = try String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"tta_views\": 1"), config)
+    }
+
     func testUnknownOptionNamesItAndTheKnownOnes() throws {
         let r = try runMashup(["run", ScriptTests.kaggleScript, "--epoch", "3"])
         XCTAssertEqual(r.status, 1)
@@ -78,6 +102,10 @@ final class ScriptTests: XCTestCase {
             ("--spec-augment", "1.5", "--spec-augment: a probability in [0, 1] expected, got 1.5"),
             ("--ema-decay", "1", "--ema-decay: a decay in (0, 1) (like 0.999) expected, got 1"),
             ("--ema-decay", "0", "--ema-decay: a decay in (0, 1) (like 0.999) expected, got 0"),
+            ("--model", "resnet", "--model: 'seresnet', 'small', 'musicnn' or 'vgg' expected, got 'resnet'"),
+            ("--weights", "AudioSet", "--weights: 'MSD', 'MTT' or 'none' expected, got 'AudioSet'"),
+            ("--trainable", "most", "--trainable: 'head', 'all' or a count of layer groups expected, got 'most'"),
+            ("--val-duration", "0", "--val-duration: seconds in (0, 600] expected, got 0"),
         ] {
             let runs = try temporaryFolder(self)
             let r = try runMashup([

@@ -17,7 +17,15 @@ local baseline = require "mashup.baseline"
 -- Every variant starts from the recipe's defaults with the quickstart's sizes, then sets these.
 local none = {cache = false, ema = false, tempo_align = false, stem_eq = 0.0}
 local variants = {
-  {"baseline", {}},                                                             -- mashup.baseline, no CNN
+  {"baseline", {baseline = "mel"}},                                             -- mashup.baseline, no CNN
+  {"baseline+musicnn", {baseline = "musicnn"}},        -- the regression over musicnn's MSD embedding
+  {"baseline+vgg", {baseline = "vgg"}},
+  -- musicnn's pretrained networks with a new head (3 s training crops, validated on 6 s)
+  {"musicnn", {model = "musicnn", val_duration = 6}},                           -- the head alone trains
+  {"musicnn+backend", {model = "musicnn", trainable = "2", val_duration = 6}},  -- the dense layers too
+  {"musicnn+midend", {model = "musicnn", trainable = "5", val_duration = 6}},  -- all but the front end
+  {"musicnn+all", {model = "musicnn", trainable = "all", lr = 1e-4, val_duration = 6}},
+  {"vgg", {model = "vgg", val_duration = 6}},
   {"cache", {cache = true, ema = false, tempo_align = false, stem_eq = 0.0}},   -- the seed's recipe
   {"fresh", none},
   {"fresh+ema", {ema = true, tempo_align = false, stem_eq = 0.0}},
@@ -91,10 +99,10 @@ for _, variant in ipairs(chosen) do
     for k, v in pairs(recipe.quickstart) do run_cfg[k] = v end
     run_cfg.epochs = cfg.epochs
     for k, v in pairs(overrides) do run_cfg[k] = v end
-    run_cfg.seed, run_cfg.data = seed, cfg.data
+    run_cfg.seed, run_cfg.data, run_cfg.baseline = seed, cfg.data, nil
     run_cfg.runs, run_cfg.run = cfg.runs, ("%s-s%d-%d"):format(name, seed, os.time())
     local started = mm.clock()
-    local summary = name == "baseline" and baseline.run(run_cfg)
+    local summary = overrides.baseline and baseline.run(run_cfg, {features = overrides.baseline})
       or recipe.run(run_cfg, "scripts/bench/generalisation.lua")
     local minutes = (mm.clock() - started) / 60
     row.val[#row.val + 1], row.test[#row.test + 1], row.minutes[#row.minutes + 1] =

@@ -77,15 +77,34 @@ final class BuilderObject: LuaObject, Sendable {
     }
 
     /// The model input fields (`inputOptions`).
-    static let inputFields: Set<String> = ["seconds", "n_mels", "n_fft", "hop", "fmin", "fmax", "top_db"]
+    static let inputFields: Set<String> = [
+        "seconds", "n_mels", "n_fft", "hop", "fmin", "fmax", "top_db", "representation",
+    ]
     /// Every field a builder's options table may hold: the recipe, the model input, `seed`,
     /// and `rate`, which must be the bank's.
     static let builderFields = recipeFields.union(inputFields).union(["seed", "rate"])
 
-    /// The model input fields: `seconds` (30), `n_mels`, `n_fft`, `hop`, `fmin`, `fmax`, `top_db`.
+    /// The model input fields: `seconds` (30), `n_mels`, `n_fft`, `hop`, `fmin`, `fmax`, `top_db`,
+    /// and `representation`: "decibels" (the seed's scaled log-mel) or "musicnn" (the pretrained
+    /// networks' input, whose mel settings are fixed, at 16 kHz).
     static func inputOptions(_ o: LuaOptions, rate: Int) throws -> ModelInput {
         var options = ModelInputOptions()
         options.seconds = try o.number("seconds", default: options.seconds)
+        let representation = try o.choice(
+            "representation", ModelInputOptions.Representation.allCases.map(\.rawValue), default: "decibels")
+        if representation == "musicnn" {
+            let musicnn = ModelInputOptions.musicnn(seconds: options.seconds)
+            for field in ["n_mels", "n_fft", "hop", "fmin", "fmax", "top_db"] where o.type(of: field) != LUA_TNIL {
+                throw o.invalid(field, "nothing: musicnn's input fixes its mel settings (leave \(field) out)")
+            }
+            guard rate == musicnn.mel.rate else {
+                throw o.invalid(
+                    "representation",
+                    "audio at \(musicnn.mel.rate) Hz for musicnn's input (make the stem bank with {rate = \(musicnn.mel.rate)}), got \(rate) Hz"
+                )
+            }
+            return try ModelInput(musicnn)
+        }
         options.mel.rate = rate
         options.mel.bands = try o.integer("n_mels", default: options.mel.bands)
         options.mel.nFFT = try o.integer("n_fft", default: options.mel.nFFT)

@@ -171,10 +171,13 @@ enum LuaNN: LuaModule {
             return lua.result(ModuleObject(net))
         },
         // mm.nn.musicnn{model = "musicnn" | "vgg", weights = "MSD" | "MTT" | false, classes = 50,
-        // trainable = "all" | "head" | K, folder = "data/weights", dropout =}
+        // trainable = "all" | "head" | K, folder = "data/weights", dropout =, clips = false}
+        // clips = true: the network takes whole clips (N, 1, 96, frames), mel-first as the data
+        // pipeline's musicnn representation is, and averages logits and embeddings over their
+        // 3 s patches (ClipPatches); otherwise patches (N, 1, 187, 96) as mm.dsp.musicnn gives.
         Binding("musicnn") { lua in
             let o = try lua.options(1)
-            try o.only(["model", "weights", "classes", "trainable", "folder", "dropout"])
+            try o.only(["model", "weights", "classes", "trainable", "folder", "dropout", "clips"])
             let vgg = try o.choice("model", ["musicnn", "vgg"], default: "musicnn") == "vgg"
             let classes = try o.integer("classes", default: 50)
             let net: any PretrainedBackbone
@@ -218,6 +221,9 @@ enum LuaNN: LuaModule {
                         "'all', 'head' or a count of layer groups 0 ... \(net.groups.count) expected, got \(k)")
                 }
                 net.trainableGroups = k
+            }
+            if try o.boolean("clips") ?? false {
+                return lua.result(ModuleObject(try ClipPatches(net, patch: MusicnnFrontEnd.patchFrames)))
             }
             return lua.result(ModuleObject(net))
         },

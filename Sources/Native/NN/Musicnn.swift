@@ -57,9 +57,24 @@ extension PretrainedBackbone {
         return namedParameters().filter { !frozen.contains(ObjectIdentifier($0.parameter)) }
     }
 
-    var frozenModules: [any Module] {
-        guard let k = trainableGroups else { return [] }
-        return groups.dropLast(k).flatMap(\.modules)
+    var frozenModules: [any Module] { groups.prefix(frozenGroups).flatMap(\.modules) }
+
+    /// How many groups, from the input, are frozen.
+    var frozenGroups: Int { trainableGroups.map { max(0, groups.count - $0) } ?? 0 }
+
+    /// Runs a forward step of group `g`: a frozen group in training mode records nothing (its
+    /// backward never runs), so fine-tuning the top of the network costs the bottom's inference
+    /// only.
+    func step<T>(_ g: Int, _ body: () throws -> T) rethrows -> T {
+        guard isTraining, g < frozenGroups else { return try body() }
+        return try workspace.withoutRecording(body)
+    }
+
+    /// What backward returns once the trainable groups are done: the input gradient is not
+    /// computed below a frozen group (nothing below it learns), so it is zeros.
+    func frozenInputGradient(_ shape: [Int]?) throws -> Tensor {
+        guard let shape else { throw NNError("backward called before forward") }
+        return workspace.zeros(shape)
     }
 
     /// Frozen groups normalise with their running statistics: called at the start of forward.
@@ -142,11 +157,11 @@ public final class Musicnn: PretrainedBackbone {
     }
 
     /// The network's layers in groups, input to output: input norm, front end, the three
-    /// mid-end layers, back end (pool norm, dense, dense norm), head (the classifier).
+    /// mid-end layers, back end (pool norm, dropout, dense, dense norm), head (dropout, classifier).
     public var groups: [(name: String, modules: [any Module])] {
         [("input_norm", [inputNorm]), ("frontend", branches)]
             + midend.enumerated().map { ("midend\($0.offset + 1)", [$0.element]) }
-            + [("backend", [poolNorm, dense, denseNorm]), ("head", [classifier])]
+            + [("backend", [poolNorm, dropout1, dense, denseNorm]), ("head", [dropout2, classifier])]
     }
 
     public var trainableGroups: Int? {
@@ -155,6 +170,7 @@ public final class Musicnn: PretrainedBackbone {
 
     /// The penultimate features (N, backendUnits) of the last `forward`, or of `embed`.
     public private(set) var penultimate: Tensor?
+    private var inputShape: [Int]?
 
     /// Logits (N, classes) of x (N, 1, T, mels): TensorFlow's (N, T, mels) with a channel axis.
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -163,43 +179,57 @@ public final class Musicnn: PretrainedBackbone {
             throw NNError("musicnn expects \(config.mels) mel bands in the last axis, got \(x.shape)")
         }
         keepFrozenInEvaluation()
-        let h0 = try inputNorm.forward(x)
-        let front = try concatChannels(branches.map { try $0.forward(h0) })
+        inputShape = x.shape
+        let h0 = try step(0) { try inputNorm.forward(x) }
+        let front = try step(1) { try concatChannels(branches.map { try $0.forward(h0) }) }
         // the residual sums in place: a mid-end layer's output (its BatchNorm's) is recorded by no one
-        let c1 = try midend[0].forward(front)
-        let r2 = try midend[1].forward(c1)
+        let c1 = try step(2) { try midend[0].forward(front) }
+        let r2 = try step(3) { try midend[1].forward(c1) }
         try r2.addInPlace(c1)
-        let r3 = try midend[2].forward(r2)
+        let r3 = try step(4) { try midend[2].forward(r2) }
         try r3.addInPlace(r2)
-        let pooled = try pool.forward(concatChannels([front, c1, r2, r3]))
-        let n = pooled.shape[0]
-        let normed = try poolNorm.forward(pooled.reshaped([n, -1, 1, 1])).reshaped([n, -1])
-        let hidden = try relu.forward(dense.forward(dropout1.forward(normed)))
-        let features = try denseNorm.forward(hidden.reshaped([n, -1, 1, 1])).reshaped([n, -1])
+        let features = try step(5) {
+            let pooled = try pool.forward(concatChannels([front, c1, r2, r3]))
+            let n = pooled.shape[0]
+            let normed = try poolNorm.forward(pooled.reshaped([n, -1, 1, 1])).reshaped([n, -1])
+            let hidden = try relu.forward(dense.forward(dropout1.forward(normed)))
+            return try denseNorm.forward(hidden.reshaped([n, -1, 1, 1])).reshaped([n, -1])
+        }
         penultimate = features
-        return try classifier.forward(dropout2.forward(features))
+        return try step(6) { try classifier.forward(dropout2.forward(features)) }
     }
 
     public func backward(_ dlogits: Tensor) throws -> Tensor {
-        let n = dlogits.shape[0]
+        // Backward stops below the lowest trainable group (`frozenGroups`).
+        let (n, frozen) = (dlogits.shape[0], frozenGroups)
+        if frozen > 6 { return try frozenInputGradient(inputShape) }
         let dfeatures = try dropout2.backward(classifier.backward(dlogits))
+        if frozen > 5 { return try frozenInputGradient(inputShape) }
         let dhidden = try denseNorm.backward(dfeatures.reshaped([n, -1, 1, 1])).reshaped([n, -1])
         let dnormed = try dropout1.backward(dense.backward(relu.backward(dhidden)))
         let dpooled = try poolNorm.backward(dnormed.reshaped([n, -1, 1, 1])).reshaped([n, -1])
+        if frozen > 4 { return try frozenInputGradient(inputShape) }
         let parts = try splitChannels(
             pool.backward(dpooled),
             [config.frontendChannels, config.midendFilters, config.midendFilters, config.midendFilters])
         // r3 = m3(r2) + r2, r2 = m2(c1) + c1, c1 = m1(front): each sum passes its gradient to both terms
         // (the split parts are this pass's own copies: the sums go into them)
         let (dfront, dc1, dr2, dr3) = (parts[0], parts[1], parts[2], parts[3])
+        let dm3 = try midend[2].backward(dr3)
+        if frozen > 3 { return try frozenInputGradient(inputShape) }
         try dr2.addInPlace(dr3)
-        try dr2.addInPlace(midend[2].backward(dr3))
+        try dr2.addInPlace(dm3)
+        let dm2 = try midend[1].backward(dr2)
+        if frozen > 2 { return try frozenInputGradient(inputShape) }
         try dc1.addInPlace(dr2)
-        try dc1.addInPlace(midend[1].backward(dr2))
-        try dfront.addInPlace(midend[0].backward(dc1))
+        try dc1.addInPlace(dm2)
+        let dm1 = try midend[0].backward(dc1)
+        if frozen > 1 { return try frozenInputGradient(inputShape) }
+        try dfront.addInPlace(dm1)
         let dbranches = try splitChannels(dfront, branches.map(channels(of:)))
         let dh0 = try branches[0].backward(dbranches[0])
         for (branch, d) in zip(branches, dbranches).dropFirst() { try dh0.addInPlace(branch.backward(d)) }
+        if frozen > 0 { return try frozenInputGradient(inputShape) }
         return try inputNorm.backward(dh0)
     }
 

@@ -76,9 +76,11 @@ public final class MusicnnVGG: PretrainedBackbone {
             + [("dropout", headDropout), ("classifier", classifier)]
     }
 
+    private var inputShape: [Int]?
+
     public var groups: [(name: String, modules: [any Module])] {
         [("input_norm", [inputNorm])] + blocks.enumerated().map { ("block\($0.offset + 1)", [$0.element]) }
-            + [("head", [classifier])]
+            + [("head", [headDropout, classifier])]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -87,17 +89,24 @@ public final class MusicnnVGG: PretrainedBackbone {
             throw NNError("musicnn vgg expects (N, 1, \(config.frames), \(config.mels)), got \(x.shape)")
         }
         keepFrozenInEvaluation()
-        var h = try inputNorm.forward(x)
-        for block in blocks { h = try block.forward(h) }
+        inputShape = x.shape
+        var h = try step(0) { try inputNorm.forward(x) }
+        for (i, block) in blocks.enumerated() { h = try step(i + 1) { try block.forward(h) } }
         let flat = try h.reshaped([x.shape[0], -1])
         features = flat
-        return try classifier.forward(headDropout.forward(flat))
+        return try step(blocks.count + 1) { try classifier.forward(headDropout.forward(flat)) }
     }
 
     public func backward(_ dlogits: Tensor) throws -> Tensor {
-        let n = dlogits.shape[0]
+        // Backward stops below the lowest trainable group (`frozenGroups`).
+        let (n, frozen) = (dlogits.shape[0], frozenGroups)
+        if frozen > blocks.count + 1 { return try frozenInputGradient(inputShape) }
         var d = try headDropout.backward(classifier.backward(dlogits)).reshaped([n, pooled.c, pooled.h, pooled.w])
-        for block in blocks.reversed() { d = try block.backward(d) }
+        for (i, block) in blocks.enumerated().reversed() {
+            if frozen > i + 1 { return try frozenInputGradient(inputShape) }
+            d = try block.backward(d)
+        }
+        if frozen > 0 { return try frozenInputGradient(inputShape) }
         return try inputNorm.backward(d)
     }
 

@@ -4,8 +4,14 @@
 -- A network that does no better has learnt nothing about songs it never heard that these
 -- statistics do not already say.
 --
+-- The same regression over a pretrained network's embedding (features = "musicnn" or "vgg":
+-- musicnn's 200 penultimate features or the VGG's 256, of 3 s training mashups, and averaged
+-- over a validation or test clip's 3 s patches) is the quick way to see what the pretrained
+-- features know before fine-tuning (`--model musicnn` in the recipe).
+--
 --   local baseline = require "mashup.baseline"
 --   local summary = baseline.run(cfg)            -- cfg: the recipe's options (mashup.recipe)
+--   local summary = baseline.run(cfg, {features = "musicnn"})
 local mm = require "mashup"
 local recipe = require "mashup.recipe"
 
@@ -68,25 +74,48 @@ function M.fit(x, labels, opts)
   return layer
 end
 
+--- A feature function of a pretrained network (`model` "musicnn" or "vgg", cfg.weights): one
+--- row per clip of x (N, 1, 96, frames), its embedding averaged over the clip's 3 s patches.
+function M.embedding(cfg, model)
+  local net = mm.nn.musicnn{model = model, weights = cfg.weights, clips = true}
+  net:evaluate()
+  return function(x, rows)
+    for _, row in ipairs(net:embed(x):totable()) do rows[#rows + 1] = row end
+    return rows
+  end
+end
+
 --- Runs the baseline on cfg's data with cfg's training mashups (`examples` of them, 3,000 by
---- default); returns a summary shaped like mashup.recipe's (best_val_f1, best_val_f1_se,
+--- default) and `features` ("mel", the default, or a pretrained network's embedding: "musicnn",
+--- "vgg"); returns a summary shaped like mashup.recipe's (best_val_f1, best_val_f1_se,
 --- test_f1 when the answers are known).
 function M.run(cfg, opts)
   opts = opts or {}
+  local features = M.features
+  if opts.features and opts.features ~= "mel" then
+    local copy = {}
+    for k, v in pairs(cfg) do copy[k] = v end
+    copy.model, cfg = opts.features, copy   -- the recipe's input and training mashups for that network
+    recipe.check(cfg)
+    if not recipe.pretrained(cfg) then
+      error(("features: 'mel', 'musicnn' or 'vgg' expected, got '%s'"):format(tostring(opts.features)), 0)
+    end
+    features = M.embedding(cfg, opts.features)
+  end
   recipe.check(cfg)
   mm.seed(cfg.seed)
   local folder = recipe.data_folder(cfg)
   local ds = mm.data.kaggle(folder)
   local genres = ds:genres()
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
-  local bank = mm.data.bank(ds, {rate = cfg.sr})
+  local bank = mm.data.bank(ds, {rate = recipe.rate(cfg)})
 
   local train_cfg = {}
   for k, v in pairs(cfg) do train_cfg[k] = v end
   train_cfg.cache, train_cfg.examples_per_epoch = false, opts.examples or 3000
   local rows, labels = {}, {}
   for x, _, batch_labels in recipe.training_loader(train_cfg, bank, split.train):epoch(1) do
-    M.features(x, rows)
+    features(x, rows)
     table.move(batch_labels, 1, #batch_labels, #labels + 1, labels)
   end
   local standardize = M.standardizer(rows)
@@ -97,7 +126,7 @@ function M.run(cfg, opts)
   local val_rows, val_truth = {}, {}
   for x, _, batch_labels in mm.data.loader{source = val_cache, batch = cfg.batch, shuffle = false,
                                            workers = cfg.workers, seed = cfg.seed}:epoch(1) do
-    M.features(x, val_rows)
+    features(x, val_rows)
     table.move(batch_labels, 1, #batch_labels, #val_truth + 1, val_truth)
   end
   local val = mm.metrics.classify(val_truth, layer:forward(standardize(val_rows)):argmax(), #genres)
@@ -106,10 +135,11 @@ function M.run(cfg, opts)
   local answers = recipe.read_labels(folder .. ".labels.csv")
   if answers then
     local test_rows, ids = {}, {}
-    local test_set = mm.data.test_set(ds, {views = 1, seconds = cfg.duration, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft,
-                                                   hop = cfg.hop, fmin = cfg.fmin, fmax = cfg.fmax})
+    local input = recipe.input(cfg)
+    input.views = 1
+    local test_set = mm.data.test_set(ds, input)
     for batch_ids, views in test_set:batches(cfg.batch) do
-      M.features(views[1], test_rows)
+      features(views[1], test_rows)
       table.move(batch_ids, 1, #batch_ids, #ids + 1, ids)
     end
     local predicted = layer:forward(standardize(test_rows)):argmax()

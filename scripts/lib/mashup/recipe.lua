@@ -31,6 +31,7 @@ M.kaggle = {
   eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,
+  weights = "MSD", trainable = "head",
   sync_bn = false, bucket_mb = 4,
 }
 
@@ -48,7 +49,13 @@ M.notes = {
   synth_seed = "the seed of the synthetic set made when --data is not given (a new seed makes a new folder)",
   run = "the run's name under --runs (default: a timestamp)",
   resume = "continue the run in this folder from its last completed epoch",
-  model = "seresnet (the reference, 11.2 M parameters) or small",
+  model = "seresnet (the reference, 11.2 M parameters), small, or a pretrained musicnn network: musicnn or vgg "
+    .. "(make weights; its own input at 16 kHz, trained on 3 s crops, predicting with the mean over a clip's 3 s "
+    .. "patches; one test view unless --tta-views is given)",
+  weights = "musicnn/vgg: the pretrained weights, MSD (Million Song Dataset) or MTT (MagnaTagATune), "
+    .. "or none (the architecture from random weights)",
+  trainable = "musicnn/vgg: what trains, 'head' (the new 10-genre classifier), 'all', or the last K layer groups",
+  val_duration = "seconds of each validation mashup the model sees (default: --duration)",
   examples_per_epoch = "fresh training mashups per epoch (default: mashups-per-song x training songs)",
   cache = "train on a fixed cache of mashups-per-song mashups per song, the same every epoch (the seed's recipe)",
   cache_folder = "where pre-computed spectrograms are kept",
@@ -123,8 +130,25 @@ function M.check(cfg)
       .. "leave out --cache or --examples-per-epoch", 0) end
     cfg.examples_per_epoch = n
   end
-  if cfg.model ~= "small" and cfg.model ~= "seresnet" then
-    error(("--model: 'seresnet' or 'small' expected, got '%s'"):format(cfg.model), 0)
+  if not M.models[cfg.model] then
+    error(("--model: 'seresnet', 'small', 'musicnn' or 'vgg' expected, got '%s'"):format(cfg.model), 0)
+  end
+  local weights, trainable = cfg.weights or "MSD", cfg.trainable or "head"   -- runs saved before these had none
+  if weights ~= "MSD" and weights ~= "MTT" and weights ~= "none" then
+    error(("--weights: 'MSD', 'MTT' or 'none' expected, got '%s'"):format(tostring(weights)), 0)
+  end
+  local k = math.tointeger(tonumber(trainable))
+  if trainable ~= "head" and trainable ~= "all" and not (k and k >= 0) then
+    error(("--trainable: 'head', 'all' or a count of layer groups expected, got '%s'"):format(tostring(trainable)), 0)
+  end
+  if M.pretrained(cfg) then
+    -- each test view already averages all of a clip's patches
+    if not options.given(cfg).tta_views then cfg.tta_views = 1 end
+  end
+  if cfg.val_duration ~= nil then
+    local v = tonumber(cfg.val_duration)
+    if not v or not (v > 0 and v <= 600) then fail("val_duration", "seconds in (0, 600]", cfg.val_duration) end
+    cfg.val_duration = v
   end
   return cfg
 end
@@ -142,15 +166,36 @@ function M.check_test_files(ds, folder)
   end
 end
 
---- The network for cfg.model.
-function M.model(cfg)
-  if cfg.model == "small" then
+--- The models --model names: the two SE-ResNets trained from scratch, and musicnn's pretrained
+--- networks with a new 10-genre head (mm.nn.musicnn; `make weights` fetches them).
+M.models = {
+  small = function(cfg)
     return mm.nn.seresnet{widths = {16, 32, 64, 128}, blocks = {1, 1, 1, 1}, reduction = 8, classes = 10,
                           dropout = cfg.dropout}
-  elseif cfg.model == "seresnet" then
-    return mm.nn.seresnet{classes = 10, dropout = cfg.dropout}
-  end
-  error(("--model: 'seresnet' or 'small' expected, got '%s'"):format(cfg.model), 0)
+  end,
+  seresnet = function(cfg) return mm.nn.seresnet{classes = 10, dropout = cfg.dropout} end,
+  musicnn = function(cfg) return M.musicnn(cfg, "musicnn") end,
+  vgg = function(cfg) return M.musicnn(cfg, "vgg") end,
+}
+
+--- Whether cfg.model is a pretrained musicnn network (its own input, 3 s patches).
+function M.pretrained(cfg) return cfg.model == "musicnn" or cfg.model == "vgg" end
+
+--- musicnn's frames per patch, and the seconds of audio they span at 16 kHz, hop 256.
+M.patch_frames = 187
+M.patch_seconds = (M.patch_frames - 1) * 256 / 16000
+
+function M.musicnn(cfg, model)
+  local trainable = math.tointeger(tonumber(cfg.trainable)) or cfg.trainable
+  return mm.nn.musicnn{model = model, weights = cfg.weights ~= "none" and cfg.weights, classes = 10,
+                       trainable = trainable, clips = true, dropout = cfg.dropout}
+end
+
+--- The network for cfg.model.
+function M.model(cfg)
+  local make = M.models[cfg.model]
+  if not make then error(("--model: 'seresnet', 'small', 'musicnn' or 'vgg' expected, got '%s'"):format(cfg.model), 0) end
+  return make(cfg)
 end
 
 --- The data folder: cfg.data, or the synthetic set of scale cfg.synth (made when absent).
@@ -180,9 +225,15 @@ local function with(t, extra)
   return out
 end
 
---- The model input of cfg: the clip length and the log-mel settings, at rate cfg.sr.
-function M.input(cfg)
-  return {seconds = cfg.duration, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
+--- The sample rate the model's input is made at: cfg.sr, or musicnn's 16 kHz.
+function M.rate(cfg) return M.pretrained(cfg) and 16000 or cfg.sr end
+
+--- The model input of cfg: the clip length and the log-mel settings, at rate cfg.sr; for a
+--- musicnn network its own representation (whose settings are fixed) at 16 kHz.
+function M.input(cfg, seconds)
+  seconds = seconds or cfg.duration
+  if M.pretrained(cfg) then return {seconds = seconds, rate = M.rate(cfg), representation = "musicnn"} end
+  return {seconds = seconds, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
           fmin = cfg.fmin, fmax = cfg.fmax}
 end
 
@@ -194,9 +245,15 @@ function M.recipe(cfg)
                              noise_intensity = cfg.noise_intensity, tempo_align = true})
 end
 
---- The training mashups' recipe: the seed's, with the stem-level options of cfg.
+--- The training mashups' recipe: the seed's, with the stem-level options of cfg. A musicnn
+--- network trains on 3 s mashups, one patch each, from random places of the stems (as musicnn
+--- was trained on random 3 s crops): a tenth of the audio work of a 30 s mashup.
 function M.training_recipe(cfg)
-  return with(M.recipe(cfg), {tempo_align = cfg.tempo_align, same_song = cfg.same_song, stem_eq = cfg.stem_eq})
+  local recipe = with(M.recipe(cfg), {tempo_align = cfg.tempo_align, same_song = cfg.same_song, stem_eq = cfg.stem_eq})
+  if M.pretrained(cfg) then
+    recipe.seconds, recipe.crop_seconds = M.patch_seconds, {M.patch_seconds, M.patch_seconds}
+  end
+  return recipe
 end
 
 --- The augmentations of the training mashups (audio) and of their spectrograms, from cfg's
@@ -245,7 +302,8 @@ end
 --- like the test mashups (tempo-aligned, no augmentation) and cached.
 function M.validation_cache(cfg, bank, songs)
   return mm.data.cache(with(M.recipe(cfg), {dataset = bank, songs = songs, per_song = cfg.val_mashups_per_song,
-                                            folder = cfg.cache_folder, seed = cfg.seed + 1}))
+                                            folder = cfg.cache_folder, seed = cfg.seed + 1,
+                                            seconds = cfg.val_duration or cfg.duration}))
 end
 
 --- Reads an `id,genre` file (the hidden answers of a synthetic set) into id -> genre.
@@ -369,7 +427,7 @@ end
 
 function M.prepare(ctx)
   local cfg = ctx.cfg
-  ctx.bank = mm.data.bank(ctx.ds, {rate = cfg.sr})
+  ctx.bank = mm.data.bank(ctx.ds, {rate = M.rate(cfg)})
   ctx.loader = M.training_loader(cfg, ctx.bank, ctx.split.train)
   ctx.val_cache = M.validation_cache(cfg, ctx.bank, ctx.split.val)
   -- Every rank validates on all of it (shard = false), so all take the same early-stopping step.

@@ -75,11 +75,19 @@ enum NNBench {
         ]
         for (name, c, h, w, oc, k, s) in layers {
             let conv = try Conv2d(c, oc, kernelSize: k, stride: s, padding: k / 2, bias: false)
+            conv.algorithm = .direct
             let x = random([n, c, h, w])
             let out = try conv.forward(x)
             let p = out.shape[2] * out.shape[3]
             let flops = 2.0 * Double(oc * c * k * k * p * n)
             let fwd = try best(3) { _ = try conv.forward(x) }
+            if k == 3 && s == 1 {
+                // the same layer by Winograd F(2x2, 3x3), in direct-convolution GFLOP/s
+                conv.algorithm = .winograd
+                let winograd = try best(3) { _ = try conv.forward(x) }
+                emit("conv.\(name).winograd", flops / winograd / 1e9, "GFLOP/s", spread)
+                conv.algorithm = .direct
+            }
             let dout = random(out.shape)
             var bwd = Double.infinity
             for _ in 0..<2 {

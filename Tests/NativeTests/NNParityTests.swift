@@ -52,6 +52,23 @@ final class NNParityTests: XCTestCase {
         print("parity: logits \(e1), loss \(e2), worst gradient \(worst) (relative, floor 1e-3)")
     }
 
+    /// Every 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (whatever its width): PyTorch's
+    /// logits and gradients all the same.
+    func testWinogradForwardMatchesPyTorch() throws {
+        func convolutions(_ m: any Module) -> [Conv2d] {
+            ((m as? Conv2d).map { [$0] } ?? []) + m.children.flatMap { convolutions($0.module) }
+        }
+        let forced = convolutions(model).filter { $0.kernelSize == 3 && $0.stride == 1 }
+        XCTAssertGreaterThan(forced.count, 2)
+        for conv in forced { conv.algorithm = .winograd }
+        let (logits, loss) = try trainStep()
+        assertClose(logits.array, try fixture.f32("logits").array, "logits", tolerance: 1e-4)
+        assertClose([Float(loss)], try fixture.f32("loss").array, "loss", tolerance: 1e-4)
+        for (name, p) in model.namedParameters() {
+            assertClose(p.grad.array, try fixture.f32("grad." + name).array, "grad." + name, tolerance: 1e-3)
+        }
+    }
+
     func testBatchNormRunningStatisticsMatchPyTorch() throws {
         _ = try trainStep()
         for (name, entry) in model.stateDict() {

@@ -3,6 +3,13 @@ import Foundation
 /// nn.Conv2d(in, out, kernel, stride, padding, bias), kernels square or not, padding the same
 /// on every side or given per side (top, bottom, left, right: TensorFlow's "same" padding of an
 /// even kernel puts the extra row below, which PyTorch's symmetric padding cannot say).
+/// The forward algorithm of a convolution: `direct` (im2col or shifted matrix products),
+/// `winograd` (F(2x2, 3x3), where the layer is a stride-1 3x3 "same" one; direct elsewhere), or
+/// `auto`, which picks per layer (`WinogradPlan.pays`).
+public enum ConvAlgorithm: String, Sendable, CaseIterable {
+    case auto, direct, winograd
+}
+
 public final class Conv2d: Module {
     public let inChannels: Int, outChannels: Int, stride: Int
     /// Kernel height and width.
@@ -15,6 +22,9 @@ public final class Conv2d: Module {
     public var workspace = Workspace()
     /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
     public var computesInputGradient = true
+    /// How forward convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays` says
+    /// it is faster (stride-1 3x3 "same" layers wide enough), the direct path elsewhere.
+    public var algorithm = ConvAlgorithm.auto
 
     /// The side of a square kernel (its height otherwise) and the padding above it.
     public var kernelSize: Int { kernel.height }
@@ -112,9 +122,17 @@ public final class Conv2d: Module {
         let g = try geometry(x)
         let n = x.shape[0]
         let out = workspace.uninitialized([n, outChannels, g.OH, g.OW])
-        let workers = convWorkers(n, g)
-        workspace.withScratch(g.forwardScratch(images: n, workers: workers)) {
-            conv2d_forward(out.data, x.data, w, b, n, g, $0, workers: workers, relu: relu)
+        if algorithm == .winograd ? WinogradPlan.applies(g) : algorithm == .auto && WinogradPlan.pays(g) {
+            let plan = WinogradPlan(g)
+            let workers = max(1, min(Engine.threads, n * plan.bandsPerImage))
+            workspace.withScratch(plan.scratch(workers: workers)) {
+                conv2d_forward_winograd(out.data, x.data, w, b, n, plan, $0, workers: workers, relu: relu)
+            }
+        } else {
+            let workers = convWorkers(n, g)
+            workspace.withScratch(g.forwardScratch(images: n, workers: workers)) {
+                conv2d_forward(out.data, x.data, w, b, n, g, $0, workers: workers, relu: relu)
+            }
         }
         input = records ? x : nil
         return out

@@ -1,0 +1,245 @@
+// ----------------------------------------------------------------------------
+// Winograd F(2x2, 3x3) (Lavin & Gray 2016) for stride-1 3x3 convolutions padded by 1 ("same"):
+// each 2x2 output tile comes from the 4x4 input tile d around it as
+//   Y = A^T [ U ⊙ (B^T d B) ] A,   U = G g G^T (the 3x3 kernel g transformed once),
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1],
+//   A^T = [1 1 1 0; 0 1 -1 -1].
+// Summed over input channels, the element-wise products become 16 matrix products, one per
+// position xi of the 4x4 transform:
+//   M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles),   V = B^T d B of every tile and channel,
+// 16 multiplies per 4 outputs and input channel where the direct convolution (im2col or the
+// shifted products) does 36: 2.25x fewer. The transforms add and subtract only (G's halves are
+// folded into U), so the result differs from the direct one by float rounding alone (measured
+// against it in NNWinogradTests).
+//
+// Work is cut into units of one image and a band of tile rows, sized so that a unit's V and M
+// stay in cache; the units and their products' shapes depend on the geometry alone, never on
+// the worker count, so every thread count computes the same bits. The transforms run 8 tiles at
+// a time in SIMD lanes: a tile row's 4 input rows are copied into a zero-padded buffer, and the
+// stride-2 columns of 8 neighbouring tiles are the even and odd halves of two 16-float loads.
+
+/// The tiles of a Winograd F(2x2, 3x3) convolution and its units of work.
+struct WinogradPlan {
+    let g: ConvGeometry
+    /// Tile rows and columns: each tile makes 2 x 2 outputs (the last row or column may reach
+    /// past the image, and those outputs are dropped).
+    let tilesH: Int, tilesW: Int
+    /// Tile rows per unit of work.
+    let rowsPerBand: Int
+    /// Floats of one zero-padded input row: two per tile in whole groups of 8 tiles, plus 2.
+    let paddedWidth: Int
+
+    /// Floats of V and M one unit may hold: 256 K (1 MB), in a core's L2 on this class of machine.
+    static let unitBudget = 1 << 18
+
+    init(_ g: ConvGeometry) {
+        self.g = g
+        (tilesH, tilesW) = ((g.H + 1) / 2, (g.W + 1) / 2)
+        rowsPerBand = max(1, min(tilesH, WinogradPlan.unitBudget / (16 * (g.C + g.OC) * tilesW)))
+        paddedWidth = 2 * ((tilesW + 7) / 8 * 8) + 2
+    }
+
+    /// Whether a convolution can run as Winograd F(2x2, 3x3): stride 1, a 3x3 kernel, padding 1.
+    static func applies(_ g: ConvGeometry) -> Bool {
+        g.S == 1 && g.KH == 3 && g.KW == 3 && g.PT == 1 && g.PB == 1 && g.PL == 1 && g.PR == 1
+    }
+
+    /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto): where it
+    /// applies and both channel counts reach 32 (the GEMMs, 2.25x smaller, then outweigh the
+    /// transforms; see BENCHMARKS.md's per-layer rows).
+    static func pays(_ g: ConvGeometry) -> Bool { applies(g) && g.C >= 32 && g.OC >= 32 }
+
+    var bandsPerImage: Int { (tilesH + rowsPerBand - 1) / rowsPerBand }
+    /// Tiles in a unit's V and M (its row stride).
+    var unitTiles: Int { rowsPerBand * tilesW }
+    /// Floats of one worker's scratch: V, M and the 4 padded input rows.
+    var workerScratch: Int { 16 * (g.C + g.OC) * unitTiles + 4 * paddedWidth }
+    /// Floats of scratch for `workers` workers, after U (16 x OC x C).
+    func scratch(workers: Int) -> Int { 16 * g.OC * g.C + workers * workerScratch }
+}
+
+/// u (16, OC, C) = G g G^T of each 3x3 kernel of weight (OC, C, 3, 3).
+func winograd_weights(_ u: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ OC: Int, _ C: Int) {
+    Engine.parallelFor(OC) { oc in
+        for c in 0..<C {
+            let k = weight + (oc * C + c) * 9
+            // G g (4 x 3), then (G g) G^T row by row
+            for i in 0..<4 {
+                var row = (Float(0), Float(0), Float(0))
+                for j in 0..<3 {
+                    let (a, b, d) = (k[j], k[3 + j], k[6 + j])
+                    let value = i == 0 ? a : i == 1 ? 0.5 * (a + b + d) : i == 2 ? 0.5 * (a - b + d) : d
+                    if j == 0 { row.0 = value } else if j == 1 { row.1 = value } else { row.2 = value }
+                }
+                let (a, b, d) = row
+                let out = u + (4 * i * OC + oc) * C + c
+                let stride = OC * C
+                out[0] = a
+                out[stride] = 0.5 * (a + b + d)
+                out[2 * stride] = 0.5 * (a - b + d)
+                out[3 * stride] = d
+            }
+        }
+    }
+}
+
+@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// V (16, C, unitTiles) of the unit of image x (C, H, W) and tile rows `rows`; `padded` holds
+/// 4 rows of `paddedWidth` floats, `lanes` 32 vectors.
+private func winograd_input(
+    _ v: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ plan: WinogradPlan, rows: Range<Int>,
+    _ padded: UnsafeMutablePointer<Float>, _ lanes: UnsafeMutablePointer<SIMD8<Float>>
+) {
+    let (C, H, W, tW, Wp, ld) = (plan.g.C, plan.g.H, plan.g.W, plan.tilesW, plan.paddedWidth, plan.unitTiles)
+    let cStride = C * ld
+    let (d, t) = (lanes, lanes + 16)
+    for c in 0..<C {
+        let plane = x + c * H * W
+        for (bi, ti) in rows.enumerated() {
+            for k in 0..<4 {
+                let r = 2 * ti - 1 + k
+                let row = padded + k * Wp
+                if r >= 0 && r < H {
+                    row[0] = 0
+                    (row + 1).update(from: plane + r * W, count: W)
+                    (row + 1 + W).update(repeating: 0, count: Wp - 1 - W)
+                } else {
+                    row.update(repeating: 0, count: Wp)
+                }
+            }
+            var tj = 0
+            while tj < tW {
+                // d[k][l] of 8 tiles: padded row k, columns 2 tj + l + 2 lane
+                for k in 0..<4 {
+                    let a = load16(padded + k * Wp + 2 * tj)
+                    let b = load16(padded + k * Wp + 2 * tj + 2)
+                    (d[4 * k], d[4 * k + 1], d[4 * k + 2], d[4 * k + 3]) = (
+                        a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf
+                    )
+                }
+                // t = B^T d, then V = t B, row by row
+                for l in 0..<4 {
+                    t[l] = d[l] - d[8 + l]
+                    t[4 + l] = d[4 + l] + d[8 + l]
+                    t[8 + l] = d[8 + l] - d[4 + l]
+                    t[12 + l] = d[4 + l] - d[12 + l]
+                }
+                let column = bi * tW + tj
+                let count = min(8, tW - tj)
+                func store(_ xi: Int, _ value: SIMD8<Float>) {
+                    let dst = v + xi * cStride + c * ld + column
+                    if count == 8 {
+                        UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
+                    } else {
+                        for lane in 0..<count { dst[lane] = value[lane] }
+                    }
+                }
+                for i in 0..<4 {
+                    let (r0, r1, r2, r3) = (t[4 * i], t[4 * i + 1], t[4 * i + 2], t[4 * i + 3])
+                    store(4 * i, r0 - r2)
+                    store(4 * i + 1, r1 + r2)
+                    store(4 * i + 2, r2 - r1)
+                    store(4 * i + 3, r1 - r3)
+                }
+                tj += 8
+            }
+        }
+    }
+}
+
+/// y (OC, H, W) rows of tile rows `rows` = A^T M A of the unit's M (16, OC, unitTiles), + bias,
+/// then max(0, .) when relu; `lanes` holds 32 vectors.
+private func winograd_output(
+    _ y: UnsafeMutablePointer<Float>, _ m: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    _ plan: WinogradPlan, rows: Range<Int>, relu: Bool, _ lanes: UnsafeMutablePointer<SIMD8<Float>>
+) {
+    let (OC, H, W, tW, ld) = (plan.g.OC, plan.g.H, plan.g.W, plan.tilesW, plan.unitTiles)
+    let ocStride = OC * ld
+    let (mv, s) = (lanes, lanes + 16)
+    for oc in 0..<OC {
+        let b = SIMD8<Float>(repeating: bias?[oc] ?? 0)
+        let plane = y + oc * H * W
+        for (bi, ti) in rows.enumerated() {
+            var tj = 0
+            while tj < tW {
+                let column = bi * tW + tj
+                let count = min(8, tW - tj)
+                for xi in 0..<16 {
+                    let src = m + xi * ocStride + oc * ld + column
+                    if count == 8 {
+                        mv[xi] = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
+                    } else {
+                        mv[xi] = .zero
+                        for lane in 0..<count { mv[xi][lane] = src[lane] }
+                    }
+                }
+                // s = A^T m: two rows of 4
+                for j in 0..<4 {
+                    s[j] = mv[j] + mv[4 + j] + mv[8 + j]
+                    s[4 + j] = mv[4 + j] - mv[8 + j] - mv[12 + j]
+                }
+                for dr in 0..<2 where 2 * ti + dr < H {
+                    let r = s + 4 * dr
+                    var y0 = r[0] + r[1] + r[2] + b
+                    var y1 = r[1] - r[2] - r[3] + b
+                    if relu {
+                        y0 = y0.replacing(with: 0, where: y0 .< 0)
+                        y1 = y1.replacing(with: 0, where: y1 .< 0)
+                    }
+                    let dst = plane + (2 * ti + dr) * W + 2 * tj
+                    let width = min(16, W - 2 * tj)
+                    if width == 16 {
+                        var both = SIMD16<Float>()
+                        (both.evenHalf, both.oddHalf) = (y0, y1)
+                        UnsafeMutableRawPointer(dst).storeBytes(of: both, as: SIMD16<Float>.self)
+                    } else {
+                        for i in 0..<width { dst[i] = i % 2 == 0 ? y0[i / 2] : y1[i / 2] }
+                    }
+                }
+                tj += 8
+            }
+        }
+    }
+}
+
+/// out (N, OC, H, W) = conv(inp (N, C, H, W), weight (OC, C, 3, 3), stride 1, padding 1) + bias,
+/// then max(0, .) when relu, by Winograd F(2x2, 3x3). scratch holds `plan.scratch(workers:)`.
+func conv2d_forward_winograd(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>?, _ N: Int, _ plan: WinogradPlan, _ scratch: UnsafeMutablePointer<Float>,
+    workers: Int, relu: Bool = false
+) {
+    let g = plan.g
+    let (C, OC, HW, ld) = (g.C, g.OC, g.H * g.W, plan.unitTiles)
+    let u = scratch
+    winograd_weights(u, weight, OC, C)
+    let units = N * plan.bandsPerImage
+    let walk = { (w: Int) in
+        let v = scratch + 16 * OC * C + w * plan.workerScratch
+        let m = v + 16 * C * ld
+        let padded = m + 16 * OC * ld
+        let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 32)
+        defer { lanes.deallocate() }
+        for unit in (units * w / workers)..<(units * (w + 1) / workers) {
+            let (n, band) = (unit / plan.bandsPerImage, unit % plan.bandsPerImage)
+            let rows = (band * plan.rowsPerBand)..<min(plan.tilesH, (band + 1) * plan.rowsPerBand)
+            winograd_input(v, inp + n * C * HW, plan, rows: rows, padded, lanes)
+            let tiles = rows.count * plan.tilesW
+            for xi in 0..<16 {
+                // M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles)
+                sgemm(
+                    transA: false, transB: false, OC, tiles, C, u + xi * OC * C, lda: C, v + xi * C * ld, ldb: ld,
+                    beta: 0, m + xi * OC * ld, ldc: ld)
+            }
+            winograd_output(out + n * OC * HW, m, bias, plan, rows: rows, relu: relu, lanes)
+        }
+    }
+    if workers == 1 {
+        BLASThreads.single { walk(0) }
+    } else {
+        BLASThreads.single { Engine.parallelFor(workers, walk) }
+    }
+}

@@ -1,0 +1,60 @@
+import XCTest
+
+@testable import Native
+
+/// Winograd F(2x2, 3x3) against the direct convolution: the same outputs to float rounding, on
+/// odd and even planes (tiles reaching past the image), planes narrower than 8 tiles, several
+/// bands per image, bias and ReLU; and the same bits on any number of workers.
+final class NNWinogradTests: XCTestCase {
+    private func compare(
+        n: Int, c: Int, oc: Int, h: Int, w: Int, relu: Bool = false, workers: Int = 2, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> [Float] {
+        let g = ConvGeometry(C: c, H: h, W: w, OC: oc, K: 3, S: 1, PAD: 1)
+        XCTAssertTrue(WinogradPlan.applies(g))
+        let x = randomTensor([n, c, h, w], seed: UInt64(c * 31 + h))
+        let weight = randomTensor([oc, c, 3, 3], seed: 5, scale: 0.3)
+        let bias = randomTensor([oc], seed: 6)
+        let direct = Tensor(shape: [n, oc, h, w])
+        let scratch = [Float](repeating: 0, count: g.forwardScratch(images: n, workers: 1))
+        var s = scratch
+        s.withUnsafeMutableBufferPointer {
+            conv2d_forward(direct.data, x.data, weight.data, bias.data, n, g, $0.baseAddress!, workers: 1, relu: relu)
+        }
+        let plan = WinogradPlan(g)
+        let fast = Tensor(shape: [n, oc, h, w])
+        var ws = [Float](repeating: 0, count: plan.scratch(workers: workers))
+        ws.withUnsafeMutableBufferPointer {
+            conv2d_forward_winograd(
+                fast.data, x.data, weight.data, bias.data, n, plan, $0.baseAddress!, workers: workers, relu: relu)
+        }
+        // relative to the output's scale: a sum of c * 9 terms that cancel leaves small outputs
+        let scale = direct.array.map(abs).max() ?? 1
+        let worst = zip(fast.array, direct.array).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(
+            worst / scale, 2e-6, "\(n)x\(c)x\(h)x\(w) -> \(oc): worst |diff| \(worst) of \(scale)", file: file,
+            line: line)
+        return fast.array
+    }
+
+    func testMatchesTheDirectConvolution() throws {
+        _ = try compare(n: 2, c: 3, oc: 5, h: 7, w: 9)
+        _ = try compare(n: 1, c: 4, oc: 2, h: 1, w: 1)
+        _ = try compare(n: 3, c: 16, oc: 8, h: 32, w: 41, relu: true)
+        _ = try compare(n: 1, c: 1, oc: 3, h: 5, w: 40)
+    }
+
+    func testManyBandsAndWorkersGiveTheSameBits() throws {
+        let plan = WinogradPlan(ConvGeometry(C: 64, H: 40, W: 80, OC: 64, K: 3, S: 1, PAD: 1))
+        XCTAssertGreaterThan(plan.bandsPerImage, 1, "the test must cut images into bands")
+        let one = try compare(n: 2, c: 64, oc: 64, h: 40, w: 80, workers: 1)
+        let three = try compare(n: 2, c: 64, oc: 64, h: 40, w: 80, workers: 3)
+        XCTAssertEqual(one, three)
+    }
+
+    func testOnlyStrideOnePaddedThreeByThreeApplies() {
+        XCTAssertFalse(WinogradPlan.applies(ConvGeometry(C: 1, H: 8, W: 8, OC: 1, K: 3, S: 2, PAD: 1)))
+        XCTAssertFalse(WinogradPlan.applies(ConvGeometry(C: 1, H: 8, W: 8, OC: 1, K: 3, S: 1, PAD: 0)))
+        XCTAssertFalse(WinogradPlan.applies(ConvGeometry(C: 1, H: 8, W: 8, OC: 1, K: 5, S: 1, PAD: 2)))
+    }
+}

@@ -86,6 +86,13 @@ enum NNBench {
                 conv.algorithm = .winograd
                 let winograd = try best(3) { _ = try conv.forward(x) }
                 emit("conv.\(name).winograd", flops / winograd / 1e9, "GFLOP/s", spread)
+                let dout = random(out.shape)
+                var backward = Double.infinity
+                for _ in 0..<2 {
+                    _ = try conv.forward(x)
+                    backward = min(backward, try seconds { _ = try conv.backward(dout) })
+                }
+                emit("conv.\(name).winograd_backward", 2 * flops / backward / 1e9, "GFLOP/s")
                 conv.algorithm = .direct
             }
             let dout = random(out.shape)

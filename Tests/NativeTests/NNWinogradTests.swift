@@ -52,6 +52,33 @@ final class NNWinogradTests: XCTestCase {
         XCTAssertEqual(one, three)
     }
 
+    /// A layer's forward and input gradient by Winograd against the same layer direct: outputs
+    /// and input gradients to float rounding, the weight and bias gradients (direct either way)
+    /// the same bits; a layer that does not apply (stride 2) runs direct whatever it is told.
+    func testLayerForwardAndBackward() throws {
+        for (c, oc, h, w, stride) in [(5, 7, 9, 13, 1), (32, 48, 12, 30, 1), (4, 4, 8, 8, 2)] {
+            let x = randomTensor([2, c, h, w], seed: 21)
+            var results: [(out: [Float], dx: [Float], dw: [Float], db: [Float])] = []
+            for algorithm in [ConvAlgorithm.direct, .winograd] {
+                Engine.seed(3)
+                let conv = try Conv2d(c, oc, kernelSize: 3, stride: stride, padding: 1)
+                conv.algorithm = algorithm
+                let out = try conv.forward(x)
+                let dout = randomTensor(out.shape, seed: 22)
+                let dx = try conv.backward(dout)
+                results.append((out.array, dx.array, conv.weight.grad.array, conv.bias!.grad.array))
+            }
+            let (direct, fast) = (results[0], results[1])
+            for (name, a, b) in [("output", fast.out, direct.out), ("input gradient", fast.dx, direct.dx)] {
+                let scale = b.map(abs).max() ?? 1
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst / scale, 2e-6, "\(c) -> \(oc), stride \(stride): \(name)")
+            }
+            XCTAssertEqual(fast.dw, direct.dw)
+            XCTAssertEqual(fast.db, direct.db)
+        }
+    }
+
     func testOnlyStrideOnePaddedThreeByThreeApplies() {
         XCTAssertFalse(WinogradPlan.applies(ConvGeometry(C: 1, H: 8, W: 8, OC: 1, K: 3, S: 2, PAD: 1)))
         XCTAssertFalse(WinogradPlan.applies(ConvGeometry(C: 1, H: 8, W: 8, OC: 1, K: 3, S: 1, PAD: 0)))

@@ -122,12 +122,8 @@ public final class Conv2d: Module {
         let g = try geometry(x)
         let n = x.shape[0]
         let out = workspace.uninitialized([n, outChannels, g.OH, g.OW])
-        if algorithm == .winograd ? WinogradPlan.applies(g) : algorithm == .auto && WinogradPlan.pays(g) {
-            let plan = WinogradPlan(g)
-            let workers = max(1, min(Engine.threads, n * plan.bandsPerImage))
-            workspace.withScratch(plan.scratch(workers: workers)) {
-                conv2d_forward_winograd(out.data, x.data, w, b, n, plan, $0, workers: workers, relu: relu)
-            }
+        if usesWinograd(g) {
+            winograd(out, x, w, b, g, relu: relu)
         } else {
             let workers = convWorkers(n, g)
             workspace.withScratch(g.forwardScratch(images: n, workers: workers)) {
@@ -138,18 +134,50 @@ public final class Conv2d: Module {
         return out
     }
 
+    /// Whether forward (and the input gradient) of geometry g go by Winograd (`algorithm`).
+    private func usesWinograd(_ g: ConvGeometry) -> Bool {
+        algorithm == .winograd ? WinogradPlan.applies(g) : algorithm == .auto && WinogradPlan.pays(g)
+    }
+
+    /// out = conv(x, w) + b by Winograd F(2x2, 3x3), for the images of x.
+    private func winograd(
+        _ out: Tensor, _ x: Tensor, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, _ g: ConvGeometry,
+        relu: Bool
+    ) {
+        let plan = WinogradPlan(g)
+        let n = x.shape[0]
+        let workers = max(1, min(Engine.threads, n * plan.bandsPerImage))
+        workspace.withScratch(plan.scratch(workers: workers)) {
+            conv2d_forward_winograd(out.data, x.data, w, b, n, plan, $0, workers: workers, relu: relu)
+        }
+    }
+
     public func backward(_ dout: Tensor) throws -> Tensor {
         guard let x = input else { throw NNError("Conv2d.backward called before forward") }
         let g = try geometry(x)
         try checkGradient(dout, [x.shape[0], outChannels, g.OH, g.OW], "Conv2d")
         input = nil
         let n = x.shape[0]
-        let dx = workspace.zeros(x.shape)
+        // A stride-1 3x3 "same" convolution's input gradient is the same kind of convolution of
+        // dout, by the kernels turned 180 degrees with in and out swapped: by Winograd too.
+        let winogradInput = computesInputGradient && usesWinograd(g)
+        let dx = winogradInput ? workspace.uninitialized(x.shape) : workspace.zeros(x.shape)
+        if winogradInput {
+            let turned = workspace.uninitialized([inChannels, outChannels, 3, 3])
+            let (wt, wv, C, OC) = (turned.data, weight.value.data, inChannels, outChannels)
+            Engine.parallelFor(C) { c in
+                for oc in 0..<OC {
+                    for t in 0..<9 { wt[(c * OC + oc) * 9 + t] = wv[(oc * C + c) * 9 + 8 - t] }
+                }
+            }
+            let transposed = ConvGeometry(C: OC, H: g.H, W: g.W, OC: C, K: 3, S: 1, PAD: 1)
+            winograd(dx, dout, turned.data, nil, transposed, relu: false)
+        }
         let workers = convWorkers(n, g, backward: true)
         workspace.withScratch(g.backwardScratch(images: n, workers: workers)) {
             conv2d_backward(
-                computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
-                weight.value.data, n, g, $0, workers: workers)
+                computesInputGradient && !winogradInput ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data,
+                x.data, weight.value.data, n, g, $0, workers: workers)
         }
         try workspace.gradientsReady(weight.grad)
         if let bias { try workspace.gradientsReady(bias.grad) }

@@ -23,10 +23,13 @@ final class NNWinogradTests: XCTestCase {
         }
         let plan = WinogradPlan(g)
         let fast = Tensor(shape: [n, oc, h, w])
+        let u = Tensor(shape: [plan.transformedCount])
+        winograd_weights(u.data, weight.data, oc, c)
         var ws = [Float](repeating: 0, count: plan.scratch(workers: workers))
         ws.withUnsafeMutableBufferPointer {
             conv2d_forward_winograd(
-                fast.data, x.data, weight.data, bias.data, n, plan, $0.baseAddress!, workers: workers, relu: relu)
+                fast.data, x.data, transformed: u.data, bias.data, n, plan, $0.baseAddress!, workers: workers,
+                relu: relu)
         }
         // relative to the output's scale: a sum of c * 9 terms that cancel leaves small outputs
         let scale = direct.array.map(abs).max() ?? 1
@@ -77,6 +80,24 @@ final class NNWinogradTests: XCTestCase {
             XCTAssertEqual(fast.dw, direct.dw)
             XCTAssertEqual(fast.db, direct.db)
         }
+    }
+
+    /// In evaluation the transformed kernels are kept while the weights stay the same, and made
+    /// anew when they change (a loaded checkpoint, an optimiser step).
+    func testEvaluationKeepsTheTransformedKernelsUntilTheWeightsChange() throws {
+        let conv = try Conv2d(8, 8, kernelSize: 3, padding: 1)
+        conv.algorithm = .winograd
+        conv.setTraining(false)
+        let x = randomTensor([1, 8, 6, 10], seed: 31)
+        let first = try conv.forward(x).array
+        XCTAssertEqual(try conv.forward(x).array, first)
+        conv.weight.value[5] += 0.5
+        let changed = try conv.forward(x).array
+        XCTAssertNotEqual(changed, first)
+        conv.algorithm = .direct
+        let direct = try conv.forward(x).array
+        let worst = zip(changed, direct).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst / (direct.map(abs).max() ?? 1), 2e-6)
     }
 
     func testOnlyStrideOnePaddedThreeByThreeApplies() {

@@ -36,6 +36,8 @@ public final class Conv2d: Module {
 
     // recorded: the input (dweight needs it)
     private var input: Tensor?
+    // evaluation's Winograd-transformed kernels and the hash of the weights they came from
+    private var transformed: (hash: UInt64, u: Tensor)?
 
     public convenience init(
         _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
@@ -139,7 +141,9 @@ public final class Conv2d: Module {
         algorithm == .winograd ? WinogradPlan.applies(g) : algorithm == .auto && WinogradPlan.pays(g)
     }
 
-    /// out = conv(x, w) + b by Winograd F(2x2, 3x3), for the images of x.
+    /// out = conv(x, w) + b by Winograd F(2x2, 3x3), for the images of x. In evaluation the
+    /// transformed kernels are kept, with a hash of the weights they came from, and reused while
+    /// the weights (or the BatchNorm folded into them) stay the same: inference transforms once.
     private func winograd(
         _ out: Tensor, _ x: Tensor, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, _ g: ConvGeometry,
         relu: Bool
@@ -147,8 +151,23 @@ public final class Conv2d: Module {
         let plan = WinogradPlan(g)
         let n = x.shape[0]
         let workers = max(1, min(Engine.threads, n * plan.bandsPerImage))
+        var u: Tensor
+        if isTraining {
+            u = workspace.uninitialized([plan.transformedCount])
+            winograd_weights(u.data, w, g.OC, g.C)
+        } else {
+            let hash = weightsHash(w, g.OC * g.C * 9)
+            if let kept = transformed, kept.hash == hash, kept.u.count == plan.transformedCount {
+                u = kept.u
+            } else {
+                u = Tensor(shape: [plan.transformedCount])
+                winograd_weights(u.data, w, g.OC, g.C)
+                transformed = (hash, u)
+            }
+        }
         workspace.withScratch(plan.scratch(workers: workers)) {
-            conv2d_forward_winograd(out.data, x.data, w, b, n, plan, $0, workers: workers, relu: relu)
+            conv2d_forward_winograd(
+                out.data, x.data, transformed: u.data, b, n, plan, $0, workers: workers, relu: relu)
         }
     }
 

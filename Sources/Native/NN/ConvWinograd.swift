@@ -54,8 +54,10 @@ struct WinogradPlan {
     var unitTiles: Int { rowsPerBand * tilesW }
     /// Floats of one worker's scratch: V, M and the 4 padded input rows.
     var workerScratch: Int { 16 * (g.C + g.OC) * unitTiles + 4 * paddedWidth }
-    /// Floats of scratch for `workers` workers, after U (16 x OC x C).
-    func scratch(workers: Int) -> Int { 16 * g.OC * g.C + workers * workerScratch }
+    /// Floats of scratch for `workers` workers.
+    func scratch(workers: Int) -> Int { workers * workerScratch }
+    /// Floats of the transformed kernels U (16, OC, C).
+    var transformedCount: Int { 16 * g.OC * g.C }
 }
 
 /// u (16, OC, C) = G g G^T of each 3x3 kernel of weight (OC, C, 3, 3).
@@ -205,20 +207,30 @@ private func winograd_output(
     }
 }
 
+/// A 64-bit FNV-1a hash of `count` floats' bits: whether a layer's weights are the ones its
+/// cached transformed kernels came from (a few milliseconds for the largest layer, against the
+/// tens its transform costs).
+func weightsHash(_ values: UnsafePointer<Float>, _ count: Int) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    UnsafeRawPointer(values).withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+        for i in 0..<count { hash = (hash ^ UInt64(bits[i])) &* 0x0000_0100_0000_01b3 }
+    }
+    return hash
+}
+
 /// out (N, OC, H, W) = conv(inp (N, C, H, W), weight (OC, C, 3, 3), stride 1, padding 1) + bias,
-/// then max(0, .) when relu, by Winograd F(2x2, 3x3). scratch holds `plan.scratch(workers:)`.
+/// then max(0, .) when relu, by Winograd F(2x2, 3x3), given the kernels transformed by
+/// `winograd_weights` (u, 16 x OC x C). scratch holds `plan.scratch(workers:)`.
 func conv2d_forward_winograd(
-    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, transformed u: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>?, _ N: Int, _ plan: WinogradPlan, _ scratch: UnsafeMutablePointer<Float>,
     workers: Int, relu: Bool = false
 ) {
     let g = plan.g
     let (C, OC, HW, ld) = (g.C, g.OC, g.H * g.W, plan.unitTiles)
-    let u = scratch
-    winograd_weights(u, weight, OC, C)
     let units = N * plan.bandsPerImage
     let walk = { (w: Int) in
-        let v = scratch + 16 * OC * C + w * plan.workerScratch
+        let v = scratch + w * plan.workerScratch
         let m = v + 16 * C * ld
         let padded = m + 16 * OC * ld
         let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 32)

@@ -19,9 +19,9 @@ threads=${BENCH_THREADS:-2}
 
 if [ -z "${MASHUP_PEER_PYTHON:-}" ] || [ -z "${MASHUP_TORCH_PYTHON:-}" ]; then
   if [ ! -x .venv-bench/bin/python ]; then
-    echo "bench: creating .venv-bench (librosa, soundfile, torch from PyPI; a large download once)"
+    echo "bench: creating .venv-bench (librosa, soundfile, torch, onnxruntime from PyPI; a large download once)"
     python3 -m venv .venv-bench
-    .venv-bench/bin/pip install -q librosa==0.11.0 soundfile safetensors torch numpy
+    .venv-bench/bin/pip install -q librosa==0.11.0 soundfile safetensors torch numpy onnx onnxruntime
   fi
 fi
 peer_python=${MASHUP_PEER_PYTHON:-.venv-bench/bin/python}
@@ -64,7 +64,9 @@ for suite in $suites; do
   case $suite in
     dsp) echo "bench: librosa (dsp)"; "$peer_python" tools/peers/dsp.py | tee -a "$out/results.jsonl" ;;
     pipeline) echo "bench: librosa + numpy (pipeline)"; "$peer_python" tools/peers/pipeline.py | tee -a "$out/results.jsonl" ;;
-    nn) echo "bench: PyTorch (nn)"; "$torch_python" tools/peers/torch_train.py --threads "$threads" | tee -a "$out/results.jsonl" ;;
+    nn) echo "bench: PyTorch (nn)"; "$torch_python" tools/peers/torch_train.py --threads "$threads" | tee -a "$out/results.jsonl"
+        echo "bench: ONNX Runtime (nn inference)"
+        "$torch_python" tools/peers/onnx_infer.py --threads "$threads" | tee -a "$out/results.jsonl" ;;
   esac
 done
 

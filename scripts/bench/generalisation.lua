@@ -18,8 +18,9 @@ local baseline = require "mashup.baseline"
 local none = {cache = false, ema = false, tempo_align = false, stem_eq = 0.0}
 local variants = {
   {"baseline", {baseline = "mel"}},                                             -- mashup.baseline, no CNN
-  {"baseline+musicnn", {baseline = "musicnn"}},        -- the regression over musicnn's MSD embedding
-  {"baseline+vgg", {baseline = "vgg"}},
+  -- the regression over a pretrained network's embedding (3 s training crops, validated on 6 s)
+  {"baseline+musicnn", {baseline = "musicnn", val_duration = 6}},
+  {"baseline+vgg", {baseline = "vgg", val_duration = 6}},
   -- musicnn's pretrained networks with a new head (3 s training crops, validated on 6 s)
   {"musicnn", {model = "musicnn", val_duration = 6}},                           -- the head alone trains
   {"musicnn+backend", {model = "musicnn", trainable = "2", val_duration = 6}},  -- the dense layers too

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 
 import numpy as np
 import onnxruntime as ort
@@ -36,6 +37,8 @@ def best(run, repeats):
 
 
 def bench(label, model, shape, threads, repeats):
+    # the TorchScript exporter (the newer one needs onnxscript) warns that it is the old one
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     model.eval()
     x = torch.rand(*shape)
     with tempfile.TemporaryDirectory() as folder:

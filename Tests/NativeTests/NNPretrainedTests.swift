@@ -93,66 +93,54 @@ final class NNPretrainedTests: XCTestCase {
         XCTAssertEqual(exact, numeric, accuracy: 2e-2 * max(abs(numeric), 1e-3))
     }
 
-    /// With the first groups frozen, training computes the trainable groups' gradients exactly
-    /// as a full backward does (the frozen layers on their running statistics either way),
-    /// leaves the frozen parameters' gradients at zero and returns a zero input gradient.
+    /// With its first groups frozen (all but the last k), a network computes the trainable
+    /// groups' gradients exactly as a full backward does (the frozen layers on their running
+    /// statistics either way), leaves the frozen parameters' gradients at zero and returns a
+    /// zero input gradient. `make` builds the same network each call.
+    private func checkFrozen(
+        _ make: () throws -> any PretrainedBackbone, k: Int, x: Tensor, r: Tensor, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
+        let (frozenNet, fullNet) = (try make(), try make())
+        frozenNet.trainableGroups = k
+        for module in fullNet.groups.prefix(fullNet.groups.count - k).flatMap(\.modules) { module.setTraining(false) }
+        Engine.seed(10)
+        _ = try frozenNet.forward(x)
+        let dx = try frozenNet.backward(r)
+        Engine.seed(10)
+        _ = try fullNet.forward(x)
+        _ = try fullNet.backward(r)
+        XCTAssertTrue(dx.array.allSatisfy { $0 == 0 }, "k = \(k): no input gradient", file: file, line: line)
+        let trainable = Set(frozenNet.trainableNamedParameters.map(\.name))
+        XCTAssertEqual(trainable.isEmpty, k == 0, file: file, line: line)
+        for ((name, mine), (_, reference)) in zip(frozenNet.namedParameters(), fullNet.namedParameters()) {
+            if trainable.contains(name) {
+                assertClose(
+                    mine.grad.array, reference.grad.array, "k = \(k): \(name)", tolerance: 1e-4, floor: 1e-4,
+                    file: file, line: line)
+            } else {
+                XCTAssertTrue(
+                    mine.grad.array.allSatisfy { $0 == 0 }, "k = \(k): \(name) is frozen", file: file, line: line)
+            }
+        }
+    }
+
     func testFrozenGroupsSkipTheirBackward() throws {
         let x = randomTensor([3, 1, 16, 12], seed: 7)
         let r = randomTensor([3, 4], seed: 8)
-        for k in [0, 1, 2, 4, 6] {
-            let frozenNet = try tinyMusicnn(seed: 9)
-            let fullNet = try tinyMusicnn(seed: 9)
-            frozenNet.trainableGroups = k
-            for module in fullNet.groups.prefix(fullNet.groups.count - k).flatMap(\.modules) {
-                module.setTraining(false)
-            }
-            Engine.seed(10)
-            _ = try frozenNet.forward(x)
-            let dx = try frozenNet.backward(r)
-            Engine.seed(10)
-            _ = try fullNet.forward(x)
-            _ = try fullNet.backward(r)
-            XCTAssertTrue(dx.array.allSatisfy { $0 == 0 }, "k = \(k): no input gradient below a frozen group")
-            let trainable = Set(frozenNet.trainableNamedParameters.map(\.name))
-            XCTAssertEqual(trainable.isEmpty, k == 0)
-            for ((name, mine), (_, reference)) in zip(frozenNet.namedParameters(), fullNet.namedParameters()) {
-                if trainable.contains(name) {
-                    assertClose(
-                        mine.grad.array, reference.grad.array, "k = \(k): \(name)", tolerance: 1e-4, floor: 1e-4)
-                } else {
-                    XCTAssertTrue(mine.grad.array.allSatisfy { $0 == 0 }, "k = \(k): \(name) is frozen")
-                }
-            }
-        }
+        for k in [0, 1, 2, 4, 6] { try checkFrozen({ try tinyMusicnn(seed: 9) }, k: k, x: x, r: r) }
     }
 
     /// The VGG's frozen blocks likewise.
     func testFrozenVGGBlocksSkipTheirBackward() throws {
         var config = MusicnnVGGConfig()
         (config.mels, config.frames, config.filters, config.classes) = (64, 66, 3, 4)
-        let x = randomTensor([2, 1, 66, 64], seed: 11)
-        let r = randomTensor([2, 4], seed: 12)
+        let make = { () throws -> any PretrainedBackbone in
+            Engine.seed(13)
+            return try MusicnnVGG(config)
+        }
         for k in [1, 3] {
-            Engine.seed(13)
-            let frozenNet = try MusicnnVGG(config)
-            Engine.seed(13)
-            let fullNet = try MusicnnVGG(config)
-            frozenNet.trainableGroups = k
-            for module in fullNet.groups.prefix(fullNet.groups.count - k).flatMap(\.modules) {
-                module.setTraining(false)
-            }
-            Engine.seed(14)
-            _ = try frozenNet.forward(x)
-            let dx = try frozenNet.backward(r)
-            Engine.seed(14)
-            _ = try fullNet.forward(x)
-            _ = try fullNet.backward(r)
-            XCTAssertTrue(dx.array.allSatisfy { $0 == 0 })
-            let trainable = Set(frozenNet.trainableNamedParameters.map(\.name))
-            for ((name, mine), (_, reference)) in zip(frozenNet.namedParameters(), fullNet.namedParameters())
-            where trainable.contains(name) {
-                assertClose(mine.grad.array, reference.grad.array, "k = \(k): \(name)", tolerance: 1e-4, floor: 1e-4)
-            }
+            try checkFrozen(make, k: k, x: randomTensor([2, 1, 66, 64], seed: 11), r: randomTensor([2, 4], seed: 12))
         }
     }
 

@@ -22,11 +22,11 @@ local variants = {
   {"baseline+musicnn", {baseline = "musicnn", val_duration = 6}},
   {"baseline+vgg", {baseline = "vgg", val_duration = 6}},
   -- musicnn's pretrained networks with a new head (3 s training crops, validated on 6 s)
-  {"musicnn", {model = "musicnn", val_duration = 6}},                           -- the head alone trains
+  {"musicnn+head", {model = "musicnn", trainable = "head", val_duration = 6}},  -- the head alone trains
   {"musicnn+backend", {model = "musicnn", trainable = "2", val_duration = 6}},  -- the dense layers too
-  {"musicnn+midend", {model = "musicnn", trainable = "5", val_duration = 6}},  -- all but the front end
+  {"musicnn", {model = "musicnn", val_duration = 6}},          -- the recipe's: all but the front end trains
   {"musicnn+all", {model = "musicnn", trainable = "all", lr = 1e-4, val_duration = 6}},
-  {"vgg", {model = "vgg", val_duration = 6}},
+  {"vgg", {model = "vgg", val_duration = 6}},                  -- all but the input norm and first block
   {"cache", {cache = true, ema = false, tempo_align = false, stem_eq = 0.0}},   -- the seed's recipe
   {"fresh", none},
   {"fresh+ema", {ema = true, tempo_align = false, stem_eq = 0.0}},

@@ -31,7 +31,7 @@ M.kaggle = {
   eq = 0.0, lowpass = 0.0, pitch = 0.0, stretch = 0.0, reverb = 0.0, spec_augment = 0.0,
   tta_views = 3, tta_shift = 5, confidence_threshold = 0.5,
   model = "seresnet", dropout = 0.5, seed = 42, workers = 2,
-  weights = "MSD", trainable = "head",
+  weights = "MSD", trainable = "5",
   sync_bn = false, bucket_mb = 4,
 }
 
@@ -54,7 +54,8 @@ M.notes = {
     .. "patches; one test view unless --tta-views is given)",
   weights = "musicnn/vgg: the pretrained weights, MSD (Million Song Dataset) or MTT (MagnaTagATune), "
     .. "or none (the architecture from random weights)",
-  trainable = "musicnn/vgg: what trains, 'head' (the new 10-genre classifier), 'all', or the last K layer groups",
+  trainable = "musicnn/vgg: what trains, 'head' (the new 10-genre classifier), 'all', or the last K of the 7 layer "
+    .. "groups (5: all but the input norm and the front end, or the VGG's first block; README \"Results\")",
   val_duration = "seconds of each validation mashup the model sees (default: --duration)",
   examples_per_epoch = "fresh training mashups per epoch (default: mashups-per-song x training songs)",
   cache = "train on a fixed cache of mashups-per-song mashups per song, the same every epoch (the seed's recipe)",
@@ -133,7 +134,7 @@ function M.check(cfg)
   if not M.models[cfg.model] then
     error(("--model: 'seresnet', 'small', 'musicnn' or 'vgg' expected, got '%s'"):format(cfg.model), 0)
   end
-  local weights, trainable = cfg.weights or "MSD", cfg.trainable or "head"   -- runs saved before these had none
+  local weights, trainable = cfg.weights or "MSD", cfg.trainable or "5"   -- runs saved before these had none
   if weights ~= "MSD" and weights ~= "MTT" and weights ~= "none" then
     error(("--weights: 'MSD', 'MTT' or 'none' expected, got '%s'"):format(tostring(weights)), 0)
   end

@@ -72,6 +72,9 @@ enum NNBench {
             ("layer3.3x3", 256, 8, 81, 256, 3, 1),
             ("layer4.3x3", 512, 4, 41, 512, 3, 1),
             ("layer2.down1x1", 64, 32, 323, 128, 1, 2),
+            // the small model's narrow layers, where Winograd's transforms weigh most
+            ("small.layer1.3x3", 16, 32, 323, 16, 3, 1),
+            ("small.layer2.3x3", 32, 16, 162, 32, 3, 1),
         ]
         for (name, c, h, w, oc, k, s) in layers {
             let conv = try Conv2d(c, oc, kernelSize: k, stride: s, padding: k / 2, bias: false)

@@ -8,6 +8,13 @@ import Foundation
 /// `auto`, which picks per layer (`WinogradPlan.pays`).
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case auto, direct, winograd
+
+    /// What a new layer takes: `auto`, or the environment's `MASHUP_CONV` (direct, winograd),
+    /// for comparisons, as `MASHUP_KERNELS=generic` is for the FFT.
+    public static let initial: ConvAlgorithm = {
+        guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"] else { return .auto }
+        return ConvAlgorithm(rawValue: forced) ?? .auto
+    }()
 }
 
 public final class Conv2d: Module {
@@ -24,7 +31,7 @@ public final class Conv2d: Module {
     public var computesInputGradient = true
     /// How forward convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays` says
     /// it is faster (stride-1 3x3 "same" layers wide enough), the direct path elsewhere.
-    public var algorithm = ConvAlgorithm.auto
+    public var algorithm = ConvAlgorithm.initial
 
     /// The side of a square kernel (its height otherwise) and the padding above it.
     public var kernelSize: Int { kernel.height }

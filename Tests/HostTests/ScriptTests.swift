@@ -80,6 +80,21 @@ final class ScriptTests: XCTestCase {
         XCTAssertTrue(config.contains("\"tta_views\": 1"), config)
     }
 
+    /// Without the fetched weights, `--model musicnn` stops before any data work and says what
+    /// to run.
+    func testMusicnnWithoutWeightsSaysWhatToRun() throws {
+        let folder = try temporaryFolder(self)
+        let r = try runMashup(
+            [
+                "run", ScriptTests.kaggleScript, "--model", "musicnn", "--data",
+                folder.appendingPathComponent("absent").path,
+            ],
+            directory: folder)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("run `make weights`"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("absent"), "the data set was read before the weights")
+    }
+
     func testUnknownOptionNamesItAndTheKnownOnes() throws {
         let r = try runMashup(["run", ScriptTests.kaggleScript, "--epoch", "3"])
         XCTAssertEqual(r.status, 1)

@@ -405,6 +405,9 @@ function M.open(cfg)
     M.check(cfg)
   end
   mm.seed(cfg.seed)
+  -- A pretrained network's weights are read now, so that missing ones (`make weights`) stop
+  -- the run before any data work.
+  if M.pretrained(cfg) and cfg.weights ~= "none" then M.model(cfg) end
   local folder = M.data_folder(cfg)
   local ds = mm.data.kaggle(folder)
   M.check_test_files(ds, folder)

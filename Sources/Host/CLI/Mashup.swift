@@ -54,6 +54,13 @@ struct Mashup: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// OpenBLAS's kernels first (`BLASCore`: a CPU newer than its table gets its fallback
+    /// otherwise), then the command line.
+    static func main() {
+        BLASCore.restartWithBetterCoreIfNeeded()
+        main(nil)
+    }
+
     @Option(name: .customShort("e"), help: ArgumentHelp("Run a Lua chunk (repeatable).", valueName: "chunk"))
     var chunks: [String] = []
 

@@ -45,9 +45,14 @@ struct WinogradPlan {
     }
 
     /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto): where it
-    /// applies and both channel counts reach 32 (the GEMMs, 2.25x smaller, then outweigh the
-    /// transforms; see BENCHMARKS.md's per-layer rows).
-    static func pays(_ g: ConvGeometry) -> Bool { applies(g) && g.C >= 32 && g.OC >= 32 }
+    /// applies, both channel counts reach 64 and the plane holds 2,048 positions or more.
+    /// Measured with AVX-512 sgemm (BENCHMARKS.md's per-layer rows): forward +22% and +5% on
+    /// the reference model's 64-channel 32 x 323 and 128-channel 16 x 162 layers, but -9% and
+    /// -31% on its 8 x 81 and 4 x 41 planes (few tiles make 16 narrow products) and -27% and
+    /// -14% on the small model's 16- and 32-channel layers (the transforms outweigh the saving).
+    static func pays(_ g: ConvGeometry) -> Bool {
+        applies(g) && g.C >= 64 && g.OC >= 64 && g.H * g.W >= 2048
+    }
 
     var bandsPerImage: Int { (tilesH + rowsPerBand - 1) / rowsPerBand }
     /// Tiles in a unit's V and M (its row stride).

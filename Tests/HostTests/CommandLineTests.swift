@@ -1,4 +1,5 @@
 import Foundation
+import Native
 import XCTest
 
 final class CommandLineTests: XCTestCase {
@@ -83,6 +84,39 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(wrong.stderr.contains("mashup weights: unpacking \(notAWheel.path) failed"), wrong.stderr)
         XCTAssertFalse(
             FileManager.default.fileExists(atPath: folder.appendingPathComponent("MSD_musicnn.safetensors").path))
+    }
+
+    /// Runs `mashup -e "print(1)"` with the environment variables `set` (nil: unset) and
+    /// restores them after.
+    private func runWithEnvironment(_ set: [String: String?]) throws -> ProcessResult {
+        let saved = set.keys.map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        for (name, value) in set {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        defer { for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } } }
+        return try runMashup(["-e", "print(1)"])
+    }
+
+    /// Where OpenBLAS falls back below this CPU's kernels, mashup restarts itself once with the
+    /// better ones (OPENBLAS_VERBOSE=2 makes the library name its core at each load); where its
+    /// own choice stands, it loads once.
+    func testMashupRunsOpenBLASOnTheBestKernelsTheCPUHas() throws {
+        let r = try runWithEnvironment(["OPENBLAS_VERBOSE": "2", "OPENBLAS_CORETYPE": nil])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let cores = (r.stdout + r.stderr).split(separator: "\n").filter { $0.hasPrefix("Core: ") }
+            .map { String($0.dropFirst(6)) }
+        XCTAssertFalse(cores.isEmpty, r.stdout + r.stderr)
+        if let better = BLASCore.better(chosen: cores[0]) {
+            XCTAssertEqual(cores, [cores[0], better])
+        } else {
+            XCTAssertEqual(cores.count, 1, "\(cores)")
+        }
+    }
+
+    func testUnknownConvolutionAlgorithmIsRefused() throws {
+        let r = try runWithEnvironment(["MASHUP_CONV": "fast"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got 'fast'"), r.stderr)
     }
 
     func testBadGlobalOptionIsRejectedByTheParser() throws {

@@ -58,6 +58,10 @@ struct Mashup: ParsableCommand {
     /// otherwise), then the command line.
     static func main() {
         BLASCore.restartWithBetterCoreIfNeeded()
+        if let problem = ConvAlgorithm.environmentError {
+            FileHandle.standardError.write(Data("mashup: \(problem)\n".utf8))
+            Glibc.exit(2)
+        }
         main(nil)
     }
 

@@ -10,11 +10,19 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case auto, direct, winograd
 
     /// What a new layer takes: `auto`, or the environment's `MASHUP_CONV` (direct, winograd),
-    /// for comparisons, as `MASHUP_KERNELS=generic` is for the FFT.
+    /// for comparisons, as `MASHUP_KERNELS=generic` is for the FFT. The programs refuse a value
+    /// that names none (`environmentError`), so an unknown one never passes for `auto` unseen.
     public static let initial: ConvAlgorithm = {
         guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"] else { return .auto }
         return ConvAlgorithm(rawValue: forced) ?? .auto
     }()
+
+    /// What is wrong with the environment's `MASHUP_CONV`, nil when it is unset or valid.
+    public static var environmentError: String? {
+        guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"], ConvAlgorithm(rawValue: forced) == nil
+        else { return nil }
+        return "MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got '\(forced)'"
+    }
 }
 
 public final class Conv2d: Module {

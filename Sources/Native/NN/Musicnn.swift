@@ -42,6 +42,7 @@ public struct MusicnnConfig: Sendable, Equatable {
 /// frozen pretrained backbone should be. And its embedding: the features before the head.
 public protocol PretrainedBackbone: Module {
     var groups: [(name: String, modules: [any Module])] { get }
+    /// How many groups, counted from the head, train (nil: all; beyond the count: all; 0: none).
     var trainableGroups: Int? { get set }
     /// The features the head sees, (N, F), in evaluation mode with nothing recorded.
     func embed(_ x: Tensor) throws -> Tensor
@@ -59,8 +60,8 @@ extension PretrainedBackbone {
 
     var frozenModules: [any Module] { groups.prefix(frozenGroups).flatMap(\.modules) }
 
-    /// How many groups, from the input, are frozen.
-    var frozenGroups: Int { trainableGroups.map { max(0, groups.count - $0) } ?? 0 }
+    /// How many groups, from the input, are frozen: all but the last `trainableGroups` (0 to all).
+    var frozenGroups: Int { trainableGroups.map { min(groups.count, max(0, groups.count - $0)) } ?? 0 }
 
     /// Runs a forward step of group `g`: a frozen group in training mode records nothing (its
     /// backward never runs), so fine-tuning the top of the network costs the bottom's inference
@@ -164,9 +165,7 @@ public final class Musicnn: PretrainedBackbone {
             + [("backend", [poolNorm, dropout1, dense, denseNorm]), ("head", [dropout2, classifier])]
     }
 
-    public var trainableGroups: Int? {
-        didSet { if let k = trainableGroups { trainableGroups = max(0, min(k, groups.count)) } }
-    }
+    public var trainableGroups: Int?
 
     /// The penultimate features (N, backendUnits) of the last `forward`, or of `embed`.
     public private(set) var penultimate: Tensor?

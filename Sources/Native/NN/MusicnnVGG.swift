@@ -42,9 +42,7 @@ public final class MusicnnVGG: PretrainedBackbone {
     private let pooled: (c: Int, h: Int, w: Int)
     public var isTraining = true
     public var workspace = Workspace()
-    public var trainableGroups: Int? {
-        didSet { if let k = trainableGroups { trainableGroups = max(0, min(k, groups.count)) } }
-    }
+    public var trainableGroups: Int?
     /// The flattened pool5 of the last forward.
     public private(set) var features: Tensor?
 

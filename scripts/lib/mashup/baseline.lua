@@ -93,16 +93,15 @@ function M.run(cfg, opts)
   opts = opts or {}
   local features = M.features
   if opts.features and opts.features ~= "mel" then
+    if opts.features ~= "musicnn" and opts.features ~= "vgg" then
+      error(("features: 'mel', 'musicnn' or 'vgg' expected, got '%s'"):format(tostring(opts.features)), 0)
+    end
     local copy = {}
     for k, v in pairs(cfg) do copy[k] = v end
     copy.model, cfg = opts.features, copy   -- the recipe's input and training mashups for that network
-    recipe.check(cfg)
-    if not recipe.pretrained(cfg) then
-      error(("features: 'mel', 'musicnn' or 'vgg' expected, got '%s'"):format(tostring(opts.features)), 0)
-    end
-    features = M.embedding(cfg, opts.features)
   end
   recipe.check(cfg)
+  if recipe.pretrained(cfg) then features = M.embedding(cfg, cfg.model) end
   mm.seed(cfg.seed)
   local folder = recipe.data_folder(cfg)
   local ds = mm.data.kaggle(folder)

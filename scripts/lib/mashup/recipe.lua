@@ -231,10 +231,9 @@ function M.rate(cfg) return M.pretrained(cfg) and 16000 or cfg.sr end
 
 --- The model input of cfg: the clip length and the log-mel settings, at rate cfg.sr; for a
 --- musicnn network its own representation (whose settings are fixed) at 16 kHz.
-function M.input(cfg, seconds)
-  seconds = seconds or cfg.duration
-  if M.pretrained(cfg) then return {seconds = seconds, rate = M.rate(cfg), representation = "musicnn"} end
-  return {seconds = seconds, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
+function M.input(cfg)
+  if M.pretrained(cfg) then return {seconds = cfg.duration, rate = M.rate(cfg), representation = "musicnn"} end
+  return {seconds = cfg.duration, rate = cfg.sr, n_mels = cfg.n_mels, n_fft = cfg.n_fft, hop = cfg.hop,
           fmin = cfg.fmin, fmax = cfg.fmax}
 end
 
@@ -405,9 +404,9 @@ function M.open(cfg)
     M.check(cfg)
   end
   mm.seed(cfg.seed)
-  -- A pretrained network's weights are read now, so that missing ones (`make weights`) stop
-  -- the run before any data work.
-  if M.pretrained(cfg) and cfg.weights ~= "none" then M.model(cfg) end
+  -- A pretrained network is made now, so that missing weights (`make weights`) stop the run
+  -- before any data work; `build` takes it from ctx.net.
+  local net = M.pretrained(cfg) and M.model(cfg) or nil
   local folder = M.data_folder(cfg)
   local ds = mm.data.kaggle(folder)
   M.check_test_files(ds, folder)
@@ -426,7 +425,7 @@ function M.open(cfg)
   local genres = ds:genres()
   local split = ds:split{val = cfg.val_split, seed = cfg.seed}
   if not mm.quiet then print(tostring(ds)) end
-  return {cfg = cfg, run = run, ds = ds, folder = folder, genres = genres, split = split}
+  return {cfg = cfg, run = run, ds = ds, folder = folder, genres = genres, split = split, net = net}
 end
 
 function M.prepare(ctx)
@@ -442,7 +441,7 @@ end
 
 function M.build(ctx)
   local cfg = ctx.cfg
-  local net = M.model(cfg)
+  local net = ctx.net or M.model(cfg)
   local opt = mm.optim.adamw(net, {lr = cfg.lr, weight_decay = cfg.weight_decay})
   ctx.net, ctx.optimizer = net, opt
   ctx.scheduler = mm.optim.onecycle(opt, {max_lr = cfg.lr, total_steps = cfg.epochs * #ctx.loader,

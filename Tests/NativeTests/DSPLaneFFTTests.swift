@@ -4,14 +4,17 @@ import XCTest
 
 @testable import Native
 
-/// The eight-frames-at-a-time FFT kernel (CKernels) against FFTW in double precision, on the
-/// CPU's own code path and on the generic one, and the mel step on both paths against librosa.
+/// The lane-parallel FFT kernel (CKernels, 8 or 16 frames at a time) against FFTW in double
+/// precision, on every code path this CPU has (AVX-512, AVX2, the baseline), and the mel step on
+/// each path against librosa.
 final class DSPLaneFFTTests: XCTestCase {
-    /// Runs `body` once on this CPU's code path and once on the generic path.
-    func onBothPaths(_ body: (String) throws -> Void) rethrows {
-        defer { mm_kernels_force_generic(0) }
-        for generic: Int32 in [0, 1] {
-            mm_kernels_force_generic(generic)
+    /// Runs `body` once on each code path this CPU runs, best first.
+    func onEveryPath(_ body: (String) throws -> Void) rethrows {
+        defer { mm_kernels_cap(Int32(MM_ISA_AVX512)) }
+        var seen: Set<String> = []
+        for isa in [MM_ISA_AVX512, MM_ISA_AVX2, MM_ISA_GENERIC] {
+            mm_kernels_cap(Int32(isa))
+            guard seen.insert(LaneFFT.isa).inserted else { continue }
             try body(LaneFFT.isa)
         }
     }
@@ -29,13 +32,13 @@ final class DSPLaneFFTTests: XCTestCase {
 
     func testPowerSpectraMatchDoublePrecisionFFTWForEverySize() throws {
         var random = Random(seed: 11)
-        try onBothPaths { isa in
+        try onEveryPath { isa in
             for bits in 4...13 {
                 let n = 1 << bits
                 let fft = try XCTUnwrap(LaneFFT.plan(size: n))
                 let window = STFT<Float>.hann(n)
-                let frames = (0..<LaneFFT.lanes).map { _ in (0..<n).map { _ in Float(random.normal()) } }
                 let scratch = LaneFFT.Scratch(size: n)
+                let frames = (0..<scratch.lanes).map { _ in (0..<n).map { _ in Float(random.normal()) } }
                 // Lane 5 is a nil frame: zeros.
                 let storage = frames.map { frame -> UnsafeMutablePointer<Float> in
                     let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -43,22 +46,41 @@ final class DSPLaneFFTTests: XCTestCase {
                     return p
                 }
                 defer { for p in storage { p.deallocate() } }
-                for l in 0..<LaneFFT.lanes { scratch.frames[l] = l == 5 ? nil : UnsafePointer(storage[l]) }
+                for l in 0..<scratch.lanes { scratch.frames[l] = l == 5 ? nil : UnsafePointer(storage[l]) }
                 window.withUnsafeBufferPointer {
                     fft.power(frames: scratch.frames, window: $0.baseAddress!, bins: n / 2 + 1, scratch: scratch)
                 }
-                for l in 0..<LaneFFT.lanes {
+                for l in 0..<scratch.lanes {
                     let expected =
                         l == 5 ? [Double](repeating: 0, count: n / 2 + 1) : referencePower(frames[l], window: window)
                     let peak = max(expected.max() ?? 0, 1e-30)
                     var worst = 0.0
                     for k in 0...(n / 2) {
-                        worst = max(worst, abs(Double(scratch.power[k * LaneFFT.lanes + l]) - expected[k]) / peak)
+                        worst = max(worst, abs(Double(scratch.power[k * scratch.lanes + l]) - expected[k]) / peak)
                     }
                     // Single-precision rounding: a few ulp of the peak.
                     XCTAssertLessThan(worst, 2e-6, "\(isa) n=\(n) lane \(l)")
                 }
             }
+        }
+    }
+
+    /// A frame's power spectrum and mel bands are the same bits in 16 lanes as in 8 on every
+    /// path (with AVX-512: its 16 lanes against AVX2's 8).
+    func testSixteenLanesEqualEightBitForBit() throws {
+        var random = Random(seed: 12)
+        let y = (0..<(22050 * 3)).map { _ in Float(random.normal()) * 0.3 }
+        let mel = try MelSpectrogram()
+        func logMel(lanes: Int) -> [Float] {
+            let scratch = STFT<Float>.Scratch(nFFT: 2048)
+            scratch.lanes = LaneFFT.Scratch(size: 2048, lanes: lanes)
+            return mel.logMel(y, decibels: DecibelOptions(ref: .max, topDB: 80), scratch: scratch).values
+        }
+        onEveryPath { isa in
+            let eight = logMel(lanes: 8)
+            let sixteen = logMel(lanes: 16)
+            XCTAssertEqual(eight.count, 128 * 130)
+            XCTAssertTrue(eight == sixteen, "\(isa): 16 lanes differ from 8")
         }
     }
 
@@ -68,8 +90,8 @@ final class DSPLaneFFTTests: XCTestCase {
         XCTAssertNotNil(LaneFFT.plan(size: 2048))
     }
 
-    func testLogMelMatchesLibrosaOnBothCodePaths() throws {
-        try onBothPaths { isa in try DSPMelTests.assertLogMelMatchesLibrosa("\(isa): ") }
+    func testLogMelMatchesLibrosaOnEveryCodePath() throws {
+        try onEveryPath { isa in try DSPMelTests.assertLogMelMatchesLibrosa("\(isa): ") }
     }
 
     /// A size the kernel does not take (FFTW frame by frame) gives the projection of FFTW's

@@ -13,10 +13,17 @@
 extern "C" {
 #endif
 
-/// Frames per call of the lane-parallel kernels: each vector lane carries one frame.
-#define MM_LANES 8
+/// The code paths, best last: the baseline ISA, AVX2 with FMA, AVX-512 (F, DQ, VL, BW).
+enum { MM_ISA_GENERIC = 0, MM_ISA_AVX2 = 1, MM_ISA_AVX512 = 2 };
 
-/// A real FFT of n points (a power of two, 16 <= n <= 2^20) computed on MM_LANES frames at
+/// Frames per call of the lane-parallel kernels on this CPU's best path: each vector lane
+/// carries one frame, 16 with AVX-512 and 8 otherwise. Memory for the kernels is laid out for
+/// a lane count, which every call names (`lanes`: 8 or 16); any lane count runs on any CPU, and
+/// a frame's result is the same bits at either on one code path (the same operations in the
+/// same order; AVX-512 and AVX2 also agree, both contracting to the same fused multiply-adds).
+int mm_kernels_lanes(void);
+
+/// A real FFT of n points (a power of two, 16 <= n <= 2^20) computed on `lanes` frames at
 /// once: a complex FFT of n/2 points (radix-4 Stockham, one radix-2 stage when needed) in
 /// which every vector lane is a different frame, so twiddles are scalars and no data moves
 /// between lanes. Immutable after creation; share it between threads.
@@ -26,22 +33,22 @@ typedef struct mm_rfft_lanes mm_rfft_lanes;
 mm_rfft_lanes *mm_rfft_lanes_create(int n);
 void mm_rfft_lanes_destroy(mm_rfft_lanes *plan);
 
-/// Floats of 64-byte aligned scratch `mm_rfft_lanes_power` needs (one thread's).
-size_t mm_rfft_lanes_scratch_floats(const mm_rfft_lanes *plan);
+/// Floats of 64-byte aligned scratch `mm_rfft_lanes_power` needs (one thread's) at `lanes`.
+size_t mm_rfft_lanes_scratch_floats(const mm_rfft_lanes *plan, int lanes);
 
-/// power[k * MM_LANES + l] = |sum_i frames[l][i] window[i] exp(-2 pi I k i / n)|^2 for
-/// k < bins (bins <= n/2 + 1) and l < MM_LANES. frames[l] points at n samples, or is NULL
+/// power[k * lanes + l] = |sum_i frames[l][i] window[i] exp(-2 pi I k i / n)|^2 for
+/// k < bins (bins <= n/2 + 1) and l < lanes. frames[l] points at n samples, or is NULL
 /// for a frame of zeros. `scratch` holds mm_rfft_lanes_scratch_floats floats, 64-byte aligned.
-void mm_rfft_lanes_power(const mm_rfft_lanes *plan, const float *const *frames, const float *window, int bins,
-                         float *power, float *scratch);
+void mm_rfft_lanes_power(const mm_rfft_lanes *plan, int lanes, const float *const *frames, const float *window,
+                         int bins, float *power, float *scratch);
 
-/// A sparse filterbank applied to MM_LANES frames of power spectra laid out as
+/// A sparse filterbank applied to `lanes` frames of power spectra laid out as
 /// `mm_rfft_lanes_power` writes them. Band m covers bins first[m] ..< first[m] + count[m]; its
 /// count[m] weights follow band m - 1's in `weights` (only the non-zero weights are stored).
-/// For every band m < bands and lane l < lanes:
-/// out[m * out_stride + l] = sum_j weights[offset_m + j] * power[(first[m] + j) * MM_LANES + l].
-void mm_filterbank_lanes(const float *power, const float *weights, const int *first, const int *count, int bands,
-                         float *out, ptrdiff_t out_stride, int lanes);
+/// For every band m < bands and frame l < frames (frames <= lanes):
+/// out[m * out_stride + l] = sum_j weights[offset_m + j] * power[(first[m] + j) * lanes + l].
+void mm_filterbank_lanes(const float *power, int lanes, const float *weights, const int *first, const int *count,
+                         int bands, float *out, ptrdiff_t out_stride, int frames);
 
 /// In place, for n finite powers x >= 0, librosa.power_to_db and then optionally min-max:
 /// x = 10 log10(max(amin, x)) - 10 log10(max(amin, ref)), with ref < 0 meaning the largest x;
@@ -50,13 +57,14 @@ void mm_filterbank_lanes(const float *power, const float *weights, const int *fi
 /// to 2e-6 (2e-5 dB).
 void mm_power_to_db(float *x, size_t n, float ref, float amin, float top_db, int scale);
 
-/// Which code path the kernels take on this CPU: "avx2+fma" or "generic" (the baseline ISA,
-/// or any CPU when the environment sets MASHUP_KERNELS=generic before the first call).
+/// Which code path the kernels take on this CPU: "avx512", "avx2+fma" or "generic" (the
+/// baseline ISA). The environment caps it before the first call with MASHUP_KERNELS=generic
+/// or MASHUP_KERNELS=avx2, for comparisons.
 const char *mm_kernels_isa(void);
 
-/// Tests and benchmarks: 1 makes every later call take the generic path, 0 returns to the
-/// CPU's best. Not for use while other threads run kernels.
-void mm_kernels_force_generic(int generic);
+/// Tests and benchmarks: caps the code path at `isa` (an MM_ISA_ value; MM_ISA_AVX512 lifts
+/// the cap). Not for use while other threads run kernels.
+void mm_kernels_cap(int isa);
 
 /// Flushes subnormal floats to zero on the calling thread until mm_denormals_flush_end(the
 /// returned state): for loops whose recursion decays into the subnormal range (IIR filters).

@@ -1,8 +1,8 @@
 import CKernels
 import Synchronization
 
-/// Power spectra of eight frames at once through CKernels' lane-parallel real FFT, for the
-/// power-of-two sizes the mel step uses.
+/// Power spectra of 8 or 16 frames at once (one per vector lane: 16 with AVX-512) through
+/// CKernels' lane-parallel real FFT, for the power-of-two sizes the mel step uses.
 ///
 /// Why not FFTW here: Debian's libfftw3f has SSE2 and AVX codelets but no AVX2/FMA ones, and
 /// one 2048-point r2c per frame leaves the vector units half idle. Putting one frame in each
@@ -12,12 +12,15 @@ import Synchronization
 /// and 2.2 ms for FFTW_PATIENT. FFTW stays the transform for every other size and for double
 /// precision. The kernel picks AVX2+FMA or the baseline ISA once per process by CPUID, so
 /// results are identical on any number of threads; they differ from FFTW's by rounding only
-/// (parity with librosa is tested on both paths). A 16-lane AVX-512 variant was measured and
-/// dropped: on this Zen 4 machine, which splits 512-bit operations in two, its FFT took 1.61 ms
-/// against 1.35 ms for these 8 lanes (its 16 x 16 transposes cost more than the halved
-/// instruction count saves).
+/// (parity with librosa is tested on both paths). On CPUs with AVX-512 the kernels run 16
+/// lanes; on a Zen 4 machine, which splits 512-bit operations in two, an earlier 16-lane
+/// variant with full 16 x 16 transposes was slower than 8 lanes (1.61 against 1.35 ms), while on
+/// the current Xeon the 16 lanes (two 8 x 8 transposes per 16 frames) take
+/// BENCHMARKS.md's `window_fft_only_30s` well below the 8 lanes' time (`MASHUP_KERNELS=avx2`).
 final class LaneFFT: @unchecked Sendable {
-    static let lanes = Int(MM_LANES)
+    /// Frames per kernel call on the CPU's best code path (16 with AVX-512, else 8), as of now:
+    /// a `Scratch` keeps the count it was made with.
+    static var lanes: Int { Int(mm_kernels_lanes()) }
     let size: Int
     private let plan: OpaquePointer
 
@@ -41,33 +44,37 @@ final class LaneFFT: @unchecked Sendable {
 
     deinit { mm_rfft_lanes_destroy(plan) }
 
-    /// "avx2+fma" or "generic": the code path the kernels run on this machine.
+    /// "avx512", "avx2+fma" or "generic": the code path the kernels run on this machine.
     static var isa: String { String(cString: mm_kernels_isa()) }
 
-    /// scratch.power[k * 8 + l] = |DFT(frames[l] * window)[k]|^2 for k < bins; a nil frame is zeros.
+    /// scratch.power[k * lanes + l] = |DFT(frames[l] * window)[k]|^2 for k < bins and
+    /// l < scratch.lanes; a nil frame is zeros.
     func power(frames: UnsafePointer<UnsafePointer<Float>?>, window: UnsafePointer<Float>, bins: Int, scratch: Scratch)
     {
-        mm_rfft_lanes_power(plan, frames, window, Int32(bins), scratch.power, scratch.work)
+        mm_rfft_lanes_power(plan, Int32(scratch.lanes), frames, window, Int32(bins), scratch.power, scratch.work)
     }
 
-    /// One thread's memory for `LaneFFT` of one size: the kernel's work area, the power block
-    /// [bins, 8] it writes, and eight zero-padded copies for frames that overhang the signal.
+    /// One thread's memory for `LaneFFT` of one size, laid out for `lanes` frames: the
+    /// kernel's work area, the power block [bins, lanes] it writes, and a zero-padded copy per
+    /// lane for frames that overhang the signal.
     final class Scratch {
+        let lanes: Int
         let work: UnsafeMutablePointer<Float>
         let power: UnsafeMutablePointer<Float>
-        let edges: UnsafeMutablePointer<Float>  // [8, size]
-        let frames: UnsafeMutablePointer<UnsafePointer<Float>?>  // [8]
+        let edges: UnsafeMutablePointer<Float>  // [lanes, size]
+        let frames: UnsafeMutablePointer<UnsafePointer<Float>?>  // [lanes]
 
         /// The kernel writes the work area and the power block before reading them, and
         /// `forEachBlock` fills an edge frame before using it: no zeroing here.
-        init(size: Int) {
-            let workCount = 2 * size * LaneFFT.lanes  // mm_rfft_lanes_scratch_floats
+        init(size: Int, lanes: Int = LaneFFT.lanes) {
+            self.lanes = lanes
+            let workCount = 2 * size * lanes  // mm_rfft_lanes_scratch_floats
             work = UnsafeMutableRawPointer.allocate(byteCount: workCount * 4, alignment: 64)
                 .bindMemory(to: Float.self, capacity: workCount)
-            power = .allocate(capacity: (size / 2 + 1) * LaneFFT.lanes)
-            edges = .allocate(capacity: size * LaneFFT.lanes)
-            frames = .allocate(capacity: LaneFFT.lanes)
-            frames.initialize(repeating: nil, count: LaneFFT.lanes)
+            power = .allocate(capacity: (size / 2 + 1) * lanes)
+            edges = .allocate(capacity: size * lanes)
+            frames = .allocate(capacity: lanes)
+            frames.initialize(repeating: nil, count: lanes)
         }
 
         deinit {

@@ -127,9 +127,10 @@ public struct MelSpectrogram: Sendable {
         return image
     }
 
-    /// Frames come in blocks of eight from `STFT.forEachBlock`, their power spectra bin-major
-    /// [usedBins, 8]; CKernels' filterbank multiplies each filter weight into the eight frames
-    /// in one vector operation and stores each band's eight results in its output row.
+    /// Frames come in blocks of 8 or 16 (the kernels' lanes) from `STFT.forEachBlock`, their
+    /// power spectra bin-major [usedBins, lanes]; CKernels' filterbank multiplies each filter
+    /// weight into the block's frames in one vector operation and stores each band's results in
+    /// its output row.
     func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
@@ -140,10 +141,10 @@ public struct MelSpectrogram: Sendable {
                     bandFirst.withUnsafeBufferPointer { first in
                         bandCount.withUnsafeBufferPointer { count in
                             stft.forEachBlock(y, power: options.power, scratch: scratch, used: filterbank.usedBins) {
-                                t0, lanes, block in
+                                t0, blockFrames, block, width in
                                 mm_filterbank_lanes(
-                                    block, w.baseAddress!, first.baseAddress!, count.baseAddress!, Int32(bands),
-                                    mel.baseAddress! + t0, frames, Int32(lanes))
+                                    block, Int32(width), w.baseAddress!, first.baseAddress!, count.baseAddress!,
+                                    Int32(bands), mel.baseAddress! + t0, frames, Int32(blockFrames))
                             }
                         }
                     }

@@ -129,15 +129,15 @@ struct STFT<T: FFTWScalar>: Sendable {
 }
 
 extension STFT where T == Float {
-    /// Calls `body(t0, frames, P)` for consecutive blocks of up to eight frames starting at
-    /// frame t0, where P[k * 8 + j] = |X_{t0+j}[k]|^p for k < used and j < frames (lanes past
-    /// the last frame hold no meaningful values). Runs the `LaneFFT` kernel when `lanes` is set, else FFTW
-    /// frame by frame into the same layout.
+    /// Calls `body(t0, frames, P, width)` for consecutive blocks of up to `width` frames (8,
+    /// or 16 with AVX-512) starting at frame t0, where P[k * width + j] = |X_{t0+j}[k]|^p for
+    /// k < used and j < frames (lanes past the last frame hold no meaningful values). Runs the
+    /// `LaneFFT` kernel when `lanes` is set, else FFTW frame by frame into the same layout.
     func forEachBlock(
         _ y: UnsafeBufferPointer<Float>, power p: Float, scratch: Scratch, used: Int,
-        _ body: (_ t0: Int, _ frames: Int, _ block: UnsafePointer<Float>) -> Void
+        _ body: (_ t0: Int, _ frames: Int, _ block: UnsafePointer<Float>, _ width: Int) -> Void
     ) {
-        let width = LaneFFT.lanes
+        let width = lanes == nil ? 8 : scratch.lanes.lanes
         let bins = min(used, self.bins)
         let frameTotal = frameCount(samples: y.count)
         guard let lanes else {
@@ -148,7 +148,7 @@ extension STFT where T == Float {
                 let lane = t % width
                 for k in 0..<bins { block[k * width + lane] = spectrum[k] }
                 guard lane == width - 1 || t == frameTotal - 1 else { return }
-                body(t - lane, lane + 1, block)
+                body(t - lane, lane + 1, block, width)
             }
             return
         }
@@ -182,7 +182,7 @@ extension STFT where T == Float {
                 } else if p != 2 {
                     for i in 0..<(bins * width) { work.power[i] = Float(pow(Double(work.power[i]), Double(p / 2))) }
                 }
-                body(t0, count, work.power)
+                body(t0, count, work.power, width)
                 t0 += count
             }
         }

@@ -1,0 +1,314 @@
+// The lane kernels' bodies, written once for a vector of W floats and included by rfft_lanes.c
+// once per width (8: AVX2 and the baseline; 16: AVX-512). Before including, define W, V (the
+// vector of W floats), VU (the same, 4-byte aligned), VI (W int32) and FN(name) (the
+// width's name for a function). Every lane runs the same operations in the same order at
+// either width, so a frame's result does not depend on W or on its lane.
+
+INLINE V FN(splat)(float x) { return (V){0} + x; }
+
+INLINE V FN(load)(const float *p) { return *(const VU *)p; }
+
+/// Sample c of 8 consecutive ones (from sample i) of every frame, times the window, as out[c]
+/// with frame l in lane l; a NULL frame is zeros.
+INLINE void FN(columns)(const float *const *frames, const float *window, int i, V out[8]) {
+    const v8 w = load8(window + i);
+    v8 r[8];
+#if W == 8
+    for (int l = 0; l < 8; l++) r[l] = frames[l] ? load8(frames[l] + i) * w : (v8){0};
+    transpose8(r);
+    for (int c = 0; c < 8; c++) out[c] = r[c];
+#else
+    v8 s[8];
+    for (int l = 0; l < 8; l++) r[l] = frames[l] ? load8(frames[l] + i) * w : (v8){0};
+    for (int l = 0; l < 8; l++) s[l] = frames[8 + l] ? load8(frames[8 + l] + i) * w : (v8){0};
+    transpose8(r);
+    transpose8(s);
+    for (int c = 0; c < 8; c++) {
+        out[c] = __builtin_shufflevector(r[c], s[c], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+#endif
+}
+
+/// x[i] = frames[l][i] * window[i] in lane l, i < n.
+INLINE void FN(pack)(const float *const *frames, const float *window, int n, V *x) {
+    for (int i = 0; i < n; i += 8) FN(columns)(frames, window, i, x + i);
+}
+
+/// One radix-4 butterfly on points x[0], x[step], x[2 step], x[3 step] (complex vectors),
+/// written to y[0], y[o], y[2 o], y[3 o], the outputs t = 1, 2, 3 multiplied by w[t - 1]
+/// unless `twiddled` is 0.
+INLINE void FN(butterfly4)(const V *x, ptrdiff_t step, V *y, ptrdiff_t o, const V w[6], int twiddled) {
+    V ar = x[0], ai = x[1];
+    V br = x[step], bi = x[step + 1];
+    V cr = x[2 * step], ci = x[2 * step + 1];
+    V dr = x[3 * step], di = x[3 * step + 1];
+    V apcr = ar + cr, apci = ai + ci, amcr = ar - cr, amci = ai - ci;
+    V bpdr = br + dr, bpdi = bi + di, bmdr = br - dr, bmdi = bi - di;
+    V t1r = amcr + bmdi, t1i = amci - bmdr;  // (a - c) - I (b - d)
+    V t2r = apcr - bpdr, t2i = apci - bpdi;  // (a + c) - (b + d)
+    V t3r = amcr - bmdi, t3i = amci + bmdr;  // (a - c) + I (b - d)
+    y[0] = apcr + bpdr;
+    y[1] = apci + bpdi;
+    if (!twiddled) {
+        y[o] = t1r;
+        y[o + 1] = t1i;
+        y[2 * o] = t2r;
+        y[2 * o + 1] = t2i;
+        y[3 * o] = t3r;
+        y[3 * o + 1] = t3i;
+        return;
+    }
+    y[o] = w[0] * t1r - w[1] * t1i;
+    y[o + 1] = w[0] * t1i + w[1] * t1r;
+    y[2 * o] = w[2] * t2r - w[3] * t2i;
+    y[2 * o + 1] = w[2] * t2i + w[3] * t2r;
+    y[3 * o] = w[4] * t3r - w[5] * t3i;
+    y[3 * o + 1] = w[4] * t3i + w[5] * t3r;
+}
+
+/// The complex DFT of the m points in `a` (layout above), X[k] = sum_j z[j] exp(-2 pi I j k / m),
+/// by Stockham autosort stages between `a` and `b`, starting at the stage of length `len` and
+/// stride `s` whose twiddles begin at `tw` (len m, s 1, the plan's first twiddle for the
+/// whole transform), and stopping before the stage of length `stop` (1: run them all);
+/// returns the buffer holding the result, or the last stage's input.
+///
+/// A stage of length len and stride s transforms, for every q < s, the sequence
+/// in[q + s j], j < len: with a..d its points p, p + len/4, p + len/2, p + 3 len/4, it writes
+/// out[q + s (4p + t)] = w^(p t) (sum_r in[q + s (p + r len/4)] (-I)^(r t)), w = exp(-2 pi I / len),
+/// then the next stage transforms those length len/4 sequences with stride 4s. The last
+/// radix-4 stage (len 4) has only p = 0, whose twiddles are 1.
+INLINE V *FN(fft)(V *a, V *b, int len, int s, const float *tw, int stop) {
+    for (; len >= 4 && len > stop; len /= 4) {
+        const int quarter = len / 4;
+        const ptrdiff_t step = 2 * (ptrdiff_t)s * quarter;
+        const ptrdiff_t o = 2 * (ptrdiff_t)s;
+        if (quarter == 1) {
+            for (int q = 0; q < s; q++) FN(butterfly4)(a + 2 * q, step, b + 2 * q, o, NULL, 0);
+        } else {
+            for (int p = 0; p < quarter; p++) {
+                V w[6];
+                for (int i = 0; i < 6; i++) w[i] = FN(splat)(tw[i]);
+                tw += 6;
+                const V *in = a + 2 * (ptrdiff_t)s * p;
+                V *out = b + 2 * (ptrdiff_t)s * 4 * p;
+                for (int q = 0; q < s; q++) FN(butterfly4)(in + 2 * q, step, out + 2 * q, o, w, 1);
+            }
+        }
+        V *swap = a;
+        a = b;
+        b = swap;
+        s *= 4;
+    }
+    if (len == 2 && stop < 2) {
+        const ptrdiff_t o = 2 * (ptrdiff_t)s;
+        for (int q = 0; q < s; q++) {
+            const V *x = a + 2 * q;
+            V *y = b + 2 * q;
+            V ar = x[0], ai = x[1], br = x[o], bi = x[o + 1];
+            y[0] = ar + br;
+            y[1] = ai + bi;
+            y[o] = ar - br;
+            y[o + 1] = ai - bi;
+        }
+        return b;
+    }
+    return a;
+}
+
+/// From Z, the m-point DFT of z[j] = s[2j] + I s[2j+1], bin k of the real DFT of s:
+/// X[k] = E[k] + exp(-2 pi I k / n) O[k], with E = (Z[k] + conj Z[m-k]) / 2 and
+/// O = (Z[k] - conj Z[m-k]) / 2I (indices mod m); power[k] = |X[k]|^2. (zr, zi) is Z[k mod m]
+/// and (yr, yi) is Z[(m - k) mod m].
+INLINE void FN(untangle_bin)(const mm_rfft_lanes *plan, int k, V zr, V zi, V yr, V yi, float *power) {
+    const V half = FN(splat)(0.5f);
+    V er = half * (zr + yr), ei = half * (zi - yi);
+    V or_ = half * (zi + yi), oi = half * (yr - zr);
+    const V c = FN(splat)(plan->untangle[2 * k]), s = FN(splat)(plan->untangle[2 * k + 1]);
+    V xr = er + c * or_ + s * oi;
+    V xi = ei + c * oi - s * or_;
+    *(VU *)(power + (ptrdiff_t)k * W) = xr * xr + xi * xi;
+}
+
+INLINE void FN(untangle_power)(const mm_rfft_lanes *plan, const V *z, int bins, float *power) {
+    const int m = plan->m;
+    for (int k = 0; k < bins; k++) {
+        const int j = k == m ? 0 : k;
+        const int r = k == 0 ? 0 : m - k;
+        FN(untangle_bin)(plan, k, z[2 * j], z[2 * j + 1], z[2 * r], z[2 * r + 1], power);
+    }
+}
+
+/// The last radix-4 stage (len 4, stride s = m/4, no twiddles) fused with `untangle_power`:
+/// butterfly q writes Z[q + s t], t < 4, whose partners Z[m - q - s t] come from butterfly
+/// s - q, so butterflies q and s - q (q <= s/2) run together and their bins are finished
+/// from registers. For m a power of 4, m >= 16.
+INLINE void FN(last_stage_untangle)(const mm_rfft_lanes *plan, const V *a, int bins, float *power) {
+    const int m = plan->m, s = m / 4;
+    for (int q = 0; q <= s / 2; q++) {
+        const int r = (s - q) % s;
+        V zq[8], zr[8];
+        FN(butterfly4)(a + 2 * q, 2 * (ptrdiff_t)s, zq, 2, NULL, 0);
+        if (r != q) FN(butterfly4)(a + 2 * r, 2 * (ptrdiff_t)s, zr, 2, NULL, 0);
+        const V *partner = r != q ? zr : zq;
+        for (int t = 0; t < 4; t++) {
+            const int k = q + s * t;
+            // Z[m - k] is output 3 - t of butterfly r, except for q = 0: Z[(m - s t) mod m].
+            const int u = q == 0 ? (4 - t) % 4 : 3 - t;
+            if (k < bins) FN(untangle_bin)(plan, k, zq[2 * t], zq[2 * t + 1], partner[2 * u], partner[2 * u + 1], power);
+            if (r != q && r + s * t < bins) {
+                FN(untangle_bin)(plan, r + s * t, zr[2 * t], zr[2 * t + 1], zq[2 * (3 - t)], zq[2 * (3 - t) + 1],
+                                 power);
+            }
+        }
+        if (q == 0 && bins > m) FN(untangle_bin)(plan, m, zq[0], zq[1], zq[0], zq[1], power);
+    }
+}
+
+/// `pack` fused with the first radix-4 stage (len m, stride 1), which then reads the frames
+/// instead of a packed copy: for p0 in steps of 4, the 8 samples at 2 p0 + r m/2 of every
+/// frame (complex points p0 ... p0 + 3 + r m/4) are transposed for r < 4 and their four
+/// butterflies written to `b`. Needs m/4 divisible by 4 (n >= 32).
+INLINE void FN(pack_first_stage)(const mm_rfft_lanes *plan, const float *const *frames, const float *window, V *b) {
+    const int m = plan->m, quarter = m / 4;
+    const float *tw = plan->twiddles;
+    for (int p0 = 0; p0 < quarter; p0 += 4) {
+        V cols[4][8];
+        for (int r = 0; r < 4; r++) FN(columns)(frames, window, 2 * p0 + r * (m / 2), cols[r]);
+        for (int j = 0; j < 4; j++) {
+            const int p = p0 + j;
+            const V x[8] = {cols[0][2 * j], cols[0][2 * j + 1], cols[1][2 * j], cols[1][2 * j + 1],
+                            cols[2][2 * j], cols[2][2 * j + 1], cols[3][2 * j], cols[3][2 * j + 1]};
+            V w[6];
+            for (int k = 0; k < 6; k++) w[k] = FN(splat)(tw[6 * p + k]);
+            FN(butterfly4)(x, 2, b + 8 * (ptrdiff_t)p, 2, w, 1);
+        }
+    }
+}
+
+INLINE void FN(power_body)(const mm_rfft_lanes *plan, const float *const *frames, const float *window, int bins,
+                           float *power, float *scratch) {
+    V *a = (V *)scratch;
+    V *b = a + 2 * (ptrdiff_t)plan->m;
+    const int m = plan->m;
+    if (m < 16) {
+        FN(pack)(frames, window, plan->n, a);
+        FN(untangle_power)(plan, FN(fft)(a, b, m, 1, plan->twiddles, 1), bins, power);
+        return;
+    }
+    FN(pack_first_stage)(plan, frames, window, b);
+    const float *tw = plan->twiddles + 6 * (m / 4);
+    if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
+        FN(last_stage_untangle)(plan, FN(fft)(b, a, m / 4, 4, tw, 4), bins, power);
+    } else {
+        FN(untangle_power)(plan, FN(fft)(b, a, m / 4, 4, tw, 1), bins, power);
+    }
+}
+
+/// Each band's sum in two chains (even and odd weights, added at the end), so that a band
+/// waits on two multiply-add latencies in parallel rather than one after another.
+INLINE void FN(filterbank_body)(const float *power, const float *weights, const int *first, const int *count,
+                                int bands, float *out, ptrdiff_t out_stride, int lanes) {
+    const float *w = weights;
+    for (int m = 0; m < bands; m++) {
+        V even = FN(splat)(0), odd = FN(splat)(0);
+        const float *p = power + (ptrdiff_t)first[m] * W;
+        int k = 0;
+        for (; k + 2 <= count[m]; k += 2) {
+            even += FN(splat)(w[k]) * FN(load)(p + k * W);
+            odd += FN(splat)(w[k + 1]) * FN(load)(p + (k + 1) * W);
+        }
+        if (k < count[m]) even += FN(splat)(w[k]) * FN(load)(p + k * W);
+        const V sum = even + odd;
+        w += count[m];
+        float *row = out + m * out_stride;
+        if (lanes == W) {
+            *(VU *)row = sum;
+        } else {
+            for (int l = 0; l < lanes; l++) row[l] = sum[l];
+        }
+    }
+}
+
+/// log10 x for positive normal floats, as Native's fastLog10 computes it: x = 2^e m with m in
+/// [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s), s = (m - 1) / (m + 1), summed to s^9.
+INLINE V FN(log10)(V x) {
+    VI bits = (VI)x;
+    VI e = ((bits >> 23) & 0xFF) - 127;
+    V m = (V)((bits & 0x007FFFFF) | 0x3F800000);
+    VI high = m > FN(splat)(1.4142135f);
+    m = (V)(((VI)(m * FN(splat)(0.5f)) & high) | ((VI)m & ~high));
+    e -= high;  // high is -1 where true
+    V s = (m - FN(splat)(1)) / (m + FN(splat)(1));
+    V s2 = s * s;
+    V series = s2 * FN(splat)((float)(2.0 / 9)) + FN(splat)((float)(2.0 / 7));
+    series = series * s2 + FN(splat)((float)(2.0 / 5));
+    series = series * s2 + FN(splat)((float)(2.0 / 3));
+    series = series * s2 + FN(splat)(2);
+    series *= s;
+    return (__builtin_convertvector(e, V) * FN(splat)(0.69314718f) + series) * FN(splat)(0.43429448f);
+}
+
+INLINE V FN(load_tail)(const float *x, size_t n, float fill) {
+    V v = FN(splat)(fill);
+    for (size_t i = 0; i < n; i++) v[i] = x[i];
+    return v;
+}
+
+INLINE float FN(lane_max)(V v) {
+    float r = v[0];
+    for (int i = 1; i < W; i++) r = v[i] > r ? v[i] : r;
+    return r;
+}
+
+INLINE float FN(lane_min)(V v) {
+    float r = v[0];
+    for (int i = 1; i < W; i++) r = v[i] < r ? v[i] : r;
+    return r;
+}
+
+INLINE void FN(power_to_db_body)(float *x, size_t n, float ref, float amin, float top_db, int scale) {
+    if (n == 0) return;
+    // Pass 1: the extremes of the power; decibels are monotonic in it.
+    V hi = FN(splat)(-INFINITY), lo = FN(splat)(INFINITY);
+    size_t i = 0;
+    for (; i + W <= n; i += W) {
+        V v = FN(load)(x + i);
+        hi = __builtin_elementwise_max(hi, v);
+        lo = __builtin_elementwise_min(lo, v);
+    }
+    if (i < n) {
+        hi = __builtin_elementwise_max(hi, FN(load_tail)(x + i, n - i, -INFINITY));
+        lo = __builtin_elementwise_min(lo, FN(load_tail)(x + i, n - i, INFINITY));
+    }
+    const float peak = FN(lane_max)(hi), least = FN(lane_min)(lo);
+    const V vamin = FN(splat)(amin);
+    const float reference = ref < 0 ? peak : ref;
+    const V offset = FN(splat)(10) * FN(log10)(__builtin_elementwise_max(FN(splat)(reference), vamin));
+    const V top = FN(splat)(10) * FN(log10)(__builtin_elementwise_max(FN(splat)(peak), vamin)) - offset;
+    const V floor = top_db >= 0 ? top - FN(splat)(top_db) : FN(splat)(-INFINITY);
+    const V bottom = __builtin_elementwise_max(
+        floor, FN(splat)(10) * FN(log10)(__builtin_elementwise_max(FN(splat)(least), vamin)) - offset);
+    const float range = top[0] - bottom[0];
+    if (scale && !(range > 0)) {
+        memset(x, 0, n * sizeof(float));
+        return;
+    }
+    // Pass 2: decibels, the floor, and the scaling to [0, 1] (clamped: the bounds came from
+    // the extremes of the power through the same logarithm).
+    const V inverse = FN(splat)(1 / range);  // a product, not a quotient: the divider is the bottleneck
+    for (i = 0; i < n; i += W) {
+        const size_t count = n - i < W ? n - i : W;
+        V v = count == W ? FN(load)(x + i) : FN(load_tail)(x + i, count, 1);
+        V db = __builtin_elementwise_max(
+            FN(splat)(10) * FN(log10)(__builtin_elementwise_max(v, vamin)) - offset, floor);
+        if (scale) {
+            db = __builtin_elementwise_min(__builtin_elementwise_max((db - bottom) * inverse, FN(splat)(0)),
+                                           FN(splat)(1));
+        }
+        if (count == W) {
+            *(VU *)(x + i) = db;
+        } else {
+            for (size_t j = 0; j < count; j++) x[i + j] = db[j];
+        }
+    }
+}

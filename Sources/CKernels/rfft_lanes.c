@@ -9,22 +9,13 @@
 // W floats and instantiated for 8 lanes (the baseline ISA and, on x86-64, AVX2 with FMA) and
 // 16 lanes (AVX-512; also AVX2 and the baseline, for a caller holding 16-lane memory after the
 // code path was capped); the first call picks the CPU's best by CPUID.
+#include "isa.h"
 #include "mm_kernels.h"
-#pragma clang diagnostic ignored "-Wpsabi"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-
-#define INLINE static inline __attribute__((always_inline))
 
 struct mm_rfft_lanes {
     int n;             // real points
@@ -157,33 +148,10 @@ PATH(avx2x16, __attribute__((target("avx2,fma"))), w16)
 PATH(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))), w16)
 #endif
 
-/// The best code path this CPU runs, capped by MASHUP_KERNELS (generic, avx2) at the first
-/// call and by mm_kernels_cap. Decided once; a racing first call decides the same.
-static volatile int cpu_best = -1, cap = MM_ISA_AVX512;
-
-static int level(void) {
-    if (cpu_best < 0) {
-        int best = MM_ISA_GENERIC;
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = MM_ISA_AVX2;
-        if (best == MM_ISA_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
-            best = MM_ISA_AVX512;
-        }
-#endif
-        const char *forced = getenv("MASHUP_KERNELS");
-        if (forced && strcmp(forced, "generic") == 0) cap = MM_ISA_GENERIC;
-        if (forced && strcmp(forced, "avx2") == 0 && best > MM_ISA_AVX2) cap = MM_ISA_AVX2;
-        cpu_best = best;
-    }
-    return cpu_best < cap ? cpu_best : cap;
-}
-
 /// The path for memory laid out in `lanes` lanes (8 or 16) on this CPU and cap.
 static const path *path_for(int lanes) {
 #if defined(__x86_64__)
-    const int isa = level();
+    const int isa = mm_isa_level();
     if (lanes == 16) return isa >= MM_ISA_AVX512 ? &path_avx512 : isa >= MM_ISA_AVX2 ? &path_avx2x16 : &path_generic16;
     return isa >= MM_ISA_AVX2 ? &path_avx2 : &path_generic8;
 #else
@@ -191,7 +159,7 @@ static const path *path_for(int lanes) {
 #endif
 }
 
-int mm_kernels_lanes(void) { return level() >= MM_ISA_AVX512 ? 16 : 8; }
+int mm_kernels_lanes(void) { return mm_isa_level() >= MM_ISA_AVX512 ? 16 : 8; }
 
 void mm_rfft_lanes_power(const mm_rfft_lanes *plan, int lanes, const float *const *frames, const float *window,
                          int bins, float *power, float *scratch) {
@@ -205,17 +173,4 @@ void mm_filterbank_lanes(const float *power, int lanes, const float *weights, co
 
 void mm_power_to_db(float *x, size_t n, float ref, float amin, float top_db, int scale) {
     path_for(mm_kernels_lanes())->power_to_db(x, n, ref, amin, top_db, scale);
-}
-
-const char *mm_kernels_isa(void) {
-    switch (level()) {
-    case MM_ISA_AVX512: return "avx512";
-    case MM_ISA_AVX2: return "avx2+fma";
-    default: return "generic";
-    }
-}
-
-void mm_kernels_cap(int isa) {
-    (void)level();
-    cap = isa;
 }

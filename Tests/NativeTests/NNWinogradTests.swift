@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 
 @testable import Native
@@ -53,6 +54,22 @@ final class NNWinogradTests: XCTestCase {
         let one = try compare(n: 2, c: 64, oc: 64, h: 40, w: 80, workers: 1)
         let three = try compare(n: 2, c: 64, oc: 64, h: 40, w: 80, workers: 3)
         XCTAssertEqual(one, three)
+    }
+
+    /// The transforms (CKernels) give the same bits on every code path this CPU has: 16 tiles a
+    /// vector with AVX-512, 8 with AVX2 and the baseline; widths of 1, 15, 17 and 33 tiles leave
+    /// partial vectors at each width.
+    func testEveryCodePathGivesTheSameBits() throws {
+        defer { mm_kernels_cap(Int32(MM_ISA_AVX512)) }
+        for (h, w) in [(5, 2), (6, 29), (9, 34), (4, 66)] {
+            var results: [String: [Float]] = [:]
+            for isa in [MM_ISA_AVX512, MM_ISA_AVX2, MM_ISA_GENERIC] {
+                mm_kernels_cap(Int32(isa))
+                results[String(cString: mm_kernels_isa())] = try compare(n: 2, c: 3, oc: 4, h: h, w: w, relu: true)
+            }
+            let reference = try XCTUnwrap(results["generic"])
+            for (isa, values) in results { XCTAssertEqual(values, reference, "\(isa), \(h) x \(w)") }
+        }
     }
 
     /// A layer's forward and input gradient by Winograd against the same layer direct: outputs

@@ -57,6 +57,20 @@ void mm_filterbank_lanes(const float *power, int lanes, const float *weights, co
 /// to 2e-6 (2e-5 dB).
 void mm_power_to_db(float *x, size_t n, float ref, float amin, float top_db, int scale);
 
+/// Winograd F(2x2, 3x3) input transform (Native/NN/ConvWinograd.swift) of image x (C, H, width)
+/// for tile rows row0 ..< row0 + rows (tiles_w tiles of 2 x 2 outputs per row): for every
+/// position xi < 16 of the 4 x 4 transform, channel c and tile (bi, tj),
+/// v[(xi C + c) ld + bi tiles_w + tj] = (B^T d B)[xi] of the tile's input patch d (zero outside
+/// the image). `padded` holds 4 rows of padded_width = 2 * (tiles_w rounded up to 16) + 2 floats.
+void mm_winograd_input(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
+                       int rows, float *padded, int padded_width);
+
+/// Winograd F(2x2, 3x3) output transform: output rows 2 row0 ... of y (OC, H, width) from
+/// m (16, OC, ld) laid out as `mm_winograd_input` lays out v, y = A^T m A + bias[oc] (bias may
+/// be NULL), then max(0, y) when relu; outputs past the image are dropped.
+void mm_winograd_output(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
+                        int tiles_w, int row0, int rows, int relu);
+
 /// Which code path the kernels take on this CPU: "avx512", "avx2+fma" or "generic" (the
 /// baseline ISA). The environment caps it before the first call with MASHUP_KERNELS=generic
 /// or MASHUP_KERNELS=avx2, for comparisons.

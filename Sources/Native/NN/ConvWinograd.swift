@@ -1,3 +1,5 @@
+import CKernels
+
 // ----------------------------------------------------------------------------
 // Winograd F(2x2, 3x3) (Lavin & Gray 2016) for stride-1 3x3 convolutions padded by 1 ("same"):
 // each 2x2 output tile comes from the 4x4 input tile d around it as
@@ -14,9 +16,11 @@
 //
 // Work is cut into units of one image and a band of tile rows, sized so that a unit's V and M
 // stay in cache; the units and their products' shapes depend on the geometry alone, never on
-// the worker count, so every thread count computes the same bits. The transforms run 8 tiles at
-// a time in SIMD lanes: a tile row's 4 input rows are copied into a zero-padded buffer, and the
-// stride-2 columns of 8 neighbouring tiles are the even and odd halves of two 16-float loads.
+// the worker count, so every thread count computes the same bits. The transforms are CKernels'
+// (mm_winograd_input, mm_winograd_output): 8 tiles at a time in vector lanes, 16 with AVX-512;
+// a tile row's 4 input rows are copied into a zero-padded buffer, and the stride-2 columns of
+// neighbouring tiles are the even and odd halves of two vector loads. They only add and subtract,
+// so every code path gives the same bits.
 
 /// The tiles of a Winograd F(2x2, 3x3) convolution and its units of work.
 struct WinogradPlan {
@@ -26,7 +30,7 @@ struct WinogradPlan {
     let tilesH: Int, tilesW: Int
     /// Tile rows per unit of work.
     let rowsPerBand: Int
-    /// Floats of one zero-padded input row: two per tile in whole groups of 8 tiles, plus 2.
+    /// Floats of one zero-padded input row: two per tile in whole groups of 16 tiles, plus 2.
     let paddedWidth: Int
 
     /// Floats of V and M one unit may hold: 256 K (1 MB), in a core's L2 on this class of machine.
@@ -36,7 +40,7 @@ struct WinogradPlan {
         self.g = g
         (tilesH, tilesW) = ((g.H + 1) / 2, (g.W + 1) / 2)
         rowsPerBand = max(1, min(tilesH, WinogradPlan.unitBudget / (16 * (g.C + g.OC) * tilesW)))
-        paddedWidth = 2 * ((tilesW + 7) / 8 * 8) + 2
+        paddedWidth = 2 * ((tilesW + 15) / 16 * 16) + 2
     }
 
     /// Whether a convolution can run as Winograd F(2x2, 3x3): stride 1, a 3x3 kernel, padding 1.
@@ -90,128 +94,6 @@ func winograd_weights(_ u: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<
     }
 }
 
-@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-/// V (16, C, unitTiles) of the unit of image x (C, H, W) and tile rows `rows`; `padded` holds
-/// 4 rows of `paddedWidth` floats, `lanes` 32 vectors.
-private func winograd_input(
-    _ v: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ plan: WinogradPlan, rows: Range<Int>,
-    _ padded: UnsafeMutablePointer<Float>, _ lanes: UnsafeMutablePointer<SIMD8<Float>>
-) {
-    let (C, H, W, tW, Wp, ld) = (plan.g.C, plan.g.H, plan.g.W, plan.tilesW, plan.paddedWidth, plan.unitTiles)
-    let cStride = C * ld
-    let (d, t) = (lanes, lanes + 16)
-    for c in 0..<C {
-        let plane = x + c * H * W
-        for (bi, ti) in rows.enumerated() {
-            for k in 0..<4 {
-                let r = 2 * ti - 1 + k
-                let row = padded + k * Wp
-                if r >= 0 && r < H {
-                    row[0] = 0
-                    (row + 1).update(from: plane + r * W, count: W)
-                    (row + 1 + W).update(repeating: 0, count: Wp - 1 - W)
-                } else {
-                    row.update(repeating: 0, count: Wp)
-                }
-            }
-            var tj = 0
-            while tj < tW {
-                // d[k][l] of 8 tiles: padded row k, columns 2 tj + l + 2 lane
-                for k in 0..<4 {
-                    let a = load16(padded + k * Wp + 2 * tj)
-                    let b = load16(padded + k * Wp + 2 * tj + 2)
-                    (d[4 * k], d[4 * k + 1], d[4 * k + 2], d[4 * k + 3]) = (
-                        a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf
-                    )
-                }
-                // t = B^T d, then V = t B, row by row
-                for l in 0..<4 {
-                    t[l] = d[l] - d[8 + l]
-                    t[4 + l] = d[4 + l] + d[8 + l]
-                    t[8 + l] = d[8 + l] - d[4 + l]
-                    t[12 + l] = d[4 + l] - d[12 + l]
-                }
-                let column = bi * tW + tj
-                let count = min(8, tW - tj)
-                func store(_ xi: Int, _ value: SIMD8<Float>) {
-                    let dst = v + xi * cStride + c * ld + column
-                    if count == 8 {
-                        UnsafeMutableRawPointer(dst).storeBytes(of: value, as: SIMD8<Float>.self)
-                    } else {
-                        for lane in 0..<count { dst[lane] = value[lane] }
-                    }
-                }
-                for i in 0..<4 {
-                    let (r0, r1, r2, r3) = (t[4 * i], t[4 * i + 1], t[4 * i + 2], t[4 * i + 3])
-                    store(4 * i, r0 - r2)
-                    store(4 * i + 1, r1 + r2)
-                    store(4 * i + 2, r2 - r1)
-                    store(4 * i + 3, r1 - r3)
-                }
-                tj += 8
-            }
-        }
-    }
-}
-
-/// y (OC, H, W) rows of tile rows `rows` = A^T M A of the unit's M (16, OC, unitTiles), + bias,
-/// then max(0, .) when relu; `lanes` holds 32 vectors.
-private func winograd_output(
-    _ y: UnsafeMutablePointer<Float>, _ m: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-    _ plan: WinogradPlan, rows: Range<Int>, relu: Bool, _ lanes: UnsafeMutablePointer<SIMD8<Float>>
-) {
-    let (OC, H, W, tW, ld) = (plan.g.OC, plan.g.H, plan.g.W, plan.tilesW, plan.unitTiles)
-    let ocStride = OC * ld
-    let (mv, s) = (lanes, lanes + 16)
-    for oc in 0..<OC {
-        let b = SIMD8<Float>(repeating: bias?[oc] ?? 0)
-        let plane = y + oc * H * W
-        for (bi, ti) in rows.enumerated() {
-            var tj = 0
-            while tj < tW {
-                let column = bi * tW + tj
-                let count = min(8, tW - tj)
-                for xi in 0..<16 {
-                    let src = m + xi * ocStride + oc * ld + column
-                    if count == 8 {
-                        mv[xi] = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
-                    } else {
-                        mv[xi] = .zero
-                        for lane in 0..<count { mv[xi][lane] = src[lane] }
-                    }
-                }
-                // s = A^T m: two rows of 4
-                for j in 0..<4 {
-                    s[j] = mv[j] + mv[4 + j] + mv[8 + j]
-                    s[4 + j] = mv[4 + j] - mv[8 + j] - mv[12 + j]
-                }
-                for dr in 0..<2 where 2 * ti + dr < H {
-                    let r = s + 4 * dr
-                    var y0 = r[0] + r[1] + r[2] + b
-                    var y1 = r[1] - r[2] - r[3] + b
-                    if relu {
-                        y0 = y0.replacing(with: 0, where: y0 .< 0)
-                        y1 = y1.replacing(with: 0, where: y1 .< 0)
-                    }
-                    let dst = plane + (2 * ti + dr) * W + 2 * tj
-                    let width = min(16, W - 2 * tj)
-                    if width == 16 {
-                        var both = SIMD16<Float>()
-                        (both.evenHalf, both.oddHalf) = (y0, y1)
-                        UnsafeMutableRawPointer(dst).storeBytes(of: both, as: SIMD16<Float>.self)
-                    } else {
-                        for i in 0..<width { dst[i] = i % 2 == 0 ? y0[i / 2] : y1[i / 2] }
-                    }
-                }
-                tj += 8
-            }
-        }
-    }
-}
-
 /// A 64-bit FNV-1a hash of `count` floats' bits: whether a layer's weights are the ones its
 /// cached transformed kernels came from (a few milliseconds for the largest layer, against the
 /// tens its transform costs).
@@ -238,12 +120,12 @@ func conv2d_forward_winograd(
         let v = scratch + w * plan.workerScratch
         let m = v + 16 * C * ld
         let padded = m + 16 * OC * ld
-        let lanes = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 32)
-        defer { lanes.deallocate() }
         for unit in (units * w / workers)..<(units * (w + 1) / workers) {
             let (n, band) = (unit / plan.bandsPerImage, unit % plan.bandsPerImage)
             let rows = (band * plan.rowsPerBand)..<min(plan.tilesH, (band + 1) * plan.rowsPerBand)
-            winograd_input(v, inp + n * C * HW, plan, rows: rows, padded, lanes)
+            mm_winograd_input(
+                v, ld, inp + n * C * HW, Int32(C), Int32(g.H), Int32(g.W), Int32(plan.tilesW),
+                Int32(rows.lowerBound), Int32(rows.count), padded, Int32(plan.paddedWidth))
             let tiles = rows.count * plan.tilesW
             for xi in 0..<16 {
                 // M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles)
@@ -251,7 +133,9 @@ func conv2d_forward_winograd(
                     transA: false, transB: false, OC, tiles, C, u + xi * OC * C, lda: C, v + xi * C * ld, ldb: ld,
                     beta: 0, m + xi * OC * ld, ldc: ld)
             }
-            winograd_output(out + n * OC * HW, m, bias, plan, rows: rows, relu: relu, lanes)
+            mm_winograd_output(
+                out + n * OC * HW, m, ld, bias, Int32(OC), Int32(g.H), Int32(g.W), Int32(plan.tilesW),
+                Int32(rows.lowerBound), Int32(rows.count), relu ? 1 : 0)
         }
     }
     if workers == 1 {

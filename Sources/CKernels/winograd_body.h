@@ -1,0 +1,129 @@
+// The Winograd F(2x2, 3x3) transforms (see winograd.c), written once for W tiles per vector and
+// included once per width. Before including, define W, V, VU and FN(name) as for
+// rfft_lanes_body.h. The transforms only add and subtract, in the same order at either width,
+// so the results are the same bits on every path.
+
+INLINE V FN(wload)(const float *p) { return *(const VU *)p; }
+
+/// The even and odd floats of the 2W floats at p.
+INLINE void FN(deinterleave)(const float *p, V *even, V *odd) {
+    const V a = FN(wload)(p), b = FN(wload)(p + W);
+#if W == 8
+    *even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+    *odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+#else
+    *even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    *odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+#endif
+}
+
+/// Stores the first `count` lanes of x at p.
+INLINE void FN(store_first)(float *p, V x, int count) {
+    if (count == W) {
+        *(VU *)p = x;
+    } else {
+        for (int l = 0; l < count; l++) p[l] = x[l];
+    }
+}
+
+INLINE void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
+                           int rows, float *padded, int padded_width) {
+    const ptrdiff_t c_stride = (ptrdiff_t)C * ld;
+    for (int c = 0; c < C; c++) {
+        const float *plane = x + (ptrdiff_t)c * H * width;
+        for (int bi = 0; bi < rows; bi++) {
+            const int ti = row0 + bi;
+            for (int k = 0; k < 4; k++) {
+                const int r = 2 * ti - 1 + k;
+                float *row = padded + (ptrdiff_t)k * padded_width;
+                if (r >= 0 && r < H) {
+                    row[0] = 0;
+                    memcpy(row + 1, plane + (ptrdiff_t)r * width, (size_t)width * sizeof(float));
+                    memset(row + 1 + width, 0, (size_t)(padded_width - 1 - width) * sizeof(float));
+                } else {
+                    memset(row, 0, (size_t)padded_width * sizeof(float));
+                }
+            }
+            for (int tj = 0; tj < tiles_w; tj += W) {
+                // d[k][l] of W tiles: padded row k, columns 2 tj + l + 2 lane
+                V d[4][4];
+                for (int k = 0; k < 4; k++) {
+                    const float *p = padded + (ptrdiff_t)k * padded_width + 2 * tj;
+                    FN(deinterleave)(p, &d[k][0], &d[k][1]);
+                    FN(deinterleave)(p + 2, &d[k][2], &d[k][3]);
+                }
+                // t = B^T d, then V = t B, row by row
+                V t[4][4];
+                for (int l = 0; l < 4; l++) {
+                    t[0][l] = d[0][l] - d[2][l];
+                    t[1][l] = d[1][l] + d[2][l];
+                    t[2][l] = d[2][l] - d[1][l];
+                    t[3][l] = d[1][l] - d[3][l];
+                }
+                const int count = tiles_w - tj < W ? tiles_w - tj : W;
+                float *dst = v + (ptrdiff_t)c * ld + (ptrdiff_t)bi * tiles_w + tj;
+                for (int i = 0; i < 4; i++) {
+                    FN(store_first)(dst + (4 * i) * c_stride, t[i][0] - t[i][2], count);
+                    FN(store_first)(dst + (4 * i + 1) * c_stride, t[i][1] + t[i][2], count);
+                    FN(store_first)(dst + (4 * i + 2) * c_stride, t[i][2] - t[i][1], count);
+                    FN(store_first)(dst + (4 * i + 3) * c_stride, t[i][1] - t[i][3], count);
+                }
+            }
+        }
+    }
+}
+
+INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
+                            int tiles_w, int row0, int rows, int relu) {
+    const ptrdiff_t oc_stride = (ptrdiff_t)OC * ld;
+    for (int oc = 0; oc < OC; oc++) {
+        const V b = (V){0} + (bias ? bias[oc] : 0.0f);
+        float *plane = y + (ptrdiff_t)oc * H * width;
+        for (int bi = 0; bi < rows; bi++) {
+            const int ti = row0 + bi;
+            for (int tj = 0; tj < tiles_w; tj += W) {
+                const int count = tiles_w - tj < W ? tiles_w - tj : W;
+                const float *src = m + (ptrdiff_t)oc * ld + (ptrdiff_t)bi * tiles_w + tj;
+                V mv[16];
+                for (int xi = 0; xi < 16; xi++) {
+                    if (count == W) {
+                        mv[xi] = FN(wload)(src + xi * oc_stride);
+                    } else {
+                        mv[xi] = (V){0};
+                        for (int l = 0; l < count; l++) mv[xi][l] = src[xi * oc_stride + l];
+                    }
+                }
+                // s = A^T m: two rows of 4
+                V s[2][4];
+                for (int j = 0; j < 4; j++) {
+                    s[0][j] = mv[j] + mv[4 + j] + mv[8 + j];
+                    s[1][j] = mv[4 + j] - mv[8 + j] - mv[12 + j];
+                }
+                for (int dr = 0; dr < 2 && 2 * ti + dr < H; dr++) {
+                    V y0 = s[dr][0] + s[dr][1] + s[dr][2] + b;
+                    V y1 = s[dr][1] - s[dr][2] - s[dr][3] + b;
+                    if (relu) {
+                        y0 = __builtin_elementwise_max(y0, (V){0});
+                        y1 = __builtin_elementwise_max(y1, (V){0});
+                    }
+#if W == 8
+                    const V lo = __builtin_shufflevector(y0, y1, 0, 8, 1, 9, 2, 10, 3, 11);
+                    const V hi = __builtin_shufflevector(y0, y1, 4, 12, 5, 13, 6, 14, 7, 15);
+#else
+                    const V lo = __builtin_shufflevector(y0, y1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+                    const V hi =
+                        __builtin_shufflevector(y0, y1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+#endif
+                    float *dst = plane + (ptrdiff_t)(2 * ti + dr) * width + 2 * tj;
+                    const int n = width - 2 * tj < 2 * W ? width - 2 * tj : 2 * W;
+                    if (n == 2 * W) {
+                        *(VU *)dst = lo;
+                        *(VU *)(dst + W) = hi;
+                    } else {
+                        for (int i = 0; i < n; i++) dst[i] = i < W ? lo[i] : hi[i - W];
+                    }
+                }
+            }
+        }
+    }
+}

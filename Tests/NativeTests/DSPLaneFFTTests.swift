@@ -65,6 +65,39 @@ final class DSPLaneFFTTests: XCTestCase {
         }
     }
 
+    /// The kernel's blocks equal FFTW frame by frame for hops that are not multiples of 8 or
+    /// equal the frame, with and without centring, on signals whose end falls inside a block.
+    func testBlocksEqualFFTWFramesForAnyHopAndPadding() throws {
+        var random = Random(seed: 13)
+        let y = (0..<5003).map { _ in Float(random.normal()) }
+        for (hop, center) in [(100, true), (100, false), (512, true), (333, true), (37, false)] {
+            let stft = try STFT<Float>(nFFT: 512, hop: hop, center: center)
+            XCTAssertNotNil(stft.lanes)
+            let scratch = STFT<Float>.Scratch(nFFT: 512)
+            var expected: [[Float]] = []
+            y.withUnsafeBufferPointer { y in
+                stft.forEachFrame(y, power: 2, scratch: scratch, used: 257) { _, spectrum in
+                    expected.append(Array(UnsafeBufferPointer(start: spectrum, count: 257)))
+                }
+            }
+            var seen = 0
+            y.withUnsafeBufferPointer { y in
+                stft.forEachBlock(y, power: 2, scratch: scratch, used: 257) { t0, frames, block, width in
+                    for j in 0..<frames {
+                        let peak = max(expected[t0 + j].max() ?? 0, 1e-30)
+                        for k in 0..<257 {
+                            XCTAssertEqual(
+                                block[k * width + j], expected[t0 + j][k], accuracy: 2e-6 * peak,
+                                "hop \(hop) center \(center) frame \(t0 + j) bin \(k)")
+                        }
+                    }
+                    seen += frames
+                }
+            }
+            XCTAssertEqual(seen, expected.count, "hop \(hop) center \(center)")
+        }
+    }
+
     /// A frame's power spectrum and mel bands are the same bits in 16 lanes as in 8 on every
     /// path (with AVX-512: its 16 lanes against AVX2's 8).
     func testSixteenLanesEqualEightBitForBit() throws {

@@ -33,6 +33,34 @@ final class DSPMathTests: XCTestCase {
         }
     }
 
+    /// The signal check's peak (CKernels' mm_peak_magnitude) on every code path: the largest
+    /// magnitude wherever it lies (a negative one too), and infinity for a NaN or an infinity in
+    /// the vector body or the tail, for lengths around both vector widths.
+    func testPeakMagnitudeFindsThePeakAndEveryNonFiniteValue() {
+        defer { mm_kernels_cap(Int32(MM_ISA_AVX512)) }
+        var random = Random(seed: 3)
+        for isa in [MM_ISA_AVX512, MM_ISA_AVX2, MM_ISA_GENERIC] {
+            mm_kernels_cap(Int32(isa))
+            let path = String(cString: mm_kernels_isa())
+            XCTAssertEqual([Float]().withUnsafeBufferPointer(peakMagnitude), 0, path)
+            for count in [1, 7, 8, 15, 16, 17, 33, 1000] {
+                var x = (0..<count).map { _ in Float(random.uniform(-1, 1)) }
+                for at in Set([0, count / 2, count - 1]) {
+                    var y = x
+                    y[at] = -3
+                    XCTAssertEqual(y.withUnsafeBufferPointer(peakMagnitude), 3, "\(path) \(count) at \(at)")
+                    for bad in [Float.nan, .infinity, -.infinity] {
+                        y[at] = bad
+                        XCTAssertEqual(
+                            y.withUnsafeBufferPointer(peakMagnitude), .infinity, "\(path) \(count) \(bad) at \(at)")
+                    }
+                }
+                x = x.map { $0 * 0.5 }
+                XCTAssertEqual(x.withUnsafeBufferPointer(peakMagnitude), x.map(abs).max(), "\(path) \(count)")
+            }
+        }
+    }
+
     func testKernelLog10IsExactAtPowersOfTen() {
         let ours = kernelLog10([1, 10, 1e-10, 7])  // 7: a tail shorter than a vector
         XCTAssertEqual(ours[0], 0)

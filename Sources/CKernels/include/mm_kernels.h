@@ -71,6 +71,9 @@ void mm_winograd_input(float *v, ptrdiff_t ld, const float *x, int C, int H, int
 void mm_winograd_output(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
                         int tiles_w, int row0, int rows, int relu);
 
+/// max |x[i]| over i < n (0 for none), or infinity when any value is NaN or infinite.
+float mm_peak_magnitude(const float *x, size_t n);
+
 /// Which code path the kernels take on this CPU: "avx512", "avx2+fma" or "generic" (the
 /// baseline ISA). The environment caps it before the first call with MASHUP_KERNELS=generic
 /// or MASHUP_KERNELS=avx2, for comparisons.

@@ -1,0 +1,46 @@
+// The largest magnitude of a buffer, with non-finite values reported: the check every signal
+// passes before the mel step (Native's peakMagnitude). Swift's SIMD8 compiles for the baseline
+// ISA, where the absolute value, the selects and the NaN test cost about 20 instructions per 8
+// floats; here it is 3 vector operations per 8 or 16.
+#include "isa.h"
+#include "mm_kernels.h"
+
+#define PEAK_BODY(V, W)                                                                                          \
+    V peak = (V){0}, poison = (V){0};                                                                              \
+    size_t i = 0;                                                                                                  \
+    for (; i + W <= n; i += W) {                                                                                   \
+        const V v = *(const V##u *)(x + i);                                                                        \
+        peak = __builtin_elementwise_max(peak, __builtin_elementwise_abs(v));                                      \
+        poison += v * 0.0f; /* 0 for a finite value, NaN for NaN or an infinity */                                 \
+    }                                                                                                              \
+    float best = 0, bad = 0;                                                                                       \
+    for (int l = 0; l < W; l++) {                                                                                  \
+        best = peak[l] > best ? peak[l] : best;                                                                    \
+        bad += poison[l];                                                                                          \
+    }                                                                                                              \
+    for (; i < n; i++) {                                                                                           \
+        const float a = x[i] < 0 ? -x[i] : x[i];                                                                   \
+        best = a > best ? a : best;                                                                                \
+        bad += x[i] * 0.0f;                                                                                        \
+    }                                                                                                              \
+    return bad == 0 ? best : __builtin_inff();
+
+static float peak_generic(const float *x, size_t n) { PEAK_BODY(v8, 8) }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static float peak_avx2(const float *x, size_t n) { PEAK_BODY(v8, 8) }
+
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))) static float peak_avx512(const float *x,
+                                                                                                 size_t n) {
+    PEAK_BODY(v16, 16)
+}
+#endif
+
+float mm_peak_magnitude(const float *x, size_t n) {
+#if defined(__x86_64__)
+    const int isa = mm_isa_level();
+    if (isa >= MM_ISA_AVX512) return peak_avx512(x, n);
+    if (isa >= MM_ISA_AVX2) return peak_avx2(x, n);
+#endif
+    return peak_generic(x, n);
+}

@@ -185,6 +185,45 @@ INLINE void FN(pack_first_stage)(const mm_rfft_lanes *plan, const float *const *
     }
 }
 
+/// The last stages of the transform per sequence, in L1, fused with `untangle_power`. After the
+/// global stages down to length `len` (stride s = m / len), `a` holds s interleaved sequences
+/// a[q + s j], j < len, whose remaining stages would write Z[q + s t], t < len. Sequence q and
+/// its partner s - q (whose points pair with q's in the untangling: Z[m - q - s t] is point
+/// len - 1 - t of sequence s - q, and for q = 0 point (len - t) mod len of sequence 0) are
+/// copied out, finished by `fft` in `local` (8 len vectors) and untangled from there, so
+/// those stages run in the first-level cache instead of streaming the whole transform
+/// through the second once per stage. Same operations in the same order as the global stages.
+INLINE void FN(local_untangle)(const mm_rfft_lanes *plan, const V *a, int len, const float *tw, int bins, float *power,
+                               V *local) {
+    const int m = plan->m, s = m / len;
+    V *bq = local, *tq = local + 2 * len, *br = local + 4 * len, *tr = local + 6 * len;
+    for (int q = 0; q <= s / 2; q++) {
+        const int r = (s - q) % s;
+        for (int j = 0; j < len; j++) {
+            bq[2 * j] = a[2 * (q + (ptrdiff_t)s * j)];
+            bq[2 * j + 1] = a[2 * (q + (ptrdiff_t)s * j) + 1];
+        }
+        const V *zq = FN(fft)(bq, tq, len, 1, tw, 1), *zr = zq;
+        if (r != q) {
+            for (int j = 0; j < len; j++) {
+                br[2 * j] = a[2 * (r + (ptrdiff_t)s * j)];
+                br[2 * j + 1] = a[2 * (r + (ptrdiff_t)s * j) + 1];
+            }
+            zr = FN(fft)(br, tr, len, 1, tw, 1);
+        }
+        for (int t = 0; t < len; t++) {
+            const int k = q + s * t;
+            const int u = q == 0 ? (len - t) % len : len - 1 - t;  // where Z[m - k] lies in zr
+            if (k < bins) FN(untangle_bin)(plan, k, zq[2 * t], zq[2 * t + 1], zr[2 * u], zr[2 * u + 1], power);
+            if (r != q && r + s * t < bins) {
+                const int v = len - 1 - t;
+                FN(untangle_bin)(plan, r + s * t, zr[2 * t], zr[2 * t + 1], zq[2 * v], zq[2 * v + 1], power);
+            }
+        }
+        if (q == 0 && bins > m) FN(untangle_bin)(plan, m, zq[0], zq[1], zq[0], zq[1], power);
+    }
+}
+
 INLINE void FN(power_body)(const mm_rfft_lanes *plan, const float *const *frames, const float *window, int bins,
                            float *power, float *scratch) {
     V *a = (V *)scratch;
@@ -197,7 +236,18 @@ INLINE void FN(power_body)(const mm_rfft_lanes *plan, const float *const *frames
     }
     FN(pack_first_stage)(plan, frames, window, b);
     const float *tw = plan->twiddles + 6 * (m / 4);
-    if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
+    if (m >= 128) {
+        // Global stages down to the first length <= 64 (64 or 32), the rest per sequence in L1;
+        // the buffer the stages did not end in holds `local` (8 len <= 2 m vectors).
+        int len = m / 4;
+        const float *local_tw = tw;
+        while (len > 64) {
+            local_tw += 6 * (len / 4);
+            len /= 4;
+        }
+        V *z = FN(fft)(b, a, m / 4, 4, tw, len);
+        FN(local_untangle)(plan, z, len, local_tw, bins, power, z == a ? b : a);
+    } else if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
         FN(last_stage_untangle)(plan, FN(fft)(b, a, m / 4, 4, tw, 4), bins, power);
     } else {
         FN(untangle_power)(plan, FN(fft)(b, a, m / 4, 4, tw, 1), bins, power);

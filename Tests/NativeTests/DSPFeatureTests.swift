@@ -49,6 +49,26 @@ final class DSPFeatureTests: XCTestCase {
         XCTAssertEqual(try DSP.zeroCrossingRate(silence), [Float](repeating: 0, count: 9))
     }
 
+    /// rms sums chunks of gcd(hop, frame_length) samples: any framing equals the definition
+    /// frame by frame, and silence after loud audio is exactly 0.
+    func testRMSOfAnyFramingIsTheMeanSquareOfEachFrame() throws {
+        var random = Random(seed: 4)
+        var y = (0..<3001).map { _ in Float(random.normal()) * 100 }
+        for i in 2000..<3001 { y[i] = 0 }
+        for (frameLength, hop, center) in [(300, 120, true), (300, 120, false), (2048, 512, true), (97, 97, false)] {
+            let ours = try DSP.rms(y, frameLength: frameLength, hop: hop, center: center)
+            let offset = center ? frameLength / 2 : 0
+            for (t, value) in ours.enumerated() {
+                let start = t * hop - offset
+                var sum = 0.0
+                for j in max(0, start)..<min(y.count, start + frameLength) { sum += Double(y[j]) * Double(y[j]) }
+                let expected = Float((sum / Double(frameLength)).squareRoot())
+                XCTAssertEqual(value, expected, accuracy: 1e-6 * max(expected, 1), "\(frameLength)/\(hop) frame \(t)")
+                if start >= 2000 { XCTAssertEqual(value, 0, "\(frameLength)/\(hop) frame \(t) is silent") }
+            }
+        }
+    }
+
     func testAlternatingSignCrossesEverySample() throws {
         let y: [Float] = (0..<64).map { $0 % 2 == 0 ? 1 : -1 }
         // A frame of 8 has 7 neighbouring pairs; the edge padding repeats the end values.

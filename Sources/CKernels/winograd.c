@@ -34,6 +34,10 @@
     target static void output_##name(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H,   \
                                      int width, int tiles_w, int row0, int rows, int relu) {                      \
         output_body_##w(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);                                 \
+    }                                                                                                              \
+    target static void gradient_##name(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width,       \
+                                       int tiles_w, int row0, int rows, float *padded, int padded_width) {        \
+        gradient_body_##w(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);                   \
     }
 
 PATH(generic, , w8)
@@ -60,4 +64,14 @@ void mm_winograd_output(float *y, const float *m, ptrdiff_t ld, const float *bia
     if (isa >= MM_ISA_AVX2) return output_avx2(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
 #endif
     output_generic(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
+}
+
+void mm_winograd_output_gradient(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
+                                 int row0, int rows, float *padded, int padded_width) {
+#if defined(__x86_64__)
+    const int isa = mm_isa_level();
+    if (isa >= MM_ISA_AVX512) return gradient_avx512(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
+    if (isa >= MM_ISA_AVX2) return gradient_avx2(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
+#endif
+    gradient_generic(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
 }

@@ -127,3 +127,47 @@ INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float 
         }
     }
 }
+
+/// dm = A dY A^T of each 2 x 2 tile of the output gradient, laid out as `output_body` reads m.
+INLINE void FN(gradient_body)(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
+                              int row0, int rows, float *padded, int padded_width) {
+    const ptrdiff_t oc_stride = (ptrdiff_t)OC * ld;
+    for (int oc = 0; oc < OC; oc++) {
+        const float *plane = dy + (ptrdiff_t)oc * H * width;
+        for (int bi = 0; bi < rows; bi++) {
+            const int ti = row0 + bi;
+            // the tile row's two output rows, zero past the image
+            for (int k = 0; k < 2; k++) {
+                const int r = 2 * ti + k;
+                float *row = padded + (ptrdiff_t)k * padded_width;
+                if (r < H) {
+                    memcpy(row, plane + (ptrdiff_t)r * width, (size_t)width * sizeof(float));
+                    memset(row + width, 0, (size_t)(padded_width - width) * sizeof(float));
+                } else {
+                    memset(row, 0, (size_t)padded_width * sizeof(float));
+                }
+            }
+            for (int tj = 0; tj < tiles_w; tj += W) {
+                V y[2][2];  // y[row][column] of W tiles
+                FN(deinterleave)(padded + 2 * tj, &y[0][0], &y[0][1]);
+                FN(deinterleave)(padded + padded_width + 2 * tj, &y[1][0], &y[1][1]);
+                // t = A dY (4 x 2), then dm = t A^T row by row: (a, b) -> (a, a + b, a - b, -b)
+                V t[4][2];
+                for (int c = 0; c < 2; c++) {
+                    t[0][c] = y[0][c];
+                    t[1][c] = y[0][c] + y[1][c];
+                    t[2][c] = y[0][c] - y[1][c];
+                    t[3][c] = -y[1][c];
+                }
+                const int count = tiles_w - tj < W ? tiles_w - tj : W;
+                float *dst = dm + (ptrdiff_t)oc * ld + (ptrdiff_t)bi * tiles_w + tj;
+                for (int i = 0; i < 4; i++) {
+                    FN(store_first)(dst + (4 * i) * oc_stride, t[i][0], count);
+                    FN(store_first)(dst + (4 * i + 1) * oc_stride, t[i][0] + t[i][1], count);
+                    FN(store_first)(dst + (4 * i + 2) * oc_stride, t[i][0] - t[i][1], count);
+                    FN(store_first)(dst + (4 * i + 3) * oc_stride, -t[i][1], count);
+                }
+            }
+        }
+    }
+}

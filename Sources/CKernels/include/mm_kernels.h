@@ -74,6 +74,13 @@ void mm_winograd_output(float *y, const float *m, ptrdiff_t ld, const float *bia
 /// max |x[i]| over i < n (0 for none), or infinity when any value is NaN or infinite.
 float mm_peak_magnitude(const float *x, size_t n);
 
+/// The weight gradient's transform of the output gradient dy (OC, H, width) for tile rows
+/// row0 ..< row0 + rows: dm = A dY A^T (4 x 4) of each tile's 2 x 2 block of dy (zero past the
+/// image), laid out (16, OC, ld) as `mm_winograd_output` reads m. `padded` holds 2 rows of
+/// padded_width floats (as for `mm_winograd_input`).
+void mm_winograd_output_gradient(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
+                                 int row0, int rows, float *padded, int padded_width);
+
 /// Which code path the kernels take on this CPU: "avx512", "avx2+fma" or "generic" (the
 /// baseline ISA). The environment caps it before the first call with MASHUP_KERNELS=generic
 /// or MASHUP_KERNELS=avx2, for comparisons.

@@ -207,11 +207,28 @@ public final class Conv2d: Module {
             let transposed = ConvGeometry(C: OC, H: g.H, W: g.W, OC: C, K: 3, S: 1, PAD: 1)
             winograd(dx, dout, turned.data, nil, transposed, relu: false)
         }
-        let workers = convWorkers(n, g, backward: true)
-        workspace.withScratch(g.backwardScratch(images: n, workers: workers)) {
-            conv2d_backward(
-                computesInputGradient && !winogradInput ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data,
-                x.data, weight.value.data, n, g, $0, workers: workers)
+        if usesWinograd(g) {
+            // The weight gradient by Winograd too; the bias gradient is dout's sum per channel.
+            let plan = WinogradPlan(g)
+            let workers = max(1, min(Engine.threads, plan.gradientShards(images: n).count))
+            workspace.withScratch(plan.weightGradientScratch(images: n, workers: workers)) {
+                conv2d_weight_gradient_winograd(weight.grad.data, dout.data, x.data, n, plan, $0, workers: workers)
+            }
+            if let bias {
+                let (db, d, OC, P) = (bias.grad.data, dout.data, outChannels, g.P)
+                Engine.parallelFor(OC) { oc in
+                    var sum = 0.0
+                    for image in 0..<n { sum += sumOfFloats(d + (image * OC + oc) * P, P) }
+                    db[oc] += Float(sum)
+                }
+            }
+        } else {
+            let workers = convWorkers(n, g, backward: true)
+            workspace.withScratch(g.backwardScratch(images: n, workers: workers)) {
+                conv2d_backward(
+                    computesInputGradient ? dx.data : nil, weight.grad.data, bias?.grad.data, dout.data, x.data,
+                    weight.value.data, n, g, $0, workers: workers)
+            }
         }
         try workspace.gradientsReady(weight.grad)
         if let bias { try workspace.gradientsReady(bias.grad) }

@@ -72,6 +72,25 @@ final class NNPoolingTests: XCTestCase {
                 }
             }
             XCTAssertEqual(dx.array, expectedDx, "\(window) \(stride) \(padding)")
+            let inference = try pool.workspace.withoutRecording { try pool.forward(x) }
+            XCTAssertEqual(inference.array, out.array, "\(window) \(stride) \(padding) without recording")
         }
+    }
+
+    /// Inference's column-first pass gives what the recording pass gives where NaN and
+    /// infinities sit in the windows: NaN never wins, an all-NaN window gives -infinity.
+    func testNaNAndInfinitiesPoolAlikeWithAndWithoutRecording() throws {
+        let (n, c, h, w) = (1, 2, 7, 19)
+        var rng = Random(seed: 7)
+        let special: [Float] = [.nan, .infinity, -.infinity]
+        var values = (0..<(n * c * h * w)).map { _ in Float(rng.uniform(-1, 1)) }
+        for i in stride(from: 0, to: values.count, by: 5) { values[i] = special[i % 3] }
+        for i in 0..<9 { values[(i / 3) * w + i % 3] = .nan }  // the first window: NaN only
+        let x = try Tensor(shape: [n, c, h, w], values: values)
+        let pool = try MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        let recorded = try pool.forward(x).array
+        let inferred = try pool.workspace.withoutRecording { try pool.forward(x) }.array
+        XCTAssertFalse(recorded.contains { $0.isNaN })
+        XCTAssertEqual(inferred, recorded)
     }
 }

@@ -19,13 +19,41 @@ func maxpool2d_forward(
     padding: (Int, Int)
 ) {
     let (KH, K, SH, S, PH, PAD) = (window.0, window.1, stride.0, stride.1, padding.0, padding.1)
+    guard let argmax else {
+        // Without winners to record (inference): the window's rows reduced column by column
+        // first, then the row of maxima across each window, so each input value is compared
+        // once or twice instead of carrying an index through every row pass. The same value as
+        // the recording path: the largest number of the window, NaN never winning.
+        Engine.parallelFor(planes) { p in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(W, 1)) { column in
+                let src = x + p * H * W
+                for oh in 0..<OH {
+                    let h0 = max(0, oh * SH - PH)
+                    let h1 = min(H, oh * SH - PH + KH)
+                    let v = column.baseAddress!
+                    v.update(repeating: -.infinity, count: W)
+                    for h in h0..<h1 {
+                        let row = src + h * W
+                        for w in 0..<W { v[w] = row[w] > v[w] ? row[w] : v[w] }
+                    }
+                    let dst = out + (p * OH + oh) * OW
+                    for ow in 0..<OW {
+                        var best = -Float.infinity
+                        for w in max(0, ow * S - PAD)..<min(W, ow * S - PAD + K) { best = v[w] > best ? v[w] : best }
+                        dst[ow] = best
+                    }
+                }
+            }
+        }
+        return
+    }
     Engine.parallelFor(planes) { p in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: OW) { rowMax in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: OW) { rowArg in
                 let src = x + p * H * W
                 for oh in 0..<OH {
                     let dst = out + (p * OH + oh) * OW
-                    let idx = argmax.map { $0 + (p * OH + oh) * OW }
+                    let idx = argmax + (p * OH + oh) * OW
                     let h0 = max(0, oh * SH - PH)
                     let h1 = min(H, oh * SH - PH + KH)
                     for h in h0..<h1 {
@@ -33,15 +61,9 @@ func maxpool2d_forward(
                         let base = Int32(h * W)
                         if h == h0 {
                             dst.update(from: rowMax.baseAddress!, count: OW)
-                            if let idx { for ow in 0..<OW { idx[ow] = base + rowArg[ow] } }
-                        } else if let idx {
-                            maxpool_combine(dst, idx, rowMax.baseAddress!, rowArg.baseAddress!, base, OW)
+                            for ow in 0..<OW { idx[ow] = base + rowArg[ow] }
                         } else {
-                            for ow in 0..<OW {
-                                let m = rowMax[ow]
-                                let d = dst[ow]
-                                dst[ow] = m > d ? m : d
-                            }
+                            maxpool_combine(dst, idx, rowMax.baseAddress!, rowArg.baseAddress!, base, OW)
                         }
                     }
                 }

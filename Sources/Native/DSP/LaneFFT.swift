@@ -12,11 +12,11 @@ import Synchronization
 /// and 2.2 ms for FFTW_PATIENT. FFTW stays the transform for every other size and for double
 /// precision. The kernel picks AVX2+FMA or the baseline ISA once per process by CPUID, so
 /// results are identical on any number of threads; they differ from FFTW's by rounding only
-/// (parity with librosa is tested on both paths). On CPUs with AVX-512 the kernels run 16
-/// lanes; on a Zen 4 machine, which splits 512-bit operations in two, an earlier 16-lane
-/// variant with full 16 x 16 transposes was slower than 8 lanes (1.61 against 1.35 ms), while on
-/// the current Xeon the 16 lanes (two 8 x 8 transposes per 16 frames) take
-/// BENCHMARKS.md's `window_fft_only_30s` well below the 8 lanes' time (`MASHUP_KERNELS=avx2`).
+/// (parity with librosa is tested on both paths). On CPUs with full-width AVX-512 the kernels
+/// run 16 lanes (two 8 x 8 transposes per 16 frames): on the current Xeon the mel step's FFT,
+/// 16 lanes against 8 (`MASHUP_KERNELS=avx2`), 1.95 against 2.11 ms. Zen 4, which splits 512-bit
+/// operations in two, stays on 8 lanes: there an earlier 16-lane variant (full 16 x 16
+/// transposes) took 1.61 ms against 1.35.
 final class LaneFFT: @unchecked Sendable {
     /// Frames per kernel call on the CPU's best code path (16 with AVX-512, else 8), as of now:
     /// a `Scratch` keeps the count it was made with.

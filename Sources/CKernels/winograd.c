@@ -26,6 +26,13 @@
 #undef VU
 #undef FN
 
+/// One code path: the three transforms compiled for one ISA and width.
+typedef struct {
+    void (*input)(float *, ptrdiff_t, const float *, int, int, int, int, int, int, float *, int);
+    void (*output)(float *, const float *, ptrdiff_t, const float *, int, int, int, int, int, int, int);
+    void (*gradient)(float *, ptrdiff_t, const float *, int, int, int, int, int, int, float *, int);
+} path;
+
 #define PATH(name, target, w)                                                                                      \
     target static void input_##name(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, \
                                     int row0, int rows, float *padded, int padded_width) {                         \
@@ -38,7 +45,8 @@
     target static void gradient_##name(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width,       \
                                        int tiles_w, int row0, int rows, float *padded, int padded_width) {        \
         gradient_body_##w(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);                   \
-    }
+    }                                                                                                              \
+    static const path path_##name = {input_##name, output_##name, gradient_##name};
 
 PATH(generic, , w8)
 #if defined(__x86_64__)
@@ -46,32 +54,27 @@ PATH(avx2, __attribute__((target("avx2,fma"))), w8)
 PATH(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))), w16)
 #endif
 
-void mm_winograd_input(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
-                       int rows, float *padded, int padded_width) {
+/// The path of the CPU's best ISA (and the cap).
+static const path *current(void) {
 #if defined(__x86_64__)
     const int isa = mm_isa_level();
-    if (isa >= MM_ISA_AVX512) return input_avx512(v, ld, x, C, H, width, tiles_w, row0, rows, padded, padded_width);
-    if (isa >= MM_ISA_AVX2) return input_avx2(v, ld, x, C, H, width, tiles_w, row0, rows, padded, padded_width);
+    if (isa >= MM_ISA_AVX512) return &path_avx512;
+    if (isa >= MM_ISA_AVX2) return &path_avx2;
 #endif
-    input_generic(v, ld, x, C, H, width, tiles_w, row0, rows, padded, padded_width);
+    return &path_generic;
+}
+
+void mm_winograd_input(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
+                       int rows, float *padded, int padded_width) {
+    current()->input(v, ld, x, C, H, width, tiles_w, row0, rows, padded, padded_width);
 }
 
 void mm_winograd_output(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
                         int tiles_w, int row0, int rows, int relu) {
-#if defined(__x86_64__)
-    const int isa = mm_isa_level();
-    if (isa >= MM_ISA_AVX512) return output_avx512(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
-    if (isa >= MM_ISA_AVX2) return output_avx2(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
-#endif
-    output_generic(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
+    current()->output(y, m, ld, bias, OC, H, width, tiles_w, row0, rows, relu);
 }
 
 void mm_winograd_output_gradient(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
                                  int row0, int rows, float *padded, int padded_width) {
-#if defined(__x86_64__)
-    const int isa = mm_isa_level();
-    if (isa >= MM_ISA_AVX512) return gradient_avx512(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
-    if (isa >= MM_ISA_AVX2) return gradient_avx2(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
-#endif
-    gradient_generic(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
+    current()->gradient(dm, ld, dy, OC, H, width, tiles_w, row0, rows, padded, padded_width);
 }

@@ -26,6 +26,18 @@ INLINE void FN(store_first)(float *p, V x, int count) {
     }
 }
 
+/// row[0 ..< lead] and row[lead + width ..< padded_width] = 0 around a copy of src's width
+/// floats, or all zeros when src is NULL (a row outside the image).
+INLINE void FN(pad_row)(float *row, const float *src, int lead, int width, int padded_width) {
+    if (!src) {
+        memset(row, 0, (size_t)padded_width * sizeof(float));
+        return;
+    }
+    for (int i = 0; i < lead; i++) row[i] = 0;
+    memcpy(row + lead, src, (size_t)width * sizeof(float));
+    memset(row + lead + width, 0, (size_t)(padded_width - lead - width) * sizeof(float));
+}
+
 INLINE void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
                            int rows, float *padded, int padded_width) {
     const ptrdiff_t c_stride = (ptrdiff_t)C * ld;
@@ -35,14 +47,8 @@ INLINE void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H,
             const int ti = row0 + bi;
             for (int k = 0; k < 4; k++) {
                 const int r = 2 * ti - 1 + k;
-                float *row = padded + (ptrdiff_t)k * padded_width;
-                if (r >= 0 && r < H) {
-                    row[0] = 0;
-                    memcpy(row + 1, plane + (ptrdiff_t)r * width, (size_t)width * sizeof(float));
-                    memset(row + 1 + width, 0, (size_t)(padded_width - 1 - width) * sizeof(float));
-                } else {
-                    memset(row, 0, (size_t)padded_width * sizeof(float));
-                }
+                const float *src = r >= 0 && r < H ? plane + (ptrdiff_t)r * width : NULL;
+                FN(pad_row)(padded + (ptrdiff_t)k * padded_width, src, 1, width, padded_width);
             }
             for (int tj = 0; tj < tiles_w; tj += W) {
                 // d[k][l] of W tiles: padded row k, columns 2 tj + l + 2 lane
@@ -139,13 +145,8 @@ INLINE void FN(gradient_body)(float *dm, ptrdiff_t ld, const float *dy, int OC, 
             // the tile row's two output rows, zero past the image
             for (int k = 0; k < 2; k++) {
                 const int r = 2 * ti + k;
-                float *row = padded + (ptrdiff_t)k * padded_width;
-                if (r < H) {
-                    memcpy(row, plane + (ptrdiff_t)r * width, (size_t)width * sizeof(float));
-                    memset(row + width, 0, (size_t)(padded_width - width) * sizeof(float));
-                } else {
-                    memset(row, 0, (size_t)padded_width * sizeof(float));
-                }
+                const float *src = r < H ? plane + (ptrdiff_t)r * width : NULL;
+                FN(pad_row)(padded + (ptrdiff_t)k * padded_width, src, 0, width, padded_width);
             }
             for (int tj = 0; tj < tiles_w; tj += W) {
                 V y[2][2];  // y[row][column] of W tiles

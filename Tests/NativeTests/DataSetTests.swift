@@ -10,6 +10,9 @@ final class DataSetTests: XCTestCase {
         let set = try DataFixture.dataSet()
         XCTAssertEqual(set.songs.count, 10 * SynthConfig.tiny.songsPerGenre)
         XCTAssertEqual(set.songsByGenre.map(\.count), [Int](repeating: SynthConfig.tiny.songsPerGenre, count: 10))
+        XCTAssertEqual(set.genreCounts().map(\.count), [Int](repeating: SynthConfig.tiny.songsPerGenre, count: 10))
+        XCTAssertEqual(
+            set.genreCounts(of: [0, set.songs.count - 1]).map { "\($0.genre) \($0.count)" }, ["blues 1", "rock 1"])
         XCTAssertEqual(set.songs[0].name, "blues.00000")
         XCTAssertEqual(
             set.songs[0].stems.map { ($0 as NSString).lastPathComponent },

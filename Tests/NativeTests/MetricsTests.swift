@@ -118,6 +118,22 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(c.predictedCounts, [2, 1])
     }
 
+    func testConfusionMatrixFromRowsOfCountsAndAsRowsAndText() throws {
+        let c = try ConfusionMatrix(rows: [[2, 0], [1, 10]])
+        XCTAssertEqual(
+            c,
+            try ConfusionMatrix(
+                truth: [0, 0, 1] + Array(repeating: 1, count: 10),
+                predicted: [0, 0, 0] + Array(repeating: 1, count: 10), classes: 2))
+        XCTAssertEqual(c.rows, [[2, 0], [1, 10]])
+        XCTAssertEqual(c.normalisedRows, [[1, 0], [1.0 / 11, 10.0 / 11]])
+        XCTAssertEqual(
+            c.text(classNames: ["jazz", "rock"]),
+            "confusion matrix: 2 classes, 13 samples (rows true, columns predicted)\njazz   2   0\nrock   1  10")
+        XCTAssertThrowsError(try ConfusionMatrix(rows: [[1, 0], [1]]))
+        XCTAssertThrowsError(try ConfusionMatrix(rows: [[1, -1], [0, 1]]))
+    }
+
     func testBadInputNamesTheArgument() throws {
         XCTAssertThrowsError(try ClassificationMetrics(truth: [0, 1], predicted: [0], classes: 2)) {
             XCTAssertEqual("\($0)", "predicted: expected one prediction per true label (2), got 1")

@@ -101,6 +101,16 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(output.all[0].contains("2.00 files/s  ETA 1:23:10"), output.all[0])
     }
 
+    func testScriptFieldsAreReadableAndComeInTheUsualOrder() {
+        let fields = [
+            ProgressField("zeta", readable: 2), ProgressField("lr", readable: 1e-4), ProgressField("loss", readable: 0),
+            ProgressField("acc", readable: 0.5),
+        ]
+        XCTAssertEqual(
+            ProgressField.inUsualOrder(fields).map { "\($0.name) \($0.text)" },
+            ["loss 0.0000", "acc 0.5000", "lr 1.00e-04", "zeta 2.0000"])
+    }
+
     func testDetectedStyleIsQuietWhenAskedAndLinesWithoutATerminal() throws {
         XCTAssertEqual(ProgressStyle.detect(quiet: true), .quiet)
         try XCTSkipIf(isatty(STDOUT_FILENO) != 0, "standard output is a terminal here")

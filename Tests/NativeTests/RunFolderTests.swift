@@ -83,6 +83,19 @@ final class RunFolderTests: XCTestCase {
         XCTAssertTrue(reopened.log[1].trainLoss.isNaN)
     }
 
+    func testARecordFromNumbersByKeyKeepsTheRestAsExtras() {
+        let r = EpochRecord(epoch: 2, numbers: ["train_loss": 0.5, "val_f1": 0.7, "test_f1": 0.6])
+        XCTAssertEqual(r, EpochRecord(epoch: 2, trainLoss: 0.5, valF1: 0.7, extra: ["test_f1": 0.6]))
+        XCTAssertEqual(
+            r.fields.map(\.key), ["train_loss", "train_acc", "val_loss", "val_acc", "val_f1", "lr", "seconds"])
+    }
+
+    func testTheFirstNonFiniteNumberOfAJSONValueIsNamedByPlace() {
+        let value: JSONValue = ["a": [1, .number(.nan)], "b": .number(.infinity)]
+        XCTAssertEqual(value.firstNonFinite(), "the value.a[2] (nan)")
+        XCTAssertNil(JSONValue.array([1, "x", .null]).firstNonFinite())
+    }
+
     func testAResumedRunReplacesTheEpochsAfterItsCheckpoint() throws {
         var run = try RunFolder(root: try scratch(), name: "r")
         for e in 1...4 { try run.append(EpochRecord(epoch: e, trainLoss: Double(e))) }

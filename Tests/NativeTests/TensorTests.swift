@@ -79,6 +79,7 @@ final class TensorTests: XCTestCase {
         for j in 0..<3 { XCTAssertEqual(Double(p[j]), e[j] / e.reduce(0, +), accuracy: 1e-6) }
         XCTAssertEqual(Array(p.array.suffix(3)), [1, 0, 0])  // no overflow at 1000
         XCTAssertEqual(t.argmax(), [2, 0])
+        XCTAssertEqual(t.argmax(dim: 0), [1, 0, 0])
         XCTAssertEqual(t.sum(), 6)
         XCTAssertEqual(t.max(), 1000)
     }

@@ -17,112 +17,77 @@ final class AudioBuffer: LuaObject {
     var nativeBytes: Int { audio.samples.count * MemoryLayout<Float>.size }
 
     /// `buf.rate`, `buf.channels`, `buf.frames`, `buf.duration`.
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "rate": lua.push(audio.rate)
-        case "channels": lua.push(audio.channels)
-        case "frames": lua.push(audio.frames)
-        case "duration": lua.push(audio.duration)
-        default: return false
-        }
-        return true
-    }
+    static let properties: Properties = [
+        "rate": { $0.audio.rate },
+        "channels": { $0.audio.channels },
+        "frames": { $0.audio.frames },
+        "duration": { $0.audio.duration },
+    ]
 
     /// The samples as NumPy would lay them out: (frames) for mono, (frames, channels) otherwise.
     var arrayShape: [Int] { audio.channels == 1 ? [audio.frames] : [audio.frames, audio.channels] }
 
-    /// The buffer a method was called on.
-    static func receiver(_ lua: Lua) throws -> Audio { try lua.object(1, as: AudioBuffer.self).audio }
-
     static let methods: [Binding] = [
         // buf:mono() -> the mean of the channels; the same buffer when already mono.
         Binding("mono") { lua in
-            let audio = try receiver(lua)
-            if audio.channels == 1 {
-                lua_pushvalue(lua.L, 1)
-            } else {
-                lua.push(AudioBuffer(audio.mono()))
-            }
-            return 1
+            let audio = try receiver(lua).audio
+            return audio.channels == 1 ? lua.result(argument: 1) : try lua.result(AudioBuffer(audio.mono()))
         },
         // buf:resample(rate [, quality]) -> soxr resampling ("high" = librosa's soxr_hq);
         // the same buffer when the rate already matches.
         Binding("resample") { lua in
-            let audio = try receiver(lua)
-            let rate = try lua.integer(2)
-            guard rate >= 1 else {
-                throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
-            }
-            let quality = try resampleQuality(lua, 3)
-            if rate == audio.rate {
-                lua_pushvalue(lua.L, 1)
-            } else {
-                lua.push(AudioBuffer(try audio.resampled(to: rate, quality: quality)))
-            }
-            return 1
+            let audio = try receiver(lua).audio
+            let rate = try sampleRate(lua, 2)
+            let quality = try lua.isNoneOrNil(3) ? .high : lua.choice(3, of: ResampleQuality.self, noun: "quality")
+            if rate == audio.rate { return lua.result(argument: 1) }
+            return try lua.result(AudioBuffer(try audio.resampled(to: rate, quality: quality)))
         },
         // buf:slice(t0 [, t1]) -> the frames from t0 to t1 seconds (t1 defaults to the end).
         Binding("slice") { lua in
-            let audio = try receiver(lua)
+            let audio = try receiver(lua).audio
             let start = try lua.number(2)
             let end = try lua.number(3, default: audio.duration)
-            return lua.result(AudioBuffer(try audio.slice(from: start, to: end)))
+            return try lua.result(AudioBuffer(try audio.slice(from: start, to: end)))
         },
         // buf:save(path [, format]): "wav" (16-bit PCM), "wav_float" or "flac"; by default the
         // extension decides. Written atomically.
         Binding("save") { lua in
-            let audio = try receiver(lua)
+            let audio = try receiver(lua).audio
             let path = try lua.string(2)
-            let format: AudioFileFormat?
-            switch try lua.isNoneOrNil(3) ? nil : lua.string(3) {
-            case nil: format = nil
-            case "wav": format = .wavPCM16
-            case "wav_float": format = .wavFloat
-            case "flac": format = .flac
-            case let other?:
-                throw LuaError.argument(3, "format 'wav', 'wav_float' or 'flac' expected, got '\(other)'")
-            }
+            let format = try lua.isNoneOrNil(3) ? nil : lua.choice(3, of: AudioFileFormat.self, noun: "format")
             try AudioFile.write(audio, to: path, format: format)
             return 0
         },
         // buf:peak() -> max |x|.
-        Binding("peak") { lua in lua.result(Double(try receiver(lua).peak)) },
+        Binding("peak") { lua in try lua.result(receiver(lua).audio.peak) },
         // buf:rms() -> sqrt(mean x^2) over all samples.
-        Binding("rms") { lua in lua.result(try receiver(lua).rms) },
+        Binding("rms") { lua in try lua.result(receiver(lua).audio.rms) },
         // buf:gain(db) -> every sample scaled by 10^(db/20).
         Binding("gain") { lua in
-            let audio = try receiver(lua)
-            return lua.result(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
+            let audio = try receiver(lua).audio
+            return try lua.result(AudioBuffer(try audio.gained(decibels: try lua.number(2))))
         },
         // buf:add(other [, gain]) -> buf + gain * other (a linear factor, default 1), keeping
         // buf's length.
         Binding("add") { lua in
-            let audio = try receiver(lua)
+            let audio = try receiver(lua).audio
             let other = try lua.object(2, as: AudioBuffer.self).audio
-            return lua.result(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
+            return try lua.result(AudioBuffer(try audio.mixed(with: other, gain: try lua.number(3, default: 1))))
         },
         // buf:to_tensor() -> the samples as a (frames) or (frames, channels) tensor.
         Binding("to_tensor") { lua in
-            let buffer = try lua.object(1, as: AudioBuffer.self)
-            return lua.result(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
+            let buffer = try receiver(lua)
+            return try lua.result(TensorObject(try Tensor(shape: buffer.arrayShape, values: buffer.audio.samples)))
         },
     ]
 
-    static let metamethods: [Binding] = [
-        Binding("__len") { lua in lua.result(try receiver(lua).frames) }
-    ]
+    static let metamethods = [length { $0.audio.frames }]
 
-    private static func resampleQuality(_ lua: Lua, _ index: Int32) throws -> ResampleQuality {
-        switch try lua.isNoneOrNil(index) ? "high" : lua.string(index) {
-        case "quick": return .quick
-        case "low": return .low
-        case "medium": return .medium
-        case "high": return .high
-        case "very_high": return .veryHigh
-        case let other:
-            throw LuaError.argument(
-                index, "quality 'quick', 'low', 'medium', 'high' or 'very_high' expected, got '\(other)'")
-        }
+    /// A sample rate in Hz at `index`.
+    static func sampleRate(_ lua: Lua, _ index: Int32) throws -> Int {
+        let rate = try lua.integer(index)
+        guard rate >= 1 else { throw LuaError.argument(index, "positive sample rate in Hz expected, got \(rate)") }
+        return rate
     }
 }
 
@@ -136,27 +101,23 @@ enum LuaAudio: LuaModule {
         // stored (all channels, the file's rate), `duration` seconds from `offset` seconds.
         Binding("load") { lua in
             let path = try lua.string(1)
-            let options = try lua.options(2)
-            try options.only(["offset", "duration"])
+            let options = try lua.options(2, only: ["offset", "duration"])
             let offset = try options.number("offset", default: 0)
             let duration = try options.number("duration")
             let audio = try options.naming(["offset", "duration"]) {
                 try AudioFile.read(path, offset: offset, duration: duration)
             }
-            return lua.result(AudioBuffer(audio))
+            return try lua.result(AudioBuffer(audio))
         },
         // mm.audio.info(path) -> {frames =, channels =, rate =, duration =, format =} from
         // the header, decoding nothing.
         Binding("info") { lua in
             let info = try AudioFile.info(try lua.string(1))
-            try lua.reserve(3)
-            lua_createtable(lua.L, 0, 5)
-            lua.field("frames", info.frames)
-            lua.field("channels", info.channels)
-            lua.field("rate", info.rate)
-            lua.field("duration", info.duration)
-            lua.field("format", info.format)
-            return 1
+            return try lua.result(
+                LuaRecord([
+                    "frames": info.frames, "channels": info.channels, "rate": info.rate, "duration": info.duration,
+                    "format": info.format,
+                ]))
         },
         // mm.audio.new(samples, rate) -> a buffer from a tensor or a Lua table: (frames) is mono,
         // (frames, channels) interleaved by frame.
@@ -168,12 +129,9 @@ enum LuaAudio: LuaModule {
                 throw LuaError.argument(
                     1, "samples of shape (frames) or (frames, channels) expected, got \(tensor.shape)")
             }
-            let rate = try lua.integer(2)
-            guard rate >= 1 else {
-                throw LuaError.argument(2, "positive sample rate in Hz expected, got \(rate)")
-            }
+            let rate = try AudioBuffer.sampleRate(lua, 2)
             let channels = tensor.rank == 2 ? tensor.shape[1] : 1
-            return lua.result(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
+            return try lua.result(AudioBuffer(try Audio(checking: tensor.array, channels: channels, rate: rate)))
         },
     ]
 }

@@ -47,58 +47,57 @@ final class AugmentationObject: LuaObject, Sendable {
     }
 
     /// `aug.kind`: "audio" or "spectrogram"; `aug.name`.
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "kind": lua.push(kind)
-        case "name": lua.push(self.name)
-        default: return false
-        }
-        return true
-    }
+    static let properties: Properties = [
+        "kind": { $0.kind },
+        "name": { $0.name },
+    ]
 
     /// aug(x [, rng]) -> the augmented copy of x.
     static func apply(_ lua: Lua) throws -> Int32 {
-        let object = try lua.object(1, as: AugmentationObject.self)
-        let given = RandomObject.peek(lua.L, 3)
-        if given == nil, !lua.isNoneOrNil(3) { throw LuaError.type(3, expected: RandomObject.luaTypeName) }
+        let object = try receiver(lua)
+        let given = try lua.optionalObject(3, as: RandomObject.self)
         var random = given?.random ?? Random(seed: Engine.withRandom { $0.next() })
         defer { given?.random = random }
         switch object.stage {
         case .audio(let augmentation):
-            guard let buffer = AudioBuffer.peek(lua.L, 2) else {
-                throw LuaError.type(2, expected: AudioBuffer.luaTypeName)
-            }
-            lua.push(AudioBuffer(try augmentation.apply(buffer.audio, random: &random, worker: 0)))
+            let audio = try lua.object(2, as: AudioBuffer.self).audio
+            return try lua.result(AudioBuffer(try augmentation.apply(audio, random: &random, worker: 0)))
         case .spectrogram(let augmentation):
-            guard let s = SpectrogramObject.peek(lua.L, 2) else {
-                throw LuaError.type(2, expected: SpectrogramObject.luaTypeName)
-            }
-            lua.push(
-                SpectrogramObject(
-                    try augmentation.apply(s.spectrogram, random: &random, worker: 0), values: s.values))
+            let s = try lua.object(2, as: SpectrogramObject.self)
+            let augmented = try augmentation.apply(s.spectrogram, random: &random, worker: 0)
+            return try lua.result(SpectrogramObject(augmented, values: s.values))
         }
-        return 1
     }
 
     static let methods: [Binding] = [Binding("apply") { try apply($0) }]
     static let metamethods: [Binding] = [Binding("__call") { try apply($0) }]
 
-    /// The audio augmentation at `index` for a loader or cache option `key` (a pipeline, one
-    /// augmentation or a Lua function), nil when absent.
-    static func audioOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Audio>)? {
-        guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
-        guard let audio = object.audio else {
-            throw o.invalid(key, "an audio augmentation expected, got a \(object.kind) one")
-        }
+    /// The audio augmentation, else the error `fail` words from "an audio augmentation expected,
+    /// got a spectrogram one" for where it was met (a pipeline's step, a loader's option).
+    func audio(or fail: (String) -> LuaError) throws -> any Augmentation<Audio> {
+        guard let audio else { throw fail("an audio augmentation expected, got a \(kind) one") }
         return audio
     }
 
-    static func spectrogramOption(_ o: LuaOptions, _ key: String) throws -> (any Augmentation<Spectrogram>)? {
-        guard let object = try o.object(key, as: AugmentationObject.self) else { return nil }
-        guard let s = object.spectrogram else {
-            throw o.invalid(key, "a spectrogram augmentation expected, got an \(object.kind) one")
+    func spectrogram(or fail: (String) -> LuaError) throws -> any Augmentation<Spectrogram> {
+        guard let spectrogram else { throw fail("a spectrogram augmentation expected, got an \(kind) one") }
+        return spectrogram
+    }
+}
+
+extension LuaOptions {
+    /// The augmentation in field `key` (a pipeline, one augmentation or a Lua function) as the
+    /// audio pipeline a loader or cache takes, nil when absent; a spectrogram one is an error.
+    func audioPipeline(_ key: String) throws -> AudioPipeline? {
+        guard let a = try object(key, as: AugmentationObject.self)?.audio(or: { invalid(key, $0) }) else { return nil }
+        return try (a as? AudioPipeline) ?? AudioPipeline([(a, probability: 1)])
+    }
+
+    func spectrogramPipeline(_ key: String) throws -> SpectrogramPipeline? {
+        guard let s = try object(key, as: AugmentationObject.self)?.spectrogram(or: { invalid(key, $0) }) else {
+            return nil
         }
-        return s
+        return try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])
     }
 }
 
@@ -109,35 +108,31 @@ enum LuaAugment: LuaModule {
     static var types: [any LuaObject.Type] { [AugmentationObject.self, RandomObject.self] }
 
     /// Reads the options table (argument 1), which may hold only the fields in `accepts`, into
-    /// a stage; native errors about `fields` are raised as errors of the Lua field they map to
-    /// (`frequency` is `cutoff` for a low-pass).
+    /// a stage; a native error about one of them is raised as an error of that field, and one
+    /// about a name in `renamed` as an error of the Lua field it maps to (`frequency` is
+    /// `cutoff` for a low-pass).
     static func construct(
-        _ lua: Lua, _ name: String, accepts: Set<String>, fields: [String: String] = [:],
+        _ lua: Lua, _ name: String, accepts: Set<String>, renamed: [String: String] = [:],
         _ make: (LuaOptions) throws -> AugmentationObject.Stage
     ) throws -> Int32 {
-        let o = try lua.options(1)
-        try o.only(accepts)
+        let o = try lua.options(1, only: accepts)
         do {
             // Options are plain values; their copy's text identifies the augmentation.
             var capture = try LuaValueCapture(lua)
             let options = (try? capture.capture(1, at: "options"))?.canonical ?? "{}"
-            lua.push(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
+            return try lua.result(AugmentationObject(try make(o), name: name, identity: "\(name)\(options)"))
         } catch let error as DataError {
-            if let field = fields[error.subject] { throw o.invalid(field, error.reason) }
-            throw error
+            let field = renamed[error.subject] ?? (accepts.contains(error.subject) ? error.subject : nil)
+            throw field.map { o.invalid($0, error.reason) } ?? error
         }
-        return 1
     }
 
     /// A biquad augmentation; `frequencyField` is "cutoff" or "center", and is required.
     static func biquad(_ lua: Lua, _ kind: BiquadFilter.Kind, _ frequencyField: String) throws -> Int32 {
-        try construct(
-            lua, kind.rawValue, accepts: [frequencyField, "q", "gain"],
-            fields: ["frequency": frequencyField, "q": "q", "gain": "gain"]
-        ) { o in
-            guard let frequency = try o.range(frequencyField) else {
-                throw o.invalid(frequencyField, "a frequency in Hz (or a range {low, high}) expected, got nil")
-            }
+        let fields: Set = [frequencyField, "q", "gain"]
+        return try construct(lua, kind.rawValue, accepts: fields, renamed: ["frequency": frequencyField]) { o in
+            let frequency = try o.required(
+                frequencyField, o.range, "a frequency in Hz (or a range {low, high}) expected, got nil")
             let q = try o.number("q", default: 0.5.squareRoot())
             return .audio(try BiquadFilter(kind, frequency: frequency, q: q, gain: try o.range("gain", default: 0...0)))
         }
@@ -146,7 +141,7 @@ enum LuaAugment: LuaModule {
     static let functions: [Binding] = [
         // gain{db = {-12, 12}}: every sample scaled by 10^(db/20).
         Binding("gain") { lua in
-            try construct(lua, "gain", accepts: ["db"], fields: ["gain": "db"]) { o in
+            try construct(lua, "gain", accepts: ["db"], renamed: ["gain": "db"]) { o in
                 .audio(try Gain(decibels: try o.range("db", default: -12...12)))
             }
         },
@@ -154,12 +149,10 @@ enum LuaAugment: LuaModule {
         Binding("polarity") { lua in try construct(lua, "polarity", accepts: []) { _ in .audio(PolarityInversion()) } },
         // shift{max_seconds = 2, rollover = true}: a time shift, wrapped around or filled with silence.
         Binding("shift") { lua in
-            try construct(lua, "shift", accepts: ["max_seconds", "rollover"], fields: ["max_seconds": "max_seconds"]) {
-                o in
+            try construct(lua, "shift", accepts: ["max_seconds", "rollover"]) { o in
                 .audio(
                     try TimeShift(
-                        maxSeconds: try o.number("max_seconds", default: 2),
-                        rollover: try o.boolean("rollover") ?? true))
+                        maxSeconds: o.number("max_seconds", default: 2), rollover: o.boolean("rollover") ?? true))
             }
         },
         // reverse{}: the frames in reverse order.
@@ -176,60 +169,52 @@ enum LuaAugment: LuaModule {
         // eq{gain = {-6, 6}}: a random three-band equaliser (low shelf 60-400 Hz, peaking band
         // 200 Hz-5 kHz, high shelf 2-8 kHz), each band's gain drawn from `gain` dB.
         Binding("eq") { lua in
-            try construct(lua, "eq", accepts: ["gain"], fields: ["gain": "gain"]) { o in
-                .audio(try Equalizer(gain: try o.range("gain", default: -6...6)))
+            try construct(lua, "eq", accepts: ["gain"]) { o in
+                .audio(try Equalizer(gain: o.range("gain", default: -6...6)))
             }
         },
         // pitch_shift{semitones = {-2, 2}}: same length, every frequency scaled by 2^(s/12).
         Binding("pitch_shift") { lua in
-            try construct(lua, "pitch_shift", accepts: ["semitones"], fields: ["semitones": "semitones"]) { o in
-                .audio(try PitchShift(semitones: try o.range("semitones", default: -2...2)))
+            try construct(lua, "pitch_shift", accepts: ["semitones"]) { o in
+                .audio(try PitchShift(semitones: o.range("semitones", default: -2...2)))
             }
         },
         // time_stretch{rate = {0.8, 1.25}}: faster (> 1) or slower at the same pitch.
         Binding("time_stretch") { lua in
-            try construct(lua, "time_stretch", accepts: ["rate"], fields: ["rate": "rate"]) { o in
-                .audio(try TimeStretch(rate: try o.range("rate", default: 0.8...1.25)))
+            try construct(lua, "time_stretch", accepts: ["rate"]) { o in
+                .audio(try TimeStretch(rate: o.range("rate", default: 0.8...1.25)))
             }
         },
         // reverb{rt60 = {0.2, 1.2}, wet = {0.1, 0.5}}: convolution with a generated room.
         Binding("reverb") { lua in
-            try construct(lua, "reverb", accepts: ["rt60", "wet"], fields: ["rt60": "rt60", "wet": "wet"]) { o in
-                .audio(
-                    try Reverb(
-                        rt60: try o.range("rt60", default: 0.2...1.2), wet: try o.range("wet", default: 0.1...0.5)))
+            try construct(lua, "reverb", accepts: ["rt60", "wet"]) { o in
+                .audio(try Reverb(rt60: o.range("rt60", default: 0.2...1.2), wet: o.range("wet", default: 0.1...0.5)))
             }
         },
         // clip{threshold = {0.3, 0.9}}: hard clipping at a fraction of the peak.
         Binding("clip") { lua in
-            try construct(lua, "clip", accepts: ["threshold"], fields: ["threshold": "threshold"]) { o in
-                .audio(try Clipping(threshold: try o.range("threshold", default: 0.3...0.9)))
+            try construct(lua, "clip", accepts: ["threshold"]) { o in
+                .audio(try Clipping(threshold: o.range("threshold", default: 0.3...0.9)))
             }
         },
         // tanh{drive = {0, 20}}: soft saturation, drive in dB, the peak kept.
         Binding("tanh") { lua in
-            try construct(lua, "tanh", accepts: ["drive"], fields: ["drive": "drive"]) { o in
-                .audio(try TanhDistortion(drive: try o.range("drive", default: 0...20)))
+            try construct(lua, "tanh", accepts: ["drive"]) { o in
+                .audio(try TanhDistortion(drive: o.range("drive", default: 0...20)))
             }
         },
         // noise{color = "white"|"pink"|"brown", snr = {10, 30}}: generated noise at an SNR in dB.
         Binding("noise") { lua in
-            try construct(lua, "noise", accepts: ["color", "snr"], fields: ["snr": "snr"]) { o in
-                let colour = ColouredNoise.Colour(
-                    rawValue: try o.choice("color", ColouredNoise.Colour.allCases.map(\.rawValue), default: "white")
-                )!
+            try construct(lua, "noise", accepts: ["color", "snr"]) { o in
+                let colour = try o.choice("color", default: ColouredNoise.Colour.white)
                 return .audio(try ColouredNoise(colour, snr: try o.range("snr", default: 10...30)))
             }
         },
         // background{folder =, snr = {3, 30}, rate = 22050}: a clip from the folder's audio
         // files (decoded once, now), looped from a random offset, at an SNR in dB.
         Binding("background") { lua in
-            try construct(
-                lua, "background", accepts: ["folder", "rate", "snr"], fields: ["snr": "snr", "clips": "folder"]
-            ) { o in
-                guard let folder = try o.string("folder") else {
-                    throw o.invalid("folder", "a folder of audio files expected, got nil")
-                }
+            try construct(lua, "background", accepts: ["folder", "rate", "snr"], renamed: ["clips": "folder"]) { o in
+                let folder = try o.required("folder", o.string, "a folder of audio files expected, got nil")
                 do {
                     return .audio(
                         try BackgroundNoise(
@@ -242,16 +227,13 @@ enum LuaAugment: LuaModule {
         },
         // loudness{level = -20}: the buffer scaled to an RMS level in dBFS (or a range).
         Binding("loudness") { lua in
-            try construct(lua, "loudness", accepts: ["level"], fields: ["level": "level"]) { o in
-                .audio(try LoudnessNormalization(decibels: try o.range("level", default: -20...(-20))))
+            try construct(lua, "loudness", accepts: ["level"]) { o in
+                .audio(try LoudnessNormalization(decibels: o.range("level", default: -20...(-20))))
             }
         },
         // spec_mask{axis = "time"|"freq", width = {0, 20}, count = 1, value = 0}: SpecAugment.
         Binding("spec_mask") { lua in
-            try construct(
-                lua, "spec_mask", accepts: ["axis", "width", "count", "value"],
-                fields: ["width": "width", "count": "count"]
-            ) { o in
+            try construct(lua, "spec_mask", accepts: ["axis", "width", "count", "value"]) { o in
                 let axis: SpectrogramMask.Axis =
                     try o.choice("axis", ["time", "freq"], default: "time") == "time" ? .time : .frequency
                 let width = try o.integerRange("width") ?? 0...20
@@ -264,16 +246,14 @@ enum LuaAugment: LuaModule {
         // lua(fn or "module.name" [, {kind = "audio"|"spectrogram"}]): an augmentation written in
         // Lua, run in Lua states of its own (see LuaAugmentation for the rule it follows).
         Binding("lua") { lua in
-            let options = try lua.options(2)
-            try options.only(["kind"])
-            let kind = try options.choice("kind", ["audio", "spectrogram"], default: "audio")
-            return lua.result(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
+            let kind = try lua.options(2, only: ["kind"]).choice("kind", ["audio", "spectrogram"], default: "audio")
+            return try lua.result(try luaStep(lua, 1, at: "bad argument #1 to 'lua'", kind: kind))
         },
         // pipeline{step, ..., kind = "audio"|"spectrogram"}: steps applied in order, each an
         // augmentation, a Lua function, a module name, or {that, p = probability}.
         Binding("pipeline") { try pipeline($0) },
         // rng(seed) -> a generator to pass to augmentations (`aug(buf, rng)`) for fixed draws.
-        Binding("rng") { lua in lua.result(RandomObject(Random(seed: UInt64(bitPattern: Int64(try lua.integer(1)))))) },
+        Binding("rng") { lua in try lua.result(RandomObject(Random(seed: UInt64(bitPattern: Int64(lua.integer(1)))))) },
     ]
 
     /// A Lua augmentation object from the function or module name at `index`.
@@ -307,17 +287,14 @@ enum LuaAugment: LuaModule {
         if let given = kind, !["audio", "spectrogram"].contains(given) {
             throw o.invalid("kind", "'audio' or 'spectrogram' expected, got '\(given)'")
         }
-        var steps: [(object: AugmentationObject, probability: Double)] = []
-        try lua.reserve(4)
-        for i in 1..<(Int(lua_rawlen(L, 1)) + 1) {
-            lua_rawgeti(L, 1, lua_Integer(i))
-            defer { clua_pop(L, 1) }
+        try lua.reserve(2)
+        let steps = try lua.entries(1, of: 1, item: "step") { i -> (object: AugmentationObject, probability: Double) in
             var probability = 1.0
             if lua.type(-1) == LUA_TTABLE {
-                let step = LuaOptions(lua: lua, index: lua_gettop(L), argument: 1)
+                let step = try lua.options(-1)
                 if step.has("p") {
                     guard let p = try? step.number("p"), p.isFinite, (0...1).contains(p) else {
-                        throw LuaError.argument(1, "step \(i): field 'p': a probability in [0, 1] expected")
+                        throw step.invalid("p", "a probability in [0, 1] expected")
                     }
                     probability = p
                 }
@@ -326,24 +303,22 @@ enum LuaAugment: LuaModule {
             }
             if let object = AugmentationObject.peek(L, -1) {
                 if kind == nil, object.luaFunction == nil { kind = object.kind }
-                steps.append((object, probability))
-            } else if lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING {
-                do {
-                    steps.append((try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability))
-                } catch LuaError.message(let message) {
-                    // `{require "m"}` holds require's second result too: the file it loaded.
-                    let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
-                    let hint =
-                        path.hasSuffix(".lua") && i > 1
-                        ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
-                        : ""
-                    throw LuaError.argument(1, "step \(i): \(message)\(hint)")
-                }
-            } else {
+                return (object, probability)
+            }
+            guard lua.type(-1) == LUA_TFUNCTION || lua.type(-1) == LUA_TSTRING else {
                 throw LuaError.argument(
-                    1,
-                    "step \(i): an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))"
-                )
+                    -1, "an augmentation, a function, a module name or {step, p =} expected, got \(lua.typeName(-1))")
+            }
+            do {
+                return (try luaStep(lua, -1, at: "step \(i)", kind: "audio"), probability)
+            } catch LuaError.message(let message) {
+                // `{require "m"}` holds require's second result too: the file it loaded.
+                let path = lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : ""
+                let hint =
+                    path.hasSuffix(".lua") && i > 1
+                    ? " ('\(path)' is the second value require returns: write {require 'm', p = 1} or (require 'm'))"
+                    : ""
+                throw LuaError.argument(-1, "\(message)\(hint)")
             }
         }
         let isAudio = (kind ?? "audio") == "audio"
@@ -352,18 +327,11 @@ enum LuaAugment: LuaModule {
         var spectrogram = SpectrogramPipeline()
         for (i, step) in steps.enumerated() {
             names.append(step.probability < 1 ? "\(step.object.name) (p \(step.probability))" : step.object.name)
+            let fail: (String) -> LuaError = { .argument(1, "step \(i + 1): \($0)") }
             if isAudio {
-                guard let a = step.object.audio else {
-                    throw LuaError.argument(
-                        1, "step \(i + 1): an audio augmentation expected, got a \(step.object.kind) one")
-                }
-                try audio.append(a, probability: step.probability)
+                try audio.append(try step.object.audio(or: fail), probability: step.probability)
             } else {
-                guard let s = step.object.spectrogram else {
-                    throw LuaError.argument(
-                        1, "step \(i + 1): a spectrogram augmentation expected, got an \(step.object.kind) one")
-                }
-                try spectrogram.append(s, probability: step.probability)
+                try spectrogram.append(try step.object.spectrogram(or: fail), probability: step.probability)
             }
         }
         let name =
@@ -371,8 +339,7 @@ enum LuaAugment: LuaModule {
             + (names.isEmpty ? "empty" : names.joined(separator: ", "))
         let identity =
             "pipeline[" + steps.map { "\($0.object.identity) p=\($0.probability)" }.joined(separator: ", ") + "]"
-        lua.push(
+        return try lua.result(
             AugmentationObject(isAudio ? .audio(audio) : .spectrogram(spectrogram), name: name, identity: identity))
-        return 1
     }
 }

@@ -12,8 +12,7 @@ extension LuaData {
         guard x.rank == 4, x.shape[0] >= 1 else {
             throw LuaError.argument(1, "a batch of shape (N, 1, bins, frames) expected, got \(x.shape)")
         }
-        let o = try lua.options(3)
-        try o.only(["classes", "alpha", "seed"])
+        let o = try lua.options(3, only: ["classes", "alpha", "seed"])
         let classes = try o.integer("classes", default: Genre.allCases.count)
         guard classes >= 1 else { throw o.invalid("classes", "at least 1 class expected, got \(classes)") }
         let n = x.shape[0]
@@ -31,8 +30,6 @@ extension LuaData {
         let mixer = try o.naming(["alpha"]) { try BatchMix(method, alpha: try o.number("alpha", default: 0.4)) }
         var random = Random(seed: try o.seed(default: Engine.withRandom { $0.next() }))
         batch = try mixer.apply(batch, random: &random, worker: 0)
-        lua.push(TensorObject(batch.x))
-        lua.push(TensorObject(batch.softTargets))
-        return 2
+        return try lua.result(TensorObject(batch.x), TensorObject(batch.softTargets))
     }
 }

@@ -14,25 +14,19 @@ enum LuaData: LuaModule {
     }
 
     static let functions: [Binding] = [
-        Binding("kaggle") { try kaggle($0) },
-        Binding("bank") { try bank($0) },
-        Binding("builder") { try builder($0) },
-        Binding("cache") { try cache($0) },
-        Binding("loader") { try loader($0) },
-        Binding("test_set") { try testSet($0) },
+        kaggle, bank, builder, cache, loader, testSet,
         Binding("mixup") { try mix($0, .mixup) },
         Binding("cutmix") { try mix($0, .cutmix) },
         // mm.data.synth{out=, scale=, songs_per_genre=, test_songs_per_genre=, test_from_train = false,
         //               seconds=, mashups=, noise_clips=, seed=, progress = true}
         Binding("synth") { lua in
-            let o = try lua.options(1)
-            try o.only([
-                "out", "scale", "seed", "songs_per_genre", "test_songs_per_genre", "test_from_train",
-                "seconds", "mashups", "noise_clips", "progress",
-            ])
-            guard let out = try o.string("out") else {
-                throw LuaError.argument(1, "field 'out': the folder to write into expected")
-            }
+            let o = try lua.options(
+                1,
+                only: [
+                    "out", "scale", "seed", "songs_per_genre", "test_songs_per_genre", "test_from_train",
+                    "seconds", "mashups", "noise_clips", "progress",
+                ])
+            let out = try o.required("out", o.string, "the folder to write into expected")
             let scaleName = try o.string("scale") ?? "small"
             guard let scale = SynthScale(rawValue: scaleName) else {
                 throw o.invalid("scale", "'tiny', 'small' or 'full' expected, got '\(scaleName)'")
@@ -63,16 +57,12 @@ enum LuaData: LuaModule {
                 }
                 throw LuaError.message(error.description)
             }
-            try lua.reserve(4)
-            lua_createtable(lua.L, 0, 7)
-            lua.field("root", summary.root)
-            lua.field("labels", summary.labelsPath)
-            lua.field("songs", summary.songs.count)
-            lua.field("test_songs", summary.testSongs.count)
-            lua.field("noise_clips", summary.noiseClips.count)
-            lua.field("mashups", summary.mashups.count)
-            lua.field("seconds", summary.elapsed)
-            return 1
+            return try lua.result(
+                LuaRecord([
+                    "root": summary.root, "labels": summary.labelsPath, "songs": summary.songs.count,
+                    "test_songs": summary.testSongs.count, "noise_clips": summary.noiseClips.count,
+                    "mashups": summary.mashups.count, "seconds": summary.elapsed,
+                ]))
         },
     ]
 }

@@ -11,41 +11,35 @@ enum LuaDist: LuaModule {
 
     static let functions: [Binding] = [
         // mm.dist.rank() -> this process's rank, 0 ... size - 1.
-        Binding("rank") { lua in lua.result(Distributed.rank) },
+        Binding("rank") { lua in try lua.result(Distributed.rank) },
         // mm.dist.size() -> how many processes the job has (1 without mpirun).
-        Binding("size") { lua in lua.result(Distributed.size) },
+        Binding("size") { lua in try lua.result(Distributed.size) },
         // mm.dist.available() -> whether this build can run data-parallel (built with Open MPI).
-        Binding("available") { lua in lua.result(Distributed.available) },
+        Binding("available") { lua in try lua.result(Distributed.available) },
         // mm.dist.barrier(): waits until every rank has reached it.
-        Binding("barrier") { _ in
-            try Distributed.barrier()
-            return 0
-        },
+        Binding("barrier") { _ in try Distributed.barrier() },
         // mm.dist.allreduce(x [, op = "sum"]) -> x combined over every rank: op "sum", "mean",
         // "max" or "min". A number gives the combined number (an integer stays one, but for a
         // mean); a tensor is combined in place (every rank's tensor must have the same shape)
         // and returned.
         Binding("allreduce") { lua in
-            let op = try lua.isNoneOrNil(2) ? "sum" : lua.string(2)
-            guard let reduction = op == "mean" ? .sum : Distributed.Reduction(rawValue: op) else {
-                throw LuaError.argument(2, "'sum', 'mean', 'max' or 'min' expected, got '\(op)'")
-            }
+            let op = try lua.isNoneOrNil(2) ? "sum" : lua.choice(2, ["sum", "mean", "max", "min"])
+            let reduction = op == "mean" ? .sum : Distributed.Reduction(rawValue: op)!
             let scale = op == "mean" ? 1 / Double(Distributed.size) : 1
             if let tensor = TensorObject.peek(lua.L, 1)?.tensor {
                 try sameOnEveryRank(Double(tensor.count), "the tensor's size (\(tensor.shape))")
                 try Distributed.allreduce(tensor.buffer, reduction)
                 if scale != 1 { tensor.scaleInPlace(Float(scale)) }
-                lua_pushvalue(lua.L, 1)
-                return 1
+                return lua.result(argument: 1)
             }
             guard lua.type(1) == LUA_TNUMBER else { throw LuaError.type(1, expected: "number or tensor") }
             var value = [try lua.number(1)]
             try Distributed.allreduce(&value, reduction)
             // An integer stays an integer (exact to 2^53), except for a mean.
             if lua_isinteger(lua.L, 1) != 0, op != "mean", let whole = Int(exactly: value[0]) {
-                return lua.result(whole)
+                return try lua.result(whole)
             }
-            return lua.result(value[0] * scale)
+            return try lua.result(value[0] * scale)
         },
         // mm.dist.broadcast(value [, root = 0]) -> rank root's value on every rank: nil, a
         // boolean, number, string or plain table (as JSON), or a tensor, filled in place on the
@@ -58,18 +52,11 @@ enum LuaDist: LuaModule {
             if let tensor = TensorObject.peek(lua.L, 1)?.tensor {
                 try sameOnEveryRank(Double(tensor.count), "the tensor's size (\(tensor.shape))")
                 try Distributed.broadcast(tensor.buffer, root: root)
-                lua_pushvalue(lua.L, 1)
-                return 1
+                return lua.result(argument: 1)
             }
             // Checked on every rank, so a job of one refuses what a job of several would.
-            let value = try lua.json(1)
-            if let bad = nonFinite(value) {
-                throw LuaError.argument(1, "\(bad) cannot be sent to the other ranks (JSON has no NaN or infinity)")
-            }
-            if Distributed.size == 1 {  // a job of one: the value itself
-                lua_settop(lua.L, 1)
-                return 1
-            }
+            let value = try sendable(lua, 1)
+            if Distributed.size == 1 { return lua.result(argument: 1) }  // a job of one: the value itself
             let mine = Distributed.rank == root ? Array(value.text().utf8) : []
             let text = String(decoding: try Distributed.broadcast(mine, root: root), as: UTF8.self)
             return try lua.result(try JSONValue(parsing: text, origin: "broadcast from rank \(root)"))
@@ -77,21 +64,11 @@ enum LuaDist: LuaModule {
         // mm.dist.gather(value) -> {rank 0's value, rank 1's, ...} on every rank: nil, a boolean,
         // number, string or plain table (as JSON, as broadcast sends it), any size per rank.
         Binding("gather") { lua in
-            let value = try lua.json(1)
-            if let bad = nonFinite(value) {
-                throw LuaError.argument(1, "\(bad) cannot be sent to the other ranks (JSON has no NaN or infinity)")
-            }
-            let parts = try Distributed.allgather(Array(value.text().utf8))
+            let parts = try Distributed.allgather(Array(try sendable(lua, 1).text().utf8))
             let values = try parts.enumerated().map { rank, bytes in
                 try JSONValue(parsing: String(decoding: bytes, as: UTF8.self), origin: "gather from rank \(rank)")
             }
-            try lua.reserve(3)
-            lua_createtable(lua.L, Int32(values.count), 0)
-            for (i, v) in values.enumerated() {
-                try lua.push(v)
-                lua_rawseti(lua.L, -2, lua_Integer(i + 1))
-            }
-            return 1
+            return try lua.result(values)
         },
         // mm.dist.sync_batchnorm(net [, on = true]) -> how many BatchNorm layers it set: in
         // training they normalise with the statistics of the whole global batch, every rank's
@@ -99,7 +76,7 @@ enum LuaDist: LuaModule {
         // three small all-reduces per layer and step; on = false turns it off again.
         Binding("sync_batchnorm") { lua in
             let net = try lua.object(1, as: ModuleObject.self).module
-            return lua.result(Distributed.synchronizeBatchNorm(net, lua.isNoneOrNil(2) ? true : lua.boolean(2)))
+            return try lua.result(Distributed.synchronizeBatchNorm(net, lua.isNoneOrNil(2) ? true : lua.boolean(2)))
         },
         // mm.dist.average_gradients(optimizer, n): after backward, before the step: every rank's
         // gradients become those of the mean loss over the whole global batch (n = this rank's
@@ -122,27 +99,23 @@ enum LuaDist: LuaModule {
         Binding("overlap") { lua in
             let net = try lua.object(1, as: ModuleObject.self).module
             let optimizer = try lua.object(2, as: OptimizerObject.self).optimizer
-            let o = try lua.options(3)
-            try o.only(["bucket_mb"])
-            let megabytes = try o.number("bucket_mb", default: 4)
+            let megabytes = try lua.options(3, only: ["bucket_mb"]).number("bucket_mb", default: 4)
             guard megabytes > 0, megabytes <= 4096 else {
                 throw LuaError.argument(3, "bucket_mb in (0, 4096] expected, got \(megabytes)")
             }
             let buckets = try Distributed.overlap(net, optimizer.flat, bucketBytes: Int(megabytes * 1_048_576))
-            return lua.result(buckets != nil)
+            return try lua.result(buckets != nil)
         },
     ]
 
-    /// The first NaN or infinite number in `value`, named by where it is, or nil.
-    private static func nonFinite(_ value: JSONValue, at place: String = "the value") -> String? {
-        switch value {
-        case .number(let v): return v.isFinite ? nil : "\(place) (\(v))"
-        case .array(let items):
-            return items.enumerated().lazy.compactMap { nonFinite($1, at: "\(place)[\($0 + 1)]") }.first
-        case .object(let members):
-            return members.sorted { $0.key < $1.key }.lazy.compactMap { nonFinite($1, at: "\(place).\($0)") }.first
-        default: return nil
+    /// The value at `index` as JSON to send to the other ranks: NaN and infinite numbers are
+    /// refused by place, since JSON would send them as null and the ranks would disagree.
+    private static func sendable(_ lua: Lua, _ index: Int32) throws -> JSONValue {
+        let value = try lua.json(index)
+        if let bad = value.firstNonFinite() {
+            throw LuaError.argument(index, "\(bad) cannot be sent to the other ranks (JSON has no NaN or infinity)")
         }
+        return value
     }
 
     /// Throws unless every rank passed the same `value` (a collective's size).

@@ -5,22 +5,21 @@ import Native
 import Synchronization
 
 /// A value an augmentation written in Lua receives and returns.
-protocol LuaExchangeable: Sendable {
+protocol LuaExchangeable: Sendable, LuaValue {
     /// What the function must return, for errors: "audio buffer".
     static var luaKind: String { get }
-    func push(into lua: Lua)
     static func peek(_ lua: Lua, _ index: Int32) -> Self?
 }
 
 extension Audio: LuaExchangeable {
     static var luaKind: String { "audio buffer" }
-    func push(into lua: Lua) { lua.push(AudioBuffer(self)) }
+    func push(into lua: Lua) { AudioBuffer(self).push(into: lua) }
     static func peek(_ lua: Lua, _ index: Int32) -> Audio? { AudioBuffer.peek(lua.L, index)?.audio }
 }
 
 extension Spectrogram: LuaExchangeable {
     static var luaKind: String { "spectrogram" }
-    func push(into lua: Lua) { lua.push(SpectrogramObject(self)) }
+    func push(into lua: Lua) { SpectrogramObject(self).push(into: lua) }
     static func peek(_ lua: Lua, _ index: Int32) -> Spectrogram? { SpectrogramObject.peek(lua.L, index)?.spectrogram }
 }
 
@@ -100,19 +99,10 @@ final class LuaWorkerFunction: @unchecked Sendable, CustomReflectable {
 
     /// package.path and package.cpath of the script's state, read raw.
     private static func packagePaths(_ lua: Lua) throws -> (String, String) {
-        let L = lua.L
         try lua.reserve(3)
-        lua.push(LUA_LOADED_TABLE)
-        lua_rawget(L, clua_registryindex())
-        lua.push("package")
-        lua_rawget(L, -2)
-        defer { clua_pop(L, 2) }
         func field(_ key: String) -> String {
-            guard lua.type(-1) == LUA_TTABLE else { return "" }
-            lua.push(key)
-            lua_rawget(L, -2)
-            defer { clua_pop(L, 1) }
-            return (lua.type(-1) == LUA_TSTRING ? try? lua.string(-1) : nil) ?? ""
+            defer { clua_pop(lua.L, 1) }
+            return lua.pushLoaded("package", key) == LUA_TSTRING ? (try? lua.string(-1)) ?? "" : ""
         }
         return (field("path"), field("cpath"))
     }
@@ -173,9 +163,9 @@ final class LuaWorker: @unchecked Sendable {
         lua_pushcclosure(L, mm_traceback_handler, 0)
         lua.push(Self.functionKey)
         lua_rawget(L, clua_registryindex())
-        value.push(into: lua)
+        try value.push(into: lua)
         let rng = RandomObject(random)
-        lua.push(rng)
+        rng.push(into: lua)
         // Registered while it runs, so Ctrl-C reaches a function stuck in a loop.
         let slot = mm_worker_enter(L)
         let status = clua_pcall(L, 2, 1, 1)

@@ -49,29 +49,20 @@ extension Lua {
         return .array((1...items.count).map { items[$0]! })
     }
 
-    /// Pushes `value` as Lua: null as nil, integral numbers as integers (`epochs = 30`).
-    func result(_ value: JSONValue) throws -> Int32 { one(try push(value)) }
+}
 
-    func push(_ value: JSONValue) throws {
-        try reserve(3)
-        switch value {
-        case .null: pushNil()
-        case .bool(let b): push(b)
-        case .number(let v):
-            if v == v.rounded(), abs(v) < 9.007_199_254_740_992e15 { push(Int(v)) } else { push(v) }
-        case .string(let s): push(s)
-        case .array(let items):
-            lua_createtable(L, Int32(clamping: items.count), 0)
-            for (i, item) in items.enumerated() {
-                try push(item)
-                lua_rawseti(L, -2, lua_Integer(i + 1))
-            }
-        case .object(let members):
-            lua_createtable(L, 0, Int32(clamping: members.count))
-            for key in members.keys.sorted() {
-                try push(members[key]!)
-                setField(-2, key)
-            }
+/// JSON as Lua: null as nil, integral numbers as integers (`epochs = 30`), arrays as
+/// sequences, objects as tables with their members in key order.
+extension JSONValue: LuaValue {
+    func push(into lua: Lua) throws {
+        switch self {
+        case .null: lua.pushNil()
+        case .bool(let b): b.push(into: lua)
+        case .number(let v) where v == v.rounded() && abs(v) < 9.007_199_254_740_992e15: Int(v).push(into: lua)
+        case .number(let v): v.push(into: lua)
+        case .string(let s): s.push(into: lua)
+        case .array(let items): try items.push(into: lua)
+        case .object(let members): try LuaRecord(members.keys.sorted().map { ($0, members[$0]!) }).push(into: lua)
         }
     }
 }

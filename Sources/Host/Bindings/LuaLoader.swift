@@ -19,16 +19,10 @@ final class LoaderObject: LuaObject, Sendable {
     }
 
     /// `l.examples` (per epoch), `l.batch` (the batch size).
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "examples": lua.push(loader.count)
-        case "batch": lua.push(loader.options.batchSize)
-        default: return false
-        }
-        return true
-    }
-
-    static func receiver(_ lua: Lua) throws -> LoaderObject { try lua.object(1, as: LoaderObject.self) }
+    static let properties: Properties = [
+        "examples": { $0.loader.count },
+        "batch": { $0.loader.options.batchSize },
+    ]
 
     static let methods: [Binding] = [
         // l:epoch(e) -> an iterator over epoch e's batches: `for x, y, labels in l:epoch(e)`,
@@ -38,38 +32,25 @@ final class LoaderObject: LuaObject, Sendable {
         Binding("epoch") { lua in
             let loader = try receiver(lua).loader
             let epoch = try lua.integer(2)
-            lua.push(EpochObject(loader.epoch(epoch)))
+            try lua.push(EpochObject(loader.epoch(epoch)))
             next.push(lua.L, upvalues: 1)
             return 1
         }
     ]
 
     /// The iterator of `epoch`: its batches object is upvalue 2.
-    static let next = Binding("next") { try nextBatch($0) }
-
-    static func nextBatch(_ lua: Lua) throws -> Int32 {
+    static let next = Binding("next") { lua in
         guard let epoch = EpochObject.peek(lua.L, Binding.upvalue(1)) else {
             throw LuaError.message("the epoch has been released")
         }
-        guard let batch = try epoch.batches.nextBatch() else {
-            lua.pushNil()
-            return 1
-        }
-        lua.push(TensorObject(batch.x))
+        guard let batch = try epoch.batches.nextBatch() else { return lua.resultNil() }
         let labels = batch.labels.map { $0 + 1 }
-        if let targets = batch.targets {
-            lua.push(TensorObject(targets))
-        } else {
-            try lua.push(integers: labels)
-        }
-        try lua.push(integers: labels)
-        return 3
+        let y: any LuaValue = batch.targets.map(TensorObject.init) ?? labels
+        return try lua.result(TensorObject(batch.x), y, labels)
     }
 
-    static let metamethods: [Binding] = [
-        // #l: batches per epoch.
-        Binding("__len") { lua in lua.result(try receiver(lua).loader.batchesPerEpoch) }
-    ]
+    /// `#l`: batches per epoch.
+    static let metamethods = [length { $0.loader.batchesPerEpoch }]
 }
 
 /// A full collection of a state, run as `collectgarbage` under lua_pcall (finalizers are
@@ -79,11 +60,7 @@ final class LoaderObject: LuaObject, Sendable {
 extension Lua {
     func collectGarbage() {
         guard (try? reserve(3)) != nil else { return }
-        lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-        push("collectgarbage")
-        let found = lua_rawget(L, -2) == LUA_TFUNCTION
-        clua_remove(L, -2)
-        guard found else { return clua_pop(L, 1) }
+        guard pushGlobal("collectgarbage") == LUA_TFUNCTION else { return clua_pop(L, 1) }
         if clua_pcall(L, 0, 0, 0) != LUA_OK { clua_pop(L, 1) }
     }
 }
@@ -96,7 +73,6 @@ final class EpochObject: LuaObject {
 
     static let luaTypeName = "mashup.epoch"
     var luaDescription: String { "epoch batches" }
-    static let methods: [Binding] = []
 }
 
 extension LuaData {
@@ -105,13 +81,13 @@ extension LuaData {
     /// builder), augment = audio pipeline (fresh examples), spec_augment = spectrogram
     /// pipeline, seed =, shard = true} -> a loader. Under mpirun each rank's loader yields its
     /// shard of every global batch of `batch` examples (shard = false: whole batches).
-    static func loader(_ lua: Lua) throws -> Int32 {
-        guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table") }
-        let o = try lua.options(1)
-        try o.only([
-            "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
-            "examples_per_epoch", "augment", "spec_augment", "seed", "shard",
-        ])
+    static let loader = Binding("loader") { lua in
+        let o = try lua.table(
+            1,
+            only: [
+                "source", "batch", "shuffle", "drop_last", "workers", "prefetch", "fresh_fraction",
+                "examples_per_epoch", "augment", "spec_augment", "seed", "shard",
+            ])
         var options = LoaderOptions()
         options.batchSize = try o.integer("batch", default: options.batchSize)
         options.shuffle = try o.boolean("shuffle") ?? options.shuffle
@@ -123,39 +99,28 @@ extension LuaData {
         // In a job of several processes each builds its shard of every global batch (unless
         // shard = false: then every rank gets whole batches, as for an evaluation all run alike).
         if try o.boolean("shard") ?? true { (options.shard, options.shards) = (Distributed.rank, Distributed.size) }
-        let augment = try CacheObject.audioPipeline(o, "augment")
-        let spectrogramAugment = try AugmentationObject.spectrogramOption(o, "spec_augment").map { s in
-            try (s as? SpectrogramPipeline) ?? SpectrogramPipeline([(s, probability: 1)])
-        }
+        let augment = try o.audioPipeline("augment")
+        let spectrogramAugment = try o.spectrogramPipeline("spec_augment")
         var cache: SpectrogramCache?
         let fresh: FreshExamples
-        try lua.reserve(2)
-        lua.push("source")
-        lua_rawget(lua.L, 1)
-        if let c = CacheObject.peek(lua.L, -1) {
+        if let c = try o.peek("source", as: CacheObject.self) {
             cache = c.cache
             fresh = FreshExamples(
                 builder: c.examples.builder, input: c.examples.input,
                 augmentation: augment ?? c.examples.augmentation)
-        } else if let b = BuilderObject.peek(lua.L, -1) {
+        } else if let b = try o.peek("source", as: BuilderObject.self) {
             fresh = FreshExamples(builder: b.builder, input: b.input, augmentation: augment)
             options.examplesPerEpoch = b.builder.pool.count
         } else {
             throw o.invalid(
-                "source", "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(lua.typeName(-1))"
-            )
+                "source",
+                "a cache (mm.data.cache) or a builder (mm.data.builder) expected, got \(o.typeName(of: "source"))")
         }
-        clua_pop(lua.L, 1)
         options.examplesPerEpoch = try o.integer("examples_per_epoch", default: options.examplesPerEpoch)
-        let loader = try o.naming(["batch", "workers", "prefetch", "fresh_fraction", "examples_per_epoch", "drop_last"])
-        {
-            do {
-                return try BatchLoader(
-                    cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
-            } catch let error as DataError where error.subject == "batch_size" {
-                throw DataError("batch", error.reason)
-            }
+        let fields: Set = ["workers", "prefetch", "fresh_fraction", "examples_per_epoch", "drop_last"]
+        let loader = try o.naming(fields, renamed: ["batch_size": "batch"]) {
+            try BatchLoader(cache: cache, fresh: fresh, options: options, spectrogramAugmentation: spectrogramAugment)
         }
-        return lua.result(LoaderObject(loader))
+        return try lua.result(LoaderObject(loader))
     }
 }

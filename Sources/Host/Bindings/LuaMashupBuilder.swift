@@ -23,17 +23,13 @@ final class BuilderObject: LuaObject, Sendable {
     }
 
     /// `b.seed`, `b.bins`, `b.frames`, `b.rate`, `b.seconds` (the input length).
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "seed": lua.push(Int(Int64(bitPattern: builder.seed)))
-        case "bins": lua.push(input.bins)
-        case "frames": lua.push(input.frames)
-        case "rate": lua.push(input.rate)
-        case "seconds": lua.push(input.options.seconds)
-        default: return false
-        }
-        return true
-    }
+    static let properties: Properties = [
+        "seed": { Int(Int64(bitPattern: $0.builder.seed)) },
+        "bins": { $0.input.bins },
+        "frames": { $0.input.frames },
+        "rate": { $0.input.rate },
+        "seconds": { $0.input.options.seconds },
+    ]
 
     /// The recipe fields of an options table, as `MashupOptions` names them in snake_case.
     static let recipeFields: Set<String> = [
@@ -62,14 +58,10 @@ final class BuilderObject: LuaObject, Sendable {
         }
         recipe.cropSeconds = try o.range("crop_seconds", default: recipe.cropSeconds)
         recipe.noiseClips = try o.integerRange("noise_clips") ?? recipe.noiseClips
-        recipe.noiseMode = NoiseLevelMode(
-            rawValue: try o.choice(
-                "noise_mode", NoiseLevelMode.allCases.map(\.rawValue), default: recipe.noiseMode.rawValue))!
+        recipe.noiseMode = try o.choice("noise_mode", default: recipe.noiseMode)
         recipe.noiseIntensity = try o.range("noise_intensity", default: recipe.noiseIntensity)
         recipe.snr = try o.range("snr", default: recipe.snr)
-        recipe.normalization = MixNormalization(
-            rawValue: try o.choice(
-                "normalization", MixNormalization.allCases.map(\.rawValue), default: recipe.normalization.rawValue))!
+        recipe.normalization = try o.choice("normalization", default: recipe.normalization)
         recipe.peakLevel = try o.number("peak_level", default: recipe.peakLevel)
         recipe.rmsLevel = try o.number("rms_level", default: recipe.rmsLevel)
         try o.naming(recipeFields) { try recipe.validate() }
@@ -90,9 +82,7 @@ final class BuilderObject: LuaObject, Sendable {
     static func inputOptions(_ o: LuaOptions, rate: Int) throws -> ModelInput {
         var options = ModelInputOptions()
         options.seconds = try o.number("seconds", default: options.seconds)
-        let representation = try o.choice(
-            "representation", ModelInputOptions.Representation.allCases.map(\.rawValue), default: "decibels")
-        if representation == "musicnn" {
+        if try o.choice("representation", default: ModelInputOptions.Representation.decibels) == .musicnn {
             let musicnn = ModelInputOptions.musicnn(seconds: options.seconds)
             for field in ["n_mels", "n_fft", "hop", "fmin", "fmax", "top_db"] where o.type(of: field) != LUA_TNIL {
                 throw o.invalid(field, "nothing: musicnn's input fixes its mel settings (leave \(field) out)")
@@ -138,8 +128,6 @@ final class BuilderObject: LuaObject, Sendable {
         return BuilderObject(builder, input: input, bank: bank)
     }
 
-    static func receiver(_ lua: Lua) throws -> BuilderObject { try lua.object(1, as: BuilderObject.self) }
-
     /// The example number at `index`: Lua's 1-based i is the native example i - 1.
     static func exampleIndex(_ lua: Lua, _ index: Int32) throws -> Int {
         let i = try lua.integer(index)
@@ -147,38 +135,28 @@ final class BuilderObject: LuaObject, Sendable {
         return i - 1
     }
 
-    /// Pushes what was drawn for an example: `{stems = {drums = {song =, name =, volume =,
-    /// dropped =}, ...}, noise = {{clip =, level =, category =}, ...}, seconds =, noise_mode =}`.
-    func pushDraws(_ lua: Lua, _ example: MashupExample) throws {
+    /// What was drawn for an example: `{stems = {drums = {song =, name =, volume =, dropped =},
+    /// ...}, noise = {{clip =, level =, category =}, ...}, seconds =, noise_mode =}`.
+    func draws(_ example: MashupExample) -> LuaRecord {
         let songs = bank.dataSet.dataSet.songs
         let clips = bank.dataSet.dataSet.noiseClips
-        try lua.reserve(6)
-        lua_createtable(lua.L, 0, 4)
-        lua_createtable(lua.L, 0, 4)
-        for (k, stem) in Stem.allCases.enumerated() {
-            lua_createtable(lua.L, 0, 4)
-            lua.field("volume", Double(example.volumes[k]))
-            lua.field("dropped", example.songs[k] == nil)
-            if let song = example.songs[k] {
-                lua.field("song", song + 1)
-                lua.field("name", songs[song].name)
-            }
-            lua.setField(-2, stem.rawValue)
+        let stems: [(String, any LuaValue)] = Stem.allCases.enumerated().map { k, stem in
+            let song = example.songs[k]
+            return (
+                stem.rawValue,
+                LuaRecord([
+                    "volume": example.volumes[k], "dropped": song == nil, "song": song.map { $0 + 1 },
+                    "name": song.map { songs[$0].name },
+                ])
+            )
         }
-        lua.setField(-2, "stems")
-        lua_createtable(lua.L, Int32(example.noise.count), 0)
-        for (k, noise) in example.noise.enumerated() {
-            lua_createtable(lua.L, 0, 3)
-            lua.field("clip", noise.clip + 1)
-            lua.field("level", noise.level)
-            if let category = clips[noise.clip].category {
-                lua.field("category", category)
-            }
-            lua_rawseti(lua.L, -2, lua_Integer(k + 1))
+        let noise = example.noise.map { noise in
+            LuaRecord(["clip": noise.clip + 1, "level": noise.level, "category": clips[noise.clip].category])
         }
-        lua.setField(-2, "noise")
-        lua.field("seconds", example.seconds)
-        lua.field("noise_mode", builder.options.noiseMode.rawValue)
+        return LuaRecord([
+            "stems": LuaRecord(stems), "noise": noise, "seconds": example.seconds,
+            "noise_mode": builder.options.noiseMode.rawValue,
+        ])
     }
 
     static let methods: [Binding] = [
@@ -187,47 +165,38 @@ final class BuilderObject: LuaObject, Sendable {
         Binding("example") { lua in
             let b = try receiver(lua)
             let example = try b.builder.example(try exampleIndex(lua, 2))
-            lua.push(AudioBuffer(example.audio))
-            lua.push(example.genre.name)
-            lua.push(example.label + 1)
-            try b.pushDraws(lua, example)
-            return 4
+            return try lua.result(AudioBuffer(example.audio), example.genre.name, example.label + 1, b.draws(example))
         },
         // b:logmel(i) -> the model input of example i (bins x frames, 128 x 1292 for 30 s),
         // genre, label.
         Binding("logmel") { lua in
             let b = try receiver(lua)
             let example = try b.builder.example(try exampleIndex(lua, 2))
-            lua.push(SpectrogramObject(try b.input.spectrogram(example.audio), values: .scaled))
-            lua.push(example.genre.name)
-            lua.push(example.label + 1)
-            return 3
+            let input = SpectrogramObject(try b.input.spectrogram(example.audio), values: .scaled)
+            return try lua.result(input, example.genre.name, example.label + 1)
         },
         // b:input(buf) -> any mono buffer at the bank's rate as the model sees it (fitted to
         // the input length, log-mel, min-max).
         Binding("input") { lua in
             let b = try receiver(lua)
             let audio = try lua.object(2, as: AudioBuffer.self).audio
-            return lua.result(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
+            return try lua.result(SpectrogramObject(try b.input.spectrogram(audio), values: .scaled))
         },
     ]
 
-    static let metamethods: [Binding] = [
-        // #b: the songs the builder draws anchors from.
-        Binding("__len") { lua in lua.result(try receiver(lua).builder.pool.count) }
-    ]
+    /// `#b`: the songs the builder draws anchors from.
+    static let metamethods = [length { $0.builder.pool.count }]
 }
 
 extension LuaData {
     /// mm.data.builder(ds_or_bank [, songs [, {recipe..., seconds =, n_mels =, ..., seed =}]])
     /// -> a mashup builder over `songs` (a split's side; every song when nil).
-    static func builder(_ lua: Lua) throws -> Int32 {
+    static let builder = Binding("builder") { lua in
         guard let bank = try StemBankObject.resolve(lua, 1) else {
             throw LuaError.type(1, expected: StemBankObject.expected)
         }
-        let songs = lua.isNoneOrNil(2) ? nil : try lua.object(2, as: SongsObject.self)
-        let options = try lua.options(3)
-        try options.only(BuilderObject.builderFields)
-        return lua.result(try BuilderObject.make(bank: bank, songs: songs, options: options))
+        let songs = try lua.optionalObject(2, as: SongsObject.self)
+        let options = try lua.options(3, only: BuilderObject.builderFields)
+        return try lua.result(try BuilderObject.make(bank: bank, songs: songs, options: options))
     }
 }

@@ -18,77 +18,53 @@ enum LuaMetrics: LuaModule {
         // mm.metrics.confusion(truth, predicted, classes) or mm.metrics.confusion(classes) -> an
         // empty confusion matrix to accumulate into with :add(truth, predicted).
         Binding("confusion") { lua in
-            if lua.top <= 1 {
-                let classes = try ClassSet(lua, 1)
-                lua.push(try ConfusionObject(classes))
-            } else {
-                let classes = try ClassSet(lua, 3)
-                let confusion = try ConfusionObject(classes)
-                try confusion.add(lua, truth: 1)
-                lua.push(confusion)
-            }
-            return 1
+            if lua.top <= 1 { return try lua.result(ConfusionObject(ClassSet(lua, 1))) }
+            let confusion = try ConfusionObject(ClassSet(lua, 3))
+            try confusion.add(lua, truth: 1)
+            return try lua.result(confusion)
         },
         // mm.metrics.classify(truth, predicted, classes) or mm.metrics.classify(confusion) ->
         // {accuracy, macro_f1, macro = {precision, recall, f1}, weighted = {...},
         //  per_class = {{name, label, precision, recall, f1, support, predicted}, ...}, confusion}
-        Binding("classify") { lua in
-            let confusion = try ConfusionObject.from(lua, classesAt: 3)
-            try pushClassification(lua, confusion)
-            return 1
-        },
+        Binding("classify") { lua in try lua.result(classification(ConfusionObject.from(lua, classesAt: 3))) },
         // mm.metrics.macro_f1(truth, predicted, classes) or mm.metrics.macro_f1(confusion)
-        Binding("macro_f1") { lua in lua.result(try ConfusionObject.from(lua, classesAt: 3).metrics().macroF1) },
+        Binding("macro_f1") { lua in try lua.result(ConfusionObject.from(lua, classesAt: 3).metrics().macroF1) },
         // mm.metrics.report(truth, predicted, names [, {digits = 4}]) or
         // mm.metrics.report(confusion [, {digits = 4}]) -> scikit-learn's classification report.
         Binding("report") { lua in
             let confusion = try ConfusionObject.from(lua, classesAt: 3)
             let optionsIndex: Int32 = ConfusionObject.peek(lua.L, 1) != nil ? 2 : 4
-            return lua.result(try confusion.report(digits: try digits(lua, optionsIndex)))
+            return try lua.result(confusion.report(digits: try digits(lua, optionsIndex)))
         },
     ]
 
     /// The `digits` option of a report.
     static func digits(_ lua: Lua, _ index: Int32) throws -> Int {
-        let options = try lua.options(index)
-        try options.only(["digits"])
+        let options = try lua.options(index, only: ["digits"])
         let digits = try options.integer("digits", default: 4)
         guard (0...15).contains(digits) else { throw options.invalid("digits", "0 ... 15 expected, got \(digits)") }
         return digits
     }
 
-    /// Pushes the table `classify` returns.
-    static func pushClassification(_ lua: Lua, _ confusion: ConfusionObject) throws {
+    /// The table `classify` returns.
+    static func classification(_ confusion: ConfusionObject) throws -> LuaRecord {
         let m = try confusion.metrics()
-        try lua.reserve(6)
-        lua_createtable(lua.L, 0, 9)
-        lua.setField("accuracy", m.accuracy)
-        lua.setField("macro_f1", m.macroF1)
-        lua.setField("macro_f1_se", try m.confusion.macroF1StandardError())
-        lua.setField("samples", m.confusion.total)
-        for (key, average) in [("macro", m.macro), ("weighted", m.weighted)] {
-            lua_createtable(lua.L, 0, 3)
-            lua.setField("precision", average.precision)
-            lua.setField("recall", average.recall)
-            lua.setField("f1", average.f1)
-            lua.setField(-2, key)
+        func average(_ a: ClassificationMetrics.Averages) -> LuaRecord {
+            LuaRecord(["precision": a.precision, "recall": a.recall, "f1": a.f1])
         }
         let names = confusion.classes.displayNames
         let predicted = m.confusion.predictedCounts
-        lua_createtable(lua.L, Int32(m.classes), 0)
-        for c in 0..<m.classes {
-            lua_createtable(lua.L, 0, 7)
-            lua.setField("label", c + 1)
-            lua.setField("name", names[c])
-            lua.setField("precision", m.precision[c])
-            lua.setField("recall", m.recall[c])
-            lua.setField("f1", m.f1[c])
-            lua.setField("support", m.support[c])
-            lua.setField("predicted", predicted[c])
-            lua.appendToSequence()
+        let perClass = (0..<m.classes).map { c in
+            LuaRecord([
+                "label": c + 1, "name": names[c], "precision": m.precision[c], "recall": m.recall[c], "f1": m.f1[c],
+                "support": m.support[c], "predicted": predicted[c],
+            ])
         }
-        lua.setField(-2, "per_class")
-        lua.field("confusion", ConfusionObject(copying: confusion))
+        return LuaRecord([
+            "accuracy": m.accuracy, "macro_f1": m.macroF1, "macro_f1_se": try m.confusion.macroF1StandardError(),
+            "samples": m.confusion.total, "macro": average(m.macro), "weighted": average(m.weighted),
+            "per_class": perClass, "confusion": ConfusionObject(copying: confusion),
+        ])
     }
 }
 
@@ -155,29 +131,13 @@ final class ConfusionObject: LuaObject {
 
     static let luaTypeName = "mashup.confusion"
 
-    var luaDescription: String {
-        let names = classes.displayNames
-        let width = max(names.map(\.count).max() ?? 0, 4)
-        let cell = max(String(matrix.counts.max() ?? 0).count, 3) + 1
-        func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
-        var text = "confusion matrix: \(matrix.classes) classes, \(matrix.total) samples (rows true, columns predicted)"
-        for t in 0..<matrix.classes {
-            text +=
-                "\n" + pad(names[t], width)
-                + (0..<matrix.classes).map { pad("\(matrix[truth: t, predicted: $0])", cell) }.joined()
-        }
-        return text
-    }
+    var luaDescription: String { matrix.text(classNames: classes.displayNames) }
 
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "classes": lua.push(matrix.classes)
-        case "total": lua.push(matrix.total)
-        case "names": try lua.push(strings: classes.displayNames)
-        default: return false
-        }
-        return true
-    }
+    static let properties: Properties = [
+        "classes": { $0.matrix.classes },
+        "total": { $0.matrix.total },
+        "names": { $0.classes.displayNames },
+    ]
 
     /// Adds the labels at `truth` and `truth + 1` (both 1-based, or class names).
     func add(_ lua: Lua, truth index: Int32) throws {
@@ -214,47 +174,16 @@ final class ConfusionObject: LuaObject {
         return confusion
     }
 
-    static func receiver(_ lua: Lua) throws -> ConfusionObject { try lua.object(1, as: ConfusionObject.self) }
-
     static let methods: [Binding] = [
         // cm:add(truth, predicted): adds a batch of labels.
-        Binding("add") { lua in
-            try receiver(lua).add(lua, truth: 2)
-            return 0
-        },
+        Binding("add") { lua in try receiver(lua).add(lua, truth: 2) },
         // cm:matrix() -> rows of counts: m[t][p] samples of class t predicted as p.
-        Binding("matrix") { lua in
-            let m = try receiver(lua).matrix
-            try pushRows(lua, m.classes) { lua_pushinteger(lua.L, lua_Integer(m[truth: $0, predicted: $1])) }
-            return 1
-        },
+        Binding("matrix") { lua in try lua.result(receiver(lua).matrix.rows) },
         // cm:normalised() -> rows divided by their sums: the diagonal is the per-class recall.
-        Binding("normalised") { lua in
-            let m = try receiver(lua).matrix
-            let shares = m.rowNormalised
-            try pushRows(lua, m.classes) { lua_pushnumber(lua.L, shares[$0 * m.classes + $1]) }
-            return 1
-        },
+        Binding("normalised") { lua in try lua.result(receiver(lua).matrix.normalisedRows) },
         // cm:classify() -> the table mm.metrics.classify returns.
-        Binding("classify") { lua in
-            try LuaMetrics.pushClassification(lua, try receiver(lua))
-            return 1
-        },
+        Binding("classify") { lua in try lua.result(LuaMetrics.classification(receiver(lua))) },
         // cm:report([{digits = 4}]) -> the classification report.
-        Binding("report") { lua in lua.result(try receiver(lua).report(digits: try LuaMetrics.digits(lua, 2))) },
+        Binding("report") { lua in try lua.result(receiver(lua).report(digits: try LuaMetrics.digits(lua, 2))) },
     ]
-
-    /// Pushes a classes x classes table of rows, each cell pushed by `cell(t, p)`.
-    private static func pushRows(_ lua: Lua, _ classes: Int, _ cell: (Int, Int) -> Void) throws {
-        try lua.reserve(4)
-        lua_createtable(lua.L, Int32(classes), 0)
-        for t in 0..<classes {
-            lua_createtable(lua.L, Int32(classes), 0)
-            for p in 0..<classes {
-                cell(t, p)
-                lua_rawseti(lua.L, -2, lua_Integer(p + 1))
-            }
-            lua_rawseti(lua.L, -2, lua_Integer(t + 1))
-        }
-    }
 }

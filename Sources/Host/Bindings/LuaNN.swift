@@ -19,92 +19,75 @@ final class ModuleObject: LuaObject {
         (module as? any PretrainedBackbone)?.trainableNamedParameters ?? module.namedParameters()
     }
 
-    /// The module a method was called on.
-    static func receiver(_ lua: Lua) throws -> any Module { try lua.object(1, as: ModuleObject.self).module }
-
     static let methods: [Binding] = [
         // net:forward(x) -> the output, a new tensor.
         Binding("forward") { lua in
-            let module = try receiver(lua)
+            let module = try receiver(lua).module
             let out = try module.forward(try lua.object(2, as: TensorObject.self).tensor)
             // Forward hands back a tensor the caller owns (the network's workspace takes its
             // memory back when the last reference dies): no copy.
-            return lua.result(TensorObject(out))
+            return try lua.result(TensorObject(out))
         },
         // net:predict(x) -> the output in evaluation mode with nothing recorded for backward
         // (PyTorch's eval() under torch.no_grad()): convolutions with BatchNorm folded in and
         // no activations kept, so faster and smaller than forward. The mode is restored after.
         Binding("predict") { lua in
-            let module = try receiver(lua)
+            let module = try receiver(lua).module
             let x = try lua.object(2, as: TensorObject.self).tensor
             let wasTraining = module.isTraining
             module.setTraining(false)
             defer { module.setTraining(wasTraining) }
-            return lua.result(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
+            return try lua.result(TensorObject(try module.workspace.withoutRecording { try module.forward(x) }))
         },
         // net:backward(grad) -> d(loss)/d(input), a new tensor; parameter gradients accumulate
         // (clear them with zero_grad). A seresnet built without `input_grad = true` skips the
         // input gradient and returns nothing.
         Binding("backward") { lua in
-            let module = try receiver(lua)
+            let module = try receiver(lua).module
             let dout = try lua.object(2, as: TensorObject.self).tensor
             if let buckets = module.workspace.gradientObserver as? GradientBuckets {  // mm.dist.overlap
                 try buckets.beginBackward(examples: dout.rank > 0 ? dout.shape[0] : 1)
             }
             let dx = try module.backward(dout)
             if let net = module as? SEResNet, !net.computesInputGradient { return 0 }
-            return lua.result(TensorObject(dx))
+            return try lua.result(TensorObject(dx))
         },
         // net:training() / net:evaluate(): batch statistics and dropout on or off; return net.
         Binding("training") { try setMode($0, training: true) },
         Binding("evaluate") { try setMode($0, training: false) },
         // net:is_training() -> true in training mode.
-        Binding("is_training") { lua in lua.result(try receiver(lua).isTraining) },
+        Binding("is_training") { lua in try lua.result(receiver(lua).module.isTraining) },
         // net:parameters() -> the parameter list an optimiser takes (a musicnn's trainable ones).
-        Binding("parameters") { lua in lua.result(ParameterList(try lua.object(1, as: ModuleObject.self).trainable)) },
+        Binding("parameters") { lua in try lua.result(ParameterList(receiver(lua).trainable)) },
         // net:embed(x) -> a musicnn's penultimate features (N, 200) for x (N, 1, frames, 96), in
         // evaluation mode with nothing recorded: what a classifier of another task starts from.
         Binding("embed") { lua in
-            guard let net = try receiver(lua) as? any PretrainedBackbone else {
+            guard let net = try receiver(lua).module as? any PretrainedBackbone else {
                 throw LuaError.argument(1, "embed is a musicnn's (mm.nn.musicnn); this network has no embedding")
             }
-            return lua.result(TensorObject(try net.embed(try lua.object(2, as: TensorObject.self).tensor).copy()))
+            return try lua.result(TensorObject(try net.embed(try lua.object(2, as: TensorObject.self).tensor).copy()))
         },
         // net:parameter_count() -> trainable scalars, as PyTorch counts them.
-        Binding("parameter_count") { lua in lua.result(try receiver(lua).parameterCount) },
+        Binding("parameter_count") { lua in try lua.result(receiver(lua).module.parameterCount) },
         // net:named_parameters() -> {name = tensor}, each tensor sharing the parameter's storage.
         Binding("named_parameters") { lua in
-            let named = try receiver(lua).namedParameters()
-            try lua.reserve(3)
-            lua_createtable(lua.L, 0, Int32(clamping: named.count))
-            for (name, parameter) in named {
-                lua.push(TensorObject(parameter.value))
-                lua.setField(-2, name)
-            }
-            return 1
+            let named = try receiver(lua).module.namedParameters()
+            return try lua.result(LuaRecord(named.map { ($0.name, TensorObject($0.parameter.value)) }))
         },
-        Binding("zero_grad") { lua in
-            try receiver(lua).zeroGrad()
-            return 0
-        },
+        Binding("zero_grad") { lua in try receiver(lua).module.zeroGrad() },
         // net:save(path): the state dict as safetensors under PyTorch's names, atomically.
-        Binding("save") { lua in
-            try receiver(lua).save(to: try lua.string(2))
-            return 0
-        },
+        Binding("save") { lua in try receiver(lua).module.save(to: try lua.string(2)) },
         // net:load(path): strict by name; a mismatch lists missing, unexpected and mis-shaped
         // names and changes nothing.
         Binding("load") { lua in
-            try receiver(lua).load(from: try lua.string(2))
-            lua_pushvalue(lua.L, 1)
-            return 1
+            try receiver(lua).module.load(from: try lua.string(2))
+            return lua.result(argument: 1)
         },
     ]
 
     private static func setMode(_ lua: Lua, training: Bool) throws -> Int32 {
-        try receiver(lua).setTraining(training)
-        lua_pushvalue(lua.L, 1)
-        return 1
+        try receiver(lua).module.setTraining(training)
+        return lua.result(argument: 1)
     }
 }
 
@@ -122,21 +105,10 @@ final class ParameterList: LuaObject {
 
     static let methods: [Binding] = [
         // params:names() -> the dotted names in order.
-        Binding("names") { lua in
-            let list = try lua.object(1, as: ParameterList.self)
-            try lua.reserve(2)
-            lua_createtable(lua.L, Int32(clamping: list.named.count), 0)
-            for (i, entry) in list.named.enumerated() {
-                lua.push(entry.name)
-                lua_rawseti(lua.L, -2, lua_Integer(i + 1))
-            }
-            return 1
-        }
+        Binding("names") { lua in try lua.result(receiver(lua).named.map(\.name)) }
     ]
 
-    static let metamethods: [Binding] = [
-        Binding("__len") { lua in lua.result(try lua.object(1, as: ParameterList.self).named.count) }
-    ]
+    static let metamethods = [length { $0.named.count }]
 
     /// The parameters at `index`: a parameter list, or a module (its parameters).
     static func argument(_ lua: Lua, _ index: Int32) throws -> [Parameter] {
@@ -155,10 +127,8 @@ enum LuaNN: LuaModule {
         // mm.nn.seresnet{widths = {64, 128, 256, 512}, blocks = {2, 2, 2, 2}, reduction = 16,
         // classes = 10, dropout = 0.5, in_channels = 1, input_grad = false}
         Binding("seresnet") { lua in
-            let options = try lua.options(1)
-            try options.only([
-                "widths", "blocks", "reduction", "classes", "dropout", "in_channels", "input_grad",
-            ])
+            let options = try lua.options(
+                1, only: ["widths", "blocks", "reduction", "classes", "dropout", "in_channels", "input_grad"])
             var config = SEResNetConfig()
             config.widths = try options.integers("widths") ?? config.widths
             config.blocks = try options.integers("blocks") ?? config.blocks
@@ -168,7 +138,7 @@ enum LuaNN: LuaModule {
             config.inChannels = try options.integer("in_channels", default: config.inChannels)
             let net = try SEResNet(config)
             net.computesInputGradient = try options.boolean("input_grad") ?? false
-            return lua.result(ModuleObject(net))
+            return try lua.result(ModuleObject(net))
         },
         // mm.nn.musicnn{model = "musicnn" | "vgg", weights = "MSD" | "MTT" | false, classes = 50,
         // trainable = "all" | "head" | K, folder = "data/weights", dropout =, clips = false}
@@ -176,8 +146,8 @@ enum LuaNN: LuaModule {
         // pipeline's musicnn representation is, and averages logits and embeddings over their
         // 3 s patches (ClipPatches); otherwise patches (N, 1, 187, 96) as mm.dsp.musicnn gives.
         Binding("musicnn") { lua in
-            let o = try lua.options(1)
-            try o.only(["model", "weights", "classes", "trainable", "folder", "dropout", "clips"])
+            let o = try lua.options(
+                1, only: ["model", "weights", "classes", "trainable", "folder", "dropout", "clips"])
             let vgg = try o.choice("model", ["musicnn", "vgg"], default: "musicnn") == "vgg"
             let classes = try o.integer("classes", default: 50)
             let net: any PretrainedBackbone
@@ -223,51 +193,36 @@ enum LuaNN: LuaModule {
                 net.trainableGroups = k
             }
             if try o.boolean("clips") ?? false {
-                return lua.result(ModuleObject(try ClipPatches(net, patch: MusicnnFrontEnd.patchFrames)))
+                return try lua.result(ModuleObject(try ClipPatches(net, patch: MusicnnFrontEnd.patchFrames)))
             }
-            return lua.result(ModuleObject(net))
+            return try lua.result(ModuleObject(net))
         },
         // mm.nn.musicnn_tags([weights = "MSD" | "MTT"]) -> the 50 tag names of the pretrained
         // networks' outputs, in output order (index i is logit i of mm.nn.musicnn{classes = 50}).
         Binding("musicnn_tags") { lua in
-            let source = try lua.string(1, default: "MSD")
-            guard ["MSD", "MTT"].contains(source) else {
-                throw LuaError.argument(1, "'MSD' or 'MTT' expected, got '\(source)'")
-            }
-            try lua.push(strings: source == "MSD" ? MusicnnWeights.msdTags : MusicnnWeights.mttTags)
-            return 1
+            let source = lua.isNoneOrNil(1) ? "MSD" : try lua.choice(1, ["MSD", "MTT"])
+            return try lua.result(source == "MSD" ? MusicnnWeights.msdTags : MusicnnWeights.mttTags)
         },
         // mm.nn.tf_checkpoint(prefix [, {optimizer = false}]) -> {name = tensor}: a TensorFlow
         // (V2) checkpoint's variables under their TensorFlow names and layouts; integer
         // variables as integers (a scalar) or flat tables. optimizer = true keeps Adam's slots.
         Binding("tf_checkpoint") { lua in
             let prefix = try lua.string(1)
-            let o = try lua.options(2)
-            try o.only(["optimizer"])
-            let all = try o.boolean("optimizer") ?? false
+            let all = try lua.options(2, only: ["optimizer"]).boolean("optimizer") ?? false
             let tensors = try TensorFlowCheckpoint.read(prefix) { all || MusicnnWeights.isNetworkVariable($0) }
-            try lua.reserve(4)
-            lua_createtable(lua.L, 0, Int32(clamping: tensors.count))
-            for (name, value) in tensors.sorted(by: { $0.key < $1.key }) {
+            let variables = tensors.sorted { $0.key < $1.key }.map { name, value -> (String, any LuaValue) in
                 switch value {
-                case .f32(let t): lua.push(TensorObject(t))
-                case .i64(let shape, let values) where shape.isEmpty: lua.push(Int(values[0]))
-                case .i64(_, let values):
-                    lua_createtable(lua.L, Int32(clamping: values.count), 0)
-                    for (i, v) in values.enumerated() {
-                        lua.push(Int(v))
-                        lua_rawseti(lua.L, -2, lua_Integer(i + 1))
-                    }
+                case .f32(let t): (name, TensorObject(t))
+                case .i64(let shape, let values) where shape.isEmpty: (name, Int(values[0]))
+                case .i64(_, let values): (name, values.map { Int($0) })
                 }
-                lua.setField(-2, name)
             }
-            return 1
+            return try lua.result(LuaRecord(variables))
         },
         // mm.nn.Conv2d(in, out, k or {kh, kw} [, {stride = 1, pad = 0 or {rows, columns} or
         // {top, bottom, left, right}, bias = true}])
         Binding("Conv2d") { lua in
-            let options = try lua.options(4)
-            try options.only(["stride", "pad", "bias"])
+            let options = try lua.options(4, only: ["stride", "pad", "bias"])
             // k: a side, or {height, width}; pad: on every side, {rows, columns} or
             // {top, bottom, left, right}
             var kernel = (0, 0)
@@ -305,8 +260,7 @@ enum LuaNN: LuaModule {
         },
         // mm.nn.BatchNorm2d(channels [, {eps = 1e-5, momentum = 0.1}])
         Binding("BatchNorm2d") { lua in
-            let options = try lua.options(2)
-            try options.only(["eps", "momentum"])
+            let options = try lua.options(2, only: ["eps", "momentum"])
             return try push(
                 lua,
                 BatchNorm2d(
@@ -317,8 +271,7 @@ enum LuaNN: LuaModule {
         // mm.nn.MaxPool2d(k [, {stride = k, pad = 0}])
         Binding("MaxPool2d") { lua in
             let k = try lua.integer(1)
-            let options = try lua.options(2)
-            try options.only(["stride", "pad"])
+            let options = try lua.options(2, only: ["stride", "pad"])
             return try push(
                 lua,
                 MaxPool2d(
@@ -329,8 +282,7 @@ enum LuaNN: LuaModule {
         Binding("GlobalAvgPool") { try push($0, GlobalAvgPool()) },
         // mm.nn.Linear(in, out [, {bias = true}])
         Binding("Linear") { lua in
-            let options = try lua.options(3)
-            try options.only(["bias"])
+            let options = try lua.options(3, only: ["bias"])
             return try push(
                 lua, Linear(try lua.integer(1), try lua.integer(2), bias: try options.boolean("bias") ?? true))
         },
@@ -338,8 +290,7 @@ enum LuaNN: LuaModule {
         Binding("Dropout") { lua in try push(lua, Dropout(try lua.number(1, default: 0.5))) },
         // mm.nn.SEBlock(channels [, {reduction = 16}]): squeeze-and-excitation.
         Binding("SEBlock") { lua in
-            let options = try lua.options(2)
-            try options.only(["reduction"])
+            let options = try lua.options(2, only: ["reduction"])
             return try push(
                 lua,
                 SqueezeExcitation(
@@ -347,8 +298,7 @@ enum LuaNN: LuaModule {
         },
         // mm.nn.BasicBlock(in, out [, {stride = 1, reduction = 16}]): the residual SE block.
         Binding("BasicBlock") { lua in
-            let options = try lua.options(3)
-            try options.only(["stride", "reduction"])
+            let options = try lua.options(3, only: ["stride", "reduction"])
             return try push(
                 lua,
                 BasicBlock(
@@ -359,16 +309,7 @@ enum LuaNN: LuaModule {
         // "0.weight", "1.weight", ... in saved files, as PyTorch names them.
         Binding("Sequential") { lua in
             guard lua.type(1) == LUA_TTABLE else { throw LuaError.type(1, expected: "table of modules") }
-            try lua.reserve(2)
-            var layers: [any Module] = []
-            for i in 1..<(Int(lua_rawlen(lua.L, 1)) + 1) {
-                lua_rawgeti(lua.L, 1, lua_Integer(i))
-                defer { clua_pop(lua.L, 1) }
-                guard let layer = ModuleObject.peek(lua.L, -1) else {
-                    throw LuaError.argument(1, "entry \(i): module expected, got \(lua.typeName(-1))")
-                }
-                layers.append(layer.module)
-            }
+            let layers = try lua.sequence(1, of: "module") { ModuleObject.peek($0.L, -1)?.module }
             return try push(lua, Sequential(layers))
         },
         // mm.nn.cross_entropy(logits, target [, {label_smoothing = 0}]) -> loss, d(loss)/d(logits).
@@ -379,9 +320,7 @@ enum LuaNN: LuaModule {
             guard logits.rank == 2, logits.count > 0 else {
                 throw LuaError.argument(1, "logits of shape (N, C) expected, got \(logits.shape)")
             }
-            let options = try lua.options(3)
-            try options.only(["label_smoothing"])
-            let smoothing = try options.number("label_smoothing", default: 0)
+            let smoothing = try lua.options(3, only: ["label_smoothing"]).number("label_smoothing", default: 0)
             let result: (loss: Double, dlogits: Tensor)
             if let soft = TensorObject.peek(lua.L, 2)?.tensor, soft.rank == 2 {
                 result = try crossEntropy(logits, targets: soft, labelSmoothing: smoothing)
@@ -389,14 +328,12 @@ enum LuaNN: LuaModule {
                 let labels = try classLabels(lua, 2, rows: logits.shape[0], classes: logits.shape[1])
                 result = try crossEntropy(logits, labels: labels, labelSmoothing: smoothing)
             }
-            lua.push(result.loss)
-            lua.push(TensorObject(result.dlogits))
-            return 2
+            return try lua.result(result.loss, TensorObject(result.dlogits))
         },
     ]
 
     private static func push(_ lua: Lua, _ module: @autoclosure () throws -> any Module) throws -> Int32 {
-        return lua.result(ModuleObject(try module()))
+        return try lua.result(ModuleObject(try module()))
     }
 
     /// 1-based class labels at `index` (a table of integers or a 1-D tensor), one per row of

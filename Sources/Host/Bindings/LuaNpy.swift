@@ -25,7 +25,7 @@ enum LuaNpy: LuaModule {
         // mm.npy.load(path) -> a tensor of the file's shape (any numeric dtype read as float32).
         Binding("load") { lua in
             let array = try Npy.read(try lua.string(1))
-            return lua.result(TensorObject(try Tensor(shape: array.shape, values: array.values)))
+            return try lua.result(TensorObject(try Tensor(shape: array.shape, values: array.values)))
         },
     ]
 }

@@ -16,44 +16,31 @@ final class OptimizerObject: LuaObject {
             "\(kind): \(optimizer.parameters.count) parameters, lr \(optimizer.learningRate), \(optimizer.stepCount) steps"
     }
 
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "lr": lua.push(optimizer.learningRate)
-        case "momentum": lua.push(optimizer.momentum)
-        case "steps": lua.push(optimizer.stepCount)
-        default: return false
-        }
-        return true
-    }
-
-    /// The optimiser a method was called on.
-    static func receiver(_ lua: Lua) throws -> any Optimizer { try lua.object(1, as: OptimizerObject.self).optimizer }
+    static let properties: Properties = [
+        "lr": { $0.optimizer.learningRate },
+        "momentum": { $0.optimizer.momentum },
+        "steps": { $0.optimizer.stepCount },
+    ]
 
     static let methods: [Binding] = [
         // opt:step(): one update from the accumulated gradients.
-        Binding("step") { lua in
-            try receiver(lua).step()
-            return 0
-        },
-        Binding("zero_grad") { lua in
-            try receiver(lua).zeroGrad()
-            return 0
-        },
+        Binding("step") { lua in try receiver(lua).optimizer.step() },
+        Binding("zero_grad") { lua in try receiver(lua).optimizer.zeroGrad() },
         // opt:clip_grad_norm(max) -> the global gradient norm before clipping.
         Binding("clip_grad_norm") { lua in
-            let optimizer = try receiver(lua)
+            let optimizer = try receiver(lua).optimizer
             let limit = try lua.number(2)
             guard limit > 0, limit.isFinite else {
                 throw LuaError.argument(2, "positive norm expected, got \(limit)")
             }
-            return lua.result(try clipGradNorm(optimizer.parameters, maxNorm: limit))
+            return try lua.result(try clipGradNorm(optimizer.parameters, maxNorm: limit))
         },
     ]
 
     static let metamethods: [Binding] = [
         // opt.lr = x
         Binding("__newindex") { lua in
-            let optimizer = try receiver(lua)
+            let optimizer = try receiver(lua).optimizer
             guard lua.type(2) == LUA_TSTRING, try lua.string(2) == "lr" else {
                 throw LuaError.message("an optimizer's only settable field is 'lr'")
             }
@@ -98,7 +85,7 @@ final class SchedulerObject: LuaObject {
     static let methods: [Binding] = [
         // sched:step([metric]): the next step's learning rate; plateau needs the metric.
         Binding("step") { lua in
-            let scheduler = try lua.object(1, as: SchedulerObject.self)
+            let scheduler = try receiver(lua)
             switch scheduler.schedule {
             case .perBatch(let s):
                 guard lua.isNoneOrNil(2) else {
@@ -115,7 +102,7 @@ final class SchedulerObject: LuaObject {
             return 0
         },
         // sched:lr() -> the optimiser's current learning rate.
-        Binding("lr") { lua in lua.result(try lua.object(1, as: SchedulerObject.self).optimizer.learningRate) },
+        Binding("lr") { lua in try lua.result(receiver(lua).optimizer.learningRate) },
     ]
 }
 
@@ -128,8 +115,7 @@ enum LuaOptim: LuaModule {
         // mm.optim.adamw(params [, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 1e-2}])
         Binding("adamw") { lua in
             let parameters = try ParameterList.argument(lua, 1)
-            let options = try lua.options(2)
-            try options.only(["lr", "betas", "eps", "weight_decay"])
+            let options = try lua.options(2, only: ["lr", "betas", "eps", "weight_decay"])
             let betas = try options.numbers("betas") ?? [0.9, 0.999]
             guard betas.count == 2 else {
                 throw options.invalid("betas", "two numbers {beta1, beta2} expected")
@@ -139,95 +125,80 @@ enum LuaOptim: LuaModule {
                 beta2: betas[1],
                 eps: try options.number("eps", default: 1e-8),
                 weightDecay: try options.number("weight_decay", default: 1e-2))
-            return lua.result(OptimizerObject(adam))
+            return try lua.result(OptimizerObject(adam))
         },
         // mm.optim.sgd(params, {lr =, momentum = 0, dampening = 0, nesterov = false, weight_decay = 0})
         Binding("sgd") { lua in
             let parameters = try ParameterList.argument(lua, 1)
-            let options = try lua.options(2)
-            try options.only(["lr", "momentum", "dampening", "weight_decay", "nesterov"])
-            guard let lr = try options.number("lr") else {
-                throw options.invalid("lr", "a learning rate is required")
-            }
+            let options = try lua.options(2, only: ["lr", "momentum", "dampening", "weight_decay", "nesterov"])
+            let lr = try options.required("lr", options.number, "a learning rate is required")
             let sgd = try SGD(
                 parameters, learningRate: lr, momentum: try options.number("momentum", default: 0),
                 dampening: try options.number("dampening", default: 0),
                 weightDecay: try options.number("weight_decay", default: 0),
                 nesterov: try options.boolean("nesterov") ?? false)
-            return lua.result(OptimizerObject(sgd))
+            return try lua.result(OptimizerObject(sgd))
         },
         // mm.optim.onecycle(opt, {max_lr =, total_steps =, pct_start = 0.3, div_factor = 25,
         // final_div_factor = 1e4, anneal = "cos", three_phase = false, cycle_momentum = true,
         // base_momentum = 0.85, max_momentum = 0.95}), PyTorch's OneCycleLR.
         Binding("onecycle") { lua in
             let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
-            let o = try lua.options(2)
-            try o.only([
-                "max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor", "three_phase",
-                "cycle_momentum", "base_momentum", "max_momentum",
-            ])
+            let o = try lua.options(
+                2,
+                only: [
+                    "max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor", "three_phase",
+                    "cycle_momentum", "base_momentum", "max_momentum",
+                ])
             let schedule = try OneCycleLR(
-                optimizer, maxLR: try required(o, "max_lr"), totalSteps: try requiredInteger(o, "total_steps"),
+                optimizer, maxLR: try o.required("max_lr", o.number, "a number is required"),
+                totalSteps: try o.required("total_steps", o.integer, "an integer is required"),
                 pctStart: try o.number("pct_start", default: 0.3),
-                anneal: OneCycleLR.Anneal(
-                    rawValue: try o.choice("anneal", ["cos", "linear"], default: "cos"))!,
+                anneal: try o.choice("anneal", default: OneCycleLR.Anneal.cos),
                 divFactor: try o.number("div_factor", default: 25),
                 finalDivFactor: try o.number("final_div_factor", default: 1e4),
                 threePhase: try o.boolean("three_phase") ?? false,
                 cycleMomentum: try o.boolean("cycle_momentum") ?? true,
                 baseMomentum: try o.number("base_momentum", default: 0.85),
                 maxMomentum: try o.number("max_momentum", default: 0.95))
-            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "onecycle"))
+            return try lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "onecycle"))
         },
         // mm.optim.cosine(opt, {total_steps =, warmup = 0, min_lr = 0}): linear warm-up, then
         // cosine decay from the optimiser's rate to min_lr.
         Binding("cosine") { lua in
             let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
-            let o = try lua.options(2)
-            try o.only(["total_steps", "warmup", "min_lr"])
+            let o = try lua.options(2, only: ["total_steps", "warmup", "min_lr"])
             let schedule = try CosineWarmupLR(
                 optimizer, warmupSteps: try o.integer("warmup", default: 0),
-                totalSteps: try requiredInteger(o, "total_steps"),
+                totalSteps: try o.required("total_steps", o.integer, "an integer is required"),
                 minLR: try o.number("min_lr", default: 0))
-            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "cosine"))
+            return try lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "cosine"))
         },
         // mm.optim.step_lr(opt, {step_size =, gamma = 0.1})
         Binding("step_lr") { lua in
             let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
-            let o = try lua.options(2)
-            try o.only(["step_size", "gamma"])
+            let o = try lua.options(2, only: ["step_size", "gamma"])
             let schedule = try StepLR(
-                optimizer, stepSize: try requiredInteger(o, "step_size"),
+                optimizer, stepSize: try o.required("step_size", o.integer, "an integer is required"),
                 gamma: try o.number("gamma", default: 0.1))
-            return lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "step_lr"))
+            return try lua.result(SchedulerObject(.perBatch(schedule), optimizer: optimizer, kind: "step_lr"))
         },
         // mm.optim.plateau(opt [, {mode = "min", factor = 0.1, patience = 10, threshold = 1e-4,
         // cooldown = 0, min_lr = 0, eps = 1e-8}]), PyTorch's ReduceLROnPlateau.
         Binding("plateau") { lua in
             let optimizer = try lua.object(1, as: OptimizerObject.self).optimizer
-            let o = try lua.options(2)
-            try o.only(["mode", "factor", "patience", "threshold", "cooldown", "min_lr", "eps"])
+            let o = try lua.options(2, only: ["mode", "factor", "patience", "threshold", "cooldown", "min_lr", "eps"])
             let schedule = try ReduceLROnPlateau(
                 optimizer,
-                mode: ReduceLROnPlateau.Mode(rawValue: try o.choice("mode", ["min", "max"], default: "min"))!,
+                mode: try o.choice("mode", default: ReduceLROnPlateau.Mode.min),
                 factor: try o.number("factor", default: 0.1), patience: try o.integer("patience", default: 10),
                 threshold: try o.number("threshold", default: 1e-4),
                 cooldown: try o.integer("cooldown", default: 0),
                 minLR: try o.number("min_lr", default: 0), eps: try o.number("eps", default: 1e-8))
-            return lua.result(SchedulerObject(.plateau(schedule), optimizer: optimizer, kind: "plateau"))
+            return try lua.result(SchedulerObject(.plateau(schedule), optimizer: optimizer, kind: "plateau"))
         },
         Binding("ema") { try WeightAverageObject.make($0) },
         Binding("save_state") { try LuaTrainingState.save($0) },
         Binding("load_state") { try LuaTrainingState.load($0) },
     ]
-
-    private static func required(_ options: LuaOptions, _ key: String) throws -> Double {
-        guard let value = try options.number(key) else { throw options.invalid(key, "a number is required") }
-        return value
-    }
-
-    private static func requiredInteger(_ options: LuaOptions, _ key: String) throws -> Int {
-        guard let value = try options.integer(key) else { throw options.invalid(key, "an integer is required") }
-        return value
-    }
 }

@@ -18,9 +18,7 @@ enum LuaPlot: LuaModule {
         Binding("history") { lua in
             let records = try RunObject.peek(lua.L, 1)?.folder.log ?? lua.epochRecords(1)
             let path = try lua.string(2)
-            let options = try lua.options(3)
-            try options.only(["title"])
-            let title = try options.string("title") ?? "Training history"
+            let title = try lua.options(3, only: ["title"]).string("title") ?? "Training history"
             return try save(lua, Figure.trainingHistory(records, title: title), to: path)
         },
         // mm.plot.confusion(confusion or rows of counts, names, path [, {normalise = true, title =}]),
@@ -34,22 +32,13 @@ enum LuaPlot: LuaModule {
             let next: Int32 = ownNames ? 2 : 3
             let names = ownNames ? confusion!.classes.displayNames : try lua.strings(2)
             let path = try lua.string(next)
-            let options = try lua.options(next + 1)
-            try options.only(["normalise", "title"])
+            let options = try lua.options(next + 1, only: ["normalise", "title"])
             let normalise = try options.boolean("normalise") ?? true
             guard names.count == matrix.classes else {
                 throw LuaError.argument(2, "\(matrix.classes) class names expected, got \(names.count)")
             }
-            let figure: Figure
-            if let title = try options.string("title") {
-                figure = try Figure.confusionMatrix(
-                    matrix, classNames: names, normalise: normalise, title: title)
-            } else if matrix.total > 0 {
-                figure = try Figure.confusionMatrix(
-                    ClassificationMetrics(matrix), classNames: names, normalise: normalise)
-            } else {
-                figure = try Figure.confusionMatrix(matrix, classNames: names, normalise: normalise)
-            }
+            let figure = try Figure.confusionMatrix(
+                matrix, classNames: names, normalise: normalise, title: try options.string("title"))
             return try save(lua, figure, to: path)
         },
         // mm.plot.distribution(counts, mean_confidences, names, path [, {title =}]), or
@@ -57,18 +46,14 @@ enum LuaPlot: LuaModule {
         // with their mean confidence.
         Binding("distribution") { lua in
             if let report = ConfidenceReportObject.peek(lua.L, 1)?.report {
-                let options = try lua.options(3)
-                try options.only(["title"])
-                let title = try options.string("title") ?? "Predictions"
+                let title = try lua.options(3, only: ["title"]).string("title") ?? "Predictions"
                 return try save(lua, Figure.predictionDistribution(report, title: title), to: try lua.string(2))
             }
             let counts = try lua.sequence(1, of: "count", Lua.integerEntry)
             let confidences = try lua.numbers(2)
             let names = try lua.strings(3)
             let path = try lua.string(4)
-            let options = try lua.options(5)
-            try options.only(["title"])
-            let title = try options.string("title") ?? "Predictions"
+            let title = try lua.options(5, only: ["title"]).string("title") ?? "Predictions"
             for (index, count) in [(1, counts.count), (2, confidences.count)] where count != names.count {
                 throw LuaError.argument(
                     Int32(index), "\(names.count) values expected (one per class name), got \(count)")
@@ -85,14 +70,10 @@ enum LuaPlot: LuaModule {
         //   legend = "best", width = 1000, height = 600}: line plots for anything. Without x, a
         //   series is drawn at 1, 2, 3, ...; a NaN leaves a gap.
         Binding("lines") { lua in
-            let options = try lua.options(1)
-            guard options.index != nil else { throw LuaError.type(1, expected: "table") }
-            try options.only([
-                "series", "path", "xlabel", "ylabel", "xrange", "yrange", "legend", "title", "width", "height",
-            ])
-            guard let path = try options.string("path") else {
-                throw options.invalid("path", "the file to write (.png or .svg) expected")
-            }
+            let options = try lua.table(
+                1,
+                only: ["series", "path", "xlabel", "ylabel", "xrange", "yrange", "legend", "title", "width", "height"])
+            let path = try options.required("path", options.string, "the file to write (.png or .svg) expected")
             var panel = Panel(
                 x: Axis(label: try options.string("xlabel"), range: try range(options, "xrange")),
                 y: Axis(label: try options.string("ylabel"), range: try range(options, "yrange")))
@@ -108,76 +89,59 @@ enum LuaPlot: LuaModule {
     /// Writes `figure` to `path` and pushes the path.
     static func save(_ lua: Lua, _ figure: Figure, to path: String) throws -> Int32 {
         try figure.save(to: path)
-        return lua.result(path)
+        return try lua.result(path)
     }
 
     /// A confusion matrix given as rows of counts: `m[t][p]` samples of class t predicted as p.
     private static func countsMatrix(_ lua: Lua, _ index: Int32) throws -> ConfusionMatrix {
         guard lua.type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "confusion or rows of counts") }
-        let table = lua_absindex(lua.L, index)
-        let classes = Int(lua_rawlen(lua.L, table))
+        let classes = Int(lua_rawlen(lua.L, index))
         guard classes > 0 else { throw LuaError.argument(index, "rows of counts expected, got an empty table") }
-        try lua.reserve(2)
-        var truth: [Int] = []
-        var predicted: [Int] = []
-        for t in 0..<classes {
-            lua_rawgeti(lua.L, table, lua_Integer(t + 1))
-            defer { clua_pop(lua.L, 1) }
-            let row = try lua.sequence(
-                -1, of: "count", fail: { LuaError.argument(index, "row \(t + 1): \($0)") }, Lua.integerEntry)
+        var total = 0
+        let rows = try lua.entries(index, of: index, item: "row") { _ in
+            let row = try lua.sequence(-1, of: "count", Lua.integerEntry)
             guard row.count == classes else {
-                throw LuaError.argument(
-                    index, "row \(t + 1): \(classes) counts expected (a square matrix), got \(row.count)")
+                throw LuaError.argument(-1, "\(classes) counts expected (a square matrix), got \(row.count)")
             }
-            for (p, count) in row.enumerated() {
-                guard count >= 0, truth.count + count <= 100_000_000 else {
-                    throw LuaError.argument(index, "row \(t + 1): counts of 0 ... 1e8 in all expected, got \(count)")
+            for count in row {
+                guard count >= 0, total + count <= 100_000_000 else {
+                    throw LuaError.argument(-1, "counts of 0 ... 1e8 in all expected, got \(count)")
                 }
-                truth += repeatElement(t, count: count)
-                predicted += repeatElement(p, count: count)
+                total += count
             }
+            return row
         }
-        return try ConfusionMatrix(truth: truth, predicted: predicted, classes: classes)
+        return try ConfusionMatrix(rows: rows)
     }
 
     /// The `series` field of `lines`.
     private static func series(_ lua: Lua, _ options: LuaOptions) throws -> [LineSeries] {
-        guard options.type(of: "series") == LUA_TTABLE, let index = options.index else {
+        guard options.type(of: "series") == LUA_TTABLE else {
             throw options.invalid("series", "a list of {name =, x =, y =} tables expected")
         }
-        try lua.reserve(2)
-        lua.push("series")
-        lua_rawget(lua.L, index)
-        defer { clua_pop(lua.L, 1) }
-        let list = lua_gettop(lua.L)
-        var all: [LineSeries] = []
-        for i in 1..<(Int(lua_rawlen(lua.L, list)) + 1) {
-            lua_rawgeti(lua.L, list, lua_Integer(i))
-            defer { clua_pop(lua.L, 1) }
-            do {
-                guard lua.type(-1) == LUA_TTABLE else {
-                    throw LuaError.argument(-1, "table expected, got \(lua.typeName(-1))")
-                }
-                let entry = try lua.options(-1)
-                try entry.only(["y", "x", "name", "color", "marker", "dashed", "width"])
-                guard let y = try entry.numbers("y"), !y.isEmpty else {
-                    throw entry.invalid("y", "a non-empty sequence of numbers expected")
-                }
-                let x = try entry.numbers("x") ?? (1...y.count).map(Double.init)
-                guard x.count == y.count else {
-                    throw entry.invalid("x", "\(y.count) numbers expected (one per y), got \(x.count)")
-                }
-                var line = LineSeries(
-                    name: try entry.string("name"), x: x, y: y, color: try color(entry),
-                    marker: try marker(entry, points: y.count), dashed: try entry.boolean("dashed") ?? false)
-                line.width = try entry.number("width", default: line.width)
-                all.append(line)
-            } catch let error as LuaError {
-                throw error.nested(in: options.argument, at: "field 'series': series \(i)")
-            }
+        let all = try options.withField("series") { list in
+            try lua.entries(list, of: options.argument, item: "field 'series': series") { _ in try line(lua) }
         }
         guard !all.isEmpty else { throw options.invalid("series", "at least one series expected, got none") }
         return all
+    }
+
+    /// One entry of `series`, the table on top of the stack.
+    private static func line(_ lua: Lua) throws -> LineSeries {
+        guard lua.type(-1) == LUA_TTABLE else { throw LuaError.argument(-1, "table expected, got \(lua.typeName(-1))") }
+        let entry = try lua.options(-1, only: ["y", "x", "name", "color", "marker", "dashed", "width"])
+        guard let y = try entry.numbers("y"), !y.isEmpty else {
+            throw entry.invalid("y", "a non-empty sequence of numbers expected")
+        }
+        let x = try entry.numbers("x") ?? (1...y.count).map(Double.init)
+        guard x.count == y.count else {
+            throw entry.invalid("x", "\(y.count) numbers expected (one per y), got \(x.count)")
+        }
+        var line = LineSeries(
+            name: try entry.string("name"), x: x, y: y, color: try color(entry),
+            marker: try marker(entry, points: y.count), dashed: try entry.boolean("dashed") ?? false)
+        line.width = try entry.number("width", default: line.width)
+        return line
     }
 
     /// `color = "#1f77b4"`; nil takes the palette's next colour.
@@ -193,18 +157,12 @@ enum LuaPlot: LuaModule {
     /// `marker = "circle" | "square" | "diamond" | "none"`; by default circles on short series
     /// (where each point is a measurement worth seeing) and none on long ones.
     private static func marker(_ options: LuaOptions, points: Int) throws -> Marker {
-        let name = try options.choice(
-            "marker", Marker.allCases.map(\.rawValue), default: points <= 60 ? "circle" : "none")
-        return Marker(rawValue: name)!
+        try options.choice("marker", default: points <= 60 ? Marker.circle : .none)
     }
 
     /// `legend = "best" | "upper_right" | "upper_left" | "lower_right" | "lower_left" | "none"`.
     private static func legend(_ options: LuaOptions) throws -> LegendPlacement {
-        func snake(_ placement: LegendPlacement) -> String {
-            placement.rawValue.reduce(into: "") { $0 += $1.isUppercase ? "_" + $1.lowercased() : String($1) }
-        }
-        let name = try options.choice("legend", LegendPlacement.allCases.map(snake), default: "best")
-        return LegendPlacement.allCases.first { snake($0) == name }!
+        try options.choice("legend", default: LegendPlacement.best)
     }
 
     /// `xrange = {lo, hi}` with lo < hi, both finite.

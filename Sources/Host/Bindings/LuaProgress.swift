@@ -20,12 +20,11 @@ enum LuaProgress: LuaModule {
         Binding("progress") { lua in
             let total = try lua.integer(1)
             guard total >= 0 else { throw LuaError.argument(1, "a total of at least 0 expected, got \(total)") }
-            let options = try lua.options(2)
-            try options.only(["label", "unit", "style", "columns"])
+            let options = try lua.options(2, only: ["label", "unit", "style", "columns"])
             let label = try options.string("label") ?? "progress"
             let unit = try options.string("unit") ?? "ex"
             let style = try LuaProgress.style(options, quiet: lua.quiet)
-            return lua.result(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
+            return try lua.result(ProgressObject(ProgressBar(total: total, label: label, unit: unit, style: style)))
         }
     ]
 
@@ -65,71 +64,36 @@ final class ProgressObject: LuaObject {
 
     var luaDescription: String { "progress '\(bar.label)': \(bar.total) \(bar.unit) (\(styleName))" }
 
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "total": lua.push(bar.total)
-        case "label": lua.push(bar.label)
-        case "style": lua.push(styleName)
-        default: return false
-        }
-        return true
-    }
-
-    static func receiver(_ lua: Lua) throws -> ProgressBar { try lua.object(1, as: ProgressObject.self).bar }
+    static let properties: Properties = [
+        "total": { $0.bar.total },
+        "label": { $0.bar.label },
+        "style": { $0.styleName },
+    ]
 
     static let methods: [Binding] = [
         // bar:update(done [, {loss = 0.84, acc = 0.7, ...}]): done items of total so far.
-        Binding("update") { lua in
-            let bar = try receiver(lua)
-            let done = try lua.integer(2)
-            bar.update(done, try fields(lua, 3))
-            return 0
-        },
+        Binding("update") { lua in try receiver(lua).bar.update(try lua.integer(2), try fields(lua, 3)) },
         // bar:finish([fields]): the bar drawn complete, or the summary line; once.
-        Binding("finish") { lua in
-            let bar = try receiver(lua)
-            bar.finish(lua.isNoneOrNil(2) ? nil : try fields(lua, 2))
-            return 0
-        },
+        Binding("finish") { lua in try receiver(lua).bar.finish(lua.isNoneOrNil(2) ? nil : try fields(lua, 2)) },
     ]
 
-    /// The order fields are shown in: the usual training measures first, then the rest by name.
-    private static let usualOrder = [
-        "loss", "acc", "f1", "train_loss", "train_acc", "val_loss", "val_acc", "val_f1", "lr",
-    ]
-
-    /// A table of named numbers or strings, as the fields shown after the bar. Numbers show
-    /// with 4 decimals (integers as they are; magnitudes under 0.01 in scientific notation,
-    /// so a learning rate of 1e-4 stays readable).
+    /// A table of named numbers or strings, as the fields shown after the bar (integers as they
+    /// are, other numbers readable), the usual training measures first.
     private static func fields(_ lua: Lua, _ index: Int32) throws -> [ProgressField] {
         if lua.isNoneOrNil(index) { return [] }
         guard lua.type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "table of fields") }
-        let table = lua_absindex(lua.L, index)
-        var fields: [String: ProgressField] = [:]
-        try lua.reserve(3)
-        lua.pushNil()
-        while lua_next(lua.L, table) != 0 {
-            defer { clua_pop(lua.L, 1) }
-            guard lua.type(-2) == LUA_TSTRING else {
-                throw LuaError.argument(index, "named fields expected, got a \(lua.typeName(-2)) key")
-            }
-            let name = try lua.string(-2)
+        var fields: [ProgressField] = []
+        try lua.forEachField(index) { name in
             switch lua.type(-1) {
-            case LUA_TSTRING:
-                fields[name] = ProgressField(name, text: try lua.string(-1))
+            case LUA_TSTRING: fields.append(ProgressField(name, text: try lua.string(-1)))
             case LUA_TNUMBER where lua_isinteger(lua.L, -1) != 0:
-                fields[name] = ProgressField(name, text: String(try lua.integer(-1)))
-            case LUA_TNUMBER:
-                let value = try lua.number(-1)
-                fields[name] =
-                    value != 0 && abs(value) < 0.01
-                    ? ProgressField(name, text: String(format: "%.2e", value)) : ProgressField(name, value)
+                fields.append(ProgressField(name, text: String(try lua.integer(-1))))
+            case LUA_TNUMBER: fields.append(ProgressField(name, readable: try lua.number(-1)))
             default:
                 throw LuaError.argument(index, "field '\(name)': number or string expected, got \(lua.typeName(-1))")
             }
         }
-        func rank(_ name: String) -> Int { usualOrder.firstIndex(of: name) ?? usualOrder.count }
-        return fields.keys.sorted { (rank($0), $0) < (rank($1), $1) }.map { fields[$0]! }
+        return ProgressField.inUsualOrder(fields)
     }
 }
 
@@ -138,14 +102,8 @@ extension Lua {
     /// Read raw from package.loaded.mashup, so no metamethod runs.
     var quiet: Bool {
         guard lua_checkstack(L, 3) != 0 else { return false }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        push(LUA_LOADED_TABLE)
-        guard lua_rawget(L, clua_registryindex()) == LUA_TTABLE else { return false }
-        push("mashup")
-        guard lua_rawget(L, -2) == LUA_TTABLE else { return false }
-        push("quiet")
-        lua_rawget(L, -2)
+        defer { clua_pop(L, 1) }
+        pushLoaded("mashup", "quiet")
         return boolean(-1)
     }
 }

@@ -13,8 +13,6 @@ final class RandomObject: LuaObject {
 
     var luaDescription: String { "random generator" }
 
-    static func receiver(_ lua: Lua) throws -> RandomObject { try lua.object(1, as: RandomObject.self) }
-
     static let methods: [Binding] = [
         // rng:uniform([low, high]) -> a number in [low, high), [0, 1) by default.
         Binding("uniform") { lua in
@@ -24,7 +22,7 @@ final class RandomObject: LuaObject {
             guard low.isFinite, high.isFinite, low <= high else {
                 throw LuaError.argument(3, "finite low <= high expected, got \(low), \(high)")
             }
-            return lua.result(r.random.uniform(low, high))
+            return try lua.result(r.random.uniform(low, high))
         },
         // rng:normal([mean [, std]]) -> a Gaussian draw.
         Binding("normal") { lua in
@@ -32,20 +30,20 @@ final class RandomObject: LuaObject {
             let mean = try lua.number(2, default: 0)
             let std = try lua.number(3, default: 1)
             guard std >= 0 else { throw LuaError.argument(3, "standard deviation >= 0 expected, got \(std)") }
-            return lua.result(mean + std * r.random.normal())
+            return try lua.result(mean + std * r.random.normal())
         },
         // rng:int(m, n) -> an integer in m..n.
         Binding("int") { lua in
             let r = try receiver(lua)
             let (low, high) = (try lua.integer(2), try lua.integer(3))
             guard low <= high else { throw LuaError.argument(3, "interval is empty") }
-            return lua.result(r.random.int(in: low...high))
+            return try lua.result(r.random.int(in: low...high))
         },
         // rng:chance(p) -> true with probability p.
         Binding("chance") { lua in
             let r = try receiver(lua)
             let p = try lua.number(2)
-            return lua.result(r.random.uniform() < p)
+            return try lua.result(r.random.uniform() < p)
         },
     ]
 }

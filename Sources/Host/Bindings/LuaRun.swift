@@ -16,13 +16,12 @@ enum LuaRun: LuaModule {
     static let functions: [Binding] = [
         // mm.run.open([{root = "runs", name = nil}]) -> a new run folder.
         Binding("open") { lua in
-            let options = try lua.options(1)
-            try options.only(["root", "name"])
+            let options = try lua.options(1, only: ["root", "name"])
             let root = try options.string("root") ?? "runs"
-            return lua.result(RunObject(try RunFolder(root: root, name: try options.string("name"))))
+            return try lua.result(RunObject(try RunFolder(root: root, name: try options.string("name"))))
         },
         // mm.run.resume(path) -> the run folder of an earlier run, its log read back.
-        Binding("resume") { lua in lua.result(RunObject(try RunFolder(resuming: try lua.string(1)))) },
+        Binding("resume") { lua in try lua.result(RunObject(RunFolder(resuming: try lua.string(1)))) },
     ]
 }
 
@@ -51,20 +50,15 @@ final class RunObject: LuaObject {
         ]
     }
 
-    func property(_ name: String, lua: Lua) throws -> Bool {
+    func property(_ name: String) -> (any LuaValue)? {
         switch name {
-        case "path": lua.push(folder.path)
-        case "name": lua.push(folder.name)
-        case "epochs": lua.push(folder.log.count)
-        case "last_epoch": lua.push(folder.log.last?.epoch ?? 0)
-        default:
-            guard let path = files[name] else { return false }
-            lua.push(path)
+        case "path": folder.path
+        case "name": folder.name
+        case "epochs": folder.log.count
+        case "last_epoch": folder.log.last?.epoch ?? 0
+        default: files[name]
         }
-        return true
     }
-
-    static func receiver(_ lua: Lua) throws -> RunObject { try lua.object(1, as: RunObject.self) }
 
     static let methods: [Binding] = [
         // run:config(table): writes config.json (numbers, strings, booleans, nested tables).
@@ -75,25 +69,12 @@ final class RunObject: LuaObject {
             return 0
         },
         // run:read_config() -> the table config.json holds.
-        Binding("read_config") { lua in try lua.result(try receiver(lua).folder.readConfig()) },
+        Binding("read_config") { lua in try lua.result(receiver(lua).folder.readConfig()) },
         // run:log{epoch =, train_loss =, ..., any_other_number =}: appends (or, for an epoch
         // already logged, replaces from it on) one record of metrics.jsonl.
-        Binding("log") { lua in
-            let run = try receiver(lua)
-            try run.folder.append(try lua.epochRecord(2))
-            return 0
-        },
+        Binding("log") { lua in try receiver(lua).folder.append(try lua.epochRecord(2)) },
         // run:records() -> the logged epochs as tables, in order; unmeasured values are absent.
-        Binding("records") { lua in
-            let log = try receiver(lua).folder.log
-            try lua.reserve(2)
-            lua_createtable(lua.L, Int32(clamping: log.count), 0)
-            for record in log {
-                try lua.push(record)
-                lua.appendToSequence()
-            }
-            return 1
-        },
+        Binding("records") { lua in try lua.result(receiver(lua).folder.log) },
         // run:file(kind) -> the path of a conventional file ("best_model", ...), or of any
         // other file name inside the run folder.
         Binding("file") { lua in
@@ -102,7 +83,7 @@ final class RunObject: LuaObject {
             guard !kind.isEmpty, !kind.hasPrefix("/"), !kind.split(separator: "/").contains("..") else {
                 throw LuaError.argument(2, "a file name inside the run folder expected, got '\(kind)'")
             }
-            return lua.result(run.files[kind] ?? run.folder.file(kind))
+            return try lua.result(run.files[kind] ?? run.folder.file(kind))
         },
     ]
 }
@@ -116,55 +97,26 @@ extension Lua {
             throw LuaError.argument(index, "table expected, got \(typeName(index))")
         }
         let options = try self.options(index)
-        guard let epoch = try options.integer("epoch") else {
-            throw options.invalid("epoch", "the epoch number (an integer) expected")
-        }
+        let epoch = try options.required("epoch", options.integer, "the epoch number (an integer) expected")
         var numbers: [String: Double] = [:]
-        try reserve(3)
-        pushNil()
-        while lua_next(L, options.index!) != 0 {
-            defer { clua_pop(L, 1) }
-            guard type(-2) == LUA_TSTRING else {
-                throw LuaError.argument(index, "named fields expected, got a \(typeName(-2)) key")
-            }
-            let key = try string(-2)
+        try forEachField(index) { key in
             guard type(-1) == LUA_TNUMBER else { throw options.invalid(key, "number expected, got \(typeName(-1))") }
             if key != "epoch" { numbers[key] = try number(-1) }
         }
-        func take(_ key: String) -> Double { numbers.removeValue(forKey: key) ?? .nan }
-        return EpochRecord(
-            epoch: epoch, trainLoss: take("train_loss"), trainAcc: take("train_acc"), valLoss: take("val_loss"),
-            valAcc: take("val_acc"), valF1: take("val_f1"), lr: take("lr"), seconds: take("seconds"), extra: numbers)
-    }
-
-    /// Pushes a record as a table with the log's keys; values not measured (NaN) are left out.
-    func push(_ record: EpochRecord) throws {
-        try reserve(2)
-        lua_createtable(L, 0, 9)
-        setField("epoch", record.epoch)
-        let standard = [
-            ("train_loss", record.trainLoss), ("train_acc", record.trainAcc), ("val_loss", record.valLoss),
-            ("val_acc", record.valAcc), ("val_f1", record.valF1), ("lr", record.lr), ("seconds", record.seconds),
-        ]
-        for (key, value) in standard { setField(key, ifFinite: value) }
-        for (key, value) in record.extra { setField(key, ifFinite: value) }
+        return EpochRecord(epoch: epoch, numbers: numbers)
     }
 
     /// The records in the sequence at `index` (tables as `epochRecord` reads them).
     func epochRecords(_ index: Int32) throws -> [EpochRecord] {
         guard type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "sequence of epoch records") }
-        let table = lua_absindex(L, index)
-        try reserve(2)
-        var records: [EpochRecord] = []
-        for i in 1..<(Int(lua_rawlen(L, table)) + 1) {
-            lua_rawgeti(L, table, lua_Integer(i))
-            defer { clua_pop(L, 1) }
-            do {
-                records.append(try epochRecord(-1))
-            } catch let error as LuaError {
-                throw error.nested(in: index, at: "record \(i)")
-            }
-        }
-        return records
+        return try entries(index, of: index, item: "record") { _ in try epochRecord(-1) }
+    }
+}
+
+/// A record as a table with the log's keys; values not measured (NaN) are left out.
+extension EpochRecord: LuaValue {
+    func push(into lua: Lua) throws {
+        let measured = (fields + extra.map { ($0, $1) }).map { ($0, $1.ifFinite as any LuaValue) }
+        try LuaRecord([("epoch", epoch)] + measured).push(into: lua)
     }
 }

@@ -30,30 +30,21 @@ final class SpectrogramObject: LuaObject {
 
     /// `s.bins`, `s.frames`, `s.unit` (what the values are: "power", "magnitude", "dB",
     /// "min-max scaled, 0 to 1", "coefficient" or "value").
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "bins": lua.push(spectrogram.bins)
-        case "frames": lua.push(spectrogram.frames)
-        case "unit": lua.push(values.rawValue)
-        default: return false
-        }
-        return true
-    }
-
-    /// The spectrogram a method was called on.
-    static func receiver(_ lua: Lua) throws -> Spectrogram { try lua.object(1, as: SpectrogramObject.self).spectrogram }
+    static let properties: Properties = [
+        "bins": { $0.spectrogram.bins },
+        "frames": { $0.spectrogram.frames },
+        "unit": { $0.values.rawValue },
+    ]
 
     static let methods: [Binding] = [
         // s:shape() -> bins, frames
         Binding("shape") { lua in
-            let s = try receiver(lua)
-            lua.push(s.bins)
-            lua.push(s.frames)
-            return 2
+            let s = try receiver(lua).spectrogram
+            return try lua.result(s.bins, s.frames)
         },
         // s:get(bin, frame) -> the value at 1-based bin and frame.
         Binding("get") { lua in
-            let s = try receiver(lua)
+            let s = try receiver(lua).spectrogram
             let bin = try lua.integer(2)
             let frame = try lua.integer(3)
             guard bin >= 1, bin <= s.bins else {
@@ -62,12 +53,12 @@ final class SpectrogramObject: LuaObject {
             guard frame >= 1, frame <= s.frames else {
                 throw LuaError.argument(3, "frame 1 ... \(s.frames) expected, got \(frame)")
             }
-            return lua.result(Double(s[bin - 1, frame - 1]))
+            return try lua.result(s[bin - 1, frame - 1])
         },
         // s:to_tensor() -> a (1, bins, frames) tensor: one channel of the network's input.
         Binding("to_tensor") { lua in
-            let s = try receiver(lua)
-            return lua.result(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
+            let s = try receiver(lua).spectrogram
+            return try lua.result(TensorObject(try Tensor(shape: [1, s.bins, s.frames], values: s.values)))
         },
         // s:png(path [, options]) and s:svg(path [, options]) -> path: the spectrogram as an
         // image, time across and frequency up. Options: title, the mel options that made it
@@ -84,17 +75,17 @@ final class SpectrogramObject: LuaObject {
         guard path.lowercased().hasSuffix("." + format) else {
             throw LuaError.argument(2, "a file name ending in .\(format) expected, got '\(path)'")
         }
-        let o = try lua.options(3)
-        try o.only(["rate", "hop", "fmin", "fmax", "htk", "scale", "title", "colorbar", "width", "height"])
+        let o = try lua.options(
+            3, only: ["rate", "hop", "fmin", "fmax", "htk", "scale", "title", "colorbar", "width", "height"])
         var plot = SpectrogramPlotOptions()
         plot.rate = try o.integer("rate", default: plot.rate)
         plot.hop = try o.integer("hop", default: plot.hop)
         plot.fmin = try o.number("fmin", default: plot.fmin)
         plot.fmax = try o.number("fmax") ?? plot.fmax
         plot.htk = try o.boolean("htk") ?? plot.htk
-        plot.scale = .init(rawValue: try o.choice("scale", ["mel", "linear"], default: "mel"))!
+        plot.scale = try o.choice("scale", default: plot.scale)
         plot.title = try o.string("title")
-        plot.colorBarLabel = try o.string("colorbar") ?? lua.object(1, as: SpectrogramObject.self).values.rawValue
+        plot.colorBarLabel = try o.string("colorbar") ?? s.values.rawValue
         plot.width = try LuaPlot.size(o, "width", default: plot.width)
         plot.height = try LuaPlot.size(o, "height", default: plot.height)
         for (key, value) in [("rate", plot.rate), ("hop", plot.hop)] where value <= 0 {
@@ -105,11 +96,9 @@ final class SpectrogramObject: LuaObject {
                 "fmin",
                 "0 <= fmin < fmax expected, got fmin \(plot.fmin) and fmax \(plot.fmax ?? Double(plot.rate) / 2)")
         }
-        return try LuaPlot.save(lua, Figure.spectrogram(s, plot), to: path)
+        return try LuaPlot.save(lua, Figure.spectrogram(s.spectrogram, plot), to: path)
     }
 
-    static let metamethods: [Binding] = [
-        // #s: the number of frames.
-        Binding("__len") { lua in lua.result(try receiver(lua).frames) }
-    ]
+    /// `#s`: the number of frames.
+    static let metamethods = [length { $0.spectrogram.frames }]
 }

@@ -18,18 +18,12 @@ final class StemBankObject: LuaObject, Sendable {
     }
 
     /// `bank.bytes`, `bank.rate`, `bank.precision`, `bank.dataset`.
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "bytes": lua.push(bank.bytes)
-        case "rate": lua.push(bank.options.rate)
-        case "precision": lua.push(bank.precision.rawValue)
-        case "dataset": lua.push(dataSet)
-        default: return false
-        }
-        return true
-    }
-
-    static let methods: [Binding] = []
+    static let properties: Properties = [
+        "bytes": { $0.bank.bytes },
+        "rate": { $0.bank.options.rate },
+        "precision": { $0.bank.precision.rawValue },
+        "dataset": { $0.dataSet },
+    ]
 
     /// The bank a builder or cache draws from: the object at `index` if it is a bank, else the
     /// default bank of the data set at `index` (decoded once per data set); nil for anything else.
@@ -47,10 +41,9 @@ extension LuaData {
     /// -> every stem and noise clip decoded in parallel, mono at `rate`; "auto" stores float32
     /// when that fits in the budget, else float16.
     /// Throws before decoding when the headers say it would not fit in `budget_gb`.
-    static func bank(_ lua: Lua) throws -> Int32 {
+    static let bank = Binding("bank") { lua in
         let dataSet = try lua.object(1, as: DataSetObject.self)
-        let o = try lua.options(2)
-        try o.only(["precision", "budget_gb", "rate"])
+        let o = try lua.options(2, only: ["precision", "budget_gb", "rate"])
         var options = StemBankOptions()
         let precision = try o.choice(
             "precision", ["auto"] + SamplePrecision.allCases.map(\.rawValue), default: "auto")
@@ -71,6 +64,6 @@ extension LuaData {
                     error.reason.replacingOccurrences(of: "raise memory_budget", with: "raise budget_gb"))
             }
         }
-        return lua.result(StemBankObject(bank, of: dataSet))
+        return try lua.result(StemBankObject(bank, of: dataSet))
     }
 }

@@ -24,13 +24,10 @@ enum LuaSubmission: LuaModule {
             let ids = try lua.sequence(2, of: "string or integer", item: "id") { lua in
                 try Lua.stringEntry(lua) ?? Lua.integerEntry(lua).map(String.init)
             }
-            let options = try lua.options(4)
-            try options.only(["sample", "names"])
-            guard let sample = try options.string("sample") else {
-                throw options.invalid(
-                    "sample",
-                    "the path of sample_submission.csv expected (the submission is checked against it)")
-            }
+            let options = try lua.options(4, only: ["sample", "names"])
+            let sample = try options.required(
+                "sample", options.string,
+                "the path of sample_submission.csv expected (the submission is checked against it)")
             let names = try options.strings("names") ?? genres
             // Names go through as given, so that the check lists every unknown one.
             let predicted = try lua.sequence(3, of: "genre name or label", item: "genre") { lua in
@@ -42,7 +39,7 @@ enum LuaSubmission: LuaModule {
             }
             try Submission(ids: ids, genres: predicted).write(
                 to: path, checkedAgainst: sample, validGenres: names)
-            return lua.result(path)
+            return try lua.result(path)
         },
         // mm.submission.confidence(probabilities, names [, {threshold = 0.5}]) -> a confidence
         // report. probabilities: an N x C tensor (softmax outputs) or a table of N rows.
@@ -50,13 +47,12 @@ enum LuaSubmission: LuaModule {
             let probabilities =
                 try TensorObject.peek(lua.L, 1)?.tensor ?? TensorObject.fromTable(lua, 1)
             let names = lua.isNoneOrNil(2) ? genres : try lua.strings(2)
-            let options = try lua.options(3)
-            try options.only(["threshold"])
+            let options = try lua.options(3, only: ["threshold"])
             let threshold = try options.number("threshold", default: 0.5)
             do {
                 let report = try ConfidenceReport(
                     probabilities: probabilities, classNames: names, threshold: threshold)
-                lua.push(ConfidenceReportObject(report))
+                return try lua.result(ConfidenceReportObject(report))
             } catch let error as ReportError {
                 switch error.subject {
                 case "probabilities": throw LuaError.argument(1, error.reason)
@@ -65,7 +61,6 @@ enum LuaSubmission: LuaModule {
                 default: throw error
                 }
             }
-            return 1
         },
     ]
 }
@@ -84,38 +79,29 @@ final class ConfidenceReportObject: LuaObject {
 
     var luaDescription: String { report.table }
 
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "examples": lua.push(report.examples)
-        case "mean_top": lua.push(report.meanTopProbability)
-        case "threshold": lua.push(report.threshold)
-        case "below": lua.push(report.belowThreshold)
-        case "labels": try lua.push(integers: report.predictions.map { $0.label + 1 })
-        case "genres": try lua.push(strings: report.predictions.map { report.perClass[$0.label].name })
-        case "confidences": try lua.push(report.predictions.map(\.confidence))
-        case "per_genre":
-            try lua.reserve(3)
-            lua_createtable(lua.L, Int32(report.perClass.count), 0)
-            for row in report.perClass {
-                lua_createtable(lua.L, 0, 4)
-                lua.setField("name", row.name)
-                lua.setField("count", row.count)
-                lua.setField("share", Double(row.count) / Double(report.examples))
-                lua.setField("mean_confidence", ifFinite: row.meanConfidence)
-                lua.appendToSequence()
+    static let properties: Properties = [
+        "examples": { $0.report.examples },
+        "mean_top": { $0.report.meanTopProbability },
+        "threshold": { $0.report.threshold },
+        "below": { $0.report.belowThreshold },
+        "labels": { $0.report.predictions.map { $0.label + 1 } },
+        "genres": { r in r.report.predictions.map { r.report.perClass[$0.label].name } },
+        "confidences": { $0.report.predictions.map(\.confidence) },
+        "per_genre": { r in
+            r.report.perClass.map { row in
+                LuaRecord([
+                    "name": row.name, "count": row.count, "share": Double(row.count) / Double(r.report.examples),
+                    "mean_confidence": row.meanConfidence.ifFinite,
+                ])
             }
-        default: return false
-        }
-        return true
-    }
+        },
+    ]
 
     static let methods: [Binding] = [
         // report:text() -> the printable table.
-        Binding("text") { lua in lua.result(try lua.object(1, as: ConfidenceReportObject.self).report.table) }
+        Binding("text") { lua in try lua.result(receiver(lua).report.table) }
     ]
 
-    static let metamethods: [Binding] = [
-        // #report: the number of examples.
-        Binding("__len") { lua in lua.result(try lua.object(1, as: ConfidenceReportObject.self).report.examples) }
-    ]
+    /// `#report`: the number of examples.
+    static let metamethods = [length { $0.report.examples }]
 }

@@ -22,80 +22,62 @@ final class TensorObject: LuaObject {
     var luaDescription: String { TensorPreview.text(tensor) }
     var nativeBytes: Int { tensor.count * MemoryLayout<Float>.size }
 
-    /// The tensor a method was called on.
-    static func receiver(_ lua: Lua) throws -> Tensor { try lua.object(1, as: TensorObject.self).tensor }
-
     static let methods: [Binding] = [
         // t:shape() -> {d1, d2, ...}
-        Binding("shape") { lua in
-            try lua.push(integers: try receiver(lua).shape)
-            return 1
-        },
+        Binding("shape") { lua in try lua.result(receiver(lua).tensor.shape) },
         // t:size([dim]) -> the size of dimension dim (1-based), or the shape as t:shape().
         Binding("size") { lua in
-            let t = try receiver(lua)
-            if lua.isNoneOrNil(2) {
-                try lua.push(integers: t.shape)
-            } else {
-                lua.push(t.shape[try dimension(lua, 2, rank: t.rank)])
-            }
-            return 1
+            let t = try receiver(lua).tensor
+            if lua.isNoneOrNil(2) { return try lua.result(t.shape) }
+            return try lua.result(t.shape[try dimension(lua, 2, rank: t.rank)])
         },
-        Binding("dim") { lua in lua.result(try receiver(lua).rank) },
-        Binding("numel") { lua in lua.result(try receiver(lua).count) },
+        Binding("dim") { lua in try lua.result(receiver(lua).tensor.rank) },
+        Binding("numel") { lua in try lua.result(receiver(lua).tensor.count) },
         // t:get(i, j, ...) -> the element at 1-based indices, one per dimension.
         Binding("get") { lua in
-            let t = try receiver(lua)
-            return lua.result(Double(t[try flatIndex(lua, t, from: 2)]))
+            let t = try receiver(lua).tensor
+            return try lua.result(t[try flatIndex(lua, t, from: 2)])
         },
         // t:set(v, i, j, ...): writes one element; returns t.
         Binding("set") { lua in
-            let t = try receiver(lua)
+            let t = try receiver(lua).tensor
             let value = Float(try lua.number(2))
             t[try flatIndex(lua, t, from: 3)] = value
-            lua_pushvalue(lua.L, 1)
-            return 1
+            return lua.result(argument: 1)
         },
         // t:fill(v): every element set to v; returns t.
         Binding("fill") { lua in
-            try receiver(lua).fill(Float(try lua.number(2)))
-            lua_pushvalue(lua.L, 1)
-            return 1
+            try receiver(lua).tensor.fill(Float(try lua.number(2)))
+            return lua.result(argument: 1)
         },
-        Binding("sum") { lua in lua.result(try receiver(lua).sum()) },
-        Binding("mean") { lua in lua.result(try nonEmpty(lua, "mean").mean()) },
-        Binding("max") { lua in lua.result(Double(try nonEmpty(lua, "max").max())) },
-        Binding("min") { lua in lua.result(Double(try nonEmpty(lua, "min").min())) },
+        Binding("sum") { lua in try lua.result(receiver(lua).tensor.sum()) },
+        Binding("mean") { lua in try lua.result(nonEmpty(lua, "mean").mean()) },
+        Binding("max") { lua in try lua.result(nonEmpty(lua, "max").max()) },
+        Binding("min") { lua in try lua.result(nonEmpty(lua, "min").min()) },
         // t:argmax([dim]) -> 1-based positions of the largest values along dim (default: the
         // last): an integer for a 1-D tensor, else a sequence with one position per slice, in
         // row-major order of the other dimensions ((N, C) logits give N class labels).
         Binding("argmax") { lua in
             let t = try nonEmpty(lua, "argmax")
             let dim = lua.isNoneOrNil(2) ? t.rank - 1 : try dimension(lua, 2, rank: t.rank)
-            let positions = argmax(t, dim: dim)
-            if t.rank == 1 {
-                lua.push(positions[0])
-            } else {
-                try lua.push(integers: positions)
-            }
-            return 1
+            let positions = t.argmax(dim: dim).map { $0 + 1 }
+            return t.rank == 1 ? try lua.result(positions[0]) : try lua.result(positions)
         },
         // t:softmax() -> softmax along the last dimension, in a new tensor.
-        Binding("softmax") { lua in lua.result(TensorObject(try nonEmpty(lua, "softmax").softmax())) },
+        Binding("softmax") { lua in try lua.result(TensorObject(nonEmpty(lua, "softmax").softmax())) },
         // t:reshape{d1, d2, ...} (or t:reshape(d1, d2, ...)) -> a view; one dimension may be -1.
         Binding("reshape") { lua in
-            let t = try receiver(lua)
+            let t = try receiver(lua).tensor
             let shape = try shapeArgument(lua, from: 2, allowInferred: true)
             do {
-                lua.push(TensorObject(try t.reshaped(shape)))
+                return try lua.result(TensorObject(try t.reshaped(shape)))
             } catch let error as NNError {
                 throw LuaError.argument(2, error.message)
             }
-            return 1
         },
         // t:batch(i [, n]) -> a view of items i ... i+n-1 (n = 1 by default) of the first dimension.
         Binding("batch") { lua in
-            let t = try receiver(lua)
+            let t = try receiver(lua).tensor
             guard t.rank >= 1 else { throw LuaError.message("batch: a 0-dimensional tensor has no items") }
             let first = try lua.integer(2)
             let count = try lua.integer(3, default: 1)
@@ -105,17 +87,17 @@ final class TensorObject: LuaObject {
             guard count >= 1, first - 1 + count <= t.shape[0] else {
                 throw LuaError.argument(3, "count 1 ... \(t.shape[0] - first + 1) expected, got \(count)")
             }
-            return lua.result(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
+            return try lua.result(TensorObject(try t.batch((first - 1)..<(first - 1 + count))))
         },
         // t:matmul(u) -> the matrix product of (M, K) and (K, N) tensors.
         Binding("matmul") { lua in
-            let t = try receiver(lua)
-            return lua.result(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
+            let t = try receiver(lua).tensor
+            return try lua.result(TensorObject(try t.matmul(try lua.object(2, as: TensorObject.self).tensor)))
         },
-        Binding("copy") { lua in lua.result(TensorObject(try receiver(lua).copy())) },
+        Binding("copy") { lua in try lua.result(TensorObject(receiver(lua).tensor.copy())) },
         // t:totable() -> nested Lua tables of numbers, as mm.tensor reads them.
         Binding("totable") { lua in
-            let t = try receiver(lua)
+            let t = try receiver(lua).tensor
             try lua.reserve(Int32(t.rank) + 2)
             var position = 0
             try pushNested(lua, t, dim: 0, position: &position)
@@ -125,12 +107,12 @@ final class TensorObject: LuaObject {
 
     static let metamethods: [Binding] = [
         // #t: the size of the first dimension.
-        Binding("__len") { lua in lua.result(try receiver(lua).shape.first ?? 0) },
+        length { $0.tensor.shape.first ?? 0 },
         Binding("__add") { try arithmetic($0, "+", { try $0.adding($1) }, { $0 + $1 }) },
         Binding("__sub") { try arithmetic($0, "-", { try $0.subtracting($1) }, { $0 - $1 }) },
         Binding("__mul") { try arithmetic($0, "*", { try $0.multiplying($1) }, { $0 * $1 }) },
         Binding("__div") { try arithmetic($0, "/", { try $0.dividing($1) }, { $0 / $1 }) },
-        Binding("__unm") { lua in lua.result(TensorObject(try receiver(lua).map { -$0 })) },
+        Binding("__unm") { lua in try lua.result(TensorObject(receiver(lua).tensor.map { -$0 })) },
     ]
 
     /// a op b where each side is a tensor or a number (at least one a tensor); tensors need
@@ -156,7 +138,7 @@ final class TensorObject: LuaObject {
         case (nil, nil):
             throw LuaError.message("arithmetic '\(symbol)' needs a tensor")
         }
-        return lua.result(TensorObject(result))
+        return try lua.result(TensorObject(result))
     }
 
     private static func operand(_ lua: Lua, _ index: Int32, _ symbol: String) throws -> Float {
@@ -168,7 +150,7 @@ final class TensorObject: LuaObject {
     }
 
     private static func nonEmpty(_ lua: Lua, _ what: String) throws -> Tensor {
-        let t = try receiver(lua)
+        let t = try receiver(lua).tensor
         guard t.count > 0 else { throw LuaError.message("\(what) of an empty tensor (shape \(t.shape))") }
         return t
     }
@@ -202,27 +184,9 @@ final class TensorObject: LuaObject {
         return position
     }
 
-    /// out[o, i] = argmax_k t[o, k, i], with `dim` the k axis; 1-based.
-    private static func argmax(_ t: Tensor, dim: Int) -> [Int] {
-        let n = t.shape[dim]
-        let outer = t.shape[..<dim].reduce(1, *)
-        let inner = t.shape[(dim + 1)...].reduce(1, *)
-        let x = t.data
-        var positions = [Int](repeating: 0, count: outer * inner)
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * n * inner + i
-                var best = 0
-                for k in 1..<n where x[base + k * inner] > x[base + best * inner] { best = k }
-                positions[o * inner + i] = best + 1
-            }
-        }
-        return positions
-    }
-
     private static func pushNested(_ lua: Lua, _ t: Tensor, dim: Int, position: inout Int) throws {
         guard dim < t.rank else {
-            lua.push(Double(t[position]))
+            try lua.push(t[position])
             position += 1
             return
         }
@@ -243,12 +207,8 @@ enum LuaTensor: LuaModule {
     static let functions: [Binding] = [
         // mm.tensor{{1, 2}, {3, 4}} -> a tensor shaped by the nesting; mm.tensor(t) copies t.
         Binding("tensor") { lua in
-            if let t = TensorObject.peek(lua.L, 1) {
-                lua.push(TensorObject(t.tensor.copy()))
-            } else {
-                lua.push(TensorObject(try TensorObject.fromTable(lua, 1)))
-            }
-            return 1
+            let t = try TensorObject.peek(lua.L, 1)?.tensor.copy() ?? TensorObject.fromTable(lua, 1)
+            return try lua.result(TensorObject(t))
         },
         // mm.zeros{2, 3} or mm.zeros(2, 3)
         Binding("zeros") { try construct($0) { _ in } },
@@ -270,6 +230,6 @@ enum LuaTensor: LuaModule {
     private static func construct(_ lua: Lua, _ fill: (Tensor) -> Void) throws -> Int32 {
         let t = try Tensor(checkedShape: try TensorObject.shapeArgument(lua, from: 1), for: "tensor")
         fill(t)
-        return lua.result(TensorObject(t))
+        return try lua.result(TensorObject(t))
     }
 }

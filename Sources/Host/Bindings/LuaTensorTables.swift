@@ -8,15 +8,7 @@ extension TensorObject {
     static func shapeArgument(_ lua: Lua, from: Int32, allowInferred: Bool = false) throws -> [Int] {
         var shape: [Int] = []
         if lua.type(from) == LUA_TTABLE {
-            let n = lua_rawlen(lua.L, from)
-            for i in 0..<Int(n) {
-                lua_rawgeti(lua.L, from, lua_Integer(i + 1))
-                defer { clua_pop(lua.L, 1) }
-                guard lua.type(-1) == LUA_TNUMBER, let d = try? lua.integer(-1) else {
-                    throw LuaError.argument(from, "shape entry \(i + 1): integer expected, got \(lua.typeName(-1))")
-                }
-                shape.append(d)
-            }
+            shape = try lua.sequence(from, of: "integer", item: "shape entry", Lua.integerEntry)
         } else {
             guard lua.top >= from else { throw LuaError.type(from, expected: "shape table") }
             for index in from...lua.top { shape.append(try lua.integer(index)) }
@@ -28,13 +20,8 @@ extension TensorObject {
                 "sizes >= 0\(allowInferred ? " (one may be -1)" : "") expected, got {\(shape.map(String.init).joined(separator: ", "))}"
             )
         }
-        var count = 1
-        for d in shape where d > 0 {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= largestCount else {
-                throw LuaError.argument(from, "shape \(shape) holds more than \(largestCount) elements")
-            }
-            count = product
+        guard checkedProduct(shape.filter { $0 > 0 }, limit: largestCount) != nil else {
+            throw LuaError.argument(from, "shape \(shape) holds more than \(largestCount) elements")
         }
         return shape
     }

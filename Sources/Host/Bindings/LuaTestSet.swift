@@ -17,30 +17,14 @@ final class TestSetObject: LuaObject, Sendable {
     }
 
     /// `t.views`.
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        guard name == "views" else { return false }
-        lua.push(test.views)
-        return true
-    }
+    static let properties: Properties = ["views": { $0.test.views }]
 
-    static func receiver(_ lua: Lua) throws -> TestSetObject { try lua.object(1, as: TestSetObject.self) }
-
-    /// Pushes items `first ..< first + count` (0-based): their ids, and one (n, 1, bins,
+    /// Returns items `first ..< first + count` (0-based): their ids, and one (n, 1, bins,
     /// frames) tensor per view.
-    func pushBatch(_ lua: Lua, first: Int, count: Int) throws {
+    func batch(_ lua: Lua, first: Int, count: Int) throws -> Int32 {
         let range = first..<min(test.items.count, first + count)
         let views = try test.batches(range)
-        try lua.reserve(3)
-        lua_createtable(lua.L, Int32(range.count), 0)
-        for (k, i) in range.enumerated() {
-            lua.push(test.items[i].id)
-            lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-        }
-        lua_createtable(lua.L, Int32(views.count), 0)
-        for (v, batch) in views.enumerated() {
-            lua.push(TensorObject(batch.x))
-            lua_rawseti(lua.L, -2, lua_Integer(v + 1))
-        }
+        return try lua.result(test.items[range].map(\.id), views.map { TensorObject($0.x) })
     }
 
     static func batchSize(_ lua: Lua, _ index: Int32) throws -> Int {
@@ -51,16 +35,7 @@ final class TestSetObject: LuaObject, Sendable {
 
     static let methods: [Binding] = [
         // t:ids() -> the ids in test.csv's order.
-        Binding("ids") { lua in
-            let items = try receiver(lua).test.items
-            try lua.reserve(2)
-            lua_createtable(lua.L, Int32(items.count), 0)
-            for (k, item) in items.enumerated() {
-                lua.push(item.id)
-                lua_rawseti(lua.L, -2, lua_Integer(k + 1))
-            }
-            return 1
-        },
+        Binding("ids") { lua in try lua.result(receiver(lua).test.items.map(\.id)) },
         // t:batch(i [, n = 16]) -> ids, views: mashups i .. i + n - 1 (1-based), views[v] a
         // tensor (n, 1, bins, frames), decoded in parallel.
         Binding("batch") { lua in
@@ -69,16 +44,15 @@ final class TestSetObject: LuaObject, Sendable {
             guard (1...max(1, t.test.items.count)).contains(i), !t.test.items.isEmpty else {
                 throw LuaError.argument(2, "mashup 1 ... \(t.test.items.count) expected, got \(i)")
             }
-            try t.pushBatch(lua, first: i - 1, count: try batchSize(lua, 3))
-            return 2
+            return try t.batch(lua, first: i - 1, count: try batchSize(lua, 3))
         },
         // t:batches([n = 16]) -> an iterator: `for ids, views in t:batches(16) do ... end`.
         Binding("batches") { lua in
             _ = try receiver(lua)
             let n = try batchSize(lua, 2)
             lua_pushvalue(lua.L, 1)
-            lua.push(n)
-            lua.push(0)
+            try lua.push(n)
+            try lua.push(0)
             next.push(lua.L, upvalues: 3)
             return 1
         },
@@ -86,36 +60,27 @@ final class TestSetObject: LuaObject, Sendable {
 
     /// The iterator of `batches`: upvalues 2, 3, 4 hold the test set, the batch size and the
     /// items done so far.
-    static let next = Binding("next") { try nextBatch($0) }
-
-    static func nextBatch(_ lua: Lua) throws -> Int32 {
+    static let next = Binding("next") { lua in
         guard let t = TestSetObject.peek(lua.L, Binding.upvalue(1)) else {
             throw LuaError.message("the test set has been released")
         }
         let n = Int(clua_tointeger(lua.L, Binding.upvalue(2)))
         let done = Int(clua_tointeger(lua.L, Binding.upvalue(3)))
-        guard done < t.test.items.count else {
-            lua.pushNil()
-            return 1
-        }
-        lua.push(done + n)
+        guard done < t.test.items.count else { return lua.resultNil() }
+        try lua.push(done + n)
         clua_replace(lua.L, Binding.upvalue(3))
-        try t.pushBatch(lua, first: done, count: n)
-        return 2
+        return try t.batch(lua, first: done, count: n)
     }
 
-    static let metamethods: [Binding] = [
-        Binding("__len") { lua in lua.result(try receiver(lua).test.items.count) }
-    ]
+    static let metamethods = [length { $0.test.items.count }]
 }
 
 extension LuaData {
     /// mm.data.test_set(ds [, {views = 1, shift = 5, rate = 22050, seconds = 30, n_mels =, ...}])
     /// -> the test mashups, loaded mono at `rate` (resampled if needed), fitted to `seconds`.
-    static func testSet(_ lua: Lua) throws -> Int32 {
+    static let testSet = Binding("test_set") { lua in
         let dataSet = try lua.object(1, as: DataSetObject.self)
-        let o = try lua.options(2)
-        try o.only(BuilderObject.inputFields.union(["views", "shift", "rate"]))
+        let o = try lua.options(2, only: BuilderObject.inputFields.union(["views", "shift", "rate"]))
         let rate = try o.integer("rate", default: 22_050)
         guard (1000...384_000).contains(rate) else {
             throw o.invalid("rate", "a sample rate of 1000 ... 384000 Hz expected, got \(rate)")
@@ -123,13 +88,9 @@ extension LuaData {
         let input = try BuilderObject.inputOptions(o, rate: rate)
         let views = try o.integer("views", default: 1)
         let shift = try o.number("shift", default: 5)
-        let test = try o.naming(["views", "shift"]) {
-            do {
-                return try TestMashups(dataSet.dataSet, input: input, views: views, shiftSeconds: shift)
-            } catch let error as DataError where error.subject == "shift_seconds" {
-                throw DataError("shift", error.reason)
-            }
+        let test = try o.naming(["views"], renamed: ["shift_seconds": "shift"]) {
+            try TestMashups(dataSet.dataSet, input: input, views: views, shiftSeconds: shift)
         }
-        return lua.result(TestSetObject(test))
+        return try lua.result(TestSetObject(test))
     }
 }

@@ -81,8 +81,7 @@ struct LuaValueCapture {
         self.lua = lua
         try lua.reserve(6)
         let L = lua.L
-        lua.push(LUA_LOADED_TABLE)
-        lua_rawget(L, clua_registryindex())
+        lua.pushLoaded()
         defer { clua_pop(L, 1) }
         let loaded = lua_gettop(L)
         var fields: [(UnsafeRawPointer, String, String)] = []
@@ -225,9 +224,9 @@ extension LuaValueImage {
         try lua.reserve(4)
         switch self {
         case .none: lua.pushNil()
-        case .boolean(let b): lua.push(b)
+        case .boolean(let b): b.push(into: lua)
         case .integer(let i): lua_pushinteger(L, lua_Integer(i))
-        case .number(let x): lua.push(x)
+        case .number(let x): x.push(into: lua)
         case .string(let bytes):
             bytes.withUnsafeBufferPointer { b in
                 _ = b.withMemoryRebound(to: CChar.self) { lua_pushlstring(L, $0.baseAddress, $0.count) }
@@ -261,24 +260,16 @@ extension LuaValueImage {
                 if lua_setupvalue(L, -2, Int32(i + 1)) == nil { clua_pop(L, 1) }
             }
         case .augmentation(let object):
-            lua.push(object)
+            object.push(into: lua)
         }
     }
 
     /// package.loaded[name], required first when it is not loaded yet (under lua_pcall).
     static func pushModule(_ name: String, _ lua: Lua) throws {
         let L = lua.L
-        lua.push(LUA_LOADED_TABLE)
-        lua_rawget(L, clua_registryindex())
-        lua.push(name)
-        let found = lua_rawget(L, -2)
-        clua_remove(L, -2)
-        if found != LUA_TNIL { return }
+        if lua.pushLoaded(name) != LUA_TNIL { return }
         clua_pop(L, 1)
-        lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
-        lua.push("require")
-        lua_rawget(L, -2)
-        clua_remove(L, -2)
+        lua.pushGlobal("require")
         lua.push(name)
         guard clua_pcall(L, 1, 1, 0) == LUA_OK else {
             defer { clua_pop(L, 1) }

@@ -19,41 +19,31 @@ final class WeightAverageObject: LuaObject {
     }
 
     /// `ema.decay`, `ema.updates`, `ema.swapped` (true while the network holds the average).
-    func property(_ name: String, lua: Lua) throws -> Bool {
-        switch name {
-        case "decay": lua.push(average.decay)
-        case "updates": lua.push(average.updates)
-        case "swapped": lua.push(average.swapped)
-        default: return false
-        }
-        return true
-    }
-
-    static func receiver(_ lua: Lua) throws -> WeightAverage { try lua.object(1, as: WeightAverageObject.self).average }
+    static let properties: Properties = [
+        "decay": { $0.average.decay },
+        "updates": { $0.average.updates },
+        "swapped": { $0.average.swapped },
+    ]
 
     static let methods: [Binding] = [
         // ema:update(): moves the average towards the network's weights.
-        Binding("update") { lua in
-            try receiver(lua).update()
-            return 0
-        },
+        Binding("update") { lua in try receiver(lua).average.update() },
         // ema:swap(): exchanges the network's weights and the average; returns ema.swapped.
         Binding("swap") { lua in
-            let average = try receiver(lua)
+            let average = try receiver(lua).average
             average.swap()
-            return lua.result(average.swapped)
+            return try lua.result(average.swapped)
         },
     ]
 
     /// mm.optim.ema(net [, {decay = 0.999}]) -> the average, starting at the network's weights.
     static func make(_ lua: Lua) throws -> Int32 {
         let net = try lua.object(1, as: ModuleObject.self)
-        let options = try lua.options(2)
-        try options.only(["decay"])
+        let options = try lua.options(2, only: ["decay"])
         let decay = try options.number("decay", default: 0.999)
         guard decay.isFinite, decay > 0, decay < 1 else {
             throw options.invalid("decay", "a number in (0, 1) expected, like 0.999, got \(decay)")
         }
-        return lua.result(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
+        return try lua.result(WeightAverageObject(try WeightAverage(net.module, decay: decay), of: net))
     }
 }

@@ -9,12 +9,12 @@ protocol LuaModule: Sendable {
     /// Userdata types whose metatables the module registers.
     static var types: [any LuaObject.Type] { get }
     /// Sets plain fields of the module table (on top of the stack) besides the functions.
-    static func setFields(_ lua: Lua, options: HostOptions)
+    static func setFields(_ lua: Lua, options: HostOptions) throws
 }
 
 extension LuaModule {
     static var types: [any LuaObject.Type] { [] }
-    static func setFields(_ lua: Lua, options: HostOptions) {}
+    static func setFields(_ lua: Lua, options: HostOptions) throws {}
 }
 
 /// What the command line tells the Lua API (`mm.quiet`).
@@ -44,14 +44,14 @@ enum Modules {
 
     /// Builds the `mashup` table: `require "mashup"` returns it and the global `mm` holds it.
     /// Runs inside a protected call.
-    static func open(_ lua: Lua, options: HostOptions) {
+    static func open(_ lua: Lua, options: HostOptions) throws {
         let L = lua.L
         lua_createtable(L, 0, 16)
         for module in all {
             for type in module.types { type.register(L) }
             if let name = module.name {
                 lua_createtable(L, 0, Int32(module.functions.count))
-                fill(lua, module, options: options)
+                try fill(lua, module, options: options)
                 // Also package.loaded["mashup.<name>"]: `require "mashup.dsp"` works, and Lua's
                 // error messages find the function's name when it is called through pcall.
                 lua_getfield(L, clua_registryindex(), LUA_LOADED_TABLE)
@@ -60,7 +60,7 @@ enum Modules {
                 clua_pop(L, 1)
                 lua.setField(-2, name)
             } else {
-                fill(lua, module, options: options)
+                try fill(lua, module, options: options)
             }
         }
         lua_getfield(L, clua_registryindex(), LUA_LOADED_TABLE)
@@ -70,8 +70,8 @@ enum Modules {
         lua_setglobal(L, "mm")
     }
 
-    private static func fill(_ lua: Lua, _ module: any LuaModule.Type, options: HostOptions) {
+    private static func fill(_ lua: Lua, _ module: any LuaModule.Type, options: HostOptions) throws {
         Binding.set(module.functions, in: lua)
-        module.setFields(lua, options: options)
+        try module.setFields(lua, options: options)
     }
 }

@@ -2,15 +2,14 @@ import CLua
 import CLuaBridge
 
 /// One function of the Lua API: its name and a Swift body that reads its arguments from the
-/// stack, pushes its results and returns how many. The body runs under `Lua.invoke`, so what
-/// it throws (a `LuaError` from the argument readers, or any engine error) becomes a Lua error
-/// raised by the C trampoline after the Swift frame has returned.
+/// stack, pushes its results and returns how many (`lua.result` does both), or returns nothing
+/// for a function without results. The body runs under `Lua.invoke`, so what it throws (a
+/// `LuaError` from the argument readers, or any engine error) becomes a Lua error raised by
+/// the C trampoline after the Swift frame has returned.
 ///
 ///     static let methods: [Binding] = [
-///         Binding("peak") { lua in
-///             lua.push(Double(try receiver(lua).peak))
-///             return 1
-///         },
+///         Binding("peak") { lua in try lua.result(receiver(lua).audio.peak) },
+///         Binding("zero_grad") { lua in try receiver(lua).optimizer.zeroGrad() },
 ///     ]
 ///
 /// Every binding reaches Lua through one C function (`dispatch`) with the binding as an
@@ -24,6 +23,14 @@ final class Binding: Sendable {
         self.name = name
         self.body = body
         _ = Unmanaged.passRetained(self)
+    }
+
+    /// A function without results.
+    convenience init(_ name: String, _ body: @escaping @Sendable (Lua) throws -> Void) {
+        self.init(name) { lua in
+            try body(lua)
+            return 0
+        }
     }
 
     /// Pushes the Lua function; with `upvalues` n, the n values on top of the stack become its

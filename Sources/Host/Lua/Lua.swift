@@ -54,6 +54,37 @@ struct Lua {
         guard lua_checkstack(L, extra) != 0 else { throw LuaError.message("stack overflow") }
     }
 
+    /// Pushes package.loaded, then its field `path[0]`, that value's field `path[1]`, ...,
+    /// read raw so that no metamethod runs (nil where a step meets something not a table), and
+    /// returns the Lua type of what it pushed: `pushLoaded("mashup", "quiet")` is mm.quiet.
+    /// Needs two free stack slots.
+    @discardableResult
+    func pushLoaded(_ path: String...) -> Int32 {
+        push(LUA_LOADED_TABLE)
+        var type = lua_rawget(L, clua_registryindex())
+        for key in path {
+            guard type == LUA_TTABLE else {
+                clua_pop(L, 1)
+                pushNil()
+                return LUA_TNIL
+            }
+            push(key)
+            type = lua_rawget(L, -2)
+            clua_remove(L, -2)
+        }
+        return type
+    }
+
+    /// Pushes the global `name`, read raw from the globals table.
+    @discardableResult
+    func pushGlobal(_ name: String) -> Int32 {
+        lua_rawgeti(L, clua_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+        push(name)
+        let type = lua_rawget(L, -2)
+        clua_remove(L, -2)
+        return type
+    }
+
     // MARK: Arguments
 
     func number(_ index: Int32) throws -> Double {
@@ -100,11 +131,43 @@ struct Lua {
 
     func boolean(_ index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
 
+    /// One of the strings `names` at `index`. The error lists them, after `noun` when given:
+    /// `format 'wav', 'wav_float' or 'flac' expected, got 'mp3'`.
+    func choice(_ index: Int32, _ names: [String], noun: String? = nil) throws -> String {
+        let given = try string(index)
+        guard names.contains(given) else {
+            let quoted = names.map { "'\($0)'" }
+            let listed =
+                quoted.count > 1 ? quoted.dropLast().joined(separator: ", ") + " or " + quoted.last! : quoted[0]
+            throw LuaError.argument(index, (noun.map { $0 + " " } ?? "") + "\(listed) expected, got '\(given)'")
+        }
+        return given
+    }
+
+    /// A case of `T` at `index` by its raw value (the error lists them in declaration order).
+    func choice<T: RawRepresentable & CaseIterable>(_ index: Int32, of: T.Type, noun: String? = nil) throws -> T
+    where T.RawValue == String {
+        T(rawValue: try choice(index, T.allCases.map(\.rawValue), noun: noun))!
+    }
+
     /// An options table argument (absent or nil gives an empty one).
     func options(_ index: Int32) throws -> LuaOptions {
         if isNoneOrNil(index) { return LuaOptions(lua: self, index: nil, argument: index) }
         guard type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "table") }
         return LuaOptions(lua: self, index: lua_absindex(L, index), argument: index)
+    }
+
+    /// An options table argument that may hold only the fields in `fields` (see `only`).
+    func options(_ index: Int32, only fields: Set<String>) throws -> LuaOptions {
+        let options = try options(index)
+        try options.only(fields)
+        return options
+    }
+
+    /// A table argument that must be given, read as options holding only `fields`.
+    func table(_ index: Int32, only fields: Set<String>) throws -> LuaOptions {
+        guard type(index) == LUA_TTABLE else { throw LuaError.type(index, expected: "table") }
+        return try options(index, only: fields)
     }
 
     func object<T: LuaObject>(_ index: Int32, as: T.Type = T.self) throws -> T {
@@ -114,52 +177,44 @@ struct Lua {
         return object
     }
 
-    // MARK: Results
-
-    func push(_ value: Double) { lua_pushnumber(L, value) }
-    func push(_ value: Int) { lua_pushinteger(L, lua_Integer(value)) }
-    func push(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
-    func pushNil() { lua_pushnil(L) }
-
-    func push(_ value: String) {
-        var value = value
-        value.withUTF8 { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) { lua_pushlstring(L, $0.baseAddress, $0.count) }
-        }
+    /// An object argument that may be left out (none or nil).
+    func optionalObject<T: LuaObject>(_ index: Int32, as: T.Type = T.self) throws -> T? {
+        isNoneOrNil(index) ? nil : try object(index, as: T.self)
     }
 
-    func push<T: LuaObject>(_ object: T) { T.push(L, object) }
+    // MARK: Results
 
-    /// Pushes one result and returns 1, what a binding returns: `return lua.result(x)`.
-    func result(_ value: Double) -> Int32 { one(push(value)) }
-    func result(_ value: Int) -> Int32 { one(push(value)) }
-    func result(_ value: Bool) -> Int32 { one(push(value)) }
-    func result(_ value: String) -> Int32 { one(push(value)) }
-    func result<T: LuaObject>(_ object: T) -> Int32 { one(push(object)) }
-    func result(_ values: [Double]) throws -> Int32 { one(try push(values)) }
+    func pushNil() { lua_pushnil(L) }
 
-    /// Sets field `key` of the table on top of the stack to `value`: records built field by
-    /// field (`lua.field("rate", info.rate)`).
-    func field(_ key: String, _ value: Double) { keyed(key, push(value)) }
-    func field(_ key: String, _ value: Int) { keyed(key, push(value)) }
-    func field(_ key: String, _ value: Bool) { keyed(key, push(value)) }
-    func field(_ key: String, _ value: String) { keyed(key, push(value)) }
-    func field<T: LuaObject>(_ key: String, _ object: T) { keyed(key, push(object)) }
+    /// Pushes a string (a key, a message); never fails.
+    func push(_ value: String) { value.push(into: self) }
 
-    /// Stores the value just pushed (its argument) as field `key` of the table below it.
-    private func keyed(_ key: String, _ pushed: Void) { setField(-2, key) }
+    func push(_ value: some LuaValue) throws { try value.push(into: self) }
 
-    /// 1, once its argument (a push) has run.
-    func one(_ pushed: Void) -> Int32 { 1 }
+    /// Pushes the results and returns how many, what a binding returns:
+    /// `return try lua.result(x)`, `return try lua.result(buffer, genre, label)`.
+    func result(_ values: any LuaValue...) throws -> Int32 {
+        try reserve(Int32(values.count))
+        for value in values { try value.push(into: self) }
+        return Int32(values.count)
+    }
 
-    /// Pushes an array as a Lua sequence.
-    func push(_ values: [Double]) throws {
-        try reserve(2)
-        lua_createtable(L, Int32(values.count), 0)
-        for (i, v) in values.enumerated() {
-            lua_pushnumber(L, v)
-            lua_rawseti(L, -2, lua_Integer(i + 1))
-        }
+    /// Returns argument `index` itself: a method that returns its receiver (`net:training()`).
+    func result(argument index: Int32) -> Int32 {
+        lua_pushvalue(L, index)
+        return 1
+    }
+
+    /// Returns nil: an iterator that has finished, a result that does not exist.
+    func resultNil() -> Int32 {
+        pushNil()
+        return 1
+    }
+
+    /// Sets field `key` of the table on top of the stack to `value`.
+    func field(_ key: String, _ value: some LuaValue) throws {
+        try value.push(into: self)
+        setField(-2, key)
     }
 
     /// Sets `t[key] = <top>` on the table at `table`, popping the value (raw: no metamethods).
@@ -168,81 +223,5 @@ struct Lua {
         push(key)
         lua_rotate(L, -2, 1)
         lua_rawset(L, t)
-    }
-}
-
-/// Fields of an options table, read raw so that no metamethod can raise inside Swift. Errors
-/// name the field: `bad argument #2 to 'melspec' (field 'n_fft': positive integer expected)`.
-struct LuaOptions {
-    let lua: Lua
-    let index: Int32?
-    let argument: Int32
-
-    /// Pushes `t[key]` and returns its Lua type; the caller pops it.
-    private func fetch(_ key: String) -> Int32 {
-        guard let index else {
-            lua.pushNil()
-            return LUA_TNIL
-        }
-        lua.push(key)
-        return lua_rawget(lua.L, index)
-    }
-
-    func has(_ key: String) -> Bool {
-        defer { clua_pop(lua.L, 1) }
-        return fetch(key) > LUA_TNIL
-    }
-
-    private func fail(_ key: String, _ expected: String) -> LuaError {
-        .argument(argument, "field '\(key)': \(expected) expected, got \(lua.typeName(-1))")
-    }
-
-    func number(_ key: String) throws -> Double? {
-        defer { clua_pop(lua.L, 1) }
-        let t = fetch(key)
-        if t == LUA_TNIL { return nil }
-        var isNumber: Int32 = 0
-        let value = lua_tonumberx(lua.L, -1, &isNumber)
-        guard t == LUA_TNUMBER, isNumber != 0 else { throw fail(key, "number") }
-        return value
-    }
-
-    func number(_ key: String, default value: Double) throws -> Double {
-        try number(key) ?? value
-    }
-
-    func integer(_ key: String) throws -> Int? {
-        defer { clua_pop(lua.L, 1) }
-        let t = fetch(key)
-        if t == LUA_TNIL { return nil }
-        var isInteger: Int32 = 0
-        let value = lua_tointegerx(lua.L, -1, &isInteger)
-        guard t == LUA_TNUMBER, isInteger != 0 else { throw fail(key, "integer") }
-        return Int(value)
-    }
-
-    func integer(_ key: String, default value: Int) throws -> Int {
-        try integer(key) ?? value
-    }
-
-    func string(_ key: String) throws -> String? {
-        defer { clua_pop(lua.L, 1) }
-        let t = fetch(key)
-        if t == LUA_TNIL { return nil }
-        guard t == LUA_TSTRING else { throw fail(key, "string") }
-        return try lua.string(-1)
-    }
-
-    func boolean(_ key: String) throws -> Bool? {
-        defer { clua_pop(lua.L, 1) }
-        let t = fetch(key)
-        if t == LUA_TNIL { return nil }
-        guard t == LUA_TBOOLEAN else { throw fail(key, "boolean") }
-        return lua.boolean(-1)
-    }
-
-    /// An error about a field's value (range, choice) in the same words as a type error.
-    func invalid(_ key: String, _ message: String) -> LuaError {
-        .argument(argument, "field '\(key)': \(message)")
     }
 }

@@ -6,16 +6,21 @@ import CLuaBridge
 /// The userdata holds a single retained reference. It is created empty (nil) and given its
 /// metatable before the reference is stored, and `__gc` tolerates the empty state, as
 /// liolib.c does for its file handles. Native memory (samples, tensors) lives in the Swift
-/// object, in aligned allocations, never in Lua's 8-byte-aligned userdata block.
-protocol LuaObject: AnyObject {
+/// object, in aligned allocations, never in Lua's 8-byte-aligned userdata block. The type
+/// itself is sendable (`SendableMetatype`): bindings made for it (`length`) refer to it.
+protocol LuaObject: AnyObject, LuaValue, SendableMetatype {
     /// The metatable's `__name`: what `luaL_typeerror` prints for this type.
     static var luaTypeName: String { get }
     /// Methods reached through `__index` (`obj:method(...)`).
     static var methods: [Binding] { get }
     /// Other metamethods (`__len`, `__add`, ...) besides `__gc`, `__index` and `__tostring`.
     static var metamethods: [Binding] { get }
-    /// Properties reached through `__index` when no method has the name (`buf.rate`).
-    func property(_ name: String, lua: Lua) throws -> Bool
+    /// Properties reached through `__index` when no method has the name (`buf.rate`): each
+    /// name with the getter of its value.
+    static var properties: Properties { get }
+    /// The value of property `name`, nil when the object has none of that name; by default
+    /// read from `properties`.
+    func property(_ name: String) -> (any LuaValue)?
     var luaDescription: String { get }
     /// Native memory the object keeps alive (a tensor's floats), which Lua's collector cannot
     /// see in its 8-byte userdata; 0 for small objects.
@@ -23,15 +28,29 @@ protocol LuaObject: AnyObject {
 }
 
 extension LuaObject {
+    static var methods: [Binding] { [] }
     static var metamethods: [Binding] { [] }
-    func property(_ name: String, lua: Lua) throws -> Bool { false }
+    typealias Properties = [String: @Sendable (Self) -> any LuaValue]
+
+    static var properties: Properties { [:] }
+    func property(_ name: String) -> (any LuaValue)? { Self.properties[name]?(self) }
     var nativeBytes: Int { 0 }
+
+    func push(into lua: Lua) { Self.push(lua.L, self) }
+
+    /// The object a method was called on (`obj:method()` passes it as argument 1).
+    static func receiver(_ lua: Lua) throws -> Self { try lua.object(1) }
+
+    /// The `__len` metamethod: `#obj` is `count(obj)`.
+    static func length(_ count: @escaping @Sendable (Self) -> Int) -> Binding {
+        Binding("__len") { lua in try lua.result(count(receiver(lua))) }
+    }
 
     /// Creates the metatable in the registry; called once per state when the module opens.
     static func register(_ L: OpaquePointer) {
         luaL_newmetatable(L, luaTypeName)
         let lua = Lua(L)
-        lua.push(true)
+        lua_pushboolean(L, 1)
         lua.setField(-2, objectMarker)
         lua_createtable(L, 0, Int32(methods.count))
         Binding.set(methods, in: lua)
@@ -47,12 +66,11 @@ extension LuaObject {
                     if lua_rawget(lua.L, clua_upvalueindex(2)) != LUA_TNIL { return 1 }
                     clua_pop(lua.L, 1)
                     if lua.type(2) == LUA_TSTRING, let object = anyLuaObject(lua.L, 1),
-                        try object.property(try lua.string(2), lua: lua)
+                        let value = object.property(try lua.string(2))
                     {
-                        return 1
+                        return try lua.result(value)
                     }
-                    lua.pushNil()
-                    return 1
+                    return lua.resultNil()
                 }
             }, 1)
         lua.setField(-2, "__index")
@@ -72,12 +90,7 @@ extension LuaObject {
             L,
             { L in
                 Lua.invoke(L) { lua in
-                    guard let object = anyLuaObject(lua.L, 1) else {
-                        lua.push("(released object)")
-                        return 1
-                    }
-                    lua.push(object.luaDescription)
-                    return 1
+                    try lua.result(anyLuaObject(lua.L, 1)?.luaDescription ?? "(released object)")
                 }
             })
         lua.setField(-2, "__tostring")

@@ -34,7 +34,7 @@ final class LuaState {
                 L,
                 { L in
                     Lua.invoke(L) { lua in
-                        Modules.open(lua, options: HostOptions(quiet: lua.boolean(1)))
+                        try Modules.open(lua, options: HostOptions(quiet: lua.boolean(1)))
                         return 0
                     }
                 })

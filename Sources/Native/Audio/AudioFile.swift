@@ -12,8 +12,10 @@ public struct AudioInfo: Sendable, Equatable {
 }
 
 /// The encodings `AudioFile.write` produces. WAV is little-endian; FLAC is 24-bit.
-public enum AudioFileFormat: Sendable, CaseIterable {
-    case wavPCM16, wavFloat, flac
+public enum AudioFileFormat: String, Sendable, CaseIterable {
+    case wavPCM16 = "wav"
+    case wavFloat = "wav_float"
+    case flac
 
     var sndfileFormat: Int32 {
         switch self {

@@ -3,8 +3,9 @@ import Foundation
 
 /// libsoxr's quality recipes. `.high` is soxr's "HQ" (20-bit), python-soxr's default and
 /// therefore librosa's default `res_type="soxr_hq"`.
-public enum ResampleQuality: Sendable, CaseIterable {
-    case quick, low, medium, high, veryHigh
+public enum ResampleQuality: String, Sendable, CaseIterable {
+    case quick, low, medium, high
+    case veryHigh = "very_high"
 
     var recipe: UInt {
         switch self {

@@ -53,6 +53,14 @@ public struct KaggleDataSet: Sendable {
     /// hashes, so that a changed file invalidates what was computed from it.
     public let fingerprint: String
 
+    /// How many of the songs `indices` (all by default) each genre has, in label order, genres
+    /// without any left out.
+    public func genreCounts(of indices: [Int]? = nil) -> [(genre: Genre, count: Int)] {
+        var counts = [Int](repeating: 0, count: Genre.allCases.count)
+        for i in indices ?? Array(songs.indices) { counts[songs[i].genre.rawValue] += 1 }
+        return Genre.allCases.filter { counts[$0.rawValue] > 0 }.map { ($0, counts[$0.rawValue]) }
+    }
+
     /// Song indices of each genre, in label order.
     public var songsByGenre: [[Int]] {
         var byGenre = [[Int]](repeating: [], count: Genre.allCases.count)

@@ -20,6 +20,15 @@ public struct ConfusionMatrix: Sendable, Equatable {
         try add(truth: truth, predicted: predicted)
     }
 
+    /// The matrix of the counts `rows[t][p]`, square and at least 0.
+    public init(rows: [[Int]]) throws {
+        try self.init(classes: rows.count)
+        guard rows.allSatisfy({ $0.count == classes && $0.allSatisfy { $0 >= 0 } }) else {
+            throw MetricsError("rows", "expected \(classes) rows of \(classes) counts of at least 0")
+        }
+        counts = Array(rows.joined())
+    }
+
     /// Adds a batch of samples, so a matrix can be accumulated over an evaluation loop.
     public mutating func add(truth: [Int], predicted: [Int]) throws {
         guard truth.count == predicted.count else {
@@ -47,6 +56,30 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// How often each class was predicted (column sums).
     public var predictedCounts: [Int] {
         (0..<classes).map { p in (0..<classes).reduce(0) { $0 + self[truth: $1, predicted: p] } }
+    }
+
+    /// The counts as rows: `rows[t][p]` samples of class t predicted as p.
+    public var rows: [[Int]] { rows(of: counts) }
+
+    /// `rowNormalised` as rows.
+    public var normalisedRows: [[Double]] { rows(of: rowNormalised) }
+
+    private func rows<T>(of cells: [T]) -> [[T]] {
+        (0..<classes).map { Array(cells[($0 * classes)..<(($0 + 1) * classes)]) }
+    }
+
+    /// The matrix as a table, one row per true class under its name, columns predicted.
+    public func text(classNames names: [String]) -> String {
+        let width = max(names.map(\.count).max() ?? 0, 4)
+        let cell = max(String(counts.max() ?? 0).count, 3) + 1
+        func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+        var text = "confusion matrix: \(classes) classes, \(total) samples (rows true, columns predicted)"
+        for t in 0..<classes {
+            text +=
+                "\n" + pad(names[t], width)
+                + (0..<classes).map { pad("\(self[truth: t, predicted: $0])", cell) }.joined()
+        }
+        return text
     }
 
     /// Each row divided by its sum: entry (t, p) is the share of class t predicted as p, so the

@@ -11,7 +11,7 @@ import Foundation
 // With cycle_momentum the optimiser's momentum (Adam's beta1) follows the momentum column.
 
 public final class OneCycleLR: LRScheduler {
-    public enum Anneal: String, Sendable { case cos, linear }
+    public enum Anneal: String, Sendable, CaseIterable { case cos, linear }
 
     private struct Phase {
         let end: Double, lr: (Double, Double), momentum: (Double, Double)

@@ -5,7 +5,7 @@
 // Stepped with the monitored metric, usually once per epoch.
 
 public final class ReduceLROnPlateau: ScheduleState {
-    public enum Mode: String, Sendable { case min, max }
+    public enum Mode: String, Sendable, CaseIterable { case min, max }
 
     public let optimizer: any Optimizer
     public let mode: Mode

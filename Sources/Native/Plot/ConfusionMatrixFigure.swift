@@ -4,10 +4,12 @@ extension Figure {
     /// The confusion matrix as a heat map in blues: true classes down, predicted across. With
     /// `normalise`, each row is divided by its class's support, so the diagonal reads as
     /// per-class recall and the colours compare across classes of unequal size; cells show the
-    /// share in bold over the count. Empty cells stay blank.
+    /// share in bold over the count. Empty cells stay blank. Without a title, "Confusion matrix"
+    /// with the accuracy and macro F1 when the matrix holds samples.
     public static func confusionMatrix(
-        _ matrix: ConfusionMatrix, classNames: [String], normalise: Bool = true, title: String = "Confusion matrix"
+        _ matrix: ConfusionMatrix, classNames: [String], normalise: Bool = true, title: String? = nil
     ) throws -> Figure {
+        let title = try title ?? (matrix.total > 0 ? scoredTitle(ClassificationMetrics(matrix)) : "Confusion matrix")
         guard classNames.count == matrix.classes else {
             throw PlotError("classNames", "expected \(matrix.classes) names, one per class, got \(classNames.count)")
         }
@@ -32,7 +34,10 @@ extension Figure {
         _ metrics: ClassificationMetrics, classNames: [String], normalise: Bool = true
     ) throws -> Figure {
         try confusionMatrix(
-            metrics.confusion, classNames: classNames, normalise: normalise,
-            title: "Confusion matrix (accuracy \(fixed(metrics.accuracy, 3)), macro F1 \(fixed(metrics.macroF1, 3)))")
+            metrics.confusion, classNames: classNames, normalise: normalise, title: scoredTitle(metrics))
+    }
+
+    private static func scoredTitle(_ metrics: ClassificationMetrics) -> String {
+        "Confusion matrix (accuracy \(fixed(metrics.accuracy, 3)), macro F1 \(fixed(metrics.macroF1, 3)))"
     }
 }

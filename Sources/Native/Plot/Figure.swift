@@ -48,7 +48,12 @@ public struct Panel: Sendable {
 
 /// Where a panel's legend goes; `best` takes the corner that hides the fewest data points.
 public enum LegendPlacement: String, Sendable, CaseIterable {
-    case best, upperRight, upperLeft, lowerRight, lowerLeft, none
+    case best
+    case upperRight = "upper_right"
+    case upperLeft = "upper_left"
+    case lowerRight = "lower_right"
+    case lowerLeft = "lower_left"
+    case none
 }
 
 /// A linear axis. Without a range it fits the data with a small margin; without ticks it puts

@@ -3,7 +3,7 @@ import Foundation
 /// How a spectrogram's rows and columns map to frequency and time, and how to title it.
 /// Property names follow MelOptions and the Lua API (`rate`, `hop`, `fmin`, `fmax`, `htk`).
 public struct SpectrogramPlotOptions: Sendable, Equatable {
-    public enum FrequencyScale: String, Sendable { case mel, linear }
+    public enum FrequencyScale: String, Sendable, CaseIterable { case mel, linear }
 
     public var rate = 22050
     public var hop = 512

@@ -37,8 +37,18 @@ public struct EpochRecord: Sendable, Equatable {
         self.extra = extra
     }
 
+    /// A record from numbers under the log's keys (`train_loss`, ...): a standard key left out
+    /// was not measured (NaN), and any other key is an extra.
+    public init(epoch: Int, numbers: [String: Double]) {
+        var extra = numbers
+        func take(_ key: String) -> Double { extra.removeValue(forKey: key) ?? .nan }
+        self.init(
+            epoch: epoch, trainLoss: take("train_loss"), trainAcc: take("train_acc"), valLoss: take("val_loss"),
+            valAcc: take("val_acc"), valF1: take("val_f1"), lr: take("lr"), seconds: take("seconds"), extra: extra)
+    }
+
     /// The standard fields in the log's order, by their log keys.
-    var fields: [(key: String, value: Double)] {
+    public var fields: [(key: String, value: Double)] {
         [
             ("train_loss", trainLoss), ("train_acc", trainAcc), ("val_loss", valLoss), ("val_acc", valAcc),
             ("val_f1", valF1), ("lr", lr), ("seconds", seconds),

@@ -94,6 +94,19 @@ public indirect enum JSONValue: Sendable, Equatable {
         return "\(error)"
     }
 
+    /// Where the first NaN or infinite number is (`value.weights[2]` under the name `place`, with
+    /// the number), or nil: JSON has no such numbers, so a value holding one cannot be sent.
+    public func firstNonFinite(at place: String = "the value") -> String? {
+        switch self {
+        case .number(let v): return v.isFinite ? nil : "\(place) (\(v))"
+        case .array(let items):
+            return items.enumerated().lazy.compactMap { $1.firstNonFinite(at: "\(place)[\($0 + 1)]") }.first
+        case .object(let members):
+            return members.sorted { $0.key < $1.key }.lazy.compactMap { $1.firstNonFinite(at: "\(place).\($0)") }.first
+        default: return nil
+        }
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil

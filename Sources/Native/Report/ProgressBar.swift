@@ -39,6 +39,23 @@ public struct ProgressField: Sendable, Equatable {
     public init(_ name: String, _ value: Double, digits: Int = 4) {
         self.init(name, text: value.isFinite ? String(format: "%.\(digits)f", value) : "-")
     }
+
+    /// A number as a script's field shows it: 4 decimals, but a magnitude under 0.01 in
+    /// scientific notation, so that a learning rate of 1e-4 stays readable.
+    public init(_ name: String, readable value: Double) {
+        if value != 0 && abs(value) < 0.01 {
+            self.init(name, text: String(format: "%.2e", value))
+        } else {
+            self.init(name, value)
+        }
+    }
+
+    /// The usual training measures first, in this order, then the rest by name.
+    public static func inUsualOrder(_ fields: [ProgressField]) -> [ProgressField] {
+        let usual = ["loss", "acc", "f1", "train_loss", "train_acc", "val_loss", "val_acc", "val_f1", "lr"]
+        func rank(_ name: String) -> Int { usual.firstIndex(of: name) ?? usual.count }
+        return fields.sorted { (rank($0.name), $0.name) < (rank($1.name), $1.name) }
+    }
 }
 
 /// Progress of `total` items of work (examples of an epoch, files of a data set):

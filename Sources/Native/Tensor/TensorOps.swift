@@ -56,15 +56,25 @@ extension Tensor {
     public func max() -> Float { buffer.max() ?? -.infinity }
     public func min() -> Float { buffer.min() ?? .infinity }
 
-    /// Index of the largest value along the last dimension, one per row (first wins on ties).
-    public func argmax() -> [Int] {
-        guard let cols = shape.last, cols > 0 else { return [] }
-        return (0..<(count / cols)).map { r in
-            let row = data + r * cols
-            var best = 0
-            for c in 1..<cols where row[c] > row[best] { best = c }
-            return best
+    /// out[o, i] = argmax_k x[o, k, i] with `dim` the k axis (by default the last: one index per
+    /// row), in row-major order of the other dimensions; the first wins on ties.
+    public func argmax(dim: Int? = nil) -> [Int] {
+        let dim = dim ?? rank - 1
+        guard dim >= 0, dim < rank, shape[dim] > 0 else { return [] }
+        let n = shape[dim]
+        let outer = shape[..<dim].reduce(1, *)
+        let inner = shape[(dim + 1)...].reduce(1, *)
+        let x = data
+        var positions = [Int](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var best = 0
+                for k in 1..<n where x[base + k * inner] > x[base + best * inner] { best = k }
+                positions[o * inner + i] = best
+            }
         }
+        return positions
     }
 
     /// Softmax along the last dimension.

@@ -1,26 +1,6 @@
 import CLua
 
 extension Lua {
-    /// Pushes integers as a Lua sequence (shapes, class labels).
-    func push(integers values: [Int]) throws {
-        try reserve(2)
-        lua_createtable(L, Int32(clamping: values.count), 0)
-        for (i, v) in values.enumerated() {
-            lua_pushinteger(L, lua_Integer(v))
-            lua_rawseti(L, -2, lua_Integer(i + 1))
-        }
-    }
-
-    /// Pushes strings as a Lua sequence (class names, ids).
-    func push(strings values: [String]) throws {
-        try reserve(2)
-        lua_createtable(L, Int32(clamping: values.count), 0)
-        for (i, v) in values.enumerated() {
-            push(v)
-            lua_rawseti(L, -2, lua_Integer(i + 1))
-        }
-    }
-
     /// The entries 1...#t of the table at `index`, read raw, each by `entry` from the stack top
     /// (nil: not a `kind`). A problem is an error of argument `index`, or what `fail` words
     /// for a field or a nested table: `fail("entry 3: number expected, got string")` (`item`
@@ -31,16 +11,51 @@ extension Lua {
     ) throws -> [T] {
         let fail = fail ?? { LuaError.argument(index, $0) }
         guard type(index) == LUA_TTABLE else { throw fail("a sequence of \(kind)s expected, got \(typeName(index))") }
+        return try map(index) { i in
+            guard let value = try entry(self) else { throw fail("\(item) \(i): \(kind) expected, got \(typeName(-1))") }
+            return value
+        }
+    }
+
+    /// The entries 1...#t of the table at `index`, each read by `entry(i)` from the stack top, for
+    /// entries with readers of their own (tables of options): an error reading entry i becomes
+    /// one of argument `argument` at "`item` i" (`field 'series': series 2: field 'y': ...`).
+    func entries<T>(_ index: Int32, of argument: Int32, item: String, _ entry: (Int) throws -> T) throws -> [T] {
+        try map(index) { i in
+            do {
+                return try entry(i)
+            } catch let error as LuaError {
+                throw error.nested(in: argument, at: "\(item) \(i)")
+            }
+        }
+    }
+
+    /// `transform(i)` of each entry 1...#t of the table at `index`, the entry on top of the stack.
+    private func map<T>(_ index: Int32, _ transform: (Int) throws -> T) throws -> [T] {
         let table = lua_absindex(L, index)
         try reserve(2)
-        var values: [T] = []
-        for i in 1..<(Int(lua_rawlen(L, table)) + 1) {
+        return try (1..<(Int(lua_rawlen(L, table)) + 1)).map { i in
             lua_rawgeti(L, table, lua_Integer(i))
             defer { clua_pop(L, 1) }
-            guard let value = try entry(self) else { throw fail("\(item) \(i): \(kind) expected, got \(typeName(-1))") }
-            values.append(value)
+            return try transform(i)
         }
-        return values
+    }
+
+    /// Calls `body` with the name of each field of the table at `index`, its value on top of
+    /// the stack (a raw traversal, in no particular order). A key that is not a string is an
+    /// error of argument `index` (`named fields expected, got a number key`), or what `fail`
+    /// words with the key's type.
+    func forEachField(_ index: Int32, fail: ((String) -> LuaError)? = nil, _ body: (String) throws -> Void) throws {
+        let table = lua_absindex(L, index)
+        try reserve(3)
+        pushNil()
+        while lua_next(L, table) != 0 {
+            defer { clua_pop(L, 1) }
+            guard type(-2) == LUA_TSTRING else {
+                throw fail?(typeName(-2)) ?? .argument(index, "named fields expected, got a \(typeName(-2)) key")
+            }
+            try body(try string(-2))
+        }
     }
 
     /// Entry readers for `sequence`: each reads the stack top, nil when it is not of its kind.
@@ -56,6 +71,10 @@ extension Lua {
 
     static func stringEntry(_ lua: Lua) throws -> String? {
         lua.type(-1) == LUA_TSTRING ? try lua.string(-1) : nil
+    }
+
+    static func booleanEntry(_ lua: Lua) -> Bool? {
+        lua.type(-1) == LUA_TBOOLEAN ? lua.boolean(-1) : nil
     }
 
     /// A sequence of numbers as a positional argument.

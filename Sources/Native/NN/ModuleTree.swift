@@ -1,5 +1,3 @@
-import Native
-
 /// `print(net)`: the module tree as PyTorch's repr shows it, a container's children indented
 /// under their attribute names.
 ///
@@ -8,8 +6,8 @@ import Native
 ///       (bn1): BatchNorm2d(64, eps=1e-05, momentum=0.1)
 ///       ...
 ///     )
-enum ModuleTree {
-    static func text(_ module: any Module, indent: String = "") -> String {
+public enum ModuleTree {
+    public static func text(_ module: any Module, indent: String = "") -> String {
         let children = module.children
         guard !children.isEmpty else { return leaf(module) }
         let inner = indent + "  "

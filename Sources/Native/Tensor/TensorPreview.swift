@@ -1,10 +1,9 @@
 import Foundation
-import Native
 
 /// The text `print(t)` shows, after Torch7: small vectors and matrices in full, larger tensors
 /// by their first values, then the size line.
-enum TensorPreview {
-    static func text(_ t: Tensor) -> String {
+public enum TensorPreview {
+    public static func text(_ t: Tensor) -> String {
         let size = "[tensor of size \(t.shape.isEmpty ? "scalar" : t.shape.map(String.init).joined(separator: "x"))]"
         let values = t.buffer
         let shown = t.count <= 144 ? values[...] : values.prefix(8)

@@ -50,13 +50,13 @@ struct WinogradPlan {
 
     /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto): where it
     /// applies, both channel counts reach 16 and the plane holds 512 positions or more.
-    /// Measured with the CKernels transforms and the Winograd weight gradient (BENCHMARKS.md's
-    /// per-layer rows, Winograd / direct, forward and backward, three runs on the shared
-    /// development machine): the reference
-    /// model's 64-channel 32 x 323 layers 1.3-2.4x / 1.4-2.0x, 128-channel 16 x 162 1.2-1.3x /
-    /// 1.5-3.0x, 256-channel 8 x 81 1.03-1.09x / 1.2-1.4x, the small model's 16- and 32-channel
-    /// layers 1.15-1.37x / 1.5-2.1x; but the 512-channel 4 x 41 plane 0.66-0.89x forward (few
-    /// tiles make 16 narrow products), so it stays direct.
+    /// Measured with the CKernels transforms and the Winograd weight gradient (BENCHMARKS.md,
+    /// "The current machine, Dec 8"; Winograd / direct, forward and backward, on the quiet
+    /// machine): the reference model's 64-channel 32 x 323 layers 1.60x / 1.36x, 128-channel
+    /// 16 x 162 1.19x / 1.60x, 256-channel 8 x 81 0.94x / 1.11x (three loaded runs: 1.03-1.09x /
+    /// 1.2-1.4x; training gains, its forward about breaks even), the small model's 16- and
+    /// 32-channel layers 1.29x / 1.80x and 1.34x / 1.48x; but the 512-channel 4 x 41 plane
+    /// 0.78x / 0.96x (few tiles make 16 narrow products), so it stays direct.
     static func pays(_ g: ConvGeometry) -> Bool {
         applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 512
     }

@@ -55,7 +55,7 @@ struct WinogradPlan {
     /// machine): the reference model's 64-channel 32 x 323 layers 1.60x / 1.36x, 128-channel
     /// 16 x 162 1.19x / 1.60x, 256-channel 8 x 81 0.94x / 1.11x (three loaded runs: 1.03-1.09x /
     /// 1.2-1.4x; training gains, its forward about breaks even), the small model's 16- and
-    /// 32-channel layers 1.29x / 1.80x and 1.34x / 1.48x; but the 512-channel 4 x 41 plane
+    /// 32-channel layers 1.28x / 1.80x and 1.34x / 1.48x; but the 512-channel 4 x 41 plane
     /// 0.78x / 0.96x (few tiles make 16 narrow products), so it stays direct.
     static func pays(_ g: ConvGeometry) -> Bool {
         applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 512

@@ -102,6 +102,30 @@ final class NNWinogradTests: XCTestCase {
         }
     }
 
+    /// `auto` picks each direction by its own rule: on a 16-channel plane of 640 positions (at
+    /// least 512, under 2,048) the forward runs direct (the same bits as a direct layer) and the
+    /// gradients by Winograd (close to the direct ones, not the same bits).
+    func testAutoChoosesForwardAndBackwardByTheirOwnRules() throws {
+        let g = ConvGeometry(C: 16, H: 16, W: 40, OC: 16, K: 3, S: 1, PAD: 1)
+        XCTAssertFalse(WinogradPlan.pays(g))
+        XCTAssertTrue(WinogradPlan.paysBackward(g))
+        let x = randomTensor([2, 16, 16, 40], seed: 41)
+        var results: [(out: [Float], dx: [Float], dw: [Float])] = []
+        for algorithm in [ConvAlgorithm.direct, .auto] {
+            Engine.seed(5)
+            let conv = try Conv2d(16, 16, kernelSize: 3, padding: 1)
+            conv.algorithm = algorithm
+            let out = try conv.forward(x)
+            let dx = try conv.backward(randomTensor(out.shape, seed: 42))
+            results.append((out.array, dx.array, conv.weight.grad.array))
+        }
+        XCTAssertEqual(results[1].out, results[0].out, "forward direct under auto")
+        XCTAssertNotEqual(results[1].dw, results[0].dw, "weight gradient by Winograd under auto")
+        let scale = results[0].dw.map(abs).max() ?? 1
+        let worst = zip(results[1].dw, results[0].dw).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst / scale, 2e-6)
+    }
+
     /// The weight gradient's shards are fixed by the batch and the geometry: 1 and 3 workers give
     /// the same bits, on images cut into several bands.
     func testWeightGradientIsTheSameBitsOnAnyNumberOfWorkers() throws {

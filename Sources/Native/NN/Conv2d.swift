@@ -37,8 +37,9 @@ public final class Conv2d: Module {
     public var workspace = Workspace()
     /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
     public var computesInputGradient = true
-    /// How forward convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays` says
-    /// it is faster (stride-1 3x3 "same" layers wide enough), the direct path elsewhere.
+    /// How the layer convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays`
+    /// (forward) and `paysBackward` (the gradients) say it is faster (stride-1 3x3 "same" layers
+    /// wide and large enough), the direct path elsewhere.
     public var algorithm = ConvAlgorithm.initial
 
     /// The side of a square kernel (its height otherwise) and the padding above it.
@@ -151,9 +152,14 @@ public final class Conv2d: Module {
         return out
     }
 
-    /// Whether forward (and the input gradient) of geometry g go by Winograd (`algorithm`).
-    private func usesWinograd(_ g: ConvGeometry) -> Bool {
-        algorithm == .winograd ? WinogradPlan.applies(g) : algorithm == .auto && WinogradPlan.pays(g)
+    /// Whether forward, or with `backward` the input and weight gradients, of geometry g go by
+    /// Winograd (`algorithm`; under `auto` each direction by its own measured rule).
+    private func usesWinograd(_ g: ConvGeometry, backward: Bool = false) -> Bool {
+        switch algorithm {
+        case .winograd: WinogradPlan.applies(g)
+        case .direct: false
+        case .auto: backward ? WinogradPlan.paysBackward(g) : WinogradPlan.pays(g)
+        }
     }
 
     /// out = conv(x, w) + b by Winograd F(2x2, 3x3), for the images of x. In evaluation the
@@ -194,7 +200,7 @@ public final class Conv2d: Module {
         let n = x.shape[0]
         // A stride-1 3x3 "same" convolution's input gradient is the same kind of convolution of
         // dout, by the kernels turned 180 degrees with in and out swapped: by Winograd too.
-        let winogradInput = computesInputGradient && usesWinograd(g)
+        let winogradInput = computesInputGradient && usesWinograd(g, backward: true)
         let dx = winogradInput ? workspace.uninitialized(x.shape) : workspace.zeros(x.shape)
         if winogradInput {
             let turned = workspace.uninitialized([inChannels, outChannels, 3, 3])
@@ -207,7 +213,7 @@ public final class Conv2d: Module {
             let transposed = ConvGeometry(C: OC, H: g.H, W: g.W, OC: C, K: 3, S: 1, PAD: 1)
             winograd(dx, dout, turned.data, nil, transposed, relu: false)
         }
-        if usesWinograd(g) {
+        if usesWinograd(g, backward: true) {
             // The weight gradient by Winograd too; the bias gradient is dout's sum per channel.
             let plan = WinogradPlan(g)
             let workers = max(1, min(Engine.threads, plan.gradientShards(images: n).count))

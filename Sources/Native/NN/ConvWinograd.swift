@@ -227,7 +227,7 @@ func conv2d_weight_gradient_winograd(
             for xi in 0..<16 {
                 let at = (xi * OC + oc) * C + c
                 var sum = partials[at]
-                for k in 1..<max(1, shards.count) { sum += partials[k * count + at] }
+                for k in 1..<shards.count { sum += partials[k * count + at] }
                 d[xi] = sum
             }
             // t = G^T d (3 x 4), then t G (3 x 3); G^T's rows are (1, ½, ½, 0), (0, ½, -½, 0), (0, ½, ½, 1)

@@ -113,10 +113,16 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
-    func testUnknownConvolutionAlgorithmIsRefused() throws {
+    func testUnknownCodePathIsRefused() throws {
         let r = try runWithEnvironment(["MASHUP_CONV": "fast"])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got 'fast'"), r.stderr)
+        let kernels = try runWithEnvironment(["MASHUP_KERNELS": "avx3"])
+        XCTAssertEqual(kernels.status, 2)
+        XCTAssertTrue(
+            kernels.stderr.contains("MASHUP_KERNELS: 'generic', 'avx2' or 'avx512' expected, got 'avx3'"),
+            kernels.stderr)
+        XCTAssertEqual(try runWithEnvironment(["MASHUP_KERNELS": "avx512"]).status, 0)
     }
 
     func testBadGlobalOptionIsRejectedByTheParser() throws {

@@ -26,7 +26,7 @@ final class NNWinogradTests: XCTestCase {
         let fast = Tensor(shape: [n, oc, h, w])
         let u = Tensor(shape: [plan.transformedCount])
         winograd_weights(u.data, weight.data, oc, c)
-        var ws = [Float](repeating: 0, count: plan.scratch(workers: workers))
+        var ws = [Float](repeating: 0, count: plan.forwardScratch(workers: workers))
         ws.withUnsafeMutableBufferPointer {
             conv2d_forward_winograd(
                 fast.data, x.data, transformed: u.data, bias.data, n, plan, $0.baseAddress!, workers: workers,
@@ -102,28 +102,50 @@ final class NNWinogradTests: XCTestCase {
         }
     }
 
-    /// `auto` picks each direction by its own rule: on a 16-channel plane of 640 positions (at
-    /// least 512, under 2,048) the forward runs direct (the same bits as a direct layer) and the
-    /// gradients by Winograd (close to the direct ones, not the same bits).
-    func testAutoChoosesForwardAndBackwardByTheirOwnRules() throws {
-        let g = ConvGeometry(C: 16, H: 16, W: 40, OC: 16, K: 3, S: 1, PAD: 1)
-        XCTAssertFalse(WinogradPlan.pays(g))
-        XCTAssertTrue(WinogradPlan.paysBackward(g))
-        let x = randomTensor([2, 16, 16, 40], seed: 41)
-        var results: [(out: [Float], dx: [Float], dw: [Float])] = []
-        for algorithm in [ConvAlgorithm.direct, .auto] {
-            Engine.seed(5)
-            let conv = try Conv2d(16, 16, kernelSize: 3, padding: 1)
-            conv.algorithm = algorithm
-            let out = try conv.forward(x)
-            let dx = try conv.backward(randomTensor(out.shape, seed: 42))
-            results.append((out.array, dx.array, conv.weight.grad.array))
+    /// `auto` takes Winograd from 128 positions, forward and gradients alike: on a 16-channel
+    /// 8 x 16 plane both directions come out close to the direct ones (not the same bits), on
+    /// an 8 x 15 plane (120 positions) the same bits as a direct layer.
+    func testAutoTakesWinogradFrom128Positions() throws {
+        for (w, winograd) in [(16, true), (15, false)] {
+            let g = ConvGeometry(C: 16, H: 8, W: w, OC: 16, K: 3, S: 1, PAD: 1)
+            XCTAssertEqual(WinogradPlan.pays(g), winograd)
+            let x = randomTensor([2, 16, 8, w], seed: 41)
+            var results: [(out: [Float], dx: [Float], dw: [Float])] = []
+            for algorithm in [ConvAlgorithm.direct, .auto] {
+                Engine.seed(5)
+                let conv = try Conv2d(16, 16, kernelSize: 3, padding: 1)
+                conv.algorithm = algorithm
+                let out = try conv.forward(x)
+                let dx = try conv.backward(randomTensor(out.shape, seed: 42))
+                results.append((out.array, dx.array, conv.weight.grad.array))
+            }
+            let pairs = [
+                ("forward", results[1].out, results[0].out), ("input gradient", results[1].dx, results[0].dx),
+                ("weight gradient", results[1].dw, results[0].dw),
+            ]
+            for (name, auto, direct) in pairs {
+                if winograd {
+                    XCTAssertNotEqual(auto, direct, "\(name) by Winograd under auto")
+                    let scale = direct.map(abs).max() ?? 1
+                    let worst = zip(auto, direct).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst / scale, 2e-6, name)
+                } else {
+                    XCTAssertEqual(auto, direct, "\(name) direct under auto")
+                }
+            }
         }
-        XCTAssertEqual(results[1].out, results[0].out, "forward direct under auto")
-        XCTAssertNotEqual(results[1].dw, results[0].dw, "weight gradient by Winograd under auto")
-        let scale = results[0].dw.map(abs).max() ?? 1
-        let worst = zip(results[1].dw, results[0].dw).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst / scale, 2e-6)
+    }
+
+    /// Small planes group whole images into one unit of work that every worker shares: two
+    /// groups here (13 images of 84 tiles, then 2), the same as the direct convolution to
+    /// rounding, and the same bits on 1 and 3 workers.
+    func testGroupedImagesMatchTheDirectConvolution() throws {
+        let plan = WinogradPlan(ConvGeometry(C: 16, H: 8, W: 41, OC: 24, K: 3, S: 1, PAD: 1))
+        XCTAssertEqual(plan.imagesPerGroup, 13)
+        let one = try compare(n: 15, c: 16, oc: 24, h: 8, w: 41, relu: true, workers: 1)
+        let three = try compare(n: 15, c: 16, oc: 24, h: 8, w: 41, relu: true, workers: 3)
+        XCTAssertEqual(one, three)
+        XCTAssertEqual(WinogradPlan(ConvGeometry(C: 64, H: 40, W: 80, OC: 64, K: 3, S: 1, PAD: 1)).imagesPerGroup, 0)
     }
 
     /// The weight gradient's shards are fixed by the batch and the geometry: 1 and 3 workers give

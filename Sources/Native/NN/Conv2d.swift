@@ -17,11 +17,18 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
         return ConvAlgorithm(rawValue: forced) ?? .auto
     }()
 
-    /// What is wrong with the environment's `MASHUP_CONV`, nil when it is unset or valid.
+    /// What is wrong with the environment's `MASHUP_CONV` or `MASHUP_KERNELS` (the CKernels
+    /// code path: generic, avx2 or avx512, the last capping nothing), nil when each is unset or
+    /// valid.
     public static var environmentError: String? {
-        guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"], ConvAlgorithm(rawValue: forced) == nil
-        else { return nil }
-        return "MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got '\(forced)'"
+        let environment = ProcessInfo.processInfo.environment
+        if let forced = environment["MASHUP_CONV"], ConvAlgorithm(rawValue: forced) == nil {
+            return "MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got '\(forced)'"
+        }
+        if let forced = environment["MASHUP_KERNELS"], !["generic", "avx2", "avx512"].contains(forced) {
+            return "MASHUP_KERNELS: 'generic', 'avx2' or 'avx512' expected, got '\(forced)'"
+        }
+        return nil
     }
 }
 
@@ -37,9 +44,9 @@ public final class Conv2d: Module {
     public var workspace = Workspace()
     /// False skips d(loss)/d(input) (col2im and one matrix product) for a network's first layer.
     public var computesInputGradient = true
-    /// How the layer convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays`
-    /// (forward) and `paysBackward` (the gradients) say it is faster (stride-1 3x3 "same" layers
-    /// wide and large enough), the direct path elsewhere.
+    /// How the layer convolves: `auto` takes Winograd F(2x2, 3x3) where `WinogradPlan.pays` says
+    /// it is faster (stride-1 3x3 "same" layers wide and large enough), forward and gradients
+    /// alike, and the direct path elsewhere.
     public var algorithm = ConvAlgorithm.initial
 
     /// The side of a square kernel (its height otherwise) and the padding above it.
@@ -152,13 +159,13 @@ public final class Conv2d: Module {
         return out
     }
 
-    /// Whether forward, or with `backward` the input and weight gradients, of geometry g go by
-    /// Winograd (`algorithm`; under `auto` each direction by its own measured rule).
-    private func usesWinograd(_ g: ConvGeometry, backward: Bool = false) -> Bool {
+    /// Whether geometry g goes by Winograd (`algorithm`; under `auto` by the measured rule), its
+    /// forward and its gradients alike.
+    private func usesWinograd(_ g: ConvGeometry) -> Bool {
         switch algorithm {
         case .winograd: WinogradPlan.applies(g)
         case .direct: false
-        case .auto: backward ? WinogradPlan.paysBackward(g) : WinogradPlan.pays(g)
+        case .auto: WinogradPlan.pays(g)
         }
     }
 
@@ -171,7 +178,7 @@ public final class Conv2d: Module {
     ) {
         let plan = WinogradPlan(g)
         let n = x.shape[0]
-        let workers = max(1, min(Engine.threads, n * plan.bandsPerImage))
+        let workers = plan.forwardWorkers(images: n, threads: Engine.threads)
         var u: Tensor
         if isTraining {
             u = workspace.uninitialized([plan.transformedCount])
@@ -186,7 +193,7 @@ public final class Conv2d: Module {
                 transformed = (hash, u)
             }
         }
-        workspace.withScratch(plan.scratch(workers: workers)) {
+        workspace.withScratch(plan.forwardScratch(workers: workers)) {
             conv2d_forward_winograd(
                 out.data, x.data, transformed: u.data, b, n, plan, $0, workers: workers, relu: relu)
         }
@@ -200,7 +207,7 @@ public final class Conv2d: Module {
         let n = x.shape[0]
         // A stride-1 3x3 "same" convolution's input gradient is the same kind of convolution of
         // dout, by the kernels turned 180 degrees with in and out swapped: by Winograd too.
-        let winogradInput = computesInputGradient && usesWinograd(g, backward: true)
+        let winogradInput = computesInputGradient && usesWinograd(g)
         let dx = winogradInput ? workspace.uninitialized(x.shape) : workspace.zeros(x.shape)
         if winogradInput {
             let turned = workspace.uninitialized([inChannels, outChannels, 3, 3])
@@ -213,7 +220,7 @@ public final class Conv2d: Module {
             let transposed = ConvGeometry(C: OC, H: g.H, W: g.W, OC: C, K: 3, S: 1, PAD: 1)
             winograd(dx, dout, turned.data, nil, transposed, relu: false)
         }
-        if usesWinograd(g, backward: true) {
+        if usesWinograd(g) {
             // The weight gradient by Winograd too; the bias gradient is dout's sum per channel.
             let plan = WinogradPlan(g)
             let workers = max(1, min(Engine.threads, plan.gradientShards(images: n).count))

@@ -33,14 +33,38 @@ struct WinogradPlan {
     /// Floats of one zero-padded input row: two per tile in whole groups of 16 tiles, plus 2.
     let paddedWidth: Int
 
+    /// Whole images per unit of the forward where an image has fewer tiles than `groupTiles`,
+    /// else 0 (units are bands of one image). Such a unit's 16 products are wide enough to run
+    /// at sgemm speed, and all workers share it (the transforms split by tile rows, the products
+    /// by xi): a band of the 512-channel 4 x 41 plane made products 21 tiles wide, each
+    /// streaming 1 MB of kernels for 0.4 MFLOP.
+    let imagesPerGroup: Int
+
     /// Floats of V and M one unit may hold: 256 K (1 MB), in a core's L2 on this class of machine.
     static let unitBudget = 1 << 18
+    /// The forward groups images with fewer tiles than `groupBelow` into units of about
+    /// `groupTiles` tiles, whose V and M hold at most `groupBudget` floats (4 M, 16 MB: half
+    /// the L3 of this class of machine). Measured on the reference model's 8 x 81 and 4 x 41
+    /// planes (Zen 5, batch 16; BENCHMARKS.md): groups of 512, 1,024 and 2,048 tiles within the
+    /// spread of each other, 1.1-1.5x the bands of one image; a 16 MB budget no faster than 64.
+    /// Images of 512 tiles or more stay in bands: the 16 x 162 plane ran 0.95x grouped, the
+    /// 32 x 323 one 0.55x (V and M leave the caches).
+    static let groupBelow = 512, groupTiles = 1024, groupBudget = 1 << 22
 
     init(_ g: ConvGeometry) {
         self.g = g
         (tilesH, tilesW) = ((g.H + 1) / 2, (g.W + 1) / 2)
         rowsPerBand = max(1, min(tilesH, WinogradPlan.unitBudget / (16 * (g.C + g.OC) * tilesW)))
         paddedWidth = 2 * ((tilesW + 15) / 16 * 16) + 2
+        let perImage = tilesH * tilesW
+        imagesPerGroup =
+            perImage >= WinogradPlan.groupBelow
+            ? 0
+            : max(
+                1,
+                min(
+                    (WinogradPlan.groupTiles + perImage - 1) / perImage,
+                    WinogradPlan.groupBudget / (16 * (g.C + g.OC) * perImage)))
     }
 
     /// Whether a convolution can run as Winograd F(2x2, 3x3): stride 1, a 3x3 kernel, padding 1.
@@ -48,23 +72,14 @@ struct WinogradPlan {
         g.S == 1 && g.KH == 3 && g.KW == 3 && g.PT == 1 && g.PB == 1 && g.PL == 1 && g.PR == 1
     }
 
-    /// Whether Winograd beats the direct path on a layer's forward (`Conv2d.algorithm` auto):
-    /// where it applies, both channel counts reach 16 and the plane holds 2,048 positions or
-    /// more. Measured with the CKernels transforms (BENCHMARKS.md, "The current machine, Dec 8";
-    /// Winograd / direct on the quiet machine): the reference model's 64-channel 32 x 323 layers
-    /// 1.60x, 128-channel 16 x 162 1.19x, the small model's 16- and 32-channel layers 1.28x and
-    /// 1.34x; but 0.94x on the 256-channel 8 x 81 plane and 0.78x on the 512-channel 4 x 41 one
-    /// (few tiles make 16 narrow products).
+    /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto), forward
+    /// and gradients alike: where it applies, both channel counts reach 16 and the plane holds
+    /// 128 positions or more. Winograd / direct at batch 16 on Zen 5 (BENCHMARKS.md), forward
+    /// and backward: 64 channels on 32 x 323 1.6x / 1.5x, 128 on 16 x 162 1.6x / 1.4x, 256 on
+    /// 8 x 81 1.2x / 1.2x, 512 on 4 x 41 1.2-1.3x / 1.2x (0.7-0.8x before small planes grouped
+    /// their images; the Xeon's rules then were 2,048 positions forward and 512 backward).
     static func pays(_ g: ConvGeometry) -> Bool {
-        applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 2048
-    }
-
-    /// The same for the gradients (input and weight, which need nothing from the forward's
-    /// algorithm): from 512 positions. Backward, Winograd / direct: 1.36x, 1.60x, 1.11x on the
-    /// 8 x 81 plane (three loaded runs: 1.2-1.4x), 1.80x and 1.48x on the small layers; 0.96x on
-    /// the 4 x 41 plane.
-    static func paysBackward(_ g: ConvGeometry) -> Bool {
-        applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 512
+        applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 128
     }
 
     var bandsPerImage: Int { (tilesH + rowsPerBand - 1) / rowsPerBand }
@@ -74,6 +89,16 @@ struct WinogradPlan {
     var workerScratch: Int { 16 * (g.C + g.OC) * unitTiles + 4 * paddedWidth }
     /// Floats of scratch for `workers` workers.
     func scratch(workers: Int) -> Int { workers * workerScratch }
+    /// Tiles in a group's V and M (its row stride), where the forward groups images.
+    var groupedTiles: Int { imagesPerGroup * tilesH * tilesW }
+    /// Floats of scratch `conv2d_forward_winograd` needs with `workers` workers.
+    func forwardScratch(workers: Int) -> Int {
+        imagesPerGroup == 0 ? scratch(workers: workers) : 16 * (g.C + g.OC) * groupedTiles + workers * 4 * paddedWidth
+    }
+    /// The workers the forward can keep busy on `images` images, at most `threads`.
+    func forwardWorkers(images: Int, threads: Int) -> Int {
+        max(1, min(threads, imagesPerGroup == 0 ? images * bandsPerImage : max(tilesH * images, 16)))
+    }
     /// Floats of the transformed kernels U (16, OC, C).
     var transformedCount: Int { 16 * g.OC * g.C }
 }
@@ -122,6 +147,10 @@ func conv2d_forward_winograd(
     _ bias: UnsafePointer<Float>?, _ N: Int, _ plan: WinogradPlan, _ scratch: UnsafeMutablePointer<Float>,
     workers: Int, relu: Bool = false
 ) {
+    if plan.imagesPerGroup > 0 {
+        conv2d_forward_winograd_grouped(out, inp, transformed: u, bias, N, plan, scratch, workers: workers, relu: relu)
+        return
+    }
     let g = plan.g
     let (C, OC, HW, ld) = (g.C, g.OC, g.H * g.W, plan.unitTiles)
     let units = N * plan.bandsPerImage
@@ -151,6 +180,60 @@ func conv2d_forward_winograd(
         BLASThreads.single { walk(0) }
     } else {
         BLASThreads.single { Engine.parallelFor(workers, walk) }
+    }
+}
+
+/// `conv2d_forward_winograd` on a plan that groups images: one group at a time, with every
+/// worker on it; each tile's transforms and each product are computed as with one worker.
+private func conv2d_forward_winograd_grouped(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, transformed u: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>?, _ N: Int, _ plan: WinogradPlan, _ scratch: UnsafeMutablePointer<Float>,
+    workers: Int, relu: Bool
+) {
+    let g = plan.g
+    let (C, OC, HW, ld, perImage) = (g.C, g.OC, g.H * g.W, plan.groupedTiles, plan.tilesH * plan.tilesW)
+    let (v, m) = (scratch, scratch + 16 * C * ld)
+    let padding = m + 16 * OC * ld
+    BLASThreads.single {
+        for first in stride(from: 0, to: N, by: plan.imagesPerGroup) {
+            let images = min(plan.imagesPerGroup, N - first)
+            let rows = images * plan.tilesH  // the group's tile rows, image by image
+            // Each worker's share of the rows, cut where an image ends.
+            func eachImageRows(_ w: Int, _ body: (_ image: Int, _ rows: Range<Int>) -> Void) {
+                var r = rows * w / workers
+                let end = rows * (w + 1) / workers
+                while r < end {
+                    let image = r / plan.tilesH
+                    let stop = min(end, (image + 1) * plan.tilesH)
+                    body(image, (r - image * plan.tilesH)..<(stop - image * plan.tilesH))
+                    r = stop
+                }
+            }
+            Engine.parallelFor(workers) { w in
+                let padded = padding + w * 4 * plan.paddedWidth
+                eachImageRows(w) { image, tileRows in
+                    mm_winograd_input(
+                        v + image * perImage + tileRows.lowerBound * plan.tilesW, ld, inp + (first + image) * C * HW,
+                        Int32(C), Int32(g.H), Int32(g.W), Int32(plan.tilesW), Int32(tileRows.lowerBound),
+                        Int32(tileRows.count), padded, Int32(plan.paddedWidth))
+                }
+            }
+            let tiles = images * perImage
+            Engine.parallelFor(16) { xi in
+                // M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles)
+                sgemm(
+                    transA: false, transB: false, OC, tiles, C, u + xi * OC * C, lda: C, v + xi * C * ld, ldb: ld,
+                    beta: 0, m + xi * OC * ld, ldc: ld)
+            }
+            Engine.parallelFor(workers) { w in
+                eachImageRows(w) { image, tileRows in
+                    mm_winograd_output(
+                        out + (first + image) * OC * HW, m + image * perImage + tileRows.lowerBound * plan.tilesW, ld,
+                        bias, Int32(OC), Int32(g.H), Int32(g.W), Int32(plan.tilesW), Int32(tileRows.lowerBound),
+                        Int32(tileRows.count), relu ? 1 : 0)
+                }
+            }
+        }
     }
 }
 

@@ -5,6 +5,9 @@
 #include "mm_kernels.h"
 
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define W 8
 #define V v8
@@ -15,6 +18,8 @@
 #undef V
 #undef VU
 #undef FN
+#undef WMASKED
+#undef WMASK
 
 #define W 16
 #define V v16
@@ -25,6 +30,8 @@
 #undef V
 #undef VU
 #undef FN
+#undef WMASKED
+#undef WMASK
 
 /// One code path: the three transforms compiled for one ISA and width.
 typedef struct {

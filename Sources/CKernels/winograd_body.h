@@ -3,10 +3,21 @@
 // rfft_lanes_body.h. The transforms only add and subtract, in the same order at either width,
 // so the results are the same bits on every path.
 
-INLINE V FN(wload)(const float *p) { return *(const VU *)p; }
+// The 16-lane bodies run on the AVX-512 path only (winograd.c), which stores and loads a row's
+// partial last vector of tiles (21 tiles: 16 and 5) under a lane mask; the 8-lane paths go lane
+// by lane.
+#if W == 16 && defined(__x86_64__)
+#define WMASKED __attribute__((target("avx512f")))
+#define WMASK 1
+#else
+#define WMASKED
+#define WMASK 0
+#endif
+
+INLINE WMASKED V FN(wload)(const float *p) { return *(const VU *)p; }
 
 /// The even and odd floats of the 2W floats at p.
-INLINE void FN(deinterleave)(const float *p, V *even, V *odd) {
+INLINE WMASKED void FN(deinterleave)(const float *p, V *even, V *odd) {
     const V a = FN(wload)(p), b = FN(wload)(p + W);
 #if W == 8
     *even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
@@ -18,17 +29,33 @@ INLINE void FN(deinterleave)(const float *p, V *even, V *odd) {
 }
 
 /// Stores the first `count` lanes of x at p.
-INLINE void FN(store_first)(float *p, V x, int count) {
+INLINE WMASKED void FN(store_first)(float *p, V x, int count) {
     if (count == W) {
         *(VU *)p = x;
-    } else {
-        for (int l = 0; l < count; l++) p[l] = x[l];
+        return;
     }
+#if WMASK
+    if (count > 0) _mm512_mask_storeu_ps(p, (__mmask16)((1u << count) - 1), (__m512)x);
+#else
+    for (int l = 0; l < count; l++) p[l] = x[l];
+#endif
+}
+
+/// The first `count` floats at p in the first lanes, zeros in the others.
+INLINE WMASKED V FN(load_first)(const float *p, int count) {
+    if (count == W) return FN(wload)(p);
+#if WMASK
+    return (V)_mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1), p);
+#else
+    V x = (V){0};
+    for (int l = 0; l < count; l++) x[l] = p[l];
+    return x;
+#endif
 }
 
 /// row[0 ..< lead] and row[lead + width ..< padded_width] = 0 around a copy of src's width
 /// floats, or all zeros when src is NULL (a row outside the image).
-INLINE void FN(pad_row)(float *row, const float *src, int lead, int width, int padded_width) {
+INLINE WMASKED void FN(pad_row)(float *row, const float *src, int lead, int width, int padded_width) {
     if (!src) {
         memset(row, 0, (size_t)padded_width * sizeof(float));
         return;
@@ -38,23 +65,25 @@ INLINE void FN(pad_row)(float *row, const float *src, int lead, int width, int p
     memset(row + lead + width, 0, (size_t)(padded_width - lead - width) * sizeof(float));
 }
 
-INLINE void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
+INLINE WMASKED void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H, int width, int tiles_w, int row0,
                            int rows, float *padded, int padded_width) {
     const ptrdiff_t c_stride = (ptrdiff_t)C * ld;
     for (int c = 0; c < C; c++) {
         const float *plane = x + (ptrdiff_t)c * H * width;
         for (int bi = 0; bi < rows; bi++) {
             const int ti = row0 + bi;
-            for (int k = 0; k < 4; k++) {
+            // Input row r lives in padded slot (r + 1) mod 4: a tile row shares two rows with
+            // the one above it, so only the first copies all four.
+            for (int k = bi == 0 ? 0 : 2; k < 4; k++) {
                 const int r = 2 * ti - 1 + k;
                 const float *src = r >= 0 && r < H ? plane + (ptrdiff_t)r * width : NULL;
-                FN(pad_row)(padded + (ptrdiff_t)k * padded_width, src, 1, width, padded_width);
+                FN(pad_row)(padded + (ptrdiff_t)((r + 1) & 3) * padded_width, src, 1, width, padded_width);
             }
             for (int tj = 0; tj < tiles_w; tj += W) {
                 // d[k][l] of W tiles: padded row k, columns 2 tj + l + 2 lane
                 V d[4][4];
                 for (int k = 0; k < 4; k++) {
-                    const float *p = padded + (ptrdiff_t)k * padded_width + 2 * tj;
+                    const float *p = padded + (ptrdiff_t)((2 * ti + k) & 3) * padded_width + 2 * tj;
                     FN(deinterleave)(p, &d[k][0], &d[k][1]);
                     FN(deinterleave)(p + 2, &d[k][2], &d[k][3]);
                 }
@@ -79,7 +108,7 @@ INLINE void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C, int H,
     }
 }
 
-INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
+INLINE WMASKED void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float *bias, int OC, int H, int width,
                             int tiles_w, int row0, int rows, int relu) {
     const ptrdiff_t oc_stride = (ptrdiff_t)OC * ld;
     for (int oc = 0; oc < OC; oc++) {
@@ -91,14 +120,7 @@ INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float 
                 const int count = tiles_w - tj < W ? tiles_w - tj : W;
                 const float *src = m + (ptrdiff_t)oc * ld + (ptrdiff_t)bi * tiles_w + tj;
                 V mv[16];
-                for (int xi = 0; xi < 16; xi++) {
-                    if (count == W) {
-                        mv[xi] = FN(wload)(src + xi * oc_stride);
-                    } else {
-                        mv[xi] = (V){0};
-                        for (int l = 0; l < count; l++) mv[xi][l] = src[xi * oc_stride + l];
-                    }
-                }
+                for (int xi = 0; xi < 16; xi++) mv[xi] = FN(load_first)(src + xi * oc_stride, count);
                 // s = A^T m: two rows of 4
                 V s[2][4];
                 for (int j = 0; j < 4; j++) {
@@ -122,12 +144,8 @@ INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float 
 #endif
                     float *dst = plane + (ptrdiff_t)(2 * ti + dr) * width + 2 * tj;
                     const int n = width - 2 * tj < 2 * W ? width - 2 * tj : 2 * W;
-                    if (n == 2 * W) {
-                        *(VU *)dst = lo;
-                        *(VU *)(dst + W) = hi;
-                    } else {
-                        for (int i = 0; i < n; i++) dst[i] = i < W ? lo[i] : hi[i - W];
-                    }
+                    FN(store_first)(dst, lo, n < W ? n : W);
+                    FN(store_first)(dst + W, hi, n > W ? n - W : 0);
                 }
             }
         }
@@ -135,7 +153,7 @@ INLINE void FN(output_body)(float *y, const float *m, ptrdiff_t ld, const float 
 }
 
 /// dm = A dY A^T of each 2 x 2 tile of the output gradient, laid out as `output_body` reads m.
-INLINE void FN(gradient_body)(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
+INLINE WMASKED void FN(gradient_body)(float *dm, ptrdiff_t ld, const float *dy, int OC, int H, int width, int tiles_w,
                               int row0, int rows, float *padded, int padded_width) {
     const ptrdiff_t oc_stride = (ptrdiff_t)OC * ld;
     for (int oc = 0; oc < OC; oc++) {

@@ -185,6 +185,42 @@ INLINE void FN(pack_first_stage)(const mm_rfft_lanes *plan, const float *const *
     }
 }
 
+/// `pack_first_stage` fused with the second stage (length m/4, stride 4), for transforms with
+/// at least two stages before the per-sequence ones: for p2 < m/16, the 16 points p2 + j m/16
+/// of every frame feed four first-stage butterflies (p = p2 + k m/16, points j = k + 4u) whose
+/// outputs t = q feed second-stage butterfly (p2, q), which writes Z's stage-2 layout (complex
+/// q + 16 p2 + 4 t2) to `b`. The same operations in the same order as the two stages apart,
+/// without the first stage's output going through memory. Needs m/16 divisible by 4 (n >= 128).
+INLINE void FN(pack_first_two_stages)(const mm_rfft_lanes *plan, const float *const *frames, const float *window,
+                                      V *b) {
+    const int m = plan->m, sixteenth = m / 16;
+    const float *tw1 = plan->twiddles, *tw2 = plan->twiddles + 6 * (m / 4);
+    for (int p0 = 0; p0 < sixteenth; p0 += 4) {
+        V cols[16][8];
+        for (int j = 0; j < 16; j++) FN(columns)(frames, window, 2 * p0 + j * (m / 8), cols[j]);
+        for (int i = 0; i < 4; i++) {
+            const int p2 = p0 + i;
+            V t[4][8];
+            for (int k = 0; k < 4; k++) {
+                const V x[8] = {cols[k][2 * i],     cols[k][2 * i + 1],     cols[k + 4][2 * i],
+                                cols[k + 4][2 * i + 1], cols[k + 8][2 * i], cols[k + 8][2 * i + 1],
+                                cols[k + 12][2 * i], cols[k + 12][2 * i + 1]};
+                const float *tw = tw1 + 6 * (p2 + sixteenth * k);
+                V w[6];
+                for (int e = 0; e < 6; e++) w[e] = FN(splat)(tw[e]);
+                FN(butterfly4)(x, 2, t[k], 2, w, 1);
+            }
+            V w[6];
+            for (int e = 0; e < 6; e++) w[e] = FN(splat)(tw2[6 * p2 + e]);
+            for (int q = 0; q < 4; q++) {
+                const V x[8] = {t[0][2 * q], t[0][2 * q + 1], t[1][2 * q], t[1][2 * q + 1],
+                                t[2][2 * q], t[2][2 * q + 1], t[3][2 * q], t[3][2 * q + 1]};
+                FN(butterfly4)(x, 2, b + 32 * (ptrdiff_t)p2 + 2 * q, 8, w, 1);
+            }
+        }
+    }
+}
+
 /// The last stages of the transform per sequence, in L1, fused with `untangle_power`. After the
 /// global stages down to length `len` (stride s = m / len), `a` holds s interleaved sequences
 /// a[q + s j], j < len, whose remaining stages would write Z[q + s t], t < len. Sequence q and
@@ -234,7 +270,6 @@ INLINE void FN(power_body)(const mm_rfft_lanes *plan, const float *const *frames
         FN(untangle_power)(plan, FN(fft)(a, b, m, 1, plan->twiddles, 1), bins, power);
         return;
     }
-    FN(pack_first_stage)(plan, frames, window, b);
     const float *tw = plan->twiddles + 6 * (m / 4);
     if (m >= 128) {
         // Global stages down to the first length <= 64 (64 or 32), the rest per sequence in L1;
@@ -245,9 +280,19 @@ INLINE void FN(power_body)(const mm_rfft_lanes *plan, const float *const *frames
             local_tw += 6 * (len / 4);
             len /= 4;
         }
-        V *z = FN(fft)(b, a, m / 4, 4, tw, len);
+        V *z;
+        if (m / 16 >= len) {
+            FN(pack_first_two_stages)(plan, frames, window, b);
+            z = FN(fft)(b, a, m / 16, 16, tw + 6 * (m / 16), len);
+        } else {
+            FN(pack_first_stage)(plan, frames, window, b);
+            z = FN(fft)(b, a, m / 4, 4, tw, len);
+        }
         FN(local_untangle)(plan, z, len, local_tw, bins, power, z == a ? b : a);
-    } else if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
+        return;
+    }
+    FN(pack_first_stage)(plan, frames, window, b);
+    if ((m & 0x55555555) != 0) {  // a power of 4: the last stage is radix 4
         FN(last_stage_untangle)(plan, FN(fft)(b, a, m / 4, 4, tw, 4), bins, power);
     } else {
         FN(untangle_power)(plan, FN(fft)(b, a, m / 4, 4, tw, 1), bins, power);

@@ -80,9 +80,9 @@ final class DSPLaneFFTTests: XCTestCase {
                     expected.append(Array(UnsafeBufferPointer(start: spectrum, count: 257)))
                 }
             }
-            var seen = 0
+            var (seen, peak): (Int, Float) = (0, 0)
             y.withUnsafeBufferPointer { y in
-                stft.forEachBlock(y, power: 2, scratch: scratch, used: 257) { t0, frames, block, width in
+                peak = stft.forEachBlock(y, power: 2, scratch: scratch, used: 257) { t0, frames, block, width in
                     for j in 0..<frames {
                         let peak = max(expected[t0 + j].max() ?? 0, 1e-30)
                         for k in 0..<257 {
@@ -95,6 +95,40 @@ final class DSPLaneFFTTests: XCTestCase {
                 }
             }
             XCTAssertEqual(seen, expected.count, "hop \(hop) center \(center)")
+            XCTAssertEqual(peak, y.map(abs).max(), "the peak of every sample, hop \(hop) center \(center)")
+        }
+    }
+
+    /// The blocks take the signal's peak as they go, every sample once: a NaN or a loud sample
+    /// anywhere (the first, one past every frame's end without centring, the last) is found, and
+    /// the mel step refuses the signal naming it.
+    func testTheBlockPeakSeesEverySample() throws {
+        var random = Random(seed: 14)
+        let clean = (0..<5003).map { _ in Float(random.normal()) * 0.1 }
+        for (hop, center) in [(512, true), (100, false), (37, false)] {
+            let stft = try STFT<Float>(nFFT: 512, hop: hop, center: center)
+            let scratch = STFT<Float>.Scratch(nFFT: 512)
+            let lastFrameEnd = (stft.frameCount(samples: clean.count) - 1) * hop + (center ? 0 : 512)
+            for at in Set([0, 2500, min(lastFrameEnd, clean.count - 1), clean.count - 1]) {
+                for bad in [Float.nan, -Float.infinity, -1e18] {
+                    var y = clean
+                    y[at] = bad
+                    let peak = y.withUnsafeBufferPointer { y in
+                        stft.forEachBlock(y, power: 2, scratch: scratch, used: 257) { _, _, _, _ in }
+                    }
+                    XCTAssertEqual(
+                        peak, bad.isFinite ? abs(bad) : .infinity, "sample \(at), hop \(hop) center \(center)")
+                    XCTAssertThrowsError(try stft.checkPeak(peak, of: y))
+                }
+            }
+        }
+        var y = [Float](repeating: 0.1, count: 22050)
+        y[22049] = .nan
+        XCTAssertThrowsError(try MelSpectrogram().logMel(y)) { error in
+            XCTAssertEqual((error as? DSPError)?.reason, "sample 22050 is NaN; expected finite samples")
+        }
+        XCTAssertThrowsError(try MelSpectrogram().batch([[0.1, 0.2], y])) { error in
+            XCTAssertEqual("\(error)", "clip 2 of 2: sample 22050 is NaN; expected finite samples")
         }
     }
 

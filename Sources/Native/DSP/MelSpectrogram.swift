@@ -105,8 +105,10 @@ public struct MelSpectrogram: Sendable {
 
     /// [bands, 1 + n / hop]: mel[m, t] = sum_k W[m, k] |X_t[k]|^power.
     public func callAsFunction(_ samples: [Float]) throws -> Spectrogram {
-        try stft.checkSamples(samples)
-        return compute(samples, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
+        try stft.checkLength(samples)
+        let (mel, peak) = STFT<Float>.withPooledScratch(nFFT: options.nFFT) { compute(samples, scratch: $0) }
+        try stft.checkPeak(peak, of: samples)
+        return mel
     }
 
     /// The model's input image of mono samples at the options' rate: the mel spectrogram,
@@ -115,14 +117,17 @@ public struct MelSpectrogram: Sendable {
     public func logMel(_ samples: [Float], decibels: DecibelOptions = DecibelOptions(ref: .max, topDB: 80)) throws
         -> Spectrogram
     {
-        try stft.checkSamples(samples)
+        try stft.checkLength(samples)
         try decibels.validate()
-        return logMel(samples, decibels: decibels, scratch: STFT<Float>.Scratch(nFFT: options.nFFT))
+        var (image, peak) = STFT<Float>.withPooledScratch(nFFT: options.nFFT) { compute(samples, scratch: $0) }
+        try stft.checkPeak(peak, of: samples)
+        image.applyDecibels(decibels, minMax: true)
+        return image
     }
 
     /// `logMel` on checked input with one thread's scratch.
     func logMel(_ samples: [Float], decibels: DecibelOptions, scratch: STFT<Float>.Scratch) -> Spectrogram {
-        var image = compute(samples, scratch: scratch)
+        var image = compute(samples, scratch: scratch).mel
         image.applyDecibels(decibels, minMax: true)
         return image
     }
@@ -131,16 +136,19 @@ public struct MelSpectrogram: Sendable {
     /// power spectra bin-major [usedBins, lanes]; CKernels' filterbank multiplies each filter
     /// weight into the block's frames in one vector operation and stores each band's results in
     /// its output row.
-    func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> Spectrogram {
+    func compute(_ samples: [Float], scratch: STFT<Float>.Scratch) -> (mel: Spectrogram, peak: Float) {
         let frames = stft.frameCount(samples: samples.count)
         let bands = filterbank.bands
+        var peak: Float = 0
         // Every block writes all bands of its frames, so the output needs no zeroing first.
         let out = [Float](unsafeUninitializedCapacity: bands * frames) { mel, initialized in
             samples.withUnsafeBufferPointer { y in
                 packedWeights.withUnsafeBufferPointer { w in
                     bandFirst.withUnsafeBufferPointer { first in
                         bandCount.withUnsafeBufferPointer { count in
-                            stft.forEachBlock(y, power: options.power, scratch: scratch, used: filterbank.usedBins) {
+                            peak = stft.forEachBlock(
+                                y, power: options.power, scratch: scratch, used: filterbank.usedBins
+                            ) {
                                 t0, blockFrames, block, width in
                                 mm_filterbank_lanes(
                                     block, Int32(width), w.baseAddress!, first.baseAddress!, count.baseAddress!,
@@ -152,7 +160,7 @@ public struct MelSpectrogram: Sendable {
             }
             initialized = bands * frames
         }
-        return Spectrogram(values: out, bins: bands, frames: frames)
+        return (Spectrogram(values: out, bins: bands, frames: frames), peak)
     }
 
     /// Mel spectrograms of many mono clips at the options' rate, in parallel over clips on
@@ -160,30 +168,36 @@ public struct MelSpectrogram: Sendable {
     /// `decibels` each is converted by `powerToDB`, and with `minMax` then scaled to [0, 1].
     public func batch(_ clips: [[Float]], decibels: DecibelOptions? = nil, minMax: Bool = false) throws -> [Spectrogram]
     {
-        for (i, clip) in clips.enumerated() {
-            do { try stft.checkSamples(clip) } catch let error as DSPError {
+        func checked(_ i: Int, _ check: () throws -> Void) throws {
+            do { try check() } catch let error as DSPError {
                 throw DSPError("clip \(i + 1) of \(clips.count)", error.reason)
             }
         }
+        for (i, clip) in clips.enumerated() { try checked(i) { try stft.checkLength(clip) } }
         try decibels?.validate()
         var results = [Spectrogram](repeating: Spectrogram(zeros: 0, frames: 0), count: clips.count)
+        var peaks = [Float](repeating: 0, count: clips.count)
         let workers = min(Engine.threads, clips.count)
         results.withUnsafeMutableBufferPointer { results in
-            // Worker w owns results[lo ..< hi] and nothing else.
-            nonisolated(unsafe) let out = results
-            Engine.parallelFor(workers) { w in
-                let scratch = STFT<Float>.Scratch(nFFT: options.nFFT)
-                for i in (clips.count * w / workers)..<(clips.count * (w + 1) / workers) {
-                    var s = compute(clips[i], scratch: scratch)
-                    if let decibels {
-                        s.applyDecibels(decibels, minMax: minMax)
-                    } else if minMax {
-                        s = s.minMaxScaled()
+            peaks.withUnsafeMutableBufferPointer { peaks in
+                // Worker w owns results[lo ..< hi] and peaks[lo ..< hi] and nothing else.
+                nonisolated(unsafe) let (out, peakOut) = (results, peaks)
+                Engine.parallelFor(workers) { w in
+                    STFT<Float>.withPooledScratch(nFFT: options.nFFT) { scratch in
+                        for i in (clips.count * w / workers)..<(clips.count * (w + 1) / workers) {
+                            var (s, peak) = compute(clips[i], scratch: scratch)
+                            if let decibels {
+                                s.applyDecibels(decibels, minMax: minMax)
+                            } else if minMax {
+                                s = s.minMaxScaled()
+                            }
+                            (out[i], peakOut[i]) = (s, peak)
+                        }
                     }
-                    out[i] = s
                 }
             }
         }
+        for (i, clip) in clips.enumerated() { try checked(i) { try stft.checkPeak(peaks[i], of: clip) } }
         return results
     }
 }

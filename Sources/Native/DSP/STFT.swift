@@ -1,5 +1,7 @@
 import CFFTW3f
+import CKernels
 import Foundation
+import Synchronization
 
 /// The short-time Fourier transform as librosa 0.11's `stft` frames it: a periodic Hann window
 /// of `nFFT` points (scipy.signal.get_window("hann", nFFT, fftbins=True)), and with `center`
@@ -7,6 +9,15 @@ import Foundation
 /// padded samples [t*hop, t*hop + nFFT) and there are 1 + (n + 2*(nFFT/2) - nFFT) / hop frames
 /// (1 + n / hop for even nFFT). Computed with FFTW in the precision T: Float for the mel path,
 /// Double where a feature needs the tiny powers between harmonics right (spectral flatness).
+/// Which scratch a pooled one is: its precision and size.
+private struct ScratchKey: Hashable {
+    let precision: ObjectIdentifier
+    let nFFT: Int
+}
+
+/// `STFT.withPooledScratch`'s scratch between calls; each is used by one call at a time.
+private let scratchPool = Mutex<[ScratchKey: [any AnyObject & Sendable]]>([:])
+
 struct STFT<T: FFTWScalar>: Sendable {
     let nFFT: Int
     let hop: Int
@@ -45,15 +56,25 @@ struct STFT<T: FFTWScalar>: Sendable {
     }
 
     /// Throws unless the signal gives at least one frame, and its samples are finite and small
-    /// enough that no power |X[k]|^2 overflows: |X[k]| <= nFFT * peak, so the peak must stay below
-    /// sqrt(Float.greatestFiniteMagnitude) / nFFT (9e15 at 2048 points). A louder signal gave an
-    /// infinite power spectrum and an all-zero log-mel without a word.
+    /// enough that no power |X[k]|^2 overflows (`checkPeak`).
     func checkSamples(_ y: [Float]) throws {
+        try checkLength(y)
+        try checkPeak(y.withUnsafeBufferPointer(peakMagnitude), of: y)
+    }
+
+    /// Throws unless the signal gives at least one frame.
+    func checkLength(_ y: [Float]) throws {
         guard !y.isEmpty, frameCount(samples: y.count) > 0 else {
             throw DSPError(
                 "samples", "expected at least \(center ? 1 : nFFT) samples for n_fft \(nFFT), got \(y.count)")
         }
-        let peak = y.withUnsafeBufferPointer(peakMagnitude)
+    }
+
+    /// Throws unless `peak`, max |y| (infinite where a sample is not finite: `peakMagnitude`),
+    /// is finite and below sqrt(Float.greatestFiniteMagnitude) / nFFT (9e15 at 2048 points):
+    /// |X[k]| <= nFFT * peak, and a louder signal gave an infinite power spectrum and an all-zero
+    /// log-mel without a word.
+    func checkPeak(_ peak: Float, of y: [Float]) throws {
         guard peak.isFinite else {
             let bad = y.firstIndex { !$0.isFinite }!
             throw DSPError(
@@ -68,8 +89,25 @@ struct STFT<T: FFTWScalar>: Sendable {
         }
     }
 
-    /// One thread's working memory for `forEachFrame` and `forEachBlock`.
-    final class Scratch {
+    /// Runs `body` with scratch for `nFFT` points from a process-wide pool, made when the pool
+    /// has none and put back after (the pool keeps up to 8 per size and precision). A 30 s mel
+    /// step's scratch is about half a megabyte; made afresh for every call, its pages faulted in
+    /// anew each time (BENCHMARKS.md: 0.06 of the step's 0.98 ms on Zen 5).
+    static func withPooledScratch<R>(nFFT: Int, _ body: (Scratch) throws -> R) rethrows -> R {
+        let key = ScratchKey(precision: ObjectIdentifier(T.self), nFFT: nFFT)
+        let kept = scratchPool.withLock { $0[key]?.popLast() } as? Scratch
+        let scratch = kept ?? Scratch(nFFT: nFFT)
+        defer {
+            scratchPool.withLock { pool in
+                if pool[key, default: []].count < 8 { pool[key, default: []].append(scratch) }
+            }
+        }
+        return try body(scratch)
+    }
+
+    /// One thread's working memory for `forEachFrame` and `forEachBlock` (Sendable to move
+    /// through the pool; used by one thread at a time).
+    final class Scratch: @unchecked Sendable {
         let buffers: RealFFT<T>.Buffers
         let power: UnsafeMutablePointer<T>  // [bins]
         let bins: Int
@@ -133,10 +171,12 @@ extension STFT where T == Float {
     /// or 16 with AVX-512) starting at frame t0, where P[k * width + j] = |X_{t0+j}[k]|^p for
     /// k < used and j < frames (lanes past the last frame hold no meaningful values). Runs the
     /// `LaneFFT` kernel when `lanes` is set, else FFTW frame by frame into the same layout.
+    /// Returns max |y|, infinite where a sample is not finite (for `checkPeak`).
+    @discardableResult
     func forEachBlock(
         _ y: UnsafeBufferPointer<Float>, power p: Float, scratch: Scratch, used: Int,
         _ body: (_ t0: Int, _ frames: Int, _ block: UnsafePointer<Float>, _ width: Int) -> Void
-    ) {
+    ) -> Float {
         let width = lanes == nil ? 8 : scratch.lanes.lanes
         let bins = min(used, self.bins)
         let frameTotal = frameCount(samples: y.count)
@@ -150,14 +190,23 @@ extension STFT where T == Float {
                 guard lane == width - 1 || t == frameTotal - 1 else { return }
                 body(t - lane, lane + 1, block, width)
             }
-            return
+            return peakMagnitude(y)
         }
         let n = y.count
         let work = scratch.lanes
+        // The peak is taken block by block over the samples a block adds, just before its
+        // transform reads them: one pass over the signal instead of two (a 30 s clip's 2.6 MB
+        // leave the second-level cache between them).
+        var (peak, scanned): (Float, Int) = (0, 0)
         window.withUnsafeBufferPointer { w in
             var t0 = 0
             while t0 < frameTotal {
                 let count = min(width, frameTotal - t0)
+                let end = min(n, (t0 + count - 1) * hop - (center ? nFFT / 2 : 0) + nFFT)
+                if end > scanned {
+                    peak = max(peak, mm_peak_magnitude(y.baseAddress! + scanned, end - scanned))
+                    scanned = end
+                }
                 for j in 0..<width {
                     guard j < count else {
                         work.frames[j] = nil
@@ -186,5 +235,7 @@ extension STFT where T == Float {
                 t0 += count
             }
         }
+        if scanned < n { peak = max(peak, mm_peak_magnitude(y.baseAddress! + scanned, n - scanned)) }
+        return peak
     }
 }

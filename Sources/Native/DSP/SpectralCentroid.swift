@@ -12,7 +12,7 @@ extension DSP {
         let spacing = 1.0 / (Double(nFFT) * (1.0 / Double(rate)))  // np.fft.rfftfreq's step
         var out = [Float](repeating: 0, count: stft.frameCount(samples: y.count))
         y.withUnsafeBufferPointer { x in
-            stft.forEachBlock(x, power: 1, scratch: STFT<Float>.Scratch(nFFT: nFFT), used: stft.bins) {
+            _ = stft.forEachBlock(x, power: 1, scratch: STFT<Float>.Scratch(nFFT: nFFT), used: stft.bins) {
                 t0, frames, block, width in
                 for j in 0..<frames {
                     var weighted = 0.0

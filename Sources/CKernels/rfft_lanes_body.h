@@ -221,6 +221,19 @@ INLINE void FN(pack_first_two_stages)(const mm_rfft_lanes *plan, const float *co
     }
 }
 
+/// The DFT of sequence q of the s interleaved in `a` (points a[q + s j], j < len), by the
+/// stages `fft` would run on a copy of it, the first reading `a` in place: the result in `x` or
+/// `y` (each 2 len vectors), as `fft` returns it.
+INLINE V *FN(sequence_fft)(const V *a, int s, int q, int len, const float *tw, V *x, V *y) {
+    const int quarter = len / 4;
+    for (int p = 0; p < quarter; p++) {
+        V w[6];
+        for (int i = 0; i < 6; i++) w[i] = FN(splat)(tw[6 * p + i]);
+        FN(butterfly4)(a + 2 * (q + (ptrdiff_t)s * p), 2 * (ptrdiff_t)s * quarter, y + 8 * (ptrdiff_t)p, 2, w, 1);
+    }
+    return FN(fft)(y, x, quarter, 4, tw + 6 * quarter, 1);
+}
+
 /// The last stages of the transform per sequence, in L1, fused with `untangle_power`. After the
 /// global stages down to length `len` (stride s = m / len), `a` holds s interleaved sequences
 /// a[q + s j], j < len, whose remaining stages would write Z[q + s t], t < len. Sequence q and
@@ -235,18 +248,8 @@ INLINE void FN(local_untangle)(const mm_rfft_lanes *plan, const V *a, int len, c
     V *bq = local, *tq = local + 2 * len, *br = local + 4 * len, *tr = local + 6 * len;
     for (int q = 0; q <= s / 2; q++) {
         const int r = (s - q) % s;
-        for (int j = 0; j < len; j++) {
-            bq[2 * j] = a[2 * (q + (ptrdiff_t)s * j)];
-            bq[2 * j + 1] = a[2 * (q + (ptrdiff_t)s * j) + 1];
-        }
-        const V *zq = FN(fft)(bq, tq, len, 1, tw, 1), *zr = zq;
-        if (r != q) {
-            for (int j = 0; j < len; j++) {
-                br[2 * j] = a[2 * (r + (ptrdiff_t)s * j)];
-                br[2 * j + 1] = a[2 * (r + (ptrdiff_t)s * j) + 1];
-            }
-            zr = FN(fft)(br, tr, len, 1, tw, 1);
-        }
+        const V *zq = FN(sequence_fft)(a, s, q, len, tw, bq, tq), *zr = zq;
+        if (r != q) zr = FN(sequence_fft)(a, s, r, len, tw, br, tr);
         for (int t = 0; t < len; t++) {
             const int k = q + s * t;
             const int u = q == 0 ? (len - t) % len : len - 1 - t;  // where Z[m - k] lies in zr

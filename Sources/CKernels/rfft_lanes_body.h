@@ -119,14 +119,17 @@ INLINE V *FN(fft)(V *a, V *b, int len, int s, const float *tw, int stop) {
 /// X[k] = E[k] + exp(-2 pi I k / n) O[k], with E = (Z[k] + conj Z[m-k]) / 2 and
 /// O = (Z[k] - conj Z[m-k]) / 2I (indices mod m); power[k] = |X[k]|^2. (zr, zi) is Z[k mod m]
 /// and (yr, yi) is Z[(m - k) mod m].
+///
+/// The halves are taken out of E and O and put back as a quarter of the power: scaling by a
+/// power of two commutes with rounding, so the bits are those of the halved terms (for powers
+/// above the smallest normal float), in 3 fewer operations a bin.
 INLINE void FN(untangle_bin)(const mm_rfft_lanes *plan, int k, V zr, V zi, V yr, V yi, float *power) {
-    const V half = FN(splat)(0.5f);
-    V er = half * (zr + yr), ei = half * (zi - yi);
-    V or_ = half * (zi + yi), oi = half * (yr - zr);
+    V er = zr + yr, ei = zi - yi;  // 2 E
+    V or_ = zi + yi, oi = yr - zr;  // 2 O
     const V c = FN(splat)(plan->untangle[2 * k]), s = FN(splat)(plan->untangle[2 * k + 1]);
-    V xr = er + c * or_ + s * oi;
+    V xr = er + c * or_ + s * oi;  // 2 X
     V xi = ei + c * oi - s * or_;
-    *(VU *)(power + (ptrdiff_t)k * W) = xr * xr + xi * xi;
+    *(VU *)(power + (ptrdiff_t)k * W) = (xr * xr + xi * xi) * FN(splat)(0.25f);
 }
 
 INLINE void FN(untangle_power)(const mm_rfft_lanes *plan, const V *z, int bins, float *power) {

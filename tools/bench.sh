@@ -9,6 +9,8 @@
 # synth cache generalisation; dist trains the reference model on 1 process and on 2 MPI ranks); `cache` runs only when MASHUP_FULL_DIR names a full-size data set (see
 # CacheBench). `generalisation` trains the quickstart's model 12 times (4 recipes x 3 seeds, about
 # an hour on 2 cores): GENERALISATION_VARIANTS and GENERALISATION_SEEDS change what it runs.
+# OpenBLAS's kernels are the ones the environment gives (mashup restarts itself onto better ones
+# only where the library fell back and OPENBLAS_CORETYPE is unset); machine.json records which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,9 @@ torch_python=${MASHUP_TORCH_PYTHON:-.venv-bench/bin/python}
        "\"cores\": $(nproc), \"memory_gib\": $(free -g | awk '/^Mem:/ {print $2}'),"\
        "\"date\": \"$(date -u +%Y-%m-%dT%H:%MZ)\", \"swift\": \"$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')\","\
        "\"openblas\": \"$(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo unknown)\","\
-       "\"fftw\": \"$(dpkg-query -W -f='${Version}' libfftw3-single3 2>/dev/null || echo unknown)\"}"
+       "\"fftw\": \"$(dpkg-query -W -f='${Version}' libfftw3-single3 2>/dev/null || echo unknown)\","\
+       "\"openblas_core\": \"$(OPENBLAS_VERBOSE=2 .build/release/mashup -e '' 2>&1 | sed -n 's/^Core: //p' | tail -1)\","\
+       "\"openblas_coretype_set\": \"${OPENBLAS_CORETYPE:-}\"}"
 } > "$out/machine.json"
 
 : > "$out/results.jsonl"

@@ -149,7 +149,10 @@ def main():
     print("Written by `make bench` (tools/bench.sh, tools/bench_report.py) from one run: mashup and its "
           "peers measured side by side on the same machine. Times are the best of several runs.\n")
     print(f"- Machine: {machine['model']}, {machine['cores']} cores, {machine['memory_gib']} GiB; {machine['date']}")
-    print(f"- {machine['swift']}; OpenBLAS {machine['openblas']}; FFTW {machine['fftw']}")
+    core = machine.get("openblas_core") or "unknown"
+    forced = machine.get("openblas_coretype_set")
+    core += f" (OPENBLAS_CORETYPE={forced})" if forced else " (its own choice)"
+    print(f"- {machine['swift']}; OpenBLAS {machine['openblas']}, {core} kernels; FFTW {machine['fftw']}")
     print(f"- Peers: {', '.join(versions) if versions else 'none ran'}\n")
     sections = {r.get("suite") for r in rows}
     if "dsp" in sections:

@@ -4,10 +4,11 @@ import Native
 /// Times the audio front end on the work tools/peers/dsp.py times librosa on: a 30 s, 44.1 kHz
 /// stereo PCM16 WAV (written here from a deterministic signal when missing) loaded as
 /// librosa.load(sr=22050, mono=True) does, then the mel step: 128 x 1292 mel spectrogram,
-/// power_to_db(ref=max, top_db=80) and min-max. Targets: mel step >= 10x librosa and whole
-/// front end >= 5x librosa.load + melspectrogram, both on one thread. `window_fft_only_30s`
-/// shows what bounds the mel step: FFTW's 2048-point r2c over 1292 frames alone takes more
-/// than a tenth of librosa's mel step here, so the 10x target is out of reach on one thread.
+/// power_to_db(ref=max, top_db=80) and min-max. Targets: mel step >= 15x librosa (issue 17)
+/// and whole front end >= 5x librosa.load + melspectrogram, both on one thread.
+/// `window_fft_only_30s` shows what bounds the mel step: the lane FFT of its 1,292 frames with
+/// the window and the signal check, but power for almost no bins (a 1-band filterbank below
+/// 20 Hz).
 enum DSPBench {
     static let rate = 44100
     static let seconds = 30
@@ -90,7 +91,7 @@ enum DSPBench {
         try emit("window_fft_only_30s", threads: 1, runs: 20) { _ = try framing(y) }
         try emit("mel_power_30s", threads: 1, runs: 20) { _ = try mel(y) }
         let shape = try logMel(y).shape
-        try emit("mel_step_30s", threads: 1, runs: 20, extra: ", \"shape\": \(shape), \"target\": \"10x librosa\"") {
+        try emit("mel_step_30s", threads: 1, runs: 20, extra: ", \"shape\": \(shape), \"target\": \"15x librosa\"") {
             _ = try logMel(y)
         }
         try emit("front_end_30s", threads: 1, runs: 10, extra: ", \"target\": \"5x librosa\"") {

@@ -188,6 +188,55 @@ INLINE void FN(pack_first_stage)(const mm_rfft_lanes *plan, const float *const *
     }
 }
 
+/// Whether the frames lie evenly n/4 samples apart (the mel step's hop, away from the signal's
+/// ends, where frames are zero-padded copies): then `shifted_columns` can load them.
+INLINE int FN(evenly_spaced)(const float *const *frames, int n) {
+    if (n % 4) return 0;
+    for (int l = 0; l < W; l++) {
+        if (!frames[l] || frames[l] != frames[0] + (ptrdiff_t)l * (n / 4)) return 0;
+    }
+    return 1;
+}
+
+/// `columns` at samples i, i + h, i + 2h and i + 3h (h = n/4, i + 8 <= h) of evenly spaced
+/// frames, into cols[j + 4k][c] for sample i + c + k h: sample i + c + k h of frame l is sample
+/// i + c of frame l + k, so one transpose of the W + 3 rows row0[(l) h + i ...] gives all four,
+/// lane-shifted by k (the three rows past the last frame are inside its span). Half the
+/// transposes and a third of the loads of four `columns`; the same products, the same bits.
+INLINE void FN(shifted_columns)(const float *row0, int h, const float *window, int i, V cols[16][8], int j) {
+    v8 r[8], t[8];
+    for (int l = 0; l < 8; l++) r[l] = load8(row0 + (ptrdiff_t)l * h + i);
+    for (int l = 0; l < 8; l++) t[l] = l < 3 ? load8(row0 + (ptrdiff_t)(W + l) * h + i) : (v8){0};
+    transpose8(r);
+    transpose8(t);
+#if W == 16
+    v8 u[8];
+    for (int l = 0; l < 8; l++) u[l] = load8(row0 + (ptrdiff_t)(8 + l) * h + i);
+    transpose8(u);
+#endif
+    for (int c = 0; c < 8; c++) {
+#if W == 8
+        const V lo = r[c], hi = t[c];
+        cols[j][c] = lo * FN(splat)(window[i + c]);
+        cols[j + 4][c] = __builtin_shufflevector(lo, hi, 1, 2, 3, 4, 5, 6, 7, 8) * FN(splat)(window[i + c + h]);
+        cols[j + 8][c] = __builtin_shufflevector(lo, hi, 2, 3, 4, 5, 6, 7, 8, 9) * FN(splat)(window[i + c + 2 * h]);
+        cols[j + 12][c] =
+            __builtin_shufflevector(lo, hi, 3, 4, 5, 6, 7, 8, 9, 10) * FN(splat)(window[i + c + 3 * h]);
+#else
+        const V lo = __builtin_shufflevector(r[c], u[c], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const V hi = __builtin_shufflevector(t[c], t[c], 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+        cols[j][c] = lo * FN(splat)(window[i + c]);
+        cols[j + 4][c] = __builtin_shufflevector(lo, hi, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) *
+                         FN(splat)(window[i + c + h]);
+        cols[j + 8][c] = __builtin_shufflevector(lo, hi, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17) *
+                         FN(splat)(window[i + c + 2 * h]);
+        cols[j + 12][c] =
+            __builtin_shufflevector(lo, hi, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18) *
+            FN(splat)(window[i + c + 3 * h]);
+#endif
+    }
+}
+
 /// `pack_first_stage` fused with the second stage (length m/4, stride 4), for transforms with
 /// at least two stages before the per-sequence ones: for p2 < m/16, the 16 points p2 + j m/16
 /// of every frame feed four first-stage butterflies (p = p2 + k m/16, points j = k + 4u) whose
@@ -198,9 +247,15 @@ INLINE void FN(pack_first_two_stages)(const mm_rfft_lanes *plan, const float *co
                                       V *b) {
     const int m = plan->m, sixteenth = m / 16;
     const float *tw1 = plan->twiddles, *tw2 = plan->twiddles + 6 * (m / 4);
+    const int even = FN(evenly_spaced)(frames, plan->n);
     for (int p0 = 0; p0 < sixteenth; p0 += 4) {
         V cols[16][8];
-        for (int j = 0; j < 16; j++) FN(columns)(frames, window, 2 * p0 + j * (m / 8), cols[j]);
+        if (even) {
+            // points j + 4k lie k n/4 samples after points j
+            for (int j = 0; j < 4; j++) FN(shifted_columns)(frames[0], plan->n / 4, window, 2 * p0 + j * (m / 8), cols, j);
+        } else {
+            for (int j = 0; j < 16; j++) FN(columns)(frames, window, 2 * p0 + j * (m / 8), cols[j]);
+        }
         for (int i = 0; i < 4; i++) {
             const int p2 = p0 + i;
             V t[4][8];

@@ -69,33 +69,43 @@ final class DSPLaneFFTTests: XCTestCase {
     /// equal the frame, with and without centring, on signals whose end falls inside a block.
     func testBlocksEqualFFTWFramesForAnyHopAndPadding() throws {
         var random = Random(seed: 13)
-        let y = (0..<5003).map { _ in Float(random.normal()) }
-        for (hop, center) in [(100, true), (100, false), (512, true), (333, true), (37, false)] {
-            let stft = try STFT<Float>(nFFT: 512, hop: hop, center: center)
-            XCTAssertNotNil(stft.lanes)
-            let scratch = STFT<Float>.Scratch(nFFT: 512)
-            var expected: [[Float]] = []
-            y.withUnsafeBufferPointer { y in
-                stft.forEachFrame(y, power: 2, scratch: scratch, used: 257) { _, spectrum in
-                    expected.append(Array(UnsafeBufferPointer(start: spectrum, count: 257)))
-                }
-            }
-            var (seen, peak): (Int, Float) = (0, 0)
-            y.withUnsafeBufferPointer { y in
-                peak = stft.forEachBlock(y, power: 2, scratch: scratch, used: 257) { t0, frames, block, width in
-                    for j in 0..<frames {
-                        let peak = max(expected[t0 + j].max() ?? 0, 1e-30)
-                        for k in 0..<257 {
-                            XCTAssertEqual(
-                                block[k * width + j], expected[t0 + j][k], accuracy: 2e-6 * peak,
-                                "hop \(hop) center \(center) frame \(t0 + j) bin \(k)")
-                        }
+        let long = (0..<30011).map { _ in Float(random.normal()) }
+        // 1,024 and 2,048 points fuse the first two stages with the frames' load, which takes
+        // evenly spaced frames (hop n/4, away from the ends) by shifting one transpose.
+        let cases = [
+            (512, 100, true), (512, 100, false), (512, 512, true), (512, 333, true), (512, 37, false),
+            (1024, 256, false), (1024, 256, true), (1024, 300, true), (2048, 512, true), (2048, 500, false),
+        ]
+        for (nFFT, hop, center) in cases {
+            try onEveryPath { path in
+                let y = nFFT == 512 ? Array(long[..<5003]) : long  // blocks of interior frames for the larger
+                let bins = nFFT / 2 + 1
+                let stft = try STFT<Float>(nFFT: nFFT, hop: hop, center: center)
+                XCTAssertNotNil(stft.lanes)
+                let scratch = STFT<Float>.Scratch(nFFT: nFFT)
+                var expected: [[Float]] = []
+                y.withUnsafeBufferPointer { y in
+                    stft.forEachFrame(y, power: 2, scratch: scratch, used: bins) { _, spectrum in
+                        expected.append(Array(UnsafeBufferPointer(start: spectrum, count: bins)))
                     }
-                    seen += frames
                 }
+                var (seen, peak): (Int, Float) = (0, 0)
+                y.withUnsafeBufferPointer { y in
+                    peak = stft.forEachBlock(y, power: 2, scratch: scratch, used: bins) { t0, frames, block, width in
+                        for j in 0..<frames {
+                            let peak = max(expected[t0 + j].max() ?? 0, 1e-30)
+                            for k in 0..<bins {
+                                XCTAssertEqual(
+                                    block[k * width + j], expected[t0 + j][k], accuracy: 2e-6 * peak,
+                                    "\(path) n_fft \(nFFT) hop \(hop) center \(center) frame \(t0 + j) bin \(k)")
+                            }
+                        }
+                        seen += frames
+                    }
+                }
+                XCTAssertEqual(seen, expected.count, "\(path) n_fft \(nFFT) hop \(hop) center \(center)")
+                XCTAssertEqual(peak, y.map(abs).max(), "the peak of every sample, hop \(hop) center \(center)")
             }
-            XCTAssertEqual(seen, expected.count, "hop \(hop) center \(center)")
-            XCTAssertEqual(peak, y.map(abs).max(), "the peak of every sample, hop \(hop) center \(center)")
         }
     }
 

@@ -385,8 +385,8 @@ INLINE void FN(filterbank_body)(const float *power, const float *weights, const 
     }
 }
 
-/// log10 x for positive normal floats, as Native's fastLog10 computes it: x = 2^e m with m in
-/// [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s), s = (m - 1) / (m + 1), summed to s^9.
+/// log10 x for positive normal floats: x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+/// ln m = 2 atanh(s), s = (m - 1) / (m + 1), summed to s^9.
 INLINE V FN(log10)(V x) {
     VI bits = (VI)x;
     VI e = ((bits >> 23) & 0xFF) - 127;
@@ -422,11 +422,30 @@ INLINE float FN(lane_min)(V v) {
     return r;
 }
 
+/// 10 log10(max(v, amin)) - offset, at least `floor`; with `scale`, (db - bottom) * inverse
+/// clamped to [0, 1].
+INLINE V FN(decibel)(V v, V vamin, V offset, V floor, V bottom, V inverse, int scale) {
+    V db = __builtin_elementwise_max(FN(splat)(10) * FN(log10)(__builtin_elementwise_max(v, vamin)) - offset, floor);
+    if (scale) {
+        db = __builtin_elementwise_min(__builtin_elementwise_max((db - bottom) * inverse, FN(splat)(0)), FN(splat)(1));
+    }
+    return db;
+}
+
 INLINE void FN(power_to_db_body)(float *x, size_t n, float ref, float amin, float top_db, int scale) {
     if (n == 0) return;
-    // Pass 1: the extremes of the power; decibels are monotonic in it.
-    V hi = FN(splat)(-INFINITY), lo = FN(splat)(INFINITY);
+    // Pass 1: the extremes of the power; decibels are monotonic in it. Two chains of each.
+    V hi = FN(splat)(-INFINITY), lo = FN(splat)(INFINITY), hi2 = hi, lo2 = lo;
     size_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        const V v = FN(load)(x + i), u = FN(load)(x + i + W);
+        hi = __builtin_elementwise_max(hi, v);
+        lo = __builtin_elementwise_min(lo, v);
+        hi2 = __builtin_elementwise_max(hi2, u);
+        lo2 = __builtin_elementwise_min(lo2, u);
+    }
+    hi = __builtin_elementwise_max(hi, hi2);
+    lo = __builtin_elementwise_min(lo, lo2);
     for (; i + W <= n; i += W) {
         V v = FN(load)(x + i);
         hi = __builtin_elementwise_max(hi, v);
@@ -452,15 +471,18 @@ INLINE void FN(power_to_db_body)(float *x, size_t n, float ref, float amin, floa
     // Pass 2: decibels, the floor, and the scaling to [0, 1] (clamped: the bounds came from
     // the extremes of the power through the same logarithm).
     const V inverse = FN(splat)(1 / range);  // a product, not a quotient: the divider is the bottleneck
-    for (i = 0; i < n; i += W) {
+    // Two vectors an iteration: each waits on a division and a chain of multiply-adds, and the
+    // pair gives the core independent work while one waits.
+    for (i = 0; i + 2 * W <= n; i += 2 * W) {
+        const V a = FN(decibel)(FN(load)(x + i), vamin, offset, floor, bottom, inverse, scale);
+        const V b = FN(decibel)(FN(load)(x + i + W), vamin, offset, floor, bottom, inverse, scale);
+        *(VU *)(x + i) = a;
+        *(VU *)(x + i + W) = b;
+    }
+    for (; i < n; i += W) {
         const size_t count = n - i < W ? n - i : W;
         V v = count == W ? FN(load)(x + i) : FN(load_tail)(x + i, count, 1);
-        V db = __builtin_elementwise_max(
-            FN(splat)(10) * FN(log10)(__builtin_elementwise_max(v, vamin)) - offset, floor);
-        if (scale) {
-            db = __builtin_elementwise_min(__builtin_elementwise_max((db - bottom) * inverse, FN(splat)(0)),
-                                           FN(splat)(1));
-        }
+        V db = FN(decibel)(v, vamin, offset, floor, bottom, inverse, scale);
         if (count == W) {
             *(VU *)(x + i) = db;
         } else {

@@ -28,6 +28,31 @@ INLINE WMASKED void FN(deinterleave)(const float *p, V *even, V *odd) {
 #endif
 }
 
+#if WMASK
+/// `deinterleave` of row[start ..< start + 2W] read in place, positions outside 0 ..< width
+/// (and every position of a NULL row, one outside the image) as zeros: what the zero-padded
+/// copy held, without making it (the copies were 4% of the reference model's inference).
+INLINE WMASKED void FN(deinterleave_row)(const float *row, int width, int start, V *even, V *odd) {
+    if (!row) {
+        *even = *odd = (V){0};
+        return;
+    }
+    V a, b;
+    if (start >= 0 && start + 2 * W <= width) {
+        a = FN(wload)(row + start);
+        b = FN(wload)(row + start + W);
+    } else {
+        // lanes [lo, hi) of the 2W are inside the row; masked-off lanes are neither read nor faulted
+        const int lo = start < 0 ? -start : 0, hi = width - start < 2 * W ? width - start : 2 * W;
+        const uint32_t valid = hi <= lo ? 0 : (uint32_t)(((uint64_t)1 << hi) - ((uint64_t)1 << lo));
+        a = (V)_mm512_maskz_loadu_ps((__mmask16)(valid & 0xFFFF), row + start);
+        b = (V)_mm512_maskz_loadu_ps((__mmask16)(valid >> 16), row + start + W);
+    }
+    *even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    *odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+#endif
+
 /// Stores the first `count` lanes of x at p.
 INLINE WMASKED void FN(store_first)(float *p, V x, int count) {
     if (count == W) {
@@ -72,6 +97,14 @@ INLINE WMASKED void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C
         const float *plane = x + (ptrdiff_t)c * H * width;
         for (int bi = 0; bi < rows; bi++) {
             const int ti = row0 + bi;
+#if WMASK
+            // AVX-512 reads the rows in place, under lane masks at the edges.
+            const float *row[4];
+            for (int k = 0; k < 4; k++) {
+                const int r = 2 * ti - 1 + k;
+                row[k] = r >= 0 && r < H ? plane + (ptrdiff_t)r * width : NULL;
+            }
+#else
             // Input row r lives in padded slot (r + 1) mod 4: a tile row shares two rows with
             // the one above it, so only the first copies all four.
             for (int k = bi == 0 ? 0 : 2; k < 4; k++) {
@@ -79,13 +112,19 @@ INLINE WMASKED void FN(input_body)(float *v, ptrdiff_t ld, const float *x, int C
                 const float *src = r >= 0 && r < H ? plane + (ptrdiff_t)r * width : NULL;
                 FN(pad_row)(padded + (ptrdiff_t)((r + 1) & 3) * padded_width, src, 1, width, padded_width);
             }
+#endif
             for (int tj = 0; tj < tiles_w; tj += W) {
-                // d[k][l] of W tiles: padded row k, columns 2 tj + l + 2 lane
+                // d[k][l] of W tiles: input row 2 ti - 1 + k, columns 2 tj - 1 + l + 2 lane
                 V d[4][4];
                 for (int k = 0; k < 4; k++) {
+#if WMASK
+                    FN(deinterleave_row)(row[k], width, 2 * tj - 1, &d[k][0], &d[k][1]);
+                    FN(deinterleave_row)(row[k], width, 2 * tj + 1, &d[k][2], &d[k][3]);
+#else
                     const float *p = padded + (ptrdiff_t)((2 * ti + k) & 3) * padded_width + 2 * tj;
                     FN(deinterleave)(p, &d[k][0], &d[k][1]);
                     FN(deinterleave)(p + 2, &d[k][2], &d[k][3]);
+#endif
                 }
                 // t = B^T d, then V = t B, row by row
                 V t[4][4];

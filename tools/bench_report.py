@@ -169,7 +169,7 @@ def main():
               "song and 10 per validation song. Target: 5,000 spectrograms in ≤ 180 s on 2 cores.\n")
         print(plain_table(rows, "cache") + "\n")
     if "nn" in sections:
-        print("## CNN engine (issue 4)\n")
+        print("## CNN engine (issues 4 and 17)\n")
         print(nn_table(rows) + "\n")
     if "dist" in sections:
         print("## Data-parallel training (issue 14)\n")
@@ -184,7 +184,7 @@ def main():
         for r in rows:
             if r.get("suite") == "dist":
                 kind = "-" if r["ranks"] == 1 else (
-                    f"overlap, {r['buckets']} buckets" if r["name"].endswith(".overlap") else "one message")
+                    f"overlap, {r['buckets']} buckets" if ".overlap" in r["name"] else "one message")
                 out.append(f"| {r['ranks']} x {r['threads']} | {kind} | {fmt(r['value'])} | {fmt(r['step_s'])} | "
                            f"{fmt(r['allreduce_s'])} | {fmt(100 * r['allreduce_share'])}% | {fmt(r['gradient_mib'])} |")
         print("\n".join(out) + "\n")

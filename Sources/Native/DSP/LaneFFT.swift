@@ -13,10 +13,10 @@ import Synchronization
 /// precision. The kernel picks AVX2+FMA or the baseline ISA once per process by CPUID, so
 /// results are identical on any number of threads; they differ from FFTW's by rounding only
 /// (parity with librosa is tested on both paths). On CPUs with full-width AVX-512 the kernels
-/// run 16 lanes (two 8 x 8 transposes per 16 frames): on the current Xeon the mel step's FFT,
-/// 16 lanes against 8 (`MASHUP_KERNELS=avx2`), 1.95 against 2.11 ms. Zen 4, which splits 512-bit
-/// operations in two, stays on 8 lanes: there an earlier 16-lane variant (full 16 x 16
-/// transposes) took 1.61 ms against 1.35.
+/// run 16 lanes (two 8 x 8 transposes per 16 frames): on Zen 5 the mel step takes 0.69-0.73 ms
+/// with 16 lanes against 1.05-1.09 with 8 (`MASHUP_KERNELS=avx2`), on a Xeon 1.95 against
+/// 2.11 ms. Zen 4, which splits 512-bit operations in two, stays on 8 lanes: there an earlier
+/// 16-lane variant (full 16 x 16 transposes) took 1.61 ms against 1.35.
 final class LaneFFT: @unchecked Sendable {
     /// Frames per kernel call on the CPU's best code path (16 with AVX-512, else 8), as of now:
     /// a `Scratch` keeps the count it was made with.

@@ -18,12 +18,13 @@ import Synchronization
 ///   (`MelOptions.librosa`), which `mfcc` uses as librosa.feature.mfcc does.
 /// Then `powerToDB` (librosa.power_to_db: ref, amin=1e-10, top_db=80) and `minMaxScaled`.
 ///
-/// The FFT runs in single precision (librosa's in double, rounded to complex64), eight frames
+/// The FFT runs in single precision (librosa's in double, rounded to complex64), 8 or 16 frames
 /// at a time for power-of-two sizes (`LaneFFT`, CKernels) and through FFTW otherwise. The mel
 /// projection visits only each filter's non-zero weights (about 1,500 of the 128 x 1025 per
-/// frame): on this project's machine, one thread, 30 s of audio, OpenBLAS sgemm
-/// 128 x 1025 x 1292 takes 3.6 ms (2.6 ms on the 744 bins below fmax) where the sparse
-/// projection takes about 0.1 ms. The whole log-mel step takes about 1.6 ms (BENCHMARKS.md).
+/// frame): on this project's older machine, one thread, 30 s of audio, OpenBLAS sgemm
+/// 128 x 1025 x 1292 took 3.6 ms (2.6 ms on the 744 bins below fmax) where the sparse
+/// projection took about 0.1 ms. The whole log-mel step takes 0.69-0.75 ms on the current
+/// Zen 5 machine (BENCHMARKS.md).
 public struct MelOptions: Sendable, Hashable {
     public var rate = 22050
     public var nFFT = 2048

@@ -33,7 +33,7 @@ struct WinogradPlan {
     /// Floats of one zero-padded input row: two per tile in whole groups of 16 tiles, plus 2.
     let paddedWidth: Int
 
-    /// Whole images per unit of the forward where an image has fewer tiles than `groupTiles`,
+    /// Whole images per unit of the forward where an image has fewer tiles than `groupBelow`,
     /// else 0 (units are bands of one image). Such a unit's 16 products are wide enough to run
     /// at sgemm speed, and all workers share it (the transforms split by tile rows, the products
     /// by xi): a band of the 512-channel 4 x 41 plane made products 21 tiles wide, each
@@ -79,9 +79,10 @@ struct WinogradPlan {
     /// Whether Winograd beats the direct path on a layer (`Conv2d.algorithm` auto), forward
     /// and gradients alike: where it applies, both channel counts reach 16 and the plane holds
     /// 128 positions or more. Winograd / direct at batch 16 on Zen 5 (BENCHMARKS.md), forward
-    /// and backward: 64 channels on 32 x 323 1.6x / 1.5x, 128 on 16 x 162 1.6x / 1.4x, 256 on
-    /// 8 x 81 1.2x / 1.2x, 512 on 4 x 41 1.2-1.3x / 1.2x (0.7-0.8x before small planes grouped
-    /// their images; the Xeon's rules then were 2,048 positions forward and 512 backward).
+    /// and backward: 64 channels on 32 x 323 1.71x / 1.84x, 128 on 16 x 162 1.56x / 1.70x, 256
+    /// on 8 x 81 1.27x / 1.33x, 512 on 4 x 41 1.28x / 1.34x (the last forward 0.74x before small
+    /// planes grouped their images; the Xeon's rules then were 2,048 positions forward and 512
+    /// backward).
     static func pays(_ g: ConvGeometry) -> Bool {
         applies(g) && g.C >= 16 && g.OC >= 16 && g.H * g.W >= 128
     }

@@ -4,7 +4,13 @@
 // width's name for a function). Every lane runs the same operations in the same order at
 // either width, so a frame's result does not depend on W or on its lane.
 
-INLINE V FN(splat)(float x) { return (V){0} + x; }
+/// x in every lane: one broadcast. (Written as (V){0} + x it was a scalar add of zero before
+/// each broadcast, which IEEE arithmetic may not drop: 0 + -0 is +0.)
+INLINE V FN(splat)(float x) {
+    V v;
+    for (int l = 0; l < W; l++) v[l] = x;
+    return v;
+}
 
 INLINE V FN(load)(const float *p) { return *(const VU *)p; }
 

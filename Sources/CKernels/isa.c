@@ -1,6 +1,6 @@
 // The code path every kernel takes: the best this CPU runs (by CPUID, once), capped by
 // MASHUP_KERNELS (generic, avx2; avx512 caps nothing) at the first call and by mm_kernels_cap.
-// The programs refuse any other value before a kernel runs (ConvAlgorithm.environmentError).
+// The programs refuse any other value before a kernel runs (Native's CodePaths.environmentError).
 #include "isa.h"
 #include "mm_kernels.h"
 

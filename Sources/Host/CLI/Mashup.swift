@@ -58,7 +58,7 @@ struct Mashup: ParsableCommand {
     /// otherwise), then the command line.
     static func main() {
         BLASCore.restartWithBetterCoreIfNeeded()
-        if let problem = ConvAlgorithm.environmentError {
+        if let problem = CodePaths.environmentError {
             FileHandle.standardError.write(Data("mashup: \(problem)\n".utf8))
             Glibc.exit(2)
         }

@@ -11,24 +11,18 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
 
     /// What a new layer takes: `auto`, or the environment's `MASHUP_CONV` (direct, winograd),
     /// for comparisons, as `MASHUP_KERNELS=generic` is for the FFT. The programs refuse a value
-    /// that names none (`environmentError`), so an unknown one never passes for `auto` unseen.
+    /// that names none (`CodePaths.environmentError`), so an unknown one never passes for `auto`
+    /// unseen.
     public static let initial: ConvAlgorithm = {
         guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"] else { return .auto }
         return ConvAlgorithm(rawValue: forced) ?? .auto
     }()
 
-    /// What is wrong with the environment's `MASHUP_CONV` or `MASHUP_KERNELS` (the CKernels
-    /// code path: generic, avx2 or avx512, the last capping nothing), nil when each is unset or
-    /// valid.
+    /// What is wrong with the environment's `MASHUP_CONV`, nil when it is unset or valid.
     public static var environmentError: String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let forced = environment["MASHUP_CONV"], ConvAlgorithm(rawValue: forced) == nil {
-            return "MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got '\(forced)'"
-        }
-        if let forced = environment["MASHUP_KERNELS"], !["generic", "avx2", "avx512"].contains(forced) {
-            return "MASHUP_KERNELS: 'generic', 'avx2' or 'avx512' expected, got '\(forced)'"
-        }
-        return nil
+        guard let forced = ProcessInfo.processInfo.environment["MASHUP_CONV"], ConvAlgorithm(rawValue: forced) == nil
+        else { return nil }
+        return "MASHUP_CONV: 'auto', 'direct' or 'winograd' expected, got '\(forced)'"
     }
 }
 

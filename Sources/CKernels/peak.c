@@ -6,8 +6,8 @@
 #include "isa.h"
 #include "mm_kernels.h"
 
-// Four independent chains of each: one chain's max and add wait on the latencies of the one
-// before (4 cycles an add), which held a 30 s clip's scan to a quarter of the load bandwidth.
+// Four independent chains of each, so that no add waits on the one before it (one chain: the
+// mel step of a 30 s clip 0.84 ms; four: 0.80 ms, on Zen 5).
 #define PEAK_BODY(V, W)                                                                                          \
     V peak[4] = {{0}}, poison[4] = {{0}};                                                                          \
     size_t i = 0;                                                                                                  \

@@ -56,7 +56,8 @@ struct WinogradPlan {
         (tilesH, tilesW) = ((g.H + 1) / 2, (g.W + 1) / 2)
         // Rows whose V and M fit the budget, but at least C + OC tiles: narrower products lose
         // more to their own overheads than the cache saves (the 128-channel 16 x 162 plane ran
-        // 1.09x with 4 rows of 81 tiles against 1; the 64-channel 32 x 323 one is best at 1 row).
+        // 1.06-1.23x with 4 rows of 81 tiles against 1, in three alternating rounds; the
+        // 64-channel 32 x 323 one was best at 1 row).
         let fitting = WinogradPlan.unitBudget / (16 * (g.C + g.OC) * tilesW)
         rowsPerBand = max(1, min(tilesH, max(fitting, (g.C + g.OC + tilesW - 1) / tilesW)))
         paddedWidth = 2 * ((tilesW + 15) / 16 * 16) + 2
@@ -100,9 +101,10 @@ struct WinogradPlan {
     func forwardScratch(workers: Int) -> Int {
         imagesPerGroup == 0 ? scratch(workers: workers) : 16 * (g.C + g.OC) * groupedTiles + workers * 4 * paddedWidth
     }
-    /// The workers the forward can keep busy on `images` images, at most `threads`.
+    /// The workers the forward can keep busy on `images` images, at most `threads` (a group is
+    /// shared by all of them).
     func forwardWorkers(images: Int, threads: Int) -> Int {
-        max(1, min(threads, imagesPerGroup == 0 ? images * bandsPerImage : max(tilesH * images, 16)))
+        max(1, imagesPerGroup == 0 ? min(threads, images * bandsPerImage) : threads)
     }
     /// Floats of the transformed kernels U (16, OC, C).
     var transformedCount: Int { 16 * g.OC * g.C }
@@ -135,8 +137,8 @@ func winograd_weights(_ u: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<
 
 /// A 64-bit hash of `count` floats' bits: whether a layer's weights are the ones its cached
 /// transformed kernels came from. FNV-1a over pairs of floats in four interleaved lanes, then
-/// the lanes folded in: one multiply chain over single floats took 2.5 ms on the largest layer
-/// (about 3% of the reference model's inference), four over pairs an eighth of that.
+/// the lanes folded in: one multiply chain over single floats showed as 1.2% of the reference
+/// model's inference in a profile; four chains over pairs are an eighth as long.
 func weightsHash(_ values: UnsafePointer<Float>, _ count: Int) -> UInt64 {
     let prime: UInt64 = 0x0000_0100_0000_01b3
     var lanes: (UInt64, UInt64, UInt64, UInt64) = (0xcbf2_9ce4_8422_2325, 1, 2, 3)
@@ -241,11 +243,13 @@ private func conv2d_forward_winograd_grouped(
                 }
             }
             let tiles = images * perImage
-            Engine.parallelFor(16) { xi in
-                // M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles)
-                sgemm(
-                    transA: false, transB: false, OC, tiles, C, u + xi * OC * C, lda: C, v + xi * C * ld, ldb: ld,
-                    beta: 0, m + xi * OC * ld, ldc: ld)
+            Engine.parallelFor(workers) { w in
+                for xi in (16 * w / workers)..<(16 * (w + 1) / workers) {
+                    // M_xi (OC, tiles) = U_xi (OC, C) @ V_xi (C, tiles)
+                    sgemm(
+                        transA: false, transB: false, OC, tiles, C, u + xi * OC * C, lda: C, v + xi * C * ld,
+                        ldb: ld, beta: 0, m + xi * OC * ld, ldc: ld)
+                }
             }
             Engine.parallelFor(workers) { w in
                 eachImageRows(w) { image, tileRows in
